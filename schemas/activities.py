@@ -1,0 +1,86 @@
+"""Inputs and results of activities: the only things that cross from workflow to I/O."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel
+
+from schemas.policy import Deadline
+from schemas.regions import Region
+from schemas.report import Category, ViolationReport
+
+
+class DeadlineRequest(BaseModel):
+    start: AwareDatetime
+    deadline: Deadline
+
+
+class Deadlines(BaseModel):
+    due_at: AwareDatetime
+    escalate_at: AwareDatetime
+
+
+class NoticeKind(StrEnum):
+    ALARM = "alarm"  # ¶10.1 to commissioner, committee, akimat
+    REFERRAL = "referral"  # ¶10.3 to guardianship and police
+    REMINDER = "reminder"  # a task reached its due date: to the regional office
+    ESCALATION = "escalation"  # a task (or a notice) is late: to the regional supervisor
+    RECOMMENDATIONS = "recommendations"  # ¶11.6 to a state body
+
+
+class Recipient(StrEnum):
+    """Keys of the authority directory; regional ones resolve per the case's region."""
+
+    COMMISSIONER = "commissioner"
+    COMMITTEE = "committee"
+    AKIMAT = "akimat"
+    GUARDIANSHIP = "guardianship"
+    POLICE = "police"
+    OMBUDSMAN_OFFICE = "ombudsman_office"  # the case workers of the region
+    SUPERVISOR = "supervisor"  # the regional ombudsman
+
+
+class NoticeRequest(BaseModel):
+    """One notice to one recipient. ``idempotency_key`` = ``{case_id}:{step_key}:{recipient}``
+    (plus a suffix for repeated reminders): a retried activity never sends it twice.
+    Carries nothing that identifies the child."""
+
+    idempotency_key: str
+    case_id: str
+    step_key: str
+    clause: str
+    kind: NoticeKind
+    recipient: Recipient
+    region: Region
+    district: str
+    category: Category
+    urgent: bool
+    subject_step: str | None = None  # reminders/escalations: the task that is late
+    due_at: datetime | None = None
+    body: str | None = None  # ¶11.6 recommendations: the approved text (already guarded)
+
+
+class NoticeResult(BaseModel):
+    address: str
+    message_id: str
+    sent_at: AwareDatetime
+    already_sent: bool
+
+
+class CaseRecord(BaseModel):
+    """What the store keeps of a new case: the report in full (the store is access-controlled)
+    and the case number Temporal runs it under."""
+
+    case_id: str
+    report: ViolationReport
+
+
+class Publication(BaseModel):
+    """¶11.1/¶13: an approved public statement, already checked for personal data."""
+
+    case_id: str
+    step_key: str
+    clause: str
+    text: str
+    approved_by: str
+    approved_at: AwareDatetime

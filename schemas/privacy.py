@@ -1,0 +1,50 @@
+"""The guard that keeps a child's identity out of anything published or sent (¶11.1, ¶13).
+
+Pure functions, no I/O: the workflow's update validators call them before a public statement
+or a recommendation text enters the history.
+"""
+
+import re
+from datetime import date
+
+from schemas.report import Child
+
+# Name parts shorter than this are too common to be identifying on their own ("Ли", "Ан").
+MIN_NAME_PART = 3
+
+# Cyrillic letters that Kazakh adds to Russian's, and their Russian stand-ins: the same name is
+# spelt both ways ("Әлия"/"Алия", "Нұрлан"/"Нурлан"), so both must be caught.
+_KK_TO_RU = str.maketrans("әғқңөұүһі", "агкноуухи")
+
+
+def _fold(text: str) -> str:
+    return text.casefold().translate(_KK_TO_RU).replace("ё", "е")
+
+
+def _date_patterns(d: date) -> list[str]:
+    return [
+        d.strftime("%d.%m.%Y"), d.strftime("%Y-%m-%d"), d.strftime("%d/%m/%Y"),
+        d.strftime("%d.%m.%y"), d.strftime("%d-%m-%Y"),
+    ]
+
+
+def personal_data_in(text: str, child: Child) -> list[str]:
+    """The kinds of the child's personal data found in ``text`` (empty when clean)."""
+    folded = _fold(text)
+    words = set(re.findall(r"\w+", folded))
+    found: list[str] = []
+    if any(part in words for part in _name_parts(child.full_name)):
+        found.append("the child's name")
+    digits = re.sub(r"\D", "", text)
+    if child.iin and child.iin in digits:
+        found.append("the child's IIN")
+    if any(p in text for p in _date_patterns(child.birth_date)):
+        found.append("the child's birth date")
+    for label, value in (("school", child.school), ("address", child.address)):
+        if value and _fold(value) in folded:
+            found.append(f"the child's {label}")
+    return found
+
+
+def _name_parts(full_name: str) -> set[str]:
+    return {p for p in re.findall(r"\w+", _fold(full_name)) if len(p) >= MIN_NAME_PART}

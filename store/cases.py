@@ -1,0 +1,328 @@
+"""Cases, their steps and publications in the store: written idempotently by the intake and the
+store activities, read by the CLI and the web app.
+
+Every "insert if absent" is an ``INSERT … ON CONFLICT DO NOTHING``: the database's unique
+constraints settle racing writers atomically on SQLite and PostgreSQL alike, with no
+read-then-write window and no SAVEPOINT (pysqlite's SAVEPOINT outside an explicit BEGIN commits
+on release, so a rolled-back "nested" insert would already be visible).
+"""
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from pydantic_core import to_json
+from sqlalchemy import inspect, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, col, select
+
+from schemas.activities import CaseRecord, Publication
+from schemas.case import CaseFacts, CaseView, Stage, StepStatus
+from schemas.case import Step as ProcedureStep
+from schemas.regions import Region
+from schemas.report import Category, ViolationReport
+from schemas.steps import Role, StepKind
+from store.models import Case, Intake, Step
+from store.models import Publication as PublicationRow
+
+OPEN = StepStatus.OPEN.value
+
+
+class TaskError(Exception):
+    """A task cannot be claimed or released."""
+
+
+class TaskNotFound(TaskError):
+    """No open task has this id (it never existed, is not a human task, or is closed)."""
+
+
+class TaskClaimed(TaskError):
+    """Another user holds the task's claim."""
+
+
+# Writers ---------------------------------------------------------------------------------
+
+
+def register_intake(
+    session: Session, *, channel: str, external_ref: str, region: Region, received_at: datetime
+) -> tuple[str, bool]:
+    """Number a received report: ``(case_id, created)``, e.g. ``("AKT-2026-000123", True)``.
+
+    The same ``(channel, external_ref)`` always gets the same number (``created=False``), even
+    from racing threads or processes. Commits the session, so the number is durable before a
+    workflow is started under it; pass a session with no other pending work. On PostgreSQL a
+    duplicate consumes a sequence value, so numbers may have gaps.
+    """
+    created = _insert_if_absent(
+        session, Intake(channel=channel, external_ref=external_ref, received_at=received_at)
+    )
+    intake = session.exec(
+        select(Intake).where(
+            col(Intake.channel) == channel, col(Intake.external_ref) == external_ref
+        )
+    ).one()
+    if created:
+        intake.case_id = f"{region.code}-{received_at.year}-{intake.id:06d}"
+    case_id = intake.case_id
+    session.commit()
+    # Set in the transaction that inserted the row, so no committed intake lacks it.
+    assert case_id is not None
+    return case_id, created
+
+
+def record_case(session: Session, *, record: CaseRecord) -> None:
+    """Keep a new case's report. Idempotent; if a projection created the row first, the report
+    and channel (which projections do not carry) are filled in once."""
+    report = record.report
+    inserted = _insert_if_absent(
+        session,
+        _case_row(
+            record.case_id,
+            _facts_of(report),
+            channel=report.channel.value,
+            report_json=report.model_dump_json(),
+        ),
+    )
+    if not inserted:
+        session.exec(
+            update(Case)
+            .where(col(Case.case_id) == record.case_id, col(Case.report_json) == "")
+            .values(channel=report.channel.value, report_json=report.model_dump_json())
+        )
+
+
+def project_case(session: Session, *, view: CaseView) -> bool:
+    """Apply the workflow's view of a case; return whether it was applied.
+
+    Applied only if ``view.version`` is newer than the stored one, so a late retry never
+    overwrites newer state. The version check is one conditional UPDATE, which also locks the
+    case row until commit, so concurrent projections of one case cannot interleave their steps.
+    A missing case row is created from the view's facts: projection never fails for ordering.
+    """
+    _insert_if_absent(session, _case_row(view.case_id, view.facts))
+    applied = session.exec(
+        update(Case)
+        .where(col(Case.case_id) == view.case_id, col(Case.version) < view.version)
+        .values(
+            version=view.version,
+            stage=view.stage.value,
+            police_finding=view.police_finding.value,
+            overdue=view.overdue,
+            opened_at=view.opened_at,
+            closed_at=view.closed_at,
+        )
+    ).rowcount
+    if not applied:
+        return False
+    stored = {s.id: s for s in session.exec(select(Step).where(col(Step.case_id) == view.case_id))}
+    for position, step in enumerate(view.steps):
+        values = _step_values(view, position, step)
+        row = stored.get(values["id"])
+        if row is None:
+            session.add(Step(**values))
+            continue
+        row.sqlmodel_update(values)
+        if not step.is_open():
+            row.claimed_by = None
+    return True
+
+
+def record_publication(session: Session, *, publication: Publication) -> None:
+    """Keep an approved public statement (¶11.1/¶13) as published. Idempotent."""
+    _insert_if_absent(
+        session,
+        PublicationRow(
+            case_id=publication.case_id,
+            step_key=publication.step_key,
+            clause=publication.clause,
+            text=publication.text,
+            approved_by=publication.approved_by,
+            approved_at=publication.approved_at,
+        ),
+    )
+
+
+# Readers ---------------------------------------------------------------------------------
+
+
+def get_case(session: Session, case_id: str) -> Case | None:
+    return session.get(Case, case_id)
+
+
+def case_steps(session: Session, case_id: str) -> list[Step]:
+    """The case's steps in procedure order."""
+    query = select(Step).where(col(Step.case_id) == case_id).order_by(col(Step.position))
+    return list(session.exec(query))
+
+
+def list_tasks(
+    session: Session,
+    *,
+    regions: Collection[Region] | None,
+    assignee: Role | None = None,
+    kind: StepKind | None = None,
+    case_id: str | None = None,
+    overdue_only: bool = False,
+    now: datetime,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Step]:
+    """Open human tasks in ``regions`` (None: national scope), most urgent first.
+
+    A task is overdue once ``now`` reaches its ``due_at``, so ordering by ``due_at`` (tasks
+    without one last) puts overdue tasks first.
+    """
+    query = select(Step).where(col(Step.status) == OPEN, col(Step.assignee).is_not(None))
+    if regions is not None:
+        query = query.where(col(Step.region).in_([r.value for r in regions]))
+    if assignee is not None:
+        query = query.where(col(Step.assignee) == assignee.value)
+    if kind is not None:
+        query = query.where(col(Step.kind) == kind.value)
+    if case_id is not None:
+        query = query.where(col(Step.case_id) == case_id)
+    if overdue_only:
+        query = query.where(col(Step.due_at) <= now)
+    query = query.order_by(col(Step.due_at).asc().nulls_last(), col(Step.id))
+    return list(session.exec(query.limit(limit).offset(offset)))
+
+
+def list_cases(
+    session: Session,
+    *,
+    regions: Collection[Region] | None,
+    district: str | None = None,
+    stage: Stage | None = None,
+    overdue: bool | None = None,
+    category: Category | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Case]:
+    """Cases in ``regions`` (None: national scope), newest first; ``received_from`` is
+    inclusive, ``received_to`` exclusive."""
+    query = select(Case)
+    if regions is not None:
+        query = query.where(col(Case.region).in_([r.value for r in regions]))
+    if district is not None:
+        query = query.where(col(Case.district) == district)
+    if stage is not None:
+        query = query.where(col(Case.stage) == stage.value)
+    if overdue is not None:
+        query = query.where(col(Case.overdue) == overdue)
+    if category is not None:
+        query = query.where(col(Case.category) == category.value)
+    if received_from is not None:
+        query = query.where(col(Case.received_at) >= received_from)
+    if received_to is not None:
+        query = query.where(col(Case.received_at) < received_to)
+    query = query.order_by(col(Case.received_at).desc(), col(Case.case_id).desc())
+    return list(session.exec(query.limit(limit).offset(offset)))
+
+
+# Claims ----------------------------------------------------------------------------------
+
+
+def claim_task(session: Session, *, task_id: str, user_id: str) -> Step:
+    """Mark an open task as being worked on by ``user_id`` (again claiming one's own is fine).
+
+    One conditional UPDATE, so of two users claiming at once exactly one wins.
+    """
+    return _set_claim(session, task_id=task_id, user_id=user_id, claimed_by=user_id)
+
+
+def release_task(session: Session, *, task_id: str, user_id: str) -> Step:
+    """Drop ``user_id``'s claim on an open task (releasing an unclaimed one is fine)."""
+    return _set_claim(session, task_id=task_id, user_id=user_id, claimed_by=None)
+
+
+def _set_claim(session: Session, *, task_id: str, user_id: str, claimed_by: str | None) -> Step:
+    """Set the claim of an open task that is free or already ``user_id``'s."""
+    free_or_own = col(Step.claimed_by).is_(None) | (col(Step.claimed_by) == user_id)
+    changed = session.exec(
+        update(Step)
+        .where(
+            col(Step.id) == task_id,
+            col(Step.status) == OPEN,
+            col(Step.assignee).is_not(None),
+            free_or_own,
+        )
+        .values(claimed_by=claimed_by)
+    ).rowcount
+    task = session.get(Step, task_id, populate_existing=True)
+    if task is None or task.status != OPEN or task.assignee is None:
+        raise TaskNotFound(task_id)
+    if not changed:
+        raise TaskClaimed(task_id)
+    return task
+
+
+# Helpers ---------------------------------------------------------------------------------
+
+
+def _insert_if_absent(session: Session, row: SQLModel) -> bool:
+    """Insert ``row`` unless it collides with a unique key; True if it was inserted."""
+    model = type(row)
+    statement: postgresql.Insert | sqlite.Insert
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql.insert(model).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(model).on_conflict_do_nothing()
+    # RETURNING, not rowcount: drivers report -1 for an INSERT that returns rows.
+    keys = inspect(model).primary_key
+    inserted = statement.values(row.model_dump(exclude_none=True)).returning(*keys)
+    return session.exec(inserted).first() is not None
+
+
+def _facts_of(report: ViolationReport) -> CaseFacts:
+    return CaseFacts(
+        region=report.region,
+        district=report.district,
+        category=report.category,
+        threat_to_life_or_health=report.threat_to_life_or_health,
+        cohabiting_parent=report.cohabiting_parent,
+        received_at=report.received_at,
+    )
+
+
+def _case_row(case_id: str, facts: CaseFacts, *, channel: str = "", report_json: str = "") -> Case:
+    return Case(
+        case_id=case_id,
+        region=facts.region.value,
+        district=facts.district,
+        category=facts.category.value,
+        channel=channel,
+        threat_to_life_or_health=facts.threat_to_life_or_health,
+        cohabiting_parent=facts.cohabiting_parent,
+        received_at=facts.received_at,
+        report_json=report_json,
+    )
+
+
+def _step_values(view: CaseView, position: int, step: ProcedureStep) -> dict[str, Any]:
+    """The ``Step`` row for one step of the view, as column values (``claimed_by`` aside)."""
+    return {
+        "id": f"{view.case_id}/{step.key}",
+        "case_id": view.case_id,
+        "position": position,
+        "key": step.key,
+        "kind": step.kind.value,
+        "clause": step.clause,
+        "status": step.status.value,
+        "assignee": step.assignee.value if step.assignee else None,
+        "recipient": step.recipient,
+        "subject_key": step.subject_key,
+        "attempt": step.attempt,
+        "region": view.facts.region.value,
+        "district": view.facts.district,
+        "opened_at": step.opened_at,
+        "due_at": step.due_at,
+        "escalate_at": step.escalate_at,
+        "reminded_at": step.reminded_at,
+        "escalated_at": step.escalated_at,
+        "done_at": step.done_at,
+        "actor": step.actor,
+        "outcome_json": to_json(step.outcome).decode() if step.outcome is not None else None,
+        "note": step.note,
+    }

@@ -1,0 +1,133 @@
+"""The store's tables. SQL rows never cross into Temporal: activities map them to schemas."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Dialect, Index, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend. SQLite's DATETIME drops
+    the offset (12:00+05:00 would read back as a naive 12:00), so values are converted to UTC
+    before storing and marked UTC when read; naive values are refused rather than guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing a naive datetime: store timezone-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> datetime | None:
+    """A timezone-aware timestamp column, stored and read back in UTC."""
+    return Field(  # type: ignore[no-any-return]
+        default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index)
+    )
+
+
+class Intake(SQLModel, table=True):
+    """One row per received report; its id numbers the case. (channel, external_ref) is the
+    idempotency key: the unique constraint, not a read-then-write, settles racing duplicates."""
+
+    __table_args__ = (UniqueConstraint("channel", "external_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    external_ref: str = Field(max_length=128)
+    case_id: str | None = Field(default=None, max_length=32, unique=True)
+    received_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+
+
+class Case(SQLModel, table=True):
+    """The case as last projected from its workflow, plus the report (personal data) itself."""
+
+    __table_args__ = (Index("ix_case_region_district_stage", "region", "district", "stage"),)
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    version: int = 0
+    region: str = Field(max_length=32, index=True)
+    district: str = Field(max_length=200)
+    category: str = Field(max_length=32, index=True)
+    channel: str = Field(max_length=32)
+    threat_to_life_or_health: bool = False
+    cohabiting_parent: bool = False
+    received_at: datetime = _ts(nullable=False, index=True)  # type: ignore[assignment]
+    opened_at: datetime | None = _ts()
+    closed_at: datetime | None = _ts()
+    first_notice_at: datetime | None = _ts()  # the first ¶10.1 notice accepted for delivery
+    stage: str = Field(default="notification", max_length=32, index=True)
+    police_finding: str = Field(default="pending", max_length=32)
+    overdue: bool = Field(default=False, index=True)
+    report_json: str = ""  # the full ViolationReport: personal data, never logged
+
+
+class Step(SQLModel, table=True):
+    """A step of a case; human ones are the tasks of the inbox. ``id`` = ``{case_id}/{key}``."""
+
+    __table_args__ = (
+        Index("ix_step_inbox", "region", "status", "assignee", "due_at"),
+        Index("ix_step_case", "case_id", "position"),
+    )
+
+    id: str = Field(primary_key=True, max_length=140)
+    case_id: str = Field(foreign_key="case.case_id", max_length=32)
+    position: int = 0
+    key: str = Field(max_length=100)
+    kind: str = Field(max_length=32)
+    clause: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    assignee: str | None = Field(default=None, max_length=16)
+    recipient: str | None = Field(default=None, max_length=32)
+    subject_key: str | None = Field(default=None, max_length=100)
+    attempt: int = 1
+    region: str = Field(max_length=32)
+    district: str = Field(max_length=200)
+    opened_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    due_at: datetime | None = _ts()
+    escalate_at: datetime | None = _ts()
+    reminded_at: datetime | None = _ts()
+    escalated_at: datetime | None = _ts()
+    done_at: datetime | None = _ts()
+    actor: str | None = Field(default=None, max_length=100)
+    outcome_json: str | None = None
+    note: str | None = None
+    claimed_by: str | None = Field(default=None, max_length=100)
+
+
+class Notice(SQLModel, table=True):
+    """The notification outbox: one row per (case, step, recipient). A retried activity finds
+    the row already ``sent`` and sends nothing."""
+
+    idempotency_key: str = Field(primary_key=True, max_length=200)
+    case_id: str = Field(max_length=32, index=True)
+    step_key: str = Field(max_length=100)
+    clause: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    recipient: str = Field(max_length=32)
+    address: str = Field(max_length=254)
+    status: str = Field(default="pending", max_length=16)  # pending | sent
+    attempts: int = 0
+    message_id: str | None = Field(default=None, max_length=200)
+    last_error: str | None = None
+    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    sent_at: datetime | None = _ts()
+
+
+class Publication(SQLModel, table=True):
+    """¶11.1/¶13: an approved public statement, as published."""
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    step_key: str = Field(primary_key=True, max_length=100)
+    clause: str = Field(max_length=32)
+    text: str
+    approved_by: str = Field(max_length=100)
+    approved_at: datetime = _ts(nullable=False)  # type: ignore[assignment]

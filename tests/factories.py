@@ -1,0 +1,80 @@
+"""Test data: valid reports, IINs and acting users. Every child here is fictional."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from schemas.case import Actor
+from schemas.regions import Region
+from schemas.report import Sex
+from schemas.steps import Role
+
+# A name no real text would contain: tests search logs, histories and mails for it.
+CANARY_NAME = "Zhanserikova Aigerimka Canarytest"
+
+
+def make_iin(birth: date, sex: Sex, serial: int = 1) -> str:
+    """A valid IIN for ``birth`` and ``sex`` (the first serial whose check digit exists)."""
+    century_sex = {1800: 1, 1900: 3, 2000: 5}[birth.year // 100 * 100] + (sex == Sex.FEMALE)
+    for n in range(serial, serial + 100):
+        body = f"{birth:%y%m%d}{century_sex}{n:04d}"
+        digits = [int(c) for c in body]
+        check = sum(d * i for i, d in enumerate(digits, start=1)) % 11
+        if check == 10:
+            weights = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+            check = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        if check != 10:
+            return body + str(check)
+    raise AssertionError("no valid serial found")
+
+
+CHILD_BIRTH = date(2014, 3, 9)
+CANARY_IIN = make_iin(CHILD_BIRTH, Sex.FEMALE, serial=4321)
+
+
+def report_data(
+    *,
+    external_ref: str | None = None,
+    region: Region = Region.AKTOBE,
+    cohabiting_parent: bool = True,
+    threat: bool = True,
+    received_at: datetime | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A report as an integration would send it (JSON-shaped); a fresh external_ref each
+    time unless given, since (channel, external_ref) identifies a case."""
+    violator = {"relation": "father" if cohabiting_parent else "teacher",
+                "lives_with_child": cohabiting_parent}
+    data: dict[str, Any] = {
+        "channel": "helpline_111",
+        "external_ref": external_ref or f"T-{uuid.uuid4()}",
+        "received_at": (received_at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "region": region.value,
+        "district": "Alga district",
+        "child": {
+            "full_name": CANARY_NAME,
+            "birth_date": CHILD_BIRTH.isoformat(),
+            "sex": "female",
+            "iin": CANARY_IIN,
+            "school": "School-lyceum No. 77 Zerde",
+            "address": "Abylai Khan street 5, apt 12",
+        },
+        "alleged_violators": [violator],
+        "category": "physical_violence",
+        "threat_to_life_or_health": threat,
+        "description": "The child came to school with bruises and said she is afraid to go home.",
+        "reporter": {"anonymous": True},
+    }
+    data.update(overrides)
+    return data
+
+
+def worker_of(region: Region = Region.AKTOBE, name: str = "cw-aigul") -> Actor:
+    return Actor(id=name, role=Role.CASE_WORKER, region=region)
+
+
+def supervisor_of(region: Region | None = Region.AKTOBE, name: str = "sv-marat") -> Actor:
+    return Actor(id=name, role=Role.SUPERVISOR, region=region)
+
+
+POLICE_SYSTEM = Actor(id="police-integration", role=Role.INTEGRATION, region=None)

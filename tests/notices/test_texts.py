@@ -1,0 +1,127 @@
+"""What a notice says, and what it must never say."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from activities.directory import Directory
+from activities.texts import render_notice
+from schemas.activities import NoticeKind, NoticeRequest, Recipient
+from schemas.privacy import personal_data_in
+from schemas.report import Category, ViolationReport
+from tests.factories import CANARY_NAME, report_data
+from tests.notices.conftest import BASE_URL, CASE_ID, RequestFactory
+
+# One request of each kind, as the workflow would build them for a case.
+KINDS: dict[NoticeKind, dict[str, object]] = {
+    NoticeKind.ALARM: {"clause": "¶10.1", "recipient": Recipient.COMMISSIONER},
+    NoticeKind.REFERRAL: {"clause": "¶10.3", "recipient": Recipient.GUARDIANSHIP},
+    NoticeKind.REMINDER: {
+        "clause": "¶10.2", "recipient": Recipient.OMBUDSMAN_OFFICE,
+        "subject_step": "preventive_talk", "due_at": datetime(2026, 3, 5, 13, tzinfo=UTC),
+    },
+    NoticeKind.ESCALATION: {
+        "clause": "¶11.3", "recipient": Recipient.SUPERVISOR,
+        "subject_step": "plan_review-2", "due_at": datetime(2026, 3, 5, 13, tzinfo=UTC),
+    },
+    NoticeKind.RECOMMENDATIONS: {
+        "clause": "¶11.6", "recipient": Recipient.AKIMAT,
+        "body": "Provide the family with a social worker within ten days.",
+    },
+}
+
+
+def request_from(report: ViolationReport, kind: NoticeKind) -> NoticeRequest:
+    """The notice a case opened from ``report`` sends: only the report's non-personal facts."""
+    fields = KINDS[kind]
+    return NoticeRequest(
+        idempotency_key=f"{CASE_ID}:{kind}", case_id=CASE_ID, step_key=str(kind), kind=kind,
+        region=report.region, district=report.district, category=report.category,
+        urgent=report.threat_to_life_or_health, **fields,
+    )
+
+
+@pytest.mark.parametrize("kind", list(NoticeKind))
+def test_no_notice_of_any_kind_carries_the_childs_personal_data(
+    kind: NoticeKind, directory: Directory
+) -> None:
+    report = ViolationReport.model_validate(report_data())
+    req = request_from(report, kind)
+
+    subject, body = render_notice(
+        req, directory.authority(req.recipient, req.region), base_url=BASE_URL
+    )
+
+    for text in (subject, body):
+        assert personal_data_in(text, report.child) == []
+        assert CANARY_NAME.split()[-1] not in text
+        assert report.description not in text
+
+
+@pytest.mark.parametrize("kind", list(NoticeKind))
+def test_every_paragraph_cites_the_clause_and_the_order(
+    kind: NoticeKind, directory: Directory
+) -> None:
+    req = request_from(ViolationReport.model_validate(report_data()), kind)
+
+    _, body = render_notice(req, directory.authority(req.recipient, req.region), base_url=BASE_URL)
+
+    kk, ru, en = body.split("\n\n")[:3]
+    assert f"2024 жылғы 19 маусымдағы № 149 бұйрық, {req.clause}" in kk
+    assert f"приказ № 149 от 19 июня 2024 года, {req.clause}" in ru
+    assert f"Order No. 149 of 19 June 2024, {req.clause}" in en
+    assert all(f"{BASE_URL}/cases/{CASE_ID}" in p for p in (kk, ru, en))
+
+
+def test_a_reminder_names_the_late_task_and_its_due_time_on_almaty_clocks(
+    directory: Directory, make_request: RequestFactory
+) -> None:
+    req = make_request(kind=NoticeKind.REMINDER, **KINDS[NoticeKind.REMINDER])
+
+    _, body = render_notice(req, directory.authority(req.recipient, req.region), base_url=BASE_URL)
+
+    assert "Профилактикалық әңгіме (preventive_talk)" in body
+    assert "Профилактическая беседа (preventive_talk)" in body
+    assert "Preventive talk (preventive_talk)" in body
+    assert body.count("2026-03-05 18:00 (Asia/Almaty)") == 3  # 13:00 UTC is 18:00 in Almaty
+
+
+def test_a_numbered_step_key_is_named_by_its_kind(
+    directory: Directory, make_request: RequestFactory
+) -> None:
+    req = make_request(kind=NoticeKind.ESCALATION, **KINDS[NoticeKind.ESCALATION])
+
+    subject, body = render_notice(
+        req, directory.authority(req.recipient, req.region), base_url=BASE_URL
+    )
+
+    assert "Rehabilitation plan review (plan_review-2)" in body
+    assert "Escalation" in subject and "¶11.3" in subject
+
+
+def test_urgency_and_category_are_given_in_all_three_languages(
+    directory: Directory, make_request: RequestFactory
+) -> None:
+    req = make_request(urgent=True, category=Category.SEXUAL_VIOLENCE)
+
+    subject, body = render_notice(
+        req, directory.authority(req.recipient, req.region), base_url=BASE_URL
+    )
+
+    assert "ШҰҒЫЛ" in subject and "СРОЧНО" in subject and "URGENT" in subject
+    for word in ("ШҰҒЫЛ", "СРОЧНО", "URGENT"):
+        assert f": {word}" in body
+    for word in ("жыныстық зорлық-зомбылық", "сексуальное насилие", "sexual violence"):
+        assert word in body
+
+
+def test_the_recommendations_text_is_sent_once_after_the_three_languages(
+    directory: Directory, make_request: RequestFactory
+) -> None:
+    req = make_request(kind=NoticeKind.RECOMMENDATIONS, **KINDS[NoticeKind.RECOMMENDATIONS])
+
+    _, body = render_notice(req, directory.authority(req.recipient, req.region), base_url=BASE_URL)
+
+    assert body.count(str(req.body)) == 1
+    assert body.index("Case card") < body.index("Text of the recommendations")
+    assert body.rstrip().endswith(str(req.body))

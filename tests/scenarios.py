@@ -1,0 +1,177 @@
+"""Drives cases the way case workers, supervisors and integrations do: through the workflow's
+updates and query. Shared by the workflow tests and the history recorder."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from temporalio.client import Client, WorkflowHandle
+
+from ombudsflow.intake import parse_report, submit_report
+from schemas.case import Actor, CaseView, Step, StepStatus
+from schemas.outcomes import RECORD_INSPECTION, UPDATE_FOR, InspectionRecord
+from schemas.steps import StepKind
+from tests.factories import POLICE_SYSTEM, report_data, supervisor_of, worker_of
+from workflows.violation_response import ViolationResponseWorkflow
+
+Sleep = Callable[[timedelta], Awaitable[None]]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def valid_outcome(kind: StepKind, **overrides: Any) -> dict[str, Any]:
+    """A plausible outcome for each kind of task, as a case worker would fill the form."""
+    due = (date.today() + timedelta(days=20)).isoformat()
+    outcomes: dict[StepKind, dict[str, Any]] = {
+        StepKind.PREVENTIVE_TALK: {"talks": [
+            {"party": "parent", "held_at": _now(), "responsibility_explained": True},
+            {"party": "alleged_violator", "held_at": _now(), "responsibility_explained": True},
+        ], "notes": "Both parents attended."},
+        StepKind.POLICE_DECISION: {"confirmed": True, "police_reference": "KUI-2026-0042",
+                                   "decided_at": _now()},
+        StepKind.SAFETY_ASSESSMENT: {"child_in_danger": True,
+                                     "measures": ["protective order requested"]},
+        StepKind.SAFE_PLACEMENT: {"facility_type": "crisis_centre",
+                                  "facility_name": "Regional crisis centre",
+                                  "placed_at": _now(), "delivered_to_police": True,
+                                  "delivered_separately_from_suspect": True},
+        StepKind.KDN_DECISION: {"decision": "guardianship", "kdn_reference": "KDN-17/2026",
+                                "decided_at": _now()},
+        StepKind.PSYCHOLOGICAL_SUPPORT: {
+            "education_organisation": "the child's school",
+            "assessment": "Anxiety after violence at home; needs weekly sessions.",
+            "legal_consultation_held": True,
+            "plan": [{"action": "weekly sessions with the school psychologist",
+                      "owner": "school psychologist", "due": due},
+                     {"action": "return to regular classes", "owner": "class teacher",
+                      "due": due}],
+        },
+        StepKind.PLAN_REVIEW: {"items_done": [0], "notes": "sessions held"},
+        StepKind.COORDINATION_MEETING: {
+            "held_at": _now(), "attendees": ["police", "guardianship", "school"],
+            "decisions": [{"text": "monthly home visits", "owner": "guardianship", "due": due}],
+        },
+        StepKind.RECOMMENDATIONS: {"addressee": "akimat",
+                                   "text": "Provide a place in the district's child support "
+                                           "centre and a social worker for the family."},
+        StepKind.PUBLIC_STATEMENT: {"text": "The regional ombudsman and the police took "
+                                            "urgent measures to protect a minor in Alga "
+                                            "district; the child is safe."},
+        StepKind.CLOSURE: {"summary": "All measures taken; the plan is complete."},
+        StepKind.APPROVAL: {"approved": True},
+        StepKind.CLOSURE_APPROVAL: {"approved": True},
+    }
+    return {**outcomes[kind], **overrides}
+
+
+class CaseDriver:
+    """One case, acted on by people through the workflow's updates."""
+
+    def __init__(self, client: Client, case_id: str) -> None:
+        self.case_id = case_id
+        self.handle: WorkflowHandle[Any, CaseView] = client.get_workflow_handle_for(
+            ViolationResponseWorkflow.run, case_id
+        )
+
+    async def view(self) -> CaseView:
+        return await self.handle.query(ViolationResponseWorkflow.case)
+
+    async def wait_for(self, key: str, *, open_: bool = True, timeout: float = 20) -> Step:
+        """The step ``key`` once it exists (and is open, unless ``open_`` is False)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            view = await self.view()
+            found = [s for s in view.steps if s.key == key]
+            if found and (found[0].is_open() or not open_) and (
+                    not open_ or found[0].due_at is not None):
+                return found[0]
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"step {key} not reached; steps: "
+                                     f"{[(s.key, s.status.value) for s in view.steps]}")
+            await asyncio.sleep(0.05)
+
+    async def wait_delivered(self, *keys: str, timeout: float = 20) -> None:
+        """Wait until each notice step in ``keys`` is delivered."""
+        for key in keys:
+            step = await self.wait_for(key, open_=False, timeout=timeout)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while step.status != StepStatus.DONE:
+                if loop.time() > deadline:
+                    raise AssertionError(f"{key} not delivered: {step.status}")
+                await asyncio.sleep(0.05)
+                step = (await self.view()).step(key)
+
+    async def complete(self, kind: StepKind, key: str | None = None, *, actor: Actor | None = None,
+                       **overrides: Any) -> Step:
+        """Wait for the task, then complete it with a valid outcome (``overrides`` applied)."""
+        key = key or kind.value
+        await self.wait_for(key)
+        return await self.send(kind, key, actor or default_actor(kind),
+                               valid_outcome(kind, **overrides))
+
+    async def send(self, kind: StepKind, key: str, actor: Actor,
+                   outcome: dict[str, Any]) -> Step:
+        name, model = UPDATE_FOR[kind]
+        arg = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
+        return await self.handle.execute_update(name, arg, result_type=Step)
+
+    async def inspect(self, actor: Actor | None = None) -> Step:
+        record = InspectionRecord.model_validate({"actor": actor or worker_of(), "outcome": {
+            "held_at": _now(), "inspecting_body": "regional prosecutor's office",
+            "findings": "school safety measures checked"}})
+        return await self.handle.execute_update(RECORD_INSPECTION, record, result_type=Step)
+
+
+def default_actor(kind: StepKind) -> Actor:
+    if kind in (StepKind.POLICE_DECISION, StepKind.KDN_DECISION):
+        return POLICE_SYSTEM
+    if kind in (StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL):
+        return supervisor_of()
+    return worker_of()
+
+
+async def open_case(client: Client, engine: Engine, task_queue: str,
+                    **report: Any) -> CaseDriver:
+    submission = await submit_report(client, engine, parse_report(report_data(**report)),
+                                     task_queue=task_queue)
+    return CaseDriver(client, submission.case_id)
+
+
+async def confirmed_with_danger(driver: CaseDriver, sleep: Sleep) -> None:
+    """The long path: every ¶11 measure, one rejected statement, two plan reviews."""
+    await driver.complete(StepKind.PREVENTIVE_TALK)
+    await driver.complete(StepKind.POLICE_DECISION)
+    await driver.complete(StepKind.SAFETY_ASSESSMENT)
+    await driver.complete(StepKind.SAFE_PLACEMENT)
+    await driver.complete(StepKind.PUBLIC_STATEMENT)
+    await driver.complete(StepKind.APPROVAL, "public_statement.approval-1",
+                          approved=False, reason="Name the district's measures, not the police's.")
+    await driver.complete(StepKind.PUBLIC_STATEMENT)
+    await driver.complete(StepKind.APPROVAL, "public_statement.approval-2")
+    await driver.complete(StepKind.KDN_DECISION)
+    await driver.complete(StepKind.PSYCHOLOGICAL_SUPPORT)
+    await driver.inspect()
+    await driver.complete(StepKind.COORDINATION_MEETING)
+    await driver.complete(StepKind.RECOMMENDATIONS)
+    await driver.complete(StepKind.APPROVAL, "recommendations.approval-1")
+    await sleep(timedelta(days=31))
+    await driver.complete(StepKind.PLAN_REVIEW, "plan_review-1", items_done=[0])
+    await sleep(timedelta(days=31))
+    await driver.complete(StepKind.PLAN_REVIEW, "plan_review-2", items_done=[1])
+    await driver.complete(StepKind.CLOSURE)
+    await driver.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-1",
+                          actor=supervisor_of(name="sv-dana"))
+
+
+async def not_confirmed(driver: CaseDriver) -> None:
+    """The short path: the police do not confirm; talk, closing summary, closure."""
+    await driver.complete(StepKind.POLICE_DECISION, confirmed=False)
+    await driver.complete(StepKind.PREVENTIVE_TALK)
+    await driver.complete(StepKind.CLOSURE)
+    await driver.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-1",
+                          actor=supervisor_of(name="sv-dana"))

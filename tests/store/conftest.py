@@ -1,0 +1,54 @@
+"""Every store test runs twice: on a SQLite file and on the PostgreSQL server.
+
+Each test session gets its own PostgreSQL database, dropped at the end, so dropping and
+recreating tables never disturbs another suite (or another run of this one) on the server.
+"""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import SQLModel
+
+from store.db import create_schema, make_engine
+
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def _run_on_server(statement: str) -> None:
+    admin = make_engine(f"{POSTGRES_SERVER}/postgres").execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this session; skips PostgreSQL tests if the server is unreachable."""
+    name = f"store_test_{uuid.uuid4().hex[:12]}"
+    try:
+        _run_on_server(f'CREATE DATABASE "{name}"')
+    except OperationalError as exc:
+        pytest.skip(f"PostgreSQL at {POSTGRES_SERVER} is unreachable: {exc.orig}")
+    yield f"{POSTGRES_SERVER}/{name}"
+    _run_on_server(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A store with empty tables, on the backend named by the test's parameter."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    else:
+        engine = make_engine(request.getfixturevalue("postgres_url"))
+        SQLModel.metadata.drop_all(engine)
+    create_schema(engine)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,82 @@
+"""The worker process: builds the client and the activities, registers, runs. Nothing else."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.calendar import CalendarActivities
+from activities.directory import Directory
+from activities.notices import NoticeActivities
+from activities.store import StoreActivities
+from activities.transports import Transport, transport_from_settings
+from ombudsflow.client import connect, ensure_search_attributes
+from ombudsflow.codec import KeyRing
+from ombudsflow.config import Settings, get_settings
+from ombudsflow.logging import configure_logging
+from store.db import create_schema, make_engine
+from workflows.violation_response import ViolationResponseWorkflow
+
+# Sync activities (store, calendar) run here; sized for the store's connection pool.
+ACTIVITY_THREADS = 16
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str,
+    engine: Engine,
+    transport: Transport,
+    directory: Directory,
+    base_url: str,
+    mail_from: str,
+    executor: ThreadPoolExecutor,
+) -> Worker:
+    """A worker for the case workflow and every activity it calls."""
+    store = StoreActivities(engine)
+    notices = NoticeActivities(engine, transport, directory, base_url=base_url,
+                               mail_from=mail_from)
+    calendar = CalendarActivities()
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ViolationResponseWorkflow],
+        activities=[
+            store.record_case, store.project_case, store.publish_statement,
+            notices.send_notice, calendar.compute_deadlines,
+        ],
+        activity_executor=executor,
+        max_concurrent_activities=ACTIVITY_THREADS,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    log = structlog.get_logger()
+    client = await connect(settings, KeyRing.from_settings(settings))
+    await ensure_search_attributes(client, settings.temporal_namespace)
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        worker = build_worker(
+            client, task_queue=settings.task_queue, engine=engine,
+            transport=transport_from_settings(settings),
+            directory=Directory.load(settings.authorities_file),
+            base_url=settings.public_base_url, mail_from=settings.mail_from,
+            executor=executor,
+        )
+        log.info("worker started", task_queue=settings.task_queue,
+                 temporal=settings.temporal_address)
+        await worker.run()
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()
