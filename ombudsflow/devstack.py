@@ -146,19 +146,30 @@ async def _spawn(argv: list[str], *, output: IO[bytes] | None = None) -> asyncio
 
 
 async def _wait_until_serving(settings: Settings, server: asyncio.subprocess.Process) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + START_TIMEOUT
+    exited = asyncio.ensure_future(server.wait())
+    answered = asyncio.ensure_future(_answering(settings))
+    try:
+        done, _ = await asyncio.wait(
+            [exited, answered], timeout=START_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        exited.cancel()
+        answered.cancel()
+    if answered in done:
+        return
+    if exited in done:
+        raise StackError(f"the Temporal dev server exited with code {exited.result()}; "
+                         f"see {TEMPORAL_LOG}")
+    raise StackError(f"the Temporal dev server did not answer on {settings.temporal_address} "
+                     f"within {START_TIMEOUT:.0f} s; see {TEMPORAL_LOG}")
+
+
+async def _answering(settings: Settings) -> None:
+    """Return once a client can connect (the port may be open before gRPC answers)."""
     while True:
-        if server.returncode is not None:
-            raise StackError(f"the Temporal dev server exited with code {server.returncode}; "
-                             f"see {TEMPORAL_LOG}")
         try:
             await connect(settings, None)
         except RuntimeError:
-            if loop.time() > deadline:
-                raise StackError(f"the Temporal dev server did not answer on "
-                                 f"{settings.temporal_address} within {START_TIMEOUT:.0f} s; "
-                                 f"see {TEMPORAL_LOG}") from None
             await asyncio.sleep(POLL_INTERVAL)
         else:
             return

@@ -5,7 +5,7 @@ import os
 import secrets
 import sysconfig
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +21,7 @@ from activities.transports import FileTransport, Transport
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from store.db import create_schema, make_engine
+from tests.smtp import SmtpServer, free_port
 from workers.main import ACTIVITY_THREADS, build_worker
 
 BIN = Path(sysconfig.get_paths()["scripts"])
@@ -72,6 +73,15 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}")
     create_schema(engine)
     return engine
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on a free loopback port, stopped after the test."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

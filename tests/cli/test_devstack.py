@@ -133,3 +133,22 @@ def test_run_starts_the_dev_stack_stops_on_sigterm_and_keeps_cases(
     assert after_restart.stdout.startswith(f"case {case_id}: ")
     assert second_exit == 0, again.stderr()
     assert refuses_connections(grpc_port)
+
+
+def test_run_says_why_when_the_dev_server_cannot_start(
+    tmp_path: Path, stack_env: dict[str, str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "ombudsflow.cli", "run"], cwd=tmp_path,
+            env=stack_env | {"OMBUDSFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"},
+            capture_output=True, text=True, timeout=START_TIMEOUT, check=False,
+        )
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: the Temporal dev server exited with code 1; see var/temporal.log\n")
+    assert "address already in use" in (tmp_path / "var" / "temporal.log").read_text()

@@ -1,16 +1,11 @@
 """Real things for notice tests: an SMTP server on loopback, a SQLite store, the directory."""
 
-import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from activities.directory import Directory
@@ -21,60 +16,13 @@ from schemas.regions import Region
 from schemas.report import Category
 from store.db import create_schema, make_engine, session_scope
 from store.models import Case
+from tests.smtp import SmtpServer
 
 BASE_URL = "https://ombudsflow.example"
 MAIL_FROM = "ombudsflow@ombudsman.example"
 CASE_ID = "AKT-2026-000123"
 
 RequestFactory = Callable[..., NoticeRequest]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.envelope_recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        self.envelope_recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    """An SMTP server on 127.0.0.1 that can be stopped and started again on the same port."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.inbox = Inbox()
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(_free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
