@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -38,18 +39,21 @@ from ombudsflow.config import Settings, get_settings
 from ombudsflow.devstack import StackError, run_stack, run_until_signalled
 from ombudsflow.intake import parse_report, submit_report
 from ombudsflow.logging import configure_logging
-from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, Step
+from schemas.case import CaseView, Step
 from schemas.errors import RejectedAction
 from schemas.outcomes import RECORD_INSPECTION, UPDATE_FOR, InspectionRecord
 from schemas.regions import Region
+from schemas.report import Channel
 from schemas.steps import Role, StepKind, title_of
-from store.cases import case_steps, get_case, list_tasks
+from store.cases import case_view, list_tasks
 from store.db import create_schema, make_engine, session_scope
-from store.models import Step as StepRow
+from store.users import AlreadyExists, create_api_key, create_user
+from web.security import KEY_SCOPES, hash_password, new_api_key
 from workers.main import run_worker
 from workflows.violation_response import ViolationResponseWorkflow
 
 QUERY_TIMEOUT = timedelta(seconds=10)
+MIN_PASSWORD = 10
 REJECTED_TYPES = frozenset(r.value for r in RejectedAction)
 
 M = TypeVar("M", bound=BaseModel)
@@ -205,27 +209,8 @@ async def _live_case(client: Client, case_id: str) -> CaseView:
 
 
 def _stored_case(settings: Settings, case_id: str) -> CaseView | None:
-    """The case as last projected into the store, for when its workflow cannot answer."""
     with session_scope(_engine(settings)) as session:
-        case = get_case(session, case_id)
-        if case is None:
-            return None
-        return CaseView(
-            case_id=case.case_id,
-            version=case.version,
-            facts=CaseFacts.model_validate(case, from_attributes=True),
-            stage=Stage(case.stage),
-            police_finding=PoliceFinding(case.police_finding),
-            opened_at=case.opened_at or case.received_at,
-            closed_at=case.closed_at,
-            overdue=case.overdue,
-            steps=[_stored_step(row) for row in case_steps(session, case_id)],
-        )
-
-
-def _stored_step(row: StepRow) -> Step:
-    outcome = json.loads(row.outcome_json) if row.outcome_json else None
-    return Step.model_validate({**row.model_dump(), "outcome": outcome})
+        return case_view(session, case_id)
 
 
 async def _execute(handle: WorkflowHandle[Any, CaseView], update: str, arg: BaseModel) -> Step:
@@ -359,6 +344,42 @@ def rotate_keys(args: argparse.Namespace, settings: Settings) -> None:
     _warn_if_keys_in_env(settings)
 
 
+def run_web_app(args: argparse.Namespace, settings: Settings) -> None:
+    from web.app import serve  # the web stack is only imported by the command that runs it
+
+    serve(settings)
+
+
+def add_user(args: argparse.Namespace, settings: Settings) -> None:
+    """Create a person's account; the password comes from stdin or is generated and shown."""
+    password = sys.stdin.readline().strip() if args.password_stdin else secrets.token_urlsafe(12)
+    if len(password) < MIN_PASSWORD:
+        raise rejected(f"password: at least {MIN_PASSWORD} characters")
+    try:
+        with session_scope(_engine(settings)) as session:
+            create_user(session, user_id=args.user_id, display_name=args.name or args.user_id,
+                        role=args.role, region=args.region,
+                        password_hash=hash_password(password))
+    except AlreadyExists as e:
+        raise rejected(str(e)) from e
+    scope = args.region.value if args.region else "national"
+    _write(f"user {args.user_id} created: {args.role.value}, {scope}")
+    if not args.password_stdin:
+        _write(f"  password (shown once): {password}")
+
+
+def add_api_key(args: argparse.Namespace, settings: Settings) -> None:
+    """Create an integration key, scoped to uses and report channels; shown once."""
+    if "reports" in args.scope and not args.channel:
+        raise rejected("--channel: a key that submits reports needs at least one channel")
+    key_id, secret, secret_hash = new_api_key()
+    with session_scope(_engine(settings)) as session:
+        create_api_key(session, key_id=key_id, name=args.name, secret_hash=secret_hash,
+                       scopes=args.scope, channels=[c.value for c in args.channel])
+    _write(f"key {key_id} created for {args.name}: {', '.join(args.scope)}")
+    _write(f"  X-API-Key (shown once): {secret}")
+
+
 def _warn_if_keys_in_env(settings: Settings) -> None:
     if settings.keys is not None:
         _note("OMBUDSFLOW_KEYS is set and takes precedence over the key file")
@@ -415,6 +436,29 @@ def build_parser() -> argparse.ArgumentParser:
     complete.add_argument("task", metavar="CASE/KEY")
     complete.add_argument("file", type=Path, metavar="FILE.json")
     complete.set_defaults(command=complete_task)
+
+    commands.add_parser("web", help="run the web app and HTTP API").set_defaults(
+        command=run_web_app)
+
+    user = _group(commands, "user", "people who sign in")
+    new_user = user.add_parser("create", help="create a user (prints a generated password)")
+    new_user.add_argument("user_id", metavar="ID")
+    new_user.add_argument("--name", help="display name")
+    new_user.add_argument("--role", required=True, type=Role,
+                          choices=[Role.CASE_WORKER, Role.SUPERVISOR, Role.ADMIN])
+    new_user.add_argument("--region", type=Region, choices=list(Region),
+                          help="the user's region (omit for national scope, e.g. the Committee)")
+    new_user.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input instead")
+    new_user.set_defaults(command=add_user)
+
+    key = _group(commands, "key", "integration API keys")
+    new_key = key.add_parser("create", help="create an API key (printed once)")
+    new_key.add_argument("name", help="who uses it, e.g. helpline-111")
+    new_key.add_argument("--scope", action="append", required=True, choices=KEY_SCOPES)
+    new_key.add_argument("--channel", action="append", default=[], type=Channel,
+                         choices=list(Channel), help="report channels the key may submit for")
+    new_key.set_defaults(command=add_api_key)
 
     keys = _group(commands, "keys", "the payload encryption key ring")
     keys.add_parser("init", help="create the key file unless it exists").set_defaults(

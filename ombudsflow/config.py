@@ -6,12 +6,13 @@ constants in ``ombudsflow.constants``, not settings.
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR = Path("var")
+DEV_SECRET = "development-only-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -44,6 +45,20 @@ class Settings(BaseSettings):
 
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
+
+    # The web app. The secret signs sign-in tokens and session cookies.
+    environment: Literal["development", "production"] = "development"
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    token_minutes: int = Field(default=30, gt=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> Self:
+        if self.environment == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError("set OMBUDSFLOW_SECRET_KEY: the development secret is refused in "
+                             "production")
+        return self
 
 
 @lru_cache(maxsize=1)

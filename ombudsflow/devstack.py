@@ -25,9 +25,12 @@ from ombudsflow.client import connect
 from ombudsflow.codec import create_keyring_file
 from ombudsflow.config import VAR, Settings
 from ombudsflow.constants import SEARCH_ATTRIBUTES
+from ombudsflow.demo import DemoCredentials, seed_demo
+from store.db import create_schema, make_engine
 
 TEMPORAL_DB = VAR / "temporal.db"
 TEMPORAL_LOG = VAR / "temporal.log"
+DEMO_CREDENTIALS = VAR / "demo-credentials.json"
 DEFAULT_UI_PORT = 8233
 START_TIMEOUT = 30.0  # seconds for the dev server to answer
 STOP_TIMEOUT = 15.0  # seconds a child gets to finish before it is killed
@@ -81,14 +84,16 @@ def temporal_server_argv(settings: Settings) -> list[str]:
 
 
 def services() -> list[Service]:
-    """The processes that run once Temporal answers. The web app (a later issue) is one more
-    entry here."""
-    return [Service("worker", [sys.executable, "-m", "ombudsflow.cli", "worker"])]
+    """The processes that run once Temporal answers."""
+    return [
+        Service("worker", [sys.executable, "-m", "ombudsflow.cli", "worker"]),
+        Service("web app", [sys.executable, "-m", "ombudsflow.cli", "web"]),
+    ]
 
 
 async def run_stack(settings: Settings) -> None:
     """Run the dev stack until cancelled (see ``run_until_signalled``) or a child dies."""
-    _prepare(settings)
+    credentials = _prepare(settings)
     children: dict[str, asyncio.subprocess.Process] = {}
     with TEMPORAL_LOG.open("ab") as server_log:
         try:
@@ -98,7 +103,7 @@ async def run_stack(settings: Settings) -> None:
             await _wait_until_serving(settings, children["Temporal dev server"])
             for service in services():
                 children[service.name] = await _spawn(service.argv)
-            _write(_banner(settings))
+            _write(_banner(settings, credentials))
             await _first_exit(children)
         finally:
             await _stop(children)
@@ -129,12 +134,16 @@ async def run_until_signalled(work: Coroutine[Any, Any, None]) -> None:
             loop.remove_signal_handler(sig)
 
 
-def _prepare(settings: Settings) -> None:
+def _prepare(settings: Settings) -> DemoCredentials:
+    """var/, the key ring, the mail folder, the store's tables and the demo sign-ins."""
     VAR.mkdir(parents=True, exist_ok=True)
     if settings.keys is None:  # OMBUDSFLOW_KEYS, when set, is the ring: no file needed
         create_keyring_file(settings.keys_file)
     if settings.mail_transport == "file":
         settings.mail_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    return seed_demo(engine, DEMO_CREDENTIALS)
 
 
 async def _spawn(argv: list[str], *, output: IO[bytes] | None = None) -> asyncio.subprocess.Process:
@@ -200,17 +209,24 @@ async def _stop(children: dict[str, asyncio.subprocess.Process]) -> None:
                 await process.wait()
 
 
-def _banner(settings: Settings) -> str:
+def _banner(settings: Settings, credentials: DemoCredentials) -> str:
     ui = settings.temporal_ui_url.rstrip("/")
     mail = (f"{settings.mail_dir}/*.eml" if settings.mail_transport == "file"
             else f"smtp://{settings.smtp_host}:{settings.smtp_port}")
     store = make_url(settings.database_url).render_as_string(hide_password=True)
+    sign_ins = [f"    {user:<13} {password}" for user, password in credentials.passwords.items()]
+    keys = [f"    {name:<13} {key}" for name, key in credentials.api_keys.items()]
     return "\n".join([
         "Ombudsflow is running.",
+        f"  web app      {settings.public_base_url.rstrip('/')}/  (API docs: /docs)",
         f"  Temporal UI  {ui}/namespaces/{settings.temporal_namespace}/workflows",
         f"  Temporal     {settings.temporal_address} (log: {TEMPORAL_LOG})",
         f"  store        {store}",
         f"  mail         {mail}",
+        f"  demo sign-ins (also in {DEMO_CREDENTIALS}):",
+        *sign_ins,
+        "  demo integration keys (X-API-Key):",
+        *keys,
         "Try: ombudsflow report submit examples/report.json",
         "Ctrl-C stops everything.",
     ])

@@ -6,6 +6,7 @@ racing duplicates and a retry after a crash between the two all land on the same
 """
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,7 +56,8 @@ async def submit_report(
             )
 
     case_id, created = await asyncio.to_thread(register)
-    try:
+    # A closed case with this id raises WorkflowAlreadyStartedError: it is still the same case.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             ViolationResponseWorkflow.run,
             CaseInput(case_id=case_id, report=report, policy=policy or DeadlinePolicy()),
@@ -64,6 +66,4 @@ async def submit_report(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-    except WorkflowAlreadyStartedError:
-        pass  # the case ran before and is closed: it is still the same case
     return Submission(case_id=case_id, workflow_id=case_id, created=created)

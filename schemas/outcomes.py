@@ -14,7 +14,6 @@ from schemas.case import Actor
 from schemas.steps import StepKind
 
 
-
 class _Outcome(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 

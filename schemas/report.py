@@ -130,7 +130,9 @@ class Child(BaseModel):
     full_name: str = Field(min_length=2, max_length=200)
     birth_date: date
     sex: Sex
-    iin: str | None = Field(default=None, description="12 digits; must agree with birth date and sex")
+    iin: str | None = Field(
+        default=None, description="12 digits; must agree with birth date and sex"
+    )
     school: str | None = Field(default=None, max_length=300)
     address: str | None = Field(default=None, max_length=300)
 

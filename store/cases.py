@@ -7,6 +7,7 @@ read-then-write window and no SAVEPOINT (pysqlite's SAVEPOINT outside an explici
 on release, so a rolled-back "nested" insert would already be visible).
 """
 
+import json
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from schemas.activities import CaseRecord, Publication
-from schemas.case import CaseFacts, CaseView, Stage, StepStatus
+from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, StepStatus
 from schemas.case import Step as ProcedureStep
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
@@ -153,6 +154,38 @@ def case_steps(session: Session, case_id: str) -> list[Step]:
     """The case's steps in procedure order."""
     query = select(Step).where(col(Step.case_id) == case_id).order_by(col(Step.position))
     return list(session.exec(query))
+
+
+def case_view(session: Session, case_id: str) -> CaseView | None:
+    """The case as last projected, for when its workflow cannot answer a query."""
+    case = get_case(session, case_id)
+    if case is None:
+        return None
+    return CaseView(
+        case_id=case.case_id,
+        version=case.version,
+        facts=CaseFacts.model_validate(case, from_attributes=True),
+        stage=Stage(case.stage),
+        police_finding=PoliceFinding(case.police_finding),
+        opened_at=case.opened_at or case.received_at,
+        closed_at=case.closed_at,
+        overdue=case.overdue,
+        steps=[
+            ProcedureStep.model_validate({
+                **row.model_dump(),
+                "outcome": json.loads(row.outcome_json) if row.outcome_json else None,
+            })
+            for row in case_steps(session, case_id)
+        ],
+    )
+
+
+def stored_report(session: Session, case_id: str) -> ViolationReport | None:
+    """The report as received (personal data: only for people entitled to the case)."""
+    case = get_case(session, case_id)
+    if case is None or not case.report_json:
+        return None
+    return ViolationReport.model_validate_json(case.report_json)
 
 
 def list_tasks(

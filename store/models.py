@@ -131,3 +131,29 @@ class Publication(SQLModel, table=True):
     text: str
     approved_by: str = Field(max_length=100)
     approved_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+
+
+class User(SQLModel, table=True):
+    """A person who signs in: a case worker, a supervisor or an admin, scoped to one region
+    or (``region`` NULL) national, as the Committee is."""
+
+    id: str = Field(primary_key=True, max_length=100)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    region: str | None = Field(default=None, max_length=32)
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+
+
+class ApiKey(SQLModel, table=True):
+    """An integration's key (helpline 111, the Telegram chat, a school or police system).
+    Only a SHA-256 of the secret is kept; ``id`` is the public prefix that finds the row."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    secret_hash: str = Field(max_length=64)
+    scopes: str = Field(max_length=200)  # comma-separated: reports, police_decisions, ...
+    channels: str = Field(default="", max_length=400)  # comma-separated report channels
+    active: bool = True
+    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]

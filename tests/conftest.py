@@ -20,6 +20,7 @@ from activities.directory import Directory
 from activities.transports import FileTransport, Transport
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
+from ombudsflow.demo import DemoCredentials, seed_demo
 from store.db import create_schema, make_engine
 from tests.smtp import SmtpServer, free_port
 from workers.main import ACTIVITY_THREADS, build_worker
@@ -73,6 +74,12 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}")
     create_schema(engine)
     return engine
+
+
+@pytest.fixture(scope="session")
+def demo(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> DemoCredentials:
+    """The demo users and keys of `make run`, created once in the session's store."""
+    return seed_demo(engine, tmp_path_factory.mktemp("demo") / "credentials.json")
 
 
 @pytest.fixture

@@ -118,13 +118,15 @@ class CaseDriver:
                    outcome: dict[str, Any]) -> Step:
         name, model = UPDATE_FOR[kind]
         arg = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
-        return await self.handle.execute_update(name, arg, result_type=Step)
+        step: Step = await self.handle.execute_update(name, arg, result_type=Step)
+        return step
 
     async def inspect(self, actor: Actor | None = None) -> Step:
         record = InspectionRecord.model_validate({"actor": actor or worker_of(), "outcome": {
             "held_at": _now(), "inspecting_body": "regional prosecutor's office",
             "findings": "school safety measures checked"}})
-        return await self.handle.execute_update(RECORD_INSPECTION, record, result_type=Step)
+        step: Step = await self.handle.execute_update(RECORD_INSPECTION, record, result_type=Step)
+        return step
 
 
 def default_actor(kind: StepKind) -> Actor:

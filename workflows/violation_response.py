@@ -62,7 +62,7 @@ with workflow.unsafe.imports_passed_through():
         SafetyAssessmentCompletion,
     )
     from schemas.privacy import personal_data_in
-    from schemas.steps import STEP_INFO, Role, StepKind, clause_of, may_complete
+    from schemas.steps import STEP_INFO, StepKind, clause_of, may_complete
 
 STORE_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -302,6 +302,7 @@ class ViolationResponseWorkflow:
         async def deliver() -> None:
             if not step.is_open():
                 return
+            assert step.recipient is not None
             recipient = Recipient(step.recipient)
             sending = asyncio.create_task(self._send(step, kind, recipient, body=body))
             if step.escalate_at is None:

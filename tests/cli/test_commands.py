@@ -4,7 +4,6 @@ case worker types, and what they read back."""
 import asyncio
 import re
 import secrets
-import socket
 import uuid
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ from schemas.report import Sex
 from schemas.steps import StepKind
 from store.cases import project_case
 from store.db import session_scope
-from tests.cli.conftest import Cli, Result
+from tests.cli.conftest import Cli, Result, free_port
 from tests.factories import CHILD_BIRTH, make_iin, report_data
 from tests.scenarios import CaseDriver, valid_outcome
 
@@ -222,9 +221,7 @@ async def test_case_show_falls_back_to_the_store_when_temporal_has_no_such_case(
 async def test_commands_say_when_temporal_is_unreachable(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed_port = s.getsockname()[1]
+    closed_port = free_port()
     monkeypatch.setenv("OMBUDSFLOW_TEMPORAL_ADDRESS", f"127.0.0.1:{closed_port}")
 
     result = await cli("report", "submit", cli.file("r.json", report_data()))

@@ -1,6 +1,7 @@
 """``ombudsflow run`` from an empty folder: the real dev server and worker come up on free
 ports, a report submitted through the command opens a case, SIGTERM stops everything, and the
-case is still there after a restart."""
+case is still there after a restart; and when the server cannot start, the command says why.
+"""
 
 import json
 import os
@@ -16,18 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import free_port
 from tests.factories import report_data
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 45.0
 COMMAND_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def refuses_connections(port: int) -> bool:

@@ -1,0 +1,51 @@
+"""The web app over the real stack for API and page tests: a Temporal server with a worker,
+the SQLite store, demo users and keys, and an HTTP client talking to the ASGI app."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.transports import FileTransport
+from ombudsflow.config import Settings
+from ombudsflow.demo import DemoCredentials
+from tests.conftest import new_worker
+from web.app import create_app
+from web.deps import Services
+from web.security import issue_token
+
+
+@dataclass
+class WebStack:
+    http: httpx.AsyncClient
+    settings: Settings
+    credentials: DemoCredentials
+    worker: Worker
+    engine: Engine
+    mail_dir: Path
+
+    def as_user(self, user_id: str) -> dict[str, str]:
+        """Headers of a signed-in demo user (a fresh token, as /auth/token would issue)."""
+        return {"Authorization": f"Bearer {issue_token(self.settings, user_id)}"}
+
+    def as_key(self, name: str) -> dict[str, str]:
+        return {"X-API-Key": self.credentials.api_keys[name]}
+
+
+@asynccontextmanager
+async def web_stack(client: Client, engine: Engine, credentials: DemoCredentials,
+                    mail_dir: Path) -> AsyncIterator[WebStack]:
+    async with new_worker(client, engine, FileTransport(mail_dir)) as worker:
+        settings = Settings(task_queue=worker.task_queue, database_url=str(engine.url),
+                            public_base_url="http://testserver")
+        app = create_app(settings, services=Services(settings=settings, client=client,
+                                                      engine=engine))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield WebStack(http=http, settings=settings, credentials=credentials,
+                           worker=worker, engine=engine, mail_dir=mail_dir)

@@ -1,0 +1,81 @@
+"""How failures become HTTP answers: every refusal says which field and why, and an outage
+of the store or of Temporal is a 503 with a clear message, never a 500.
+
+    422  RequestValidationError / pydantic ValidationError   {"detail": [{"field", "reason"}]}
+    4xx  WorkflowUpdateFailedError from a validator          {"detail": reason, "type": kind}
+    503  the SQL store or the Temporal service unreachable   {"detail": what to do}
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from schemas.errors import RejectedAction
+
+log = structlog.get_logger()
+
+
+def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic errors as ``field`` (dotted path, without the "body" prefix) and ``reason``."""
+    out = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+        out.append({"field": ".".join(loc) or "(body)", "reason": str(e.get("msg", ""))})
+    return out
+
+
+def rejection_of(error: WorkflowUpdateFailedError) -> tuple[int, dict[str, str]]:
+    """The status and body for an update a workflow validator refused."""
+    cause = error.cause
+    kinds = {k.value: k for k in RejectedAction}
+    if isinstance(cause, ApplicationError) and cause.type in kinds:
+        kind = kinds[cause.type]
+        return kind.http_status, {"detail": cause.message, "type": kind.value}
+    message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+    return status.HTTP_422_UNPROCESSABLE_CONTENT, {"detail": message, "type": "InvalidOutcome"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": field_errors(exc.errors())},
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(ValidationError)
+    async def _invalid_model(_: Request, exc: ValidationError) -> JSONResponse:
+        return JSONResponse({"detail": field_errors(exc.errors())},
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(WorkflowUpdateFailedError)
+    async def _rejected(_: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:
+        code, body = rejection_of(exc)
+        return JSONResponse(body, status_code=code)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _store_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("store unavailable", error=type(exc).__name__)
+        return JSONResponse({"detail": "the case store is unavailable; nothing was changed, "
+                                       "retry in a minute"},
+                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            headers={"Retry-After": "60"})
+
+    @app.exception_handler(RPCError)
+    async def _temporal_error(_: Request, exc: RPCError) -> JSONResponse:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return JSONResponse({"detail": "no such case"}, status_code=404)
+        log.warning("temporal unavailable", status=exc.status.name)
+        return JSONResponse({"detail": "the workflow service is unavailable; nothing was "
+                                       "changed, retry in a minute"},
+                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            headers={"Retry-After": "60"})
