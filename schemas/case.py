@@ -88,6 +88,14 @@ class CaseFacts(BaseModel):
     cohabiting_parent: bool
     received_at: AwareDatetime
 
+    @classmethod
+    def of(cls, report: ViolationReport) -> "CaseFacts":
+        return cls(
+            region=report.region, district=report.district, category=report.category,
+            threat_to_life_or_health=report.threat_to_life_or_health,
+            cohabiting_parent=report.cohabiting_parent, received_at=report.received_at,
+        )
+
 
 class CaseView(BaseModel):
     """The whole case, without the child's personal data: the ``case`` query's answer and the

@@ -79,7 +79,7 @@ def record_case(session: Session, *, record: CaseRecord) -> None:
         session,
         _case_row(
             record.case_id,
-            _facts_of(report),
+            CaseFacts.of(report),
             channel=report.channel.value,
             report_json=report.model_dump_json(),
         ),
@@ -150,6 +150,17 @@ def get_case(session: Session, case_id: str) -> Case | None:
     return session.get(Case, case_id)
 
 
+def get_task(session: Session, task_id: str) -> Step | None:
+    """The step ``{case_id}/{key}``, whatever its status."""
+    return session.get(Step, task_id)
+
+
+def steps_by_id(session: Session, step_ids: Collection[str]) -> dict[str, Step]:
+    if not step_ids:
+        return {}
+    return {s.id: s for s in session.exec(select(Step).where(col(Step.id).in_(step_ids)))}
+
+
 def case_steps(session: Session, case_id: str) -> list[Step]:
     """The case's steps in procedure order."""
     query = select(Step).where(col(Step.case_id) == case_id).order_by(col(Step.position))
@@ -196,6 +207,8 @@ def list_tasks(
     kind: StepKind | None = None,
     case_id: str | None = None,
     overdue_only: bool = False,
+    due_before: datetime | None = None,
+    claimable_by: str | None = None,
     now: datetime,
     limit: int = 50,
     offset: int = 0,
@@ -203,7 +216,8 @@ def list_tasks(
     """Open human tasks in ``regions`` (None: national scope), most urgent first.
 
     A task is overdue once ``now`` reaches its ``due_at``, so ordering by ``due_at`` (tasks
-    without one last) puts overdue tasks first.
+    without one last) puts overdue tasks first. ``claimable_by`` keeps the tasks that user
+    holds or nobody holds.
     """
     query = select(Step).where(col(Step.status) == OPEN, col(Step.assignee).is_not(None))
     if regions is not None:
@@ -216,6 +230,12 @@ def list_tasks(
         query = query.where(col(Step.case_id) == case_id)
     if overdue_only:
         query = query.where(col(Step.due_at) <= now)
+    if due_before is not None:
+        query = query.where(col(Step.due_at) < due_before)
+    if claimable_by is not None:
+        query = query.where(
+            col(Step.claimed_by).is_(None) | (col(Step.claimed_by) == claimable_by)
+        )
     query = query.order_by(col(Step.due_at).asc().nulls_last(), col(Step.id))
     return list(session.exec(query.limit(limit).offset(offset)))
 
@@ -306,17 +326,6 @@ def _insert_if_absent(session: Session, row: SQLModel) -> bool:
     keys = inspect(model).primary_key
     inserted = statement.values(row.model_dump(exclude_none=True)).returning(*keys)
     return session.exec(inserted).first() is not None
-
-
-def _facts_of(report: ViolationReport) -> CaseFacts:
-    return CaseFacts(
-        region=report.region,
-        district=report.district,
-        category=report.category,
-        threat_to_life_or_health=report.threat_to_life_or_health,
-        cohabiting_parent=report.cohabiting_parent,
-        received_at=report.received_at,
-    )
 
 
 def _case_row(case_id: str, facts: CaseFacts, *, channel: str = "", report_json: str = "") -> Case:

@@ -1,15 +1,24 @@
-"""Engines and sessions. SQLite (the embedded default) runs in WAL mode so the worker's
-activities and the web app can read and write at once."""
+"""Engines, sessions and the schema. SQLite (the embedded default) runs in WAL mode so the
+worker's activities and the web app can read and write at once; the schema is Alembic's
+(``migrations/``), brought to the newest revision by every process that starts."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import migrations
+from store import models  # also registers the tables on SQLModel.metadata
+
+# The revision whose tables ``SQLModel.metadata.create_all`` made before there were migrations.
+BASELINE_REVISION = "0001"
+# pg_advisory_xact_lock key: "ombudsfl" in ASCII, one lock for everything that migrates.
+MIGRATION_LOCK = 0x6F6D627564736671
 
 
 def make_engine(url: str) -> Engine:
@@ -33,8 +42,42 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables (migrations take this over for existing databases)."""
-    SQLModel.metadata.create_all(engine)
+    """Upgrade the store's schema to the newest migration; a new database gets every table.
+
+    Every process calls this on start, so two may race: both take the migration lock in one
+    transaction, and the second finds the schema at head and does nothing.
+    """
+    with engine.begin() as connection:
+        lock_for_migrations(connection)
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        if _created_before_migrations(connection):
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, "head")
+
+
+def lock_for_migrations(connection: Connection) -> None:
+    """Hold the database's migration lock until ``connection``'s transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock (its DDL is transactional, so a failed
+    migration leaves nothing behind). SQLite: ``BEGIN IMMEDIATE`` takes the file's write lock
+    at once, and the DDL joins that transaction instead of committing statement by statement.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    return config
+
+
+def _created_before_migrations(connection: Connection) -> bool:
+    tables = set(inspect(connection).get_table_names())
+    return "alembic_version" not in tables and models.Case.__tablename__ in tables
 
 
 @contextmanager

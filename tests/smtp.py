@@ -1,6 +1,5 @@
 """A real SMTP server (aiosmtpd) on loopback that tests can stop and start again."""
 
-import socket
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -41,9 +40,3 @@ class SmtpServer:
             self._controller.stop()
             self._controller = None
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port

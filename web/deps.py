@@ -55,7 +55,8 @@ async def in_store(engine: Engine, work: Callable[[Session], T]) -> T:
 
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+API_KEY_HEADER = "X-API-Key"
+_api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False)
 
 UNAUTHENTICATED = HTTPException(
     status.HTTP_401_UNAUTHORIZED, "sign in first: a valid bearer token or session is required",
@@ -68,6 +69,9 @@ async def current_user(
 ) -> Actor:
     """The signed-in person (never an integration)."""
     token = token or request.cookies.get(SESSION_COOKIE)
+    if token is None and request.headers.get(API_KEY_HEADER):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "integration keys may not use this: it is for signed-in people")
     user_id = read_token(svc.settings, token) if token else None
     user = await in_store(svc.engine, lambda s: get_user(s, user_id)) if user_id else None
     if user is None:

@@ -3,6 +3,7 @@ of the store or of Temporal is a 503 with a clear message, never a 500.
 
     422  RequestValidationError / pydantic ValidationError   {"detail": [{"field", "reason"}]}
     4xx  WorkflowUpdateFailedError from a validator          {"detail": reason, "type": kind}
+    404  TaskNotFound, 409 TaskClaimed (claims in the store)  {"detail": reason}
     503  the SQL store or the Temporal service unreachable   {"detail": what to do}
 """
 
@@ -21,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from schemas.errors import RejectedAction
+from store.cases import TaskClaimed, TaskNotFound
 
 log = structlog.get_logger()
 
@@ -30,7 +32,8 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     out = []
     for e in errors:
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
-        out.append({"field": ".".join(loc) or "(body)", "reason": str(e.get("msg", ""))})
+        reason = str(e.get("msg", "")).removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) or "(body)", "reason": reason})
     return out
 
 
@@ -60,6 +63,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _rejected(_: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:
         code, body = rejection_of(exc)
         return JSONResponse(body, status_code=code)
+
+    @app.exception_handler(TaskNotFound)
+    async def _no_task(_: Request, exc: TaskNotFound) -> JSONResponse:
+        return JSONResponse({"detail": f"no open task {exc}"},
+                            status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(TaskClaimed)
+    async def _claimed(_: Request, exc: TaskClaimed) -> JSONResponse:
+        return JSONResponse({"detail": f"task {exc} is claimed by someone else"},
+                            status_code=status.HTTP_409_CONFLICT)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)

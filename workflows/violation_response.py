@@ -94,15 +94,10 @@ class ViolationResponseWorkflow:
         self._input = inp
         self._report = inp.report
         self._policy = inp.policy
-        report = inp.report
         self._view = inp.carried or CaseView(
             case_id=inp.case_id,
             version=0,
-            facts=CaseFacts(
-                region=report.region, district=report.district, category=report.category,
-                threat_to_life_or_health=report.threat_to_life_or_health,
-                cohabiting_parent=report.cohabiting_parent, received_at=report.received_at,
-            ),
+            facts=CaseFacts.of(inp.report),
             stage=Stage.NOTIFICATION,
             police_finding=PoliceFinding.PENDING,
             opened_at=workflow.now(),

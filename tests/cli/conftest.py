@@ -4,7 +4,6 @@ queue and a SQLite store, configured the way a user would: through ``OMBUDSFLOW_
 import asyncio
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +20,6 @@ from ombudsflow.cli import main
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import get_settings
 from tests.conftest import new_worker
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (at the moment of asking)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from schemas.report import Sex
 from schemas.steps import StepKind
 from store.cases import project_case
 from store.db import session_scope
-from tests.cli.conftest import Cli, Result, free_port
+from tests.cli.conftest import Cli, Result
 from tests.factories import CHILD_BIRTH, make_iin, report_data
+from tests.ports import free_port
 from tests.scenarios import CaseDriver, valid_outcome
 
 CASE_OPENED = re.compile(r"^case ([A-Z]{3}-\d{4}-\d{6}) opened$", re.MULTILINE)

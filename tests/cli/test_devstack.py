@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import free_port
 from tests.factories import report_data
+from tests.ports import free_port
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 45.0
@@ -81,11 +81,15 @@ class Stack:
 
 @pytest.fixture
 def stack_env() -> dict[str, str]:
-    """This environment without any OMBUDSFLOW_* setting, plus free ports for Temporal."""
+    """This environment without any OMBUDSFLOW_* setting, plus free ports for Temporal and
+    the web app."""
+    web_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMBUDSFLOW_")}
     return env | {
         "OMBUDSFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "OMBUDSFLOW_TEMPORAL_UI_URL": f"http://127.0.0.1:{free_port()}",
+        "OMBUDSFLOW_WEB_PORT": str(web_port),
+        "OMBUDSFLOW_PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
         "OMBUDSFLOW_LOG_LEVEL": "WARNING",
     }
 

@@ -1,10 +1,3 @@
-import asyncio
-import base64
-import binascii
-import contextlib
-import json
-import os
-import sysconfig
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -30,10 +23,10 @@ from ombudsflow.constants import (
     POLICE_DECISION,
     SEARCH_ATTRIBUTES,
 )
+from tests.conftest import temporal_binary
+from tests.raw_history import history_as_the_cli_shows_it, readable_text
 
 CANARY = "Canary-Aruzhan-Bekova-070315650042"
-SCRIPTS = sysconfig.get_paths()["scripts"]
-TEMPORAL_CLI = os.path.join(SCRIPTS, "temporal")
 EXPECTED = {key.name: int(key.indexed_value_type) for key in SEARCH_ATTRIBUTES}
 ONE_VALUE_EACH: list[SearchAttributePair[Any]] = [
     SearchAttributePair(CASE_NUMBER, "KZ-2024-0009"),
@@ -86,35 +79,6 @@ async def run_greeting(
         )
 
 
-async def history_as_the_cli_shows_it(env: WorkflowEnvironment, workflow_id: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        TEMPORAL_CLI, "workflow", "show", "--workflow-id", workflow_id, "--output", "json",
-        "--address", env.client.service_client.config.target_host,
-        "--namespace", env.client.namespace,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await process.communicate()
-    assert process.returncode == 0, stderr.decode()
-    return stdout.decode()
-
-
-def readable_text(history_json: str) -> str:
-    """The history as printed plus every base64 field decoded: payload bytes are base64 in
-    JSON, so clear text would hide there from a plain substring search."""
-    texts = [history_json]
-    pending: list[Any] = [json.loads(history_json)]
-    while pending:
-        match pending.pop():
-            case dict() as mapping:
-                pending.extend(mapping.values())
-            case list() as items:
-                pending.extend(items)
-            case str() as text:
-                with contextlib.suppress(binascii.Error, ValueError):
-                    texts.append(base64.b64decode(text, validate=True).decode(errors="replace"))
-    return "\n".join(texts)
-
-
 async def test_history_holds_ciphertext_while_the_client_reads_clear_text(
     dev_env: WorkflowEnvironment,
 ) -> None:
@@ -158,7 +122,7 @@ async def test_search_attributes_are_registered_once_on_the_time_skipping_server
 ) -> None:
     assert {pair.key.name for pair in ONE_VALUE_EACH} == set(EXPECTED)
     async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=os.path.join(SCRIPTS, "temporal-test-server"),
+        test_server_existing_path=temporal_binary("temporal-test-server"),
         data_converter=data_converter(keyring),
     ) as env:
         await ensure_search_attributes(env.client, env.client.namespace)

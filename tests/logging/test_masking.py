@@ -1,7 +1,6 @@
 import json
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,17 +13,7 @@ from ombudsflow.logging import REDACTED, configure_logging
 from schemas.report import ViolationReport
 from tests.factories import CANARY_IIN, CANARY_NAME, report_data
 
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """Leave structlog and the root logger as other tests expect them."""
-    config = structlog.get_config()
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    structlog.configure(**config)
-    structlog.contextvars.clear_contextvars()
-    root.handlers, root.level = handlers, level
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

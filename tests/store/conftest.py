@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
-from sqlmodel import SQLModel
 
 from store.db import create_schema, make_engine
 
@@ -27,6 +26,13 @@ def _run_on_server(statement: str) -> None:
             conn.execute(text(statement))
     finally:
         admin.dispose()
+
+
+def empty_postgres_schema(engine: Engine) -> None:
+    """Drop every table, Alembic's version table included, so migrations start from nothing."""
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +54,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     else:
         engine = make_engine(request.getfixturevalue("postgres_url"))
-        SQLModel.metadata.drop_all(engine)
+        empty_postgres_schema(engine)
     create_schema(engine)
     yield engine
     engine.dispose()

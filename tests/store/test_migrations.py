@@ -1,0 +1,143 @@
+"""The store's schema is Alembic's: the revisions upgrade, downgrade and upgrade again on SQLite
+and PostgreSQL; the migrated schema is exactly the models' (so a model change without a
+migration fails here); processes starting at once migrate once; and a store whose tables were
+made before there were migrations is adopted, not recreated."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Engine, Integer, MetaData, inspect, text
+from sqlmodel import SQLModel
+
+from store.db import create_schema, make_engine
+from tests.store.conftest import empty_postgres_schema
+
+ROOT = Path(__file__).parents[2]
+ALEMBIC_INI = ROOT / "alembic.ini"
+MODEL_TABLES = set(SQLModel.metadata.tables)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on the backend named by the test's parameter."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    postgres_url: str = request.getfixturevalue("postgres_url")
+    engine = make_engine(postgres_url)
+    empty_postgres_schema(engine)
+    engine.dispose()
+    return postgres_url
+
+
+@pytest.fixture
+def empty(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def head() -> str | None:
+    return ScriptDirectory.from_config(Config(ALEMBIC_INI)).get_current_head()
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def version(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def differences(engine: Engine, metadata: MetaData = SQLModel.metadata) -> list[object]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        found: list[object] = compare_metadata(context, metadata)
+        return found
+
+
+def downgrade_to_base(engine: Engine) -> None:
+    config = Config(ALEMBIC_INI)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+
+
+def test_upgrade_downgrade_upgrade_leaves_the_models_schema(empty: Engine) -> None:
+    create_schema(empty)
+    assert tables(empty) == MODEL_TABLES | {"alembic_version"}
+    assert version(empty) == [head()]
+
+    downgrade_to_base(empty)
+    assert tables(empty) == {"alembic_version"} and version(empty) == []
+
+    create_schema(empty)
+    assert version(empty) == [head()]
+    assert differences(empty) == []
+
+
+def test_the_migrated_schema_is_exactly_the_models(empty: Engine) -> None:
+    create_schema(empty)
+
+    assert differences(empty) == []
+
+
+def test_a_model_change_without_a_migration_is_found(empty: Engine) -> None:
+    create_schema(empty)
+    changed = MetaData()
+    for table in SQLModel.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["case"].append_column(Column("priority", Integer(), nullable=True))
+
+    found = differences(empty, changed)
+
+    assert [(d[0], d[3].name) for d in found if isinstance(d, tuple)] == [
+        ("add_column", "priority")]
+
+
+def test_processes_starting_at_once_migrate_once(url: str) -> None:
+    engines = [make_engine(url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(len(engines)) as pool:
+            list(pool.map(create_schema, engines))
+        assert version(engines[0]) == [head()]
+        assert differences(engines[0]) == []
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_a_store_created_before_migrations_is_adopted(empty: Engine) -> None:
+    SQLModel.metadata.create_all(empty)
+
+    create_schema(empty)
+
+    assert version(empty) == [head()]
+    assert differences(empty) == []
+
+
+def test_the_alembic_command_migrates_the_configured_store(tmp_path: Path) -> None:
+    env = {**os.environ, "OMBUDSFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+
+    def alembic(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "alembic", "-c", str(ALEMBIC_INI), *argv], cwd=ROOT, env=env,
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+
+    upgraded = alembic("upgrade", "head")
+    checked = alembic("check")  # autogenerate finds nothing the revisions lack
+
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert checked.returncode == 0, checked.stderr
+    assert "No new upgrade operations detected" in checked.stdout + checked.stderr

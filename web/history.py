@@ -1,0 +1,280 @@
+"""A case's timeline, read from its Temporal event history: one line per event that matters to
+the procedure, citing its clause, with who acted and how late against the step's deadline.
+
+Temporal records everything (workflow tasks, projections, deadline computations); the reader
+keeps what a supervisor or an auditor asks about: the case opened, notices delivered,
+deadlines reached, tasks completed and approvals decided (the update's input names the actor),
+statements published, stage changes, continue-as-new and the end. Payloads are decoded with
+the client's data converter, so the encryption codec applies; the workflow's input (the report,
+with the child's personal data) is never decoded.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client
+from temporalio.converter import DataConverter, decode_typed_search_attributes
+
+from ombudsflow import constants
+from schemas.activities import NoticeKind, NoticeRequest, Publication
+from schemas.case import Stage, Step
+from schemas.outcomes import RECORD_INSPECTION, UPDATE_FOR, Completion, InspectionRecord
+from schemas.steps import Role, StepKind, title_of
+
+
+class HistoryEventKind(StrEnum):
+    OPENED = "opened"
+    NOTICE_DELIVERED = "notice_delivered"
+    DEADLINE_REACHED = "deadline_reached"  # a reminder or an escalation goes out
+    TASK_COMPLETED = "task_completed"
+    APPROVAL_DECIDED = "approval_decided"
+    INSPECTION_RECORDED = "inspection_recorded"
+    PUBLISHED = "published"
+    STAGE_CHANGED = "stage_changed"
+    OVERDUE_CHANGED = "overdue_changed"
+    CONTINUED_AS_NEW = "continued_as_new"
+    CLOSED = "closed"
+    ENDED = "ended"  # failed, terminated, cancelled or timed out: never by the procedure
+
+
+class HistoryLine(BaseModel):
+    event_id: int = Field(description="the Temporal event, to find it in the Web UI")
+    at: AwareDatetime
+    kind: HistoryEventKind
+    clause: str | None
+    text: str
+    step_key: str | None = None
+    recipient: str | None = None
+    actor: str | None = None
+    actor_role: Role | None = None
+    due_at: AwareDatetime | None = None
+    delay_seconds: float | None = Field(
+        default=None, description="at − due_at: positive when late, negative when early"
+    )
+
+
+STAGE_CLAUSE: dict[Stage, str] = {
+    Stage.NOTIFICATION: "¶10.1",
+    Stage.POLICE_CHECK: "¶10.2",
+    Stage.RESPONSE: "¶11",
+    Stage.CLOSURE_REVIEW: "¶10–¶11",
+    Stage.CLOSED: "¶10–¶11",
+}
+NOTICE_TEXT: dict[NoticeKind, str] = {
+    NoticeKind.ALARM: "notice of the violation delivered to the {recipient}",
+    NoticeKind.REFERRAL: "referral delivered to the {recipient}",
+    NoticeKind.RECOMMENDATIONS: "recommendations delivered to the {recipient}",
+}
+# The argument model of every update, by update name.
+UPDATE_ARGS: dict[str, type[Completion] | type[InspectionRecord]] = {
+    **{name: model for name, model in UPDATE_FOR.values()},
+    RECORD_INSPECTION: InspectionRecord,
+}
+APPROVALS = (StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL)
+ENDINGS = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "the workflow failed",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: "the workflow was terminated",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: "the workflow was cancelled",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: "the workflow timed out",
+}
+
+
+async def timeline(client: Client, case_id: str) -> list[HistoryLine]:
+    """Every meaningful event of the case, oldest first, across continue-as-new runs."""
+    reader = _Reader(client.data_converter)
+    for events in await _runs(client, case_id):
+        for event in events:
+            await reader.read(event)
+    return reader.lines
+
+
+async def _runs(client: Client, case_id: str) -> list[list[HistoryEvent]]:
+    """The histories of the case's runs, first run first: each continued run names its
+    predecessor in its first event."""
+    runs: list[list[HistoryEvent]] = []
+    run_id: str | None = None
+    while True:
+        history = await client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
+        runs.append(list(history.events))
+        started = history.events[0].workflow_execution_started_event_attributes
+        run_id = started.continued_execution_run_id or None
+        if run_id is None:
+            return runs[::-1]
+
+
+def _time(event: HistoryEvent) -> datetime:
+    return event.event_time.ToDatetime(tzinfo=UTC)
+
+
+def _delay(at: datetime, due: datetime | None) -> float | None:
+    return (at - due).total_seconds() if due is not None else None
+
+
+class _Reader:
+    """Reads one event at a time, remembering what later events refer back to."""
+
+    def __init__(self, converter: DataConverter) -> None:
+        self._converter = converter
+        self.lines: list[HistoryLine] = []
+        self._notices: dict[int, NoticeRequest] = {}  # scheduled event id → its notice
+        self._publications: dict[int, Publication] = {}
+        self._updates: dict[str, tuple[str, Payloads]] = {}  # update id → (name, input)
+        # Timers fire, then a workflow task acts on them: the reminders it schedules are what
+        # those timers were for.
+        self._fired: list[HistoryEvent] = []
+        self._acting_on: list[HistoryEvent] = []
+        self._stage: str | None = None
+        self._overdue = False
+        handlers: dict[int, Callable[[HistoryEvent], Awaitable[None]]] = {
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: self._started,
+            EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: self._workflow_task_completed,
+            EventType.EVENT_TYPE_TIMER_FIRED: self._timer_fired,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: self._activity_scheduled,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: self._activity_completed,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: self._update_accepted,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: self._update_completed,
+            EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: self._search_attributes,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: self._continued,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: self._completed,
+            **dict.fromkeys(ENDINGS, self._ended),
+        }
+        self._handlers = handlers
+
+    async def read(self, event: HistoryEvent) -> None:
+        handler = self._handlers.get(event.event_type)
+        if handler is not None:
+            await handler(event)
+
+    def _line(self, event: HistoryEvent, kind: HistoryEventKind, clause: str | None, text: str,
+              **details: Any) -> None:
+        self.lines.append(HistoryLine(event_id=event.event_id, at=_time(event), kind=kind,
+                                      clause=clause, text=text, **details))
+
+    async def _decode(self, payloads: Payloads, model: type[Any]) -> Any:
+        return (await self._converter.decode(payloads.payloads, [model]))[0]
+
+    async def _started(self, event: HistoryEvent) -> None:
+        if event.workflow_execution_started_event_attributes.continued_execution_run_id:
+            return  # the previous run's continue-as-new line stands for it
+        self._line(event, HistoryEventKind.OPENED, "¶10",
+                   "report received: case opened, the ¶10 procedure started")
+
+    async def _workflow_task_completed(self, event: HistoryEvent) -> None:
+        self._acting_on, self._fired = self._fired, []
+
+    async def _timer_fired(self, event: HistoryEvent) -> None:
+        self._fired.append(event)
+
+    async def _activity_scheduled(self, event: HistoryEvent) -> None:
+        attrs = event.activity_task_scheduled_event_attributes
+        name = attrs.activity_type.name
+        if name == "publish_statement":
+            self._publications[event.event_id] = await self._decode(attrs.input, Publication)
+        if name != "send_notice":
+            return
+        notice: NoticeRequest = await self._decode(attrs.input, NoticeRequest)
+        self._notices[event.event_id] = notice
+        if notice.kind in (NoticeKind.REMINDER, NoticeKind.ESCALATION):
+            self._deadline(self._acting_on.pop(0) if self._acting_on else event, notice)
+
+    def _deadline(self, event: HistoryEvent, notice: NoticeRequest) -> None:
+        late = notice.subject_step or notice.step_key
+        if notice.kind == NoticeKind.REMINDER:
+            text = f"{late} reached its due date: reminder to the regional office"
+        elif notice.subject_step:
+            text = f"{late} is still open at its escalation date: escalated to the supervisor"
+        else:
+            text = (f"{late} not delivered in time: escalated to the supervisor while "
+                    "delivery goes on")
+        at = _time(event)
+        self._line(event, HistoryEventKind.DEADLINE_REACHED, notice.clause, text, step_key=late,
+                   recipient=notice.recipient.value, due_at=notice.due_at,
+                   delay_seconds=_delay(at, notice.due_at))
+
+    async def _activity_completed(self, event: HistoryEvent) -> None:
+        scheduled = event.activity_task_completed_event_attributes.scheduled_event_id
+        notice = self._notices.pop(scheduled, None)
+        publication = self._publications.pop(scheduled, None)
+        at = _time(event)
+        if notice is not None and notice.kind in NOTICE_TEXT:
+            recipient = notice.recipient.value
+            self._line(event, HistoryEventKind.NOTICE_DELIVERED, notice.clause,
+                       NOTICE_TEXT[notice.kind].format(recipient=recipient),
+                       step_key=notice.step_key, recipient=recipient, due_at=notice.due_at,
+                       delay_seconds=_delay(at, notice.due_at))
+        if publication is not None:
+            self._line(event, HistoryEventKind.PUBLISHED, publication.clause,
+                       f"public statement published, approved by {publication.approved_by}",
+                       step_key=publication.step_key, actor=publication.approved_by)
+
+    async def _update_accepted(self, event: HistoryEvent) -> None:
+        request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+        self._updates[request.meta.update_id] = (request.input.name, request.input.args)
+
+    async def _update_completed(self, event: HistoryEvent) -> None:
+        """An update that succeeded changed the case; a failed one changed nothing."""
+        attrs = event.workflow_execution_update_completed_event_attributes
+        accepted = self._updates.pop(attrs.meta.update_id, None)
+        if accepted is None or not attrs.outcome.HasField("success"):
+            return
+        name, args = accepted
+        model = UPDATE_ARGS.get(name)
+        if model is None:
+            return
+        arg = await self._decode(args, model)
+        step: Step = await self._decode(attrs.outcome.success, Step)
+        kind, text = _what_was_done(step)
+        done = step.done_at or _time(event)
+        self._line(event, kind, step.clause, text, step_key=step.key, actor=arg.actor.id,
+                   actor_role=arg.actor.role, due_at=step.due_at,
+                   delay_seconds=_delay(done, step.due_at))
+
+    async def _search_attributes(self, event: HistoryEvent) -> None:
+        found = decode_typed_search_attributes(
+            event.upsert_workflow_search_attributes_event_attributes.search_attributes
+        )
+        stage = found.get(constants.CASE_STAGE)
+        if stage is not None and stage != self._stage:
+            self._stage = stage
+            if stage != Stage.CLOSED:  # the end of the workflow says it
+                self._line(event, HistoryEventKind.STAGE_CHANGED, STAGE_CLAUSE[Stage(stage)],
+                           f"stage: {stage}")
+        overdue = found.get(constants.CASE_OVERDUE)
+        if overdue is not None and overdue != self._overdue:
+            self._overdue = overdue
+            self._line(event, HistoryEventKind.OVERDUE_CHANGED, None,
+                       "a step is overdue" if overdue else "no step is overdue any more")
+
+    async def _continued(self, event: HistoryEvent) -> None:
+        self._line(event, HistoryEventKind.CONTINUED_AS_NEW, None,
+                   "history continued in a new run (Temporal's size limit); the case goes on "
+                   "unchanged")
+
+    async def _completed(self, event: HistoryEvent) -> None:
+        self._line(event, HistoryEventKind.CLOSED, STAGE_CLAUSE[Stage.CLOSED], "case closed")
+
+    async def _ended(self, event: HistoryEvent) -> None:
+        self._line(event, HistoryEventKind.ENDED, None, ENDINGS[event.event_type])
+
+
+def _what_was_done(step: Step) -> tuple[HistoryEventKind, str]:
+    outcome = step.outcome or {}
+    if step.kind in APPROVALS:
+        if outcome.get("approved"):
+            return HistoryEventKind.APPROVAL_DECIDED, f"approved {step.subject_key}"
+        return (HistoryEventKind.APPROVAL_DECIDED,
+                f"sent {step.subject_key} back: {outcome.get('reason', '')}")
+    if step.kind == StepKind.INSPECTION:
+        return (HistoryEventKind.INSPECTION_RECORDED,
+                f"inspection by {outcome.get('inspecting_body', '')} recorded")
+    if step.kind == StepKind.POLICE_DECISION:
+        verdict = "confirmed" if outcome.get("confirmed") else "did not confirm"
+        return (HistoryEventKind.TASK_COMPLETED,
+                f"the police {verdict} the facts ({outcome.get('police_reference', '')})")
+    return HistoryEventKind.TASK_COMPLETED, f"completed: {title_of(step.kind)}"

@@ -1,0 +1,30 @@
+"""The case page: facts, the child (only for the people of the case's region), the steps as a
+checklist, notices sent, the timeline from Temporal's history, and, for supervisors, the
+approvals of this case waiting for a decision."""
+
+from fastapi import APIRouter, Request, Response
+
+from schemas.outcomes import UPDATE_FOR
+from schemas.steps import Role, may_complete
+from web.actions import APPROVALS
+from web.deps import ServicesDep, UserDep
+from web.history import timeline
+from web.pages.render import render
+from web.pages.route import PageRoute
+from web.views import case_detail
+
+router = APIRouter(route_class=PageRoute)
+
+
+@router.get("/cases/{case_id}")
+async def show_case(request: Request, svc: ServicesDep, user: UserDep, case_id: str) -> Response:
+    """The whole case as the reader may see it."""
+    case = await case_detail(svc, user, case_id)  # checks the reader's region first
+    history = await timeline(svc.client, case_id)
+    steps = {s.key: s for s in case.steps}
+    approvals = [s for s in case.steps if s.kind in APPROVALS and s.is_open()
+                 and user.role == Role.SUPERVISOR]
+    workable = {s.key for s in case.steps
+                if s.is_open() and s.kind in UPDATE_FOR and may_complete(s.kind, user.role)}
+    return render(request, "case.html", user=user, case=case, steps=steps, history=history,
+                  approvals=approvals, workable=workable)

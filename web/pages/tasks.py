@@ -1,0 +1,146 @@
+"""The task form, one per kind of task, built from the outcome model its update takes.
+
+Submitting runs the same path as the API: the kind's update (``UPDATE_FOR``), its completion
+model validated with the signed-in person as actor, then the workflow update, whose validator
+has the last word. A refusal is shown next to the input it is about, with the values kept.
+"""
+
+from dataclasses import dataclass
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel, ValidationError
+from temporalio.client import WorkflowUpdateFailedError
+
+from schemas.case import Actor, CaseView, Step, StepStatus
+from schemas.errors import RejectedAction
+from schemas.outcomes import UPDATE_FOR
+from schemas.steps import StepKind, may_complete
+from web.actions import APPROVALS, complete_task
+from web.deps import Services, ServicesDep, UserDep, ensure_covers
+from web.errors import rejection_of
+from web.i18n import Translator
+from web.pages.forms import (
+    Form,
+    FormValues,
+    build_form,
+    form_values,
+    invalid_fields,
+    read_form,
+    refused_fields,
+    rows_in_outcome,
+    rows_in_values,
+)
+from web.pages.render import redirect, render, translator
+from web.pages.route import PageRoute
+from web.pages.security import CSRF_FIELD, CsrfChecked
+from web.views import load_case
+
+router = APIRouter(route_class=PageRoute)
+
+
+@dataclass(frozen=True)
+class Task:
+    case: CaseView
+    step: Step
+
+    @property
+    def subject(self) -> Step | None:
+        """For an approval, the draft it decides on."""
+        return self.case.step(self.step.subject_key) if self.step.subject_key else None
+
+    def form(self, rows: int) -> Form:
+        return build_form(outcome_model(self.step.kind), rows=rows,
+                          choices={"items_done": self.open_plan_items()})
+
+    def open_plan_items(self) -> list[tuple[str, str]]:
+        """¶11.3 plan items not yet marked done, as (index, action): a review's choices."""
+        if self.step.kind != StepKind.PLAN_REVIEW:
+            return []
+        steps = self.case.steps
+        plan = next((s.outcome or {} for s in steps if s.kind == StepKind.PSYCHOLOGICAL_SUPPORT),
+                    {}).get("plan", [])
+        done = {i for s in steps if s.kind == StepKind.PLAN_REVIEW and s.status == StepStatus.DONE
+                for i in (s.outcome or {}).get("items_done", [])}
+        return [(str(i), item["action"]) for i, item in enumerate(plan) if i not in done]
+
+
+def outcome_model(kind: StepKind) -> type[BaseModel]:
+    """The model of what a person records for ``kind``: its completion's ``outcome``."""
+    model = UPDATE_FOR[kind][1].model_fields["outcome"].annotation
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    return model
+
+
+async def find_task(svc: Services, user: Actor, case_id: str, key: str) -> Task:
+    """The task ``key`` of a case in the reader's region that the reader's role completes."""
+    case = await load_case(svc, case_id)
+    ensure_covers(user, case.facts.region)
+    try:
+        step = case.step(key)
+    except KeyError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task") from None
+    if step.kind not in UPDATE_FOR:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task")
+    if not may_complete(step.kind, user.role):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "error.not_your_task")
+    return Task(case, step)
+
+
+async def refusals(svc: Services, user: Actor, task: Task, form: Form, values: FormValues,
+                   t: Translator) -> dict[str, list[str]]:
+    """Complete the task from the form's values; what was refused, by input ({} when done)."""
+    submitted = read_form(form, values)
+    try:
+        await complete_task(svc, user, task.case.case_id, task.step.key, submitted.outcome)
+    except HTTPException as e:
+        if e.status_code != status.HTTP_409_CONFLICT:
+            raise
+        return {"": [f"{t('rejected.' + RejectedAction.TASK_CLOSED)}: {e.detail}"]}
+    except ValidationError as e:
+        return invalid_fields(form, submitted, e, t)
+    except WorkflowUpdateFailedError as e:
+        _, body = rejection_of(e)
+        if body["type"] == RejectedAction.INVALID_OUTCOME:
+            return refused_fields(form, body["detail"])
+        return {"": [f"{t('rejected.' + body['type'])}: {body['detail']}"]}
+    return {}
+
+
+def show(request: Request, user: Actor, task: Task, form: Form, values: FormValues,
+         errors: dict[str, list[str]], status_code: int = status.HTTP_200_OK) -> Response:
+    return render(request, "task.html", user=user, status_code=status_code, task=task,
+                  form=form, values=values, errors=errors)
+
+
+@router.get("/tasks/{case_id}/{key}")
+async def show_task_form(request: Request, svc: ServicesDep, user: UserDep, case_id: str,
+                         key: str) -> Response:
+    """The form of an open task; a draft sent back comes filled in with what was sent."""
+    task = await find_task(svc, user, case_id, key)
+    if not task.step.is_open():
+        return redirect(f"/cases/{case_id}", flash="flash.task_closed", kind=task.step.kind)
+    previous = task.step.outcome or {}
+    form = task.form(rows_in_outcome(previous))
+    return show(request, user, task, form, form_values(form, previous), {})
+
+
+@router.post("/tasks/{case_id}/{key}")
+async def submit_task_form(request: Request, svc: ServicesDep, user: UserDep, _: CsrfChecked,
+                           case_id: str, key: str) -> Response:
+    """Complete the task; on refusal, the form again with the reasons and the values kept."""
+    task = await find_task(svc, user, case_id, key)
+    posted = await request.form()
+    values = {k: [v for v in posted.getlist(k) if isinstance(v, str)]
+              for k in posted if k != CSRF_FIELD}
+    form = task.form(rows_in_values(values))
+    errors = await refusals(svc, user, task, form, values, translator(request))
+    if errors:
+        return show(request, user, task, form, values, errors,
+                    status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return redirect(f"/cases/{case_id}", flash=_flash_for(task, values),
+                    kind=(task.subject or task.step).kind)
+
+
+def _flash_for(task: Task, values: FormValues) -> str:
+    if task.step.kind not in APPROVALS:
+        return "flash.completed"
+    return "flash.approved" if list(values.get("approved", ())) == ["true"] else "flash.sent_back"

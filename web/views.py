@@ -1,0 +1,319 @@
+"""What the API and the pages both show: the case list, the case page, the task inbox, the
+approval queue and the case's timeline, each already scoped to the person asking.
+
+Every builder here checks what the reader may see (region, role, personal data) itself, so a
+route or a page cannot forget it. Refusals are ``HTTPException``s (404 unknown, 403 not
+yours), which the API answers as JSON and the pages render in the reader's language.
+"""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import HTTPException, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlmodel import Session
+from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from ombudsflow.config import Settings
+from schemas.activities import NoticeKind
+from schemas.case import Actor, CaseFacts, CaseView, PoliceFinding, Stage, Step
+from schemas.regions import Region
+from schemas.report import AllegedViolator, Category, Child, Reporter
+from schemas.steps import Role, StepKind, title_of
+from store.cases import case_view, list_cases, list_tasks, steps_by_id, stored_report
+from store.models import Step as StepRow
+from store.outbox import as_utc, case_notices
+from web.deps import Services, ensure_covers, in_store, regions_of
+from web.history import HistoryLine, timeline
+from workflows.violation_response import ViolationResponseWorkflow
+
+# A case's workflow answers a query in milliseconds; longer means no worker is polling.
+QUERY_TIMEOUT = timedelta(seconds=5)
+# People who read cases; admins manage users and integrations only deliver decisions.
+READERS = (Role.CASE_WORKER, Role.SUPERVISOR)
+
+
+# What is shown ----------------------------------------------------------------------------
+
+
+class StepView(Step):
+    """A step as people see it: with its title and whether it is overdue now."""
+
+    title: str
+    overdue: bool
+
+
+class NoticeView(BaseModel):
+    """A notice of the case as the outbox holds it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    step_key: str
+    clause: str
+    kind: NoticeKind
+    recipient: str
+    status: str = Field(description="pending (still being retried) or sent")
+    attempts: int
+    sent_at: AwareDatetime | None
+
+
+class PersonalData(BaseModel):
+    """The report's personal data: shown only to case workers and supervisors of the case's
+    region, never to integrations, admins, other regions, or in any list."""
+
+    child: Child
+    alleged_violators: list[AllegedViolator]
+    description: str
+    reporter: Reporter
+
+
+class CaseDetail(BaseModel):
+    case_id: str
+    version: int
+    facts: CaseFacts
+    stage: Stage
+    police_finding: PoliceFinding
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None
+    overdue: bool
+    steps: list[StepView]
+    notices: list[NoticeView]
+    personal: PersonalData | None = Field(
+        description="null when the reader may not see it, or the report is not stored yet"
+    )
+    temporal_ui: str
+
+
+class CaseSummary(BaseModel):
+    """A line of the case list: non-personal facts only."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    case_id: str
+    region: Region
+    district: str
+    category: Category
+    threat_to_life_or_health: bool
+    stage: Stage
+    police_finding: PoliceFinding
+    overdue: bool
+    received_at: AwareDatetime
+    opened_at: AwareDatetime | None
+    closed_at: AwareDatetime | None
+
+
+class CaseQuery(BaseModel):
+    """Filters of the case list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: Region | None = None
+    district: str | None = None
+    stage: Stage | None = None
+    overdue: bool | None = None
+    category: Category | None = None
+    received_from: AwareDatetime | None = Field(default=None, description="inclusive")
+    received_to: AwareDatetime | None = Field(default=None, description="exclusive")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+
+
+class TaskView(BaseModel):
+    """An open human task. ``id`` is ``{case_id}/{key}``."""
+
+    id: str
+    case_id: str
+    key: str
+    kind: StepKind
+    title: str
+    clause: str
+    region: Region
+    district: str
+    assignee: Role
+    attempt: int
+    opened_at: AwareDatetime
+    due_at: AwareDatetime | None
+    escalate_at: AwareDatetime | None
+    overdue: bool
+    claimed_by: str | None
+    note: str | None = Field(description="e.g. why a draft was sent back")
+
+
+class TaskQuery(BaseModel):
+    """Filters of the inbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: StepKind | None = None
+    case_id: str | None = None
+    due_before: AwareDatetime | None = None
+    overdue: bool = Field(default=False, description="only tasks past their due date")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+
+
+class DraftView(BaseModel):
+    """What a supervisor decides on: the draft (or closing summary) as submitted."""
+
+    key: str
+    kind: StepKind
+    title: str
+    clause: str
+    attempt: int
+    actor: str | None
+    done_at: AwareDatetime | None
+    outcome: dict[str, Any] | None
+
+
+class ApprovalView(TaskView):
+    draft: DraftView | None = Field(description="null only if the draft is not projected yet")
+
+
+class CaseHistory(BaseModel):
+    case_id: str
+    temporal_ui: str
+    lines: list[HistoryLine]
+
+
+# Builders ---------------------------------------------------------------------------------
+
+
+def temporal_ui_link(settings: Settings, case_id: str) -> str:
+    """The case's workflow in the Temporal Web UI (the workflow id is the case number)."""
+    ui = settings.temporal_ui_url.rstrip("/")
+    return f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{case_id}"
+
+
+def case_handle(svc: Services, case_id: str) -> WorkflowHandle[Any, CaseView]:
+    return svc.client.get_workflow_handle_for(ViolationResponseWorkflow.run, case_id)
+
+
+async def load_case(svc: Services, case_id: str) -> CaseView:
+    """The case as its workflow holds it now; if the workflow cannot answer (no worker,
+    Temporal down, or history gone), as last projected into the store. 404 if neither knows it.
+    """
+    try:
+        live: CaseView = await case_handle(svc, case_id).query(
+            ViolationResponseWorkflow.case, rpc_timeout=QUERY_TIMEOUT
+        )
+        return live
+    except (RPCError, WorkflowQueryFailedError):
+        stored = await in_store(svc.engine, lambda s: case_view(s, case_id))
+    if stored is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")
+    return stored
+
+
+def may_see_personal(user: Actor, region: Region) -> bool:
+    """Only the people who work on the region's cases see who the child is."""
+    return user.role in READERS and user.covers(region)
+
+
+def step_view(step: Step, now: datetime) -> StepView:
+    return StepView.model_validate(
+        {**step.model_dump(), "title": title_of(step.kind), "overdue": step.overdue_at(now)}
+    )
+
+
+async def case_detail(svc: Services, user: Actor, case_id: str) -> CaseDetail:
+    """The case page: facts, steps, notices, and the report's personal data if allowed."""
+    view = await load_case(svc, case_id)
+    ensure_covers(user, view.facts.region)
+    personal = may_see_personal(user, view.facts.region)
+
+    def read(session: Session) -> tuple[list[NoticeView], PersonalData | None]:
+        notices = [NoticeView.model_validate(n) for n in case_notices(session, case_id)]
+        report = stored_report(session, case_id) if personal else None
+        if report is None:
+            return notices, None
+        return notices, PersonalData.model_validate(report, from_attributes=True)
+
+    notices, personal_data = await in_store(svc.engine, read)
+    now = datetime.now(UTC)
+    return CaseDetail(
+        **view.model_dump(exclude={"steps"}),
+        steps=[step_view(s, now) for s in view.steps],
+        notices=notices,
+        personal=personal_data,
+        temporal_ui=temporal_ui_link(svc.settings, case_id),
+    )
+
+
+async def case_list(svc: Services, user: Actor, query: CaseQuery) -> list[CaseSummary]:
+    """Cases in the reader's region (or, nationally, in ``query.region``), newest first."""
+    if query.region is not None:
+        ensure_covers(user, query.region)
+    regions = [query.region] if query.region is not None else regions_of(user)
+
+    def read(session: Session) -> list[CaseSummary]:
+        rows = list_cases(session, regions=regions,
+                          **query.model_dump(exclude={"region"}))
+        return [CaseSummary.model_validate(row) for row in rows]
+
+    return await in_store(svc.engine, read)
+
+
+def task_view(row: StepRow, now: datetime) -> TaskView:
+    due = as_utc(row.due_at) if row.due_at else None
+    return TaskView.model_validate({
+        **row.model_dump(), "title": title_of(StepKind(row.kind)),
+        "overdue": due is not None and now >= due,
+    })
+
+
+async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
+    """Open tasks for the reader's role in their region (or nationally), held by them or by
+    nobody: overdue first, then soonest due."""
+    now = datetime.now(UTC)
+
+    def read(session: Session) -> list[TaskView]:
+        rows = list_tasks(
+            session, regions=regions_of(user), assignee=user.role, kind=query.kind,
+            case_id=query.case_id, overdue_only=query.overdue, due_before=query.due_before,
+            claimable_by=user.id, now=now, limit=query.limit, offset=query.offset,
+        )
+        return [task_view(row, now) for row in rows]
+
+    return await in_store(svc.engine, read)
+
+
+async def approval_queue(svc: Services, user: Actor, *, limit: int = 50, offset: int = 0
+                         ) -> list[ApprovalView]:
+    """Open approvals and closure approvals in the supervisor's scope, each with its draft."""
+    now = datetime.now(UTC)
+
+    def read(session: Session) -> list[ApprovalView]:
+        rows = list_tasks(session, regions=regions_of(user), assignee=Role.SUPERVISOR, now=now,
+                          limit=limit, offset=offset)
+        drafts = steps_by_id(session, [f"{r.case_id}/{r.subject_key}" for r in rows
+                                       if r.subject_key])
+        return [
+            ApprovalView(**task_view(row, now).model_dump(),
+                         draft=_draft_view(drafts.get(f"{row.case_id}/{row.subject_key}")))
+            for row in rows
+        ]
+
+    return await in_store(svc.engine, read)
+
+
+def _draft_view(row: StepRow | None) -> DraftView | None:
+    if row is None:
+        return None
+    kind = StepKind(row.kind)
+    return DraftView(
+        key=row.key, kind=kind, title=title_of(kind), clause=row.clause, attempt=row.attempt,
+        actor=row.actor, done_at=row.done_at,
+        outcome=json.loads(row.outcome_json) if row.outcome_json else None,
+    )
+
+
+async def case_history(svc: Services, user: Actor, case_id: str) -> CaseHistory:
+    """The case's timeline from its Temporal event history, for a reader of its region."""
+    view = await load_case(svc, case_id)
+    ensure_covers(user, view.facts.region)
+    lines = await timeline(svc.client, case_id)
+    return CaseHistory(case_id=case_id, temporal_ui=temporal_ui_link(svc.settings, case_id),
+                       lines=lines)
+
