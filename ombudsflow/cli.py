@@ -45,6 +45,7 @@ from schemas.outcomes import RECORD_INSPECTION, UPDATE_FOR, InspectionRecord
 from schemas.regions import Region
 from schemas.report import Channel
 from schemas.steps import Role, StepKind, title_of
+from store.audit import ChainBroken, verify_chain
 from store.cases import case_view, list_tasks
 from store.db import create_schema, make_engine, session_scope
 from store.users import AlreadyExists, create_api_key, create_user
@@ -380,6 +381,16 @@ def add_api_key(args: argparse.Namespace, settings: Settings) -> None:
     _write(f"  X-API-Key (shown once): {secret}")
 
 
+def verify_audit_trail(args: argparse.Namespace, settings: Settings) -> None:
+    """Check the audit trail's hash chain end to end; a broken chain exits 2 saying where."""
+    try:
+        with session_scope(_engine(settings)) as session:
+            rows = verify_chain(session)
+    except ChainBroken as e:
+        raise rejected(f"audit trail tampered with: {e}") from e
+    _write(f"audit trail intact: {rows} rows, hash chain verified")
+
+
 def _warn_if_keys_in_env(settings: Settings) -> None:
     if settings.keys is not None:
         _note("OMBUDSFLOW_KEYS is set and takes precedence over the key file")
@@ -459,6 +470,10 @@ def build_parser() -> argparse.ArgumentParser:
     new_key.add_argument("--channel", action="append", default=[], type=Channel,
                          choices=list(Channel), help="report channels the key may submit for")
     new_key.set_defaults(command=add_api_key)
+
+    audit = _group(commands, "audit", "the audit trail of case access")
+    audit.add_parser("verify", help="check that no audit row was changed or deleted"
+                     ).set_defaults(command=verify_audit_trail)
 
     keys = _group(commands, "keys", "the payload encryption key ring")
     keys.add_parser("init", help="create the key file unless it exists").set_defaults(

@@ -7,6 +7,7 @@ messages and stack traces moved into (encrypted) payloads instead of history's c
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -16,7 +17,7 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from ombudsflow.codec import EncryptionCodec, KeyRing
 from ombudsflow.config import Settings
@@ -34,11 +35,31 @@ def data_converter(keyring: KeyRing | None) -> DataConverter:
 
 async def connect(settings: Settings, keyring: KeyRing | None) -> Client:
     """A client on the configured server and namespace, reading and writing sealed payloads."""
+    api_key = settings.temporal_api_key
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(keyring),
+        tls=tls_config(settings),
+        api_key=api_key.get_secret_value() if api_key is not None else None,
     )
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool | None:
+    """What ``Client.connect`` takes as ``tls``: the files and server name as a ``TLSConfig``;
+    ``True`` for TLS on the system's roots alone; ``None`` to let an API key decide (the
+    SDK turns TLS on with one, as Temporal Cloud needs) and otherwise connect in plain text."""
+    files = (settings.temporal_tls_cert, settings.temporal_tls_key,
+             settings.temporal_tls_server_ca)
+    if all(f is None for f in files) and settings.temporal_tls_server_name is None:
+        return True if settings.temporal_tls else None
+    cert, key, ca = (_read(f) for f in files)
+    return TLSConfig(client_cert=cert, client_private_key=key, server_root_ca_cert=ca,
+                     domain=settings.temporal_tls_server_name)
+
+
+def _read(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path is not None else None
 
 
 async def ensure_search_attributes(client: Client, namespace: str) -> None:

@@ -20,6 +20,16 @@ class Settings(BaseSettings):
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    # A secured cluster or Temporal Cloud: mTLS with a client certificate and its key (PEM
+    # files), and/or an API key (Temporal Cloud; implies TLS). The server's certificate is
+    # checked against the system's roots unless a CA is given; the server name overrides the
+    # host the certificate must name (SNI), e.g. behind a proxy.
+    temporal_tls: bool = Field(default=False, description="TLS without any file below")
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_server_ca: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
     temporal_ui_url: str = "http://127.0.0.1:8233"
     task_queue: str = "ombudsflow-cases"
 
@@ -52,6 +62,13 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     token_minutes: int = Field(default=30, gt=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _client_certificate_with_its_key(self) -> Self:
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("set both OMBUDSFLOW_TEMPORAL_TLS_CERT and "
+                             "OMBUDSFLOW_TEMPORAL_TLS_KEY for mTLS, or neither")
+        return self
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> Self:

@@ -68,14 +68,14 @@ def search_attribute_flags() -> list[str]:
     return flags
 
 
-def temporal_server_argv(settings: Settings) -> list[str]:
+def temporal_server_argv(settings: Settings, db_filename: Path = TEMPORAL_DB) -> list[str]:
     """The dev server on ``settings.temporal_address``, its UI on the port of
-    ``settings.temporal_ui_url``, persisted in ``var/temporal.db``."""
+    ``settings.temporal_ui_url``, persisted in ``db_filename``."""
     host, _, port = settings.temporal_address.rpartition(":")
     ui_port = urlsplit(settings.temporal_ui_url).port or DEFAULT_UI_PORT
     return [
         str(temporal_binary()), "server", "start-dev",
-        "--db-filename", str(TEMPORAL_DB),
+        "--db-filename", str(db_filename),
         "--ip", host, "--port", port, "--ui-port", str(ui_port),
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
@@ -156,7 +156,7 @@ async def _spawn(argv: list[str], *, output: IO[bytes] | None = None) -> asyncio
 
 async def _wait_until_serving(settings: Settings, server: asyncio.subprocess.Process) -> None:
     exited = asyncio.ensure_future(server.wait())
-    answered = asyncio.ensure_future(_answering(settings))
+    answered = asyncio.ensure_future(answering(settings))
     try:
         done, _ = await asyncio.wait(
             [exited, answered], timeout=START_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
@@ -173,7 +173,7 @@ async def _wait_until_serving(settings: Settings, server: asyncio.subprocess.Pro
                      f"within {START_TIMEOUT:.0f} s; see {TEMPORAL_LOG}")
 
 
-async def _answering(settings: Settings) -> None:
+async def answering(settings: Settings) -> None:
     """Return once a client can connect (the port may be open before gRPC answers)."""
     while True:
         try:

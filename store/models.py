@@ -157,3 +157,31 @@ class ApiKey(SQLModel, table=True):
     channels: str = Field(default="", max_length=400)  # comma-separated report channels
     active: bool = True
     created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+
+
+class AuditEvent(SQLModel, table=True):
+    """One read or change of a case: who, in which role and region, did what, from where, with
+    what result. Append-only and hash-chained: each row's hash covers the previous row's hash,
+    so an edited or deleted row breaks the chain (`ombudsflow audit verify`)."""
+
+    __table_args__ = (Index("ix_audit_case", "case_id", "seq"),)
+
+    seq: int = Field(primary_key=True)
+    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    actor_id: str = Field(max_length=140)
+    role: str = Field(max_length=16)
+    region: str | None = Field(default=None, max_length=32)
+    case_id: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=100)
+    source: str = Field(default="", max_length=100)  # client address
+    result: int  # the HTTP status answered
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's tip, one row: appending updates it first, which serialises appenders."""
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)

@@ -71,6 +71,10 @@ def valid_outcome(kind: StepKind, **overrides: Any) -> dict[str, Any]:
 class CaseDriver:
     """One case, acted on by people through the workflow's updates."""
 
+    # How often to ask the workflow, and for how long, while waiting for a step.
+    poll = 0.05
+    timeout = 20.0
+
     def __init__(self, client: Client, case_id: str) -> None:
         self.case_id = case_id
         self.handle: WorkflowHandle[Any, CaseView] = client.get_workflow_handle_for(
@@ -80,9 +84,10 @@ class CaseDriver:
     async def view(self) -> CaseView:
         return await self.handle.query(ViolationResponseWorkflow.case)
 
-    async def wait_for(self, key: str, *, open_: bool = True, timeout: float = 20) -> Step:
+    async def wait_for(self, key: str, *, open_: bool = True, timeout: float | None = None
+                       ) -> Step:
         """The step ``key`` once it exists (and is open, unless ``open_`` is False)."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + (timeout or self.timeout)
         while True:
             view = await self.view()
             found = [s for s in view.steps if s.key == key]
@@ -92,18 +97,18 @@ class CaseDriver:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"step {key} not reached; steps: "
                                      f"{[(s.key, s.status.value) for s in view.steps]}")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(self.poll)
 
-    async def wait_delivered(self, *keys: str, timeout: float = 20) -> None:
+    async def wait_delivered(self, *keys: str, timeout: float | None = None) -> None:
         """Wait until each notice step in ``keys`` is delivered."""
         for key in keys:
             step = await self.wait_for(key, open_=False, timeout=timeout)
             loop = asyncio.get_running_loop()
-            deadline = loop.time() + timeout
+            deadline = loop.time() + (timeout or self.timeout)
             while step.status != StepStatus.DONE:
                 if loop.time() > deadline:
                     raise AssertionError(f"{key} not delivered: {step.status}")
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(self.poll)
                 step = (await self.view()).step(key)
 
     async def complete(self, kind: StepKind, key: str | None = None, *, actor: Actor | None = None,
@@ -114,11 +119,12 @@ class CaseDriver:
         return await self.send(kind, key, actor or default_actor(kind),
                                valid_outcome(kind, **overrides))
 
-    async def send(self, kind: StepKind, key: str, actor: Actor,
-                   outcome: dict[str, Any]) -> Step:
+    async def send(self, kind: StepKind, key: str, actor: Actor, outcome: dict[str, Any], *,
+                   update_id: str | None = None) -> Step:
+        """Complete task ``key``; the same ``update_id`` again is applied only once."""
         name, model = UPDATE_FOR[kind]
         arg = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
-        step: Step = await self.handle.execute_update(name, arg, result_type=Step)
+        step: Step = await self.handle.execute_update(name, arg, id=update_id, result_type=Step)
         return step
 
     async def inspect(self, actor: Actor | None = None) -> Step:
@@ -165,15 +171,18 @@ async def confirmed_with_danger(driver: CaseDriver, sleep: Sleep) -> None:
     await driver.complete(StepKind.PLAN_REVIEW, "plan_review-1", items_done=[0])
     await sleep(timedelta(days=31))
     await driver.complete(StepKind.PLAN_REVIEW, "plan_review-2", items_done=[1])
-    await driver.complete(StepKind.CLOSURE)
-    await driver.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-1",
-                          actor=supervisor_of(name="sv-dana"))
+    await close(driver)
 
 
 async def not_confirmed(driver: CaseDriver) -> None:
     """The short path: the police do not confirm; talk, closing summary, closure."""
     await driver.complete(StepKind.POLICE_DECISION, confirmed=False)
     await driver.complete(StepKind.PREVENTIVE_TALK)
+    await close(driver)
+
+
+async def close(driver: CaseDriver) -> None:
+    """The closing summary, approved by a supervisor other than the one who approved before."""
     await driver.complete(StepKind.CLOSURE)
     await driver.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-1",
                           actor=supervisor_of(name="sv-dana"))

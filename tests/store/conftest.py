@@ -9,30 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from store.db import create_schema, make_engine
-
-POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-
-
-def _run_on_server(statement: str) -> None:
-    admin = make_engine(f"{POSTGRES_SERVER}/postgres").execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(statement))
-    finally:
-        admin.dispose()
-
-
-def empty_postgres_schema(engine: Engine) -> None:
-    """Drop every table, Alembic's version table included, so migrations start from nothing."""
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+from tests.postgres import POSTGRES_SERVER, empty_schema, run_on_server
 
 
 @pytest.fixture(scope="session")
@@ -40,11 +21,11 @@ def postgres_url() -> Iterator[str]:
     """A fresh database for this session; skips PostgreSQL tests if the server is unreachable."""
     name = f"store_test_{uuid.uuid4().hex[:12]}"
     try:
-        _run_on_server(f'CREATE DATABASE "{name}"')
+        run_on_server(f'CREATE DATABASE "{name}"')
     except OperationalError as exc:
         pytest.skip(f"PostgreSQL at {POSTGRES_SERVER} is unreachable: {exc.orig}")
     yield f"{POSTGRES_SERVER}/{name}"
-    _run_on_server(f'DROP DATABASE "{name}" WITH (FORCE)')
+    run_on_server(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -54,7 +35,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     else:
         engine = make_engine(request.getfixturevalue("postgres_url"))
-        empty_postgres_schema(engine)
+        empty_schema(engine)
     create_schema(engine)
     yield engine
     engine.dispose()

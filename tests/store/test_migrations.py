@@ -20,7 +20,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, inspect, text
 from sqlmodel import SQLModel
 
 from store.db import create_schema, make_engine
-from tests.store.conftest import empty_postgres_schema
+from tests.postgres import empty_schema
 
 ROOT = Path(__file__).parents[2]
 ALEMBIC_INI = ROOT / "alembic.ini"
@@ -34,7 +34,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'store.db'}"
     postgres_url: str = request.getfixturevalue("postgres_url")
     engine = make_engine(postgres_url)
-    empty_postgres_schema(engine)
+    empty_schema(engine)
     engine.dispose()
     return postgres_url
 

@@ -78,7 +78,8 @@ async def board_sections(svc: Services, user: Actor, t: Translator) -> list[Sect
     measured = [(t("board.median"), delays.median), (t("board.p90"), delays.p90)]
     sections.insert(2, Section(
         "first_notice", t("board.first_notice"), (t("col.measure"), t("col.duration")),
-        [Bar((label, ), d.total_seconds() / 60, duration_text(d.total_seconds())) for label, d in measured if d],
+        [Bar((label,), d.total_seconds(), duration_text(d.total_seconds()))
+         for label, d in measured if d],
         note=t("board.measured", measured=delays.measured, waiting=delays.waiting),
     ))
     return sections

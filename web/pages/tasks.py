@@ -6,6 +6,8 @@ has the last word. A refusal is shown next to the input it is about, with the va
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
@@ -108,7 +110,8 @@ async def refusals(svc: Services, user: Actor, task: Task, form: Form, values: F
 def show(request: Request, user: Actor, task: Task, form: Form, values: FormValues,
          errors: dict[str, list[str]], status_code: int = status.HTTP_200_OK) -> Response:
     return render(request, "task.html", user=user, status_code=status_code, task=task,
-                  form=form, values=values, errors=errors)
+                  form=form, values=values, errors=errors,
+                  overdue=task.step.overdue_at(datetime.now(UTC)))
 
 
 @router.get("/tasks/{case_id}/{key}")

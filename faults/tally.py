@@ -1,0 +1,119 @@
+"""What a fault run left behind, counted: every case closed; the store's projection equal to
+the workflow's final state, step by step (no task lost or doubled); every notice the outbox
+marked sent received by the SMTP server exactly once, by its ``X-Ombudsflow-Idempotency-Key``."""
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from faults.driving import PatientDriver
+from faults.stack import Stack
+from schemas.case import CaseView, Stage, StepStatus
+from schemas.steps import StepKind
+from store.cases import case_view
+from store.db import session_scope
+from store.models import Notice
+from store.outbox import SENT, case_notices
+
+NOTICE_KINDS = (StepKind.NOTICE, StepKind.REFERRAL)
+IDEMPOTENCY_HEADER = "X-Ombudsflow-Idempotency-Key"
+
+
+@dataclass
+class Outcome:
+    """One scenario's line of the summary; ``problems`` names each loss, duplicate or surprise."""
+
+    scenario: str
+    cases: int = 0
+    completed: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    recovery: float | None = None  # seconds from the fault's end until all had caught up
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (not self.problems and self.lost == 0 and self.duplicates == 0
+                and self.completed == self.cases)
+
+
+async def audit(stack: Stack, drivers: Sequence[PatientDriver], outcome: Outcome) -> None:
+    """Wait for each case's workflow to end, then count it into ``outcome``."""
+    finals = await asyncio.gather(*(d.result() for d in drivers))
+    outcome.cases += len(drivers)
+    sent: list[str] = []
+    for final in finals:
+        with session_scope(stack.engine) as session:
+            stored = case_view(session, final.case_id)
+            notices = case_notices(session, final.case_id)
+        if final.stage == Stage.CLOSED:
+            outcome.completed += 1
+        else:
+            outcome.lost += 1
+            outcome.problems.append(f"{final.case_id}: ended at {final.stage}, not closed")
+        for problem in [*_projection_differences(final, stored), *_unsent(final, notices)]:
+            outcome.lost += 1
+            outcome.problems.append(problem)
+        sent += [n.idempotency_key for n in notices if n.status == SENT]
+    _count_deliveries(stack, sent, outcome)
+
+
+def _projection_differences(final: CaseView, stored: CaseView | None) -> list[str]:
+    case = final.case_id
+    if stored is None:
+        return [f"{case}: not in the store"]
+    problems = []
+    if (stored.version, stored.stage) != (final.version, final.stage):
+        problems.append(f"{case}: store at version {stored.version} ({stored.stage}), "
+                        f"workflow at {final.version} ({final.stage})")
+    steps = {s.key: (s.status, s.actor, s.due_at) for s in final.steps}
+    kept = {s.key: (s.status, s.actor, s.due_at) for s in stored.steps}
+    for key in steps.keys() | kept.keys():
+        if steps.get(key) != kept.get(key):
+            problems.append(f"{case}/{key}: workflow {steps.get(key)}, store {kept.get(key)}")
+    if len(stored.steps) != len(kept):
+        problems.append(f"{case}: the store holds a step twice")
+    return problems
+
+
+def _unsent(final: CaseView, notices: list[Notice]) -> list[str]:
+    delivered = [s for s in final.steps if s.kind in NOTICE_KINDS and s.status == StepStatus.DONE]
+    sent = [n for n in notices if n.status == SENT]
+    if len(sent) < len(delivered):
+        return [f"{final.case_id}: {len(delivered)} notices done, {len(sent)} sent in the outbox"]
+    return []
+
+
+def _count_deliveries(stack: Stack, sent: list[str], outcome: Outcome) -> None:
+    """Each sent key once at the SMTP server: missing ones are lost, extra copies duplicates.
+    A copy with the same ``Message-ID`` is a resend after a crash between the server's
+    acceptance and the outbox's commit, which a receiver drops; it is still counted."""
+    copies = Counter(str(m[IDEMPOTENCY_HEADER]) for m in stack.smtp.inbox.messages)
+    message_ids: dict[str, set[str]] = defaultdict(set)
+    for m in stack.smtp.inbox.messages:
+        message_ids[str(m[IDEMPOTENCY_HEADER])].add(str(m["Message-ID"]))
+    for key in sent:
+        if copies[key] == 0:
+            outcome.lost += 1
+            outcome.problems.append(f"notice {key}: marked sent, never arrived")
+        elif copies[key] > 1:
+            outcome.duplicates += copies[key] - 1
+            same = "same Message-ID" if len(message_ids[key]) == 1 else "different Message-IDs"
+            outcome.problems.append(f"notice {key}: arrived {copies[key]} times ({same})")
+    outcome.notes.append(f"{len(sent)} notices, {sum(copies[k] for k in sent)} received")
+
+
+def table(outcomes: Sequence[Outcome]) -> str:
+    """The summary: one line per scenario."""
+    header = ("scenario", "cases", "completed", "lost", "duplicates", "time to recover")
+    rows = [header, *(
+        (o.scenario, str(o.cases), str(o.completed), str(o.lost), str(o.duplicates),
+         "-" if o.recovery is None else f"{o.recovery:.1f} s")
+        for o in outcomes)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             for row in rows]
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])

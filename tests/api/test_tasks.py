@@ -1,0 +1,198 @@
+"""Tasks over the API: every kind completed with a valid outcome after an invalid one was
+refused with its field and reason; claims; one winner when two complete at once."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from schemas.outcomes import UPDATE_FOR
+from schemas.regions import Region
+from schemas.steps import Role, StepKind
+from store.db import session_scope
+from store.users import create_user
+from tests.api.calls import complete, confirm, done, fields, open_case
+from tests.factories import CANARY_NAME
+from tests.scenarios import CaseDriver, valid_outcome
+from tests.web_stack import WebStack
+from web.security import hash_password
+
+CW, SV, COMMITTEE = "cw.aktobe", "sv.aktobe", "sv.committee"
+
+
+async def refused_then_done(api: WebStack, driver: CaseDriver, user: str, kind: StepKind,
+                            invalid: dict[str, Any], key: str | None = None,
+                            **valid: Any) -> Any:
+    """The invalid outcome answers 422 and changes nothing; the valid one completes the task.
+    Returns the 422's body."""
+    key = key or kind.value
+    await driver.wait_for(key)
+    refused = await complete(api, user, driver.case_id, key, valid_outcome(kind, **invalid))
+    assert refused.status_code == 422, refused.text
+    assert (await driver.view()).step(key).is_open()
+    step = await done(api, driver, user, kind, key, **valid)
+    assert step["status"] == "done" and step["actor"] == user and step["clause"].startswith("¶")
+    return refused.json()
+
+
+async def test_every_task_kind_refuses_an_invalid_outcome_and_takes_a_valid_one(
+    api: WebStack, time_env: WorkflowEnvironment
+) -> None:
+    driver = await open_case(api)
+    case = driver.case_id
+    completed: set[StepKind] = set()
+
+    async def check(user: str, kind: StepKind, invalid: dict[str, Any], key: str | None = None,
+                    **valid: Any) -> Any:
+        completed.add(kind)
+        return await refused_then_done(api, driver, user, kind, invalid, key, **valid)
+
+    refused = await check(CW, StepKind.PREVENTIVE_TALK, {"talks": [
+        {"party": "parent", "held_at": "2026-01-01T10:00:00+05:00",
+         "responsibility_explained": False}]})
+    assert {"field": "outcome.talks.0",
+            "reason": "¶10.2 requires explaining their responsibility under the law"
+            } in refused["detail"]
+    refused = await check(CW, StepKind.POLICE_DECISION, {"police_reference": "x"})
+    assert [e["field"] for e in refused["detail"]] == ["outcome.police_reference"]
+    refused = await check(CW, StepKind.SAFETY_ASSESSMENT, {"measures": []})
+    assert refused["detail"] == [{
+        "field": "outcome",
+        "reason": "¶11.2: list the safety measures taken when the child is in danger"}]
+    refused = await check(CW, StepKind.SAFE_PLACEMENT,
+                          {"delivered_separately_from_suspect": None})
+    assert refused["detail"][0]["reason"].startswith("¶11.7: record whether the child")
+
+    # A validator's reason (not a field's) comes back 422 with its message.
+    refused = await check(CW, StepKind.PUBLIC_STATEMENT,
+                          {"text": f"We helped {CANARY_NAME} and her family in Alga."})
+    assert refused == {"detail": "text: ¶13 forbids publishing the child's name",
+                       "type": "InvalidOutcome"}
+    refused = await check(SV, StepKind.APPROVAL, {"approved": False},
+                          "public_statement.approval-1")
+    assert refused["detail"] == [{"field": "outcome", "reason": "a reason is required to reject"}]
+    refused = await check(CW, StepKind.KDN_DECISION, {"decision": "prison"})
+    assert [e["field"] for e in refused["detail"]] == ["outcome.decision"]
+    refused = await check(CW, StepKind.PSYCHOLOGICAL_SUPPORT, {"legal_consultation_held": False})
+    assert "legal consultation" in refused["detail"][0]["reason"]
+    refused = await check(CW, StepKind.COORDINATION_MEETING, {"attendees": ["police"]})
+    assert [e["field"] for e in refused["detail"]] == ["outcome.attendees"]
+    refused = await check(CW, StepKind.RECOMMENDATIONS, {"addressee": "the moon"})
+    assert [e["field"] for e in refused["detail"]] == ["outcome.addressee"]
+    await check(SV, StepKind.APPROVAL, {"reason": 7}, "recommendations.approval-1")
+
+    inspection = await api.http.post(f"/api/v1/cases/{case}/inspections", headers=api.as_user(CW),
+                                     json={"outcome": {"held_at": "2026-01-01T10:00:00Z"}})
+    assert set(fields(inspection)) == {"outcome.inspecting_body", "outcome.findings"}
+    inspection = await api.http.post(
+        f"/api/v1/cases/{case}/inspections", headers=api.as_user(CW),
+        json={"outcome": {"held_at": valid_outcome(StepKind.POLICE_DECISION)["decided_at"],
+                          "inspecting_body": "regional prosecutor's office",
+                          "findings": "school safety measures checked"}})
+    assert inspection.status_code == 201, inspection.text
+    assert inspection.json()["clause"] == "¶11.5"
+    completed.add(StepKind.INSPECTION)
+
+    await time_env.sleep(timedelta(days=31))
+    refused = await check(CW, StepKind.PLAN_REVIEW, {"items_done": [7]}, "plan_review-1",
+                          items_done=[0])
+    assert refused == {"detail": "items_done: the plan has items 0 to 1, not 7",
+                       "type": "InvalidOutcome"}
+    await time_env.sleep(timedelta(days=31))
+    await done(api, driver, CW, StepKind.PLAN_REVIEW, "plan_review-2", items_done=[1])
+    refused = await check(CW, StepKind.CLOSURE, {"summary": "done"})
+    assert [e["field"] for e in refused["detail"]] == ["outcome.summary"]
+    await check(COMMITTEE, StepKind.CLOSURE_APPROVAL, {"approved": "perhaps"},
+                "closure.approval-1")
+
+    assert completed == set(UPDATE_FOR) | {StepKind.INSPECTION}
+    view = await driver.handle.result()
+    assert view.stage == "closed"
+
+
+async def test_the_same_task_completed_at_once_by_two_supervisors_has_one_winner(
+    api: WebStack
+) -> None:
+    driver = await open_case(api)
+    await confirm(api, driver)
+    await done(api, driver, CW, StepKind.PUBLIC_STATEMENT)
+    await driver.wait_for("public_statement.approval-1")
+
+    answers = await asyncio.gather(*(
+        complete(api, user, driver.case_id, "public_statement.approval-1",
+                 valid_outcome(StepKind.APPROVAL))
+        for user in (SV, COMMITTEE)
+    ))
+
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    loser = next(a for a in answers if a.status_code == 409)
+    assert "already done" in loser.json()["detail"]
+
+
+def second_case_worker(engine: Engine) -> str:
+    user_id = f"cw2.aktobe.{uuid.uuid4().hex[:6]}"
+    with session_scope(engine) as session:
+        create_user(session, user_id=user_id, display_name="Second case worker",
+                    role=Role.CASE_WORKER, region=Region.AKTOBE,
+                    password_hash=hash_password("unused"))
+    return user_id
+
+
+async def test_a_claimed_task_is_left_to_its_holder_until_released(api: WebStack) -> None:
+    other = second_case_worker(api.engine)
+    driver = await open_case(api)
+    await driver.wait_for("preventive_talk")
+    task = f"/api/v1/tasks/{driver.case_id}/preventive_talk"
+
+    claimed = await api.http.post(f"{task}/claim", headers=api.as_user(CW))
+    assert claimed.status_code == 200 and claimed.json()["claimed_by"] == CW
+    assert (await api.http.post(f"{task}/claim", headers=api.as_user(other))).status_code == 409
+    assert (await api.http.post(f"{task}/release", headers=api.as_user(other))).status_code == 409
+    talk = valid_outcome(StepKind.PREVENTIVE_TALK)
+    taken = await complete(api, other, driver.case_id, "preventive_talk", talk)
+    assert taken.status_code == 409 and CW in taken.json()["detail"]
+    inbox = await api.http.get("/api/v1/tasks", params={"case_id": driver.case_id},
+                               headers=api.as_user(other))
+    assert [t["key"] for t in inbox.json()] == ["police_decision"]
+
+    released = await api.http.post(f"{task}/release", headers=api.as_user(CW))
+    assert released.status_code == 200 and released.json()["claimed_by"] is None
+    assert (await api.http.post(f"{task}/claim", headers=api.as_user(other))).status_code == 200
+    assert (await complete(api, other, driver.case_id, "preventive_talk", talk)).status_code == 200
+    gone = await api.http.post(f"{task}/claim", headers=api.as_user(CW))
+    assert gone.status_code == 404
+
+
+async def test_the_inbox_lists_my_roles_tasks_soonest_due_first_and_filters(
+    api: WebStack
+) -> None:
+    driver = await open_case(api)
+    await confirm(api, driver)
+    await driver.wait_for("safety_assessment")
+    await driver.wait_for("public_statement")
+
+    mine = await api.http.get("/api/v1/tasks", params={"case_id": driver.case_id},
+                              headers=api.as_user(CW))
+
+    tasks = mine.json()
+    assert {t["id"] for t in tasks} == {f"{driver.case_id}/{key}" for key in (
+        "safety_assessment", "preventive_talk", "public_statement")}
+    assert [t["due_at"] for t in tasks] == sorted(t["due_at"] for t in tasks)
+    safety = next(t for t in tasks if t["kind"] == "safety_assessment")
+    assert safety["clause"] == "¶11.2" and safety["title"] == "Safety assessment"
+    assert safety["claimed_by"] is None and safety["overdue"] is False
+    only_talks = await api.http.get("/api/v1/tasks", headers=api.as_user(CW), params={
+        "case_id": driver.case_id, "kind": "preventive_talk"})
+    assert [t["key"] for t in only_talks.json()] == ["preventive_talk"]
+    before = await api.http.get("/api/v1/tasks", headers=api.as_user(CW), params={
+        "case_id": driver.case_id, "due_before": tasks[0]["due_at"]})
+    assert before.json() == []
+    overdue = await api.http.get("/api/v1/tasks", headers=api.as_user(CW), params={
+        "case_id": driver.case_id, "overdue": "true"})
+    assert overdue.json() == []
+    supervisors = await api.http.get("/api/v1/tasks", params={"case_id": driver.case_id},
+                                     headers=api.as_user(SV))
+    assert supervisors.json() == []

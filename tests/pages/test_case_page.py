@@ -1,0 +1,86 @@
+"""The case page: facts, the child only for the region's people, the checklist, notices, the
+timeline, and a supervisor's approvals decided from it."""
+
+from schemas.case import StepStatus
+from schemas.steps import StepKind
+from tests.api.calls import confirm, done, open_case
+from tests.factories import CANARY_NAME
+from tests.pages.browsing import page_showing, sign_in, submit, text_of
+from tests.scenarios import CaseDriver, valid_outcome
+from tests.web_stack import WebStack
+
+STATEMENT = valid_outcome(StepKind.PUBLIC_STATEMENT)["text"]
+
+
+async def statement_waiting(site: WebStack) -> CaseDriver:
+    """A confirmed case whose public statement waits for a supervisor."""
+    driver = await open_case(site)
+    await done(site, driver, "cw.aktobe", StepKind.PREVENTIVE_TALK)
+    await confirm(site, driver)
+    await done(site, driver, "cw.aktobe", StepKind.PUBLIC_STATEMENT)
+    await driver.wait_for("public_statement.approval-1")
+    return driver
+
+
+async def test_the_case_page_shows_facts_steps_notices_and_history(site: WebStack) -> None:
+    driver = await statement_waiting(site)
+    await sign_in(site, "sv.aktobe")
+
+    page = await page_showing(site, f"/cases/{driver.case_id}", "Қоғамға ақпарат беру")
+
+    text = text_of(page)
+    assert f"{driver.case_id} ісі" in text
+    assert "Ақтөбе облысы" in text and "Физикалық зорлық-зомбылық" in text
+    assert "Өмірге немесе денсаулыққа қауіп бар" in text
+    assert CANARY_NAME in text  # a supervisor of the region sees the child
+    assert "¶10.1 Бұзушылық туралы хабарлама → Бала құқықтары жөніндегі уәкіл" in text
+    assert "¶10.2 Профилактикалық әңгіме орындалды" in text
+    assert "Жіберілген хабарламалар" in text and "жіберілді" in text
+    assert "Іс ашылды" in text and "Тапсырма орындалды" in text
+    assert "report received: case opened" in text  # the record itself, marked lang="en"
+
+
+async def test_the_child_is_hidden_from_other_regions_and_the_national_level(
+    site: WebStack,
+) -> None:
+    driver = await open_case(site)
+
+    await sign_in(site, "sv.committee")
+    national = await page_showing(site, f"/cases/{driver.case_id}", driver.case_id)
+    await sign_in(site, "cw.pavlodar")
+    other_region = await site.http.get(f"/cases/{driver.case_id}")
+
+    assert CANARY_NAME not in national and "Ақтөбе облысы" in text_of(national)
+    assert other_region.status_code == 403 and CANARY_NAME not in other_region.text
+
+
+async def test_a_supervisor_approves_the_statement_from_the_case_page(site: WebStack) -> None:
+    driver = await statement_waiting(site)
+    await sign_in(site, "sv.aktobe")
+    case_url = f"/cases/{driver.case_id}"
+    page = await page_showing(site, case_url, "Сіздің шешіміңізді күтуде")
+    assert STATEMENT in text_of(page)
+
+    response = await submit(site, f"/tasks/{driver.case_id}/public_statement.approval-1",
+                            {"approved": "true", "reason": ""}, form_page=case_url)
+
+    assert response.headers["location"] == case_url
+    after = text_of((await site.http.get(case_url)).text)
+    assert "Бекітілді: Қоғамға ақпарат беру." in after
+    assert "Сіздің шешіміңізді күтуде" not in after
+    approval = (await driver.view()).step("public_statement.approval-1")
+    assert approval.status == StepStatus.DONE and approval.actor == "sv.aktobe"
+
+
+async def test_sending_a_draft_back_needs_a_reason(site: WebStack) -> None:
+    driver = await statement_waiting(site)
+    await sign_in(site, "sv.aktobe")
+    case_url = f"/cases/{driver.case_id}"
+    await page_showing(site, case_url, "Сіздің шешіміңізді күтуде")
+
+    response = await submit(site, f"/tasks/{driver.case_id}/public_statement.approval-1",
+                            {"approved": "false", "reason": ""}, form_page=case_url)
+
+    assert response.status_code == 422
+    assert "a reason is required to reject" in text_of(response.text)
+    assert STATEMENT in text_of(response.text)  # the draft stays in view

@@ -1,0 +1,59 @@
+"""The inbox: the ¶10.2 talk with its clause, in Kazakh by default and in Russian or English
+once switched (the choice is remembered)."""
+
+import re
+
+from tests.api.calls import open_case
+from tests.pages.browsing import page_showing, sign_in, text_of
+from tests.web_stack import WebStack
+
+
+def talk_row(page: str, case_id: str) -> str:
+    """The inbox row of the case's talk, as text."""
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)
+    found = [text_of(r) for r in rows if f"/tasks/{case_id}/preventive_talk" in r]
+    assert len(found) == 1, rows
+    return found[0]
+
+
+async def test_inbox_lists_the_talk_with_its_clause_in_kazakh_by_default(site: WebStack) -> None:
+    driver = await open_case(site)
+    await sign_in(site, "cw.aktobe")
+
+    page = await page_showing(site, "/", driver.case_id)
+
+    assert '<html lang="kk">' in page
+    row = talk_row(page, driver.case_id)
+    assert "Профилактикалық әңгіме" in row and "¶10.2" in row
+    assert "Ақтөбе облысы, Alga district" in row
+    assert f'href="/tasks/{driver.case_id}/preventive_talk"' in page
+
+
+async def test_the_language_switch_shows_russian_then_english_and_is_remembered(
+    site: WebStack,
+) -> None:
+    driver = await open_case(site)
+    await sign_in(site, "cw.aktobe")
+    await page_showing(site, "/", driver.case_id)
+
+    russian = (await site.http.get("/?lang=ru")).text
+    remembered = (await site.http.get("/")).text
+    english = (await site.http.get("/?lang=en")).text
+
+    assert '<html lang="ru">' in russian and '<html lang="ru">' in remembered
+    assert "Профилактическая беседа" in talk_row(russian, driver.case_id)
+    assert "Входящие" in text_of(remembered)
+    assert '<html lang="en">' in english
+    row = talk_row(english, driver.case_id)
+    assert "Preventive talk" in row and "¶10.2" in row and "Aktobe Region" in row
+
+
+async def test_the_inbox_shows_only_the_readers_region_and_role(site: WebStack) -> None:
+    driver = await open_case(site)
+    await sign_in(site, "cw.aktobe")
+    await page_showing(site, "/", driver.case_id)
+
+    await sign_in(site, "cw.pavlodar")
+    assert driver.case_id not in (await site.http.get("/")).text
+    await sign_in(site, "sv.aktobe")  # supervisors decide approvals; the talk is not theirs
+    assert driver.case_id not in (await site.http.get("/")).text

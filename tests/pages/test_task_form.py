@@ -1,0 +1,113 @@
+"""Task forms built from the outcome models: a refused outcome comes back with each reason
+next to its input and the values kept; a valid one completes the task."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from activities.texts import LOCAL_TIME
+from schemas.case import StepStatus
+from schemas.steps import StepKind
+from tests.api.calls import confirm, done, open_case
+from tests.pages.browsing import page_showing, sign_in, submit, text_of
+from tests.web_stack import WebStack
+
+
+def local(moment: datetime) -> str:
+    """As a datetime-local input holds it: Kazakhstan's clock, no offset."""
+    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
+
+
+def error_of(page: str, path: str) -> str:
+    """The message shown for the input (or row) at ``path``."""
+    dom = "e-" + path.replace(".", "-")
+    found = re.search(rf'<p class="error" id="{dom}">(.*?)</p>', page, re.S)
+    assert found, f"no error shown for {path}"
+    return text_of(found.group(1))
+
+
+async def test_an_invalid_talk_shows_each_reason_next_to_its_field_and_keeps_the_values(
+    site: WebStack,
+) -> None:
+    driver = await open_case(site)
+    await sign_in(site, "cw.aktobe")
+    url = f"/tasks/{driver.case_id}/preventive_talk"
+    await page_showing(site, "/", driver.case_id)
+    held = local(datetime.now(UTC) - timedelta(minutes=1))
+
+    response = await submit(site, url, {
+        "talks.0.party": "parent", "talks.0.held_at": held,
+        "talks.0.responsibility_explained": "false",
+        "talks.1.party": "alleged_violator",  # held_at left out
+        "notes": "The father refused to sign.",
+    })
+
+    assert response.status_code == 422
+    page = response.text
+    assert "¶10.2 requires explaining their responsibility" in error_of(page, "talks.0")
+    assert error_of(page, "talks.1.held_at") == "Міндетті өріс."
+    assert 'aria-describedby="e-talks-1-held_at"' in page
+    assert "Тапсырма орындалмады" in text_of(page)
+    # What was typed is still there.
+    assert f'name="talks.0.held_at" value="{held}"' in page
+    assert re.search(r'name="talks.1.party".*?<option value="alleged_violator" selected>',
+                     page, re.S)
+    assert "The father refused to sign.</textarea>" in page
+    assert (await driver.view()).step("preventive_talk").status == StepStatus.OPEN
+
+
+async def test_the_workflow_refusal_is_shown_next_to_its_field(site: WebStack) -> None:
+    driver = await open_case(site)
+    await sign_in(site, "cw.aktobe")
+    await page_showing(site, "/", driver.case_id)
+    long_ago = datetime.now(UTC) - timedelta(days=30)  # before the report was received
+
+    response = await submit(site, f"/tasks/{driver.case_id}/preventive_talk", {
+        "talks.0.party": "parent", "talks.0.held_at": local(long_ago),
+        "talks.0.responsibility_explained": "true",
+    })
+
+    assert response.status_code == 422
+    assert "before the report was received" in error_of(response.text, "talks")
+
+
+async def test_completing_the_talk_through_its_form(site: WebStack) -> None:
+    driver = await open_case(site)
+    await sign_in(site, "cw.aktobe")
+    await page_showing(site, "/", driver.case_id)
+    held = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=2)
+
+    response = await submit(site, f"/tasks/{driver.case_id}/preventive_talk", {
+        "talks.0.party": "parent", "talks.0.held_at": local(held),
+        "talks.0.responsibility_explained": "true",
+        "talks.2.party": "alleged_violator", "talks.2.held_at": local(held),
+        "talks.2.responsibility_explained": "true",
+    })
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/cases/{driver.case_id}"
+    case_page = text_of((await site.http.get(response.headers["location"])).text)
+    assert "Орындалды: Профилактикалық әңгіме." in case_page
+    talk = (await driver.view()).step("preventive_talk")
+    assert talk.status == StepStatus.DONE and talk.actor == "cw.aktobe"
+    talks = (talk.outcome or {})["talks"]
+    assert [t["party"] for t in talks] == ["parent", "alleged_violator"]  # blank row dropped
+    # The form's time is Kazakhstan's (UTC+5), recorded with its offset.
+    assert {t["held_at"] for t in talks} == {held.astimezone(LOCAL_TIME).isoformat()}
+    assert all(t["responsibility_explained"] for t in talks)
+    # A closed task's form leads back to the case.
+    again = await site.http.get(f"/tasks/{driver.case_id}/preventive_talk")
+    assert again.status_code == 303
+
+
+async def test_a_case_worker_cannot_open_a_supervisors_form(site: WebStack) -> None:
+    driver = await open_case(site)
+    await done(site, driver, "cw.aktobe", StepKind.PREVENTIVE_TALK)
+    await confirm(site, driver)
+    await done(site, driver, "cw.aktobe", StepKind.PUBLIC_STATEMENT)
+    await driver.wait_for("public_statement.approval-1")
+    await sign_in(site, "cw.aktobe")
+
+    response = await site.http.get(f"/tasks/{driver.case_id}/public_statement.approval-1")
+
+    assert response.status_code == 403
+    assert "Бұл тапсырманы басқа рөл орындайды." in text_of(response.text)
