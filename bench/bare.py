@@ -6,8 +6,9 @@ The short path, counted in a recorded history (``tests/histories/*-not_confirmed
 16 activities (1 record, 3 ¶10.1 notices, 4 deadlines, 8 projections), 4 updates (police
 decision, preventive talk, closure, closure approval) and 7 timers (3 notice escalations,
 4 task deadlines). Here: a first activity; 3 activities each raced against a timer; then per
-task two activities (its deadline, its projection) and a timer raced against its update,
-whose handler awaits one more activity (the projection the case's handlers wait for).
+task an activity (its deadline), a timer started, an activity (its projection), and the wait
+for its update, whose handler awaits one more activity (the projection the case's handlers
+wait for).
 """
 
 import asyncio
@@ -39,13 +40,11 @@ class BareWorkflow:
         notices = [asyncio.create_task(self._notice()) for _ in range(NOTICES)]
         for task in range(UPDATES):
             await _act()
-            await _act()
             self._open = task
-            try:
-                await workflow.wait_condition(lambda t=task: self._done > t,  # type: ignore[misc]
-                                              timeout=timedelta(days=3))
-            except TimeoutError:
-                workflow.logger.warning("task %d waited out its deadline", task)
+            deadline = asyncio.create_task(workflow.sleep(timedelta(days=3)))
+            await _act()
+            await workflow.wait_condition(lambda t=task: self._done > t)  # type: ignore[misc]
+            deadline.cancel()
         await asyncio.gather(*notices)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._done

@@ -1,6 +1,6 @@
 """The system under measurement, on loopback: a Temporal dev server on a SQLite file, the store
 on SQLite, a real SMTP server that timestamps what it accepts, and workers in their own
-processes (as in production), whose memory can be read while they run."""
+processes (as in production), whose CPU time and memory are read while they run."""
 
 import asyncio
 import contextlib
@@ -23,16 +23,16 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
-from ombudsflow.client import data_converter, ensure_search_attributes
+from ombudsflow.client import data_converter
 from ombudsflow.codec import KeyRing
-from ombudsflow.devstack import temporal_binary
+from ombudsflow.devstack import search_attribute_flags, temporal_binary
 from store.db import create_schema, make_engine
 from tests.ports import free_port
 
-WORKER_READY_TIMEOUT = 60.0
+START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
+POLL = 0.2
 
 
 class MailLog:
@@ -41,21 +41,20 @@ class MailLog:
 
     def __init__(self) -> None:
         self.accepted: dict[tuple[str, str], list[float]] = defaultdict(list)
-        self.count = 0
         self._parser = BytesHeaderParser()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         at = time.perf_counter()
         headers = self._parser.parsebytes(envelope.content)
         self.accepted[(headers["X-Ombudsflow-Case"], headers["X-Ombudsflow-Clause"])].append(at)
-        self.count += 1
         return "250 Message accepted for delivery"
 
 
 @dataclass
-class WorkerProcess:
-    """A worker in a child process; its log goes to a file beside the databases."""
+class Child:
+    """A server or worker process of the stack; its output goes to a log file."""
 
+    name: str
     process: asyncio.subprocess.Process
     log: Path
 
@@ -63,14 +62,29 @@ class WorkerProcess:
     def pid(self) -> int:
         return self.process.pid
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time so far (Linux ``/proc``; else ``ps``, to the second)."""
+        stat = Path(f"/proc/{self.pid}/stat")
+        if stat.exists():
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        clock = _ps(self.pid, "time").replace("-", ":").split(":")
+        return sum(float(part) * unit for part, unit in
+                   zip(reversed(clock), (1, 60, 3600, 86400), strict=False))
+
     def memory_mib(self) -> tuple[float, float]:
-        """Resident memory now and at its peak, in MiB (Linux ``/proc``; else ``ps``)."""
+        """Resident memory now and at its peak, in MiB (Linux ``/proc``; else ``ps``, now)."""
         status = Path(f"/proc/{self.pid}/status")
         if status.exists():
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
             return _kib(fields["VmRSS"]) / 1024, _kib(fields["VmHWM"]) / 1024
-        rss = _ps_rss_kib(self.pid) / 1024
+        rss = float(_ps(self.pid, "rss")) / 1024
         return rss, rss
+
+    def check_running(self) -> None:
+        if self.process.returncode is not None:
+            raise RuntimeError(f"the {self.name} exited with {self.process.returncode}; "
+                               f"see {self.log}")
 
     async def stop(self) -> None:
         if self.process.returncode is None:
@@ -85,19 +99,15 @@ class WorkerProcess:
 @dataclass
 class Stack:
     root: Path
-    env: WorkflowEnvironment
+    server: Child
+    client: Client  # the system's own: pydantic payloads sealed by the encryption codec
     keyring: KeyRing
     engine: Engine
     database_url: str
     temporal_db: Path
     mail: MailLog
     smtp_port: int
-    workers: list[WorkerProcess] = field(default_factory=list)
-
-    @property
-    def client(self) -> Client:
-        """The system's own client: pydantic payloads sealed by the encryption codec."""
-        return self.env.client
+    children: list[Child] = field(default_factory=list)
 
     @property
     def address(self) -> str:
@@ -119,46 +129,36 @@ class Stack:
         }
         return {**os.environ, **{f"OMBUDSFLOW_{k}": v for k, v in values.items()}}
 
-    async def start_worker(self, name: str, argv: list[str], env: Mapping[str, str],
-                           task_queue: str) -> WorkerProcess:
+    async def worker(self, name: str, argv: list[str], env: Mapping[str, str],
+                     task_queue: str) -> Child:
         """Start a worker process and return once it polls ``task_queue``."""
-        log = self.root / f"{name}.log"
-        with log.open("ab") as out:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, *argv, env=dict(env), stdin=asyncio.subprocess.DEVNULL,
-                stdout=out, stderr=out,
-            )
-        worker = WorkerProcess(process, log)
-        self.workers.append(worker)
-        await self._wait_for_poller(worker, task_queue)
-        return worker
+        child = await _spawn(name, [sys.executable, *argv], self.root, env)
+        self.children.append(child)
+        request = DescribeTaskQueueRequest(
+            namespace=self.client.namespace, task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (await self.client.workflow_service.describe_task_queue(request)).pollers:
+            child.check_running()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the {name} does not poll {task_queue}; see {child.log}")
+            await asyncio.sleep(POLL)
+        return child
 
-    async def case_worker(self, task_queue: str, **settings: str) -> WorkerProcess:
-        """The production worker (``workers.main``) on ``task_queue``."""
-        return await self.start_worker(f"worker-{task_queue}", ["-m", "workers.main"],
-                                       self.worker_env(task_queue, **settings), task_queue)
+    async def case_worker(self, task_queue: str, **settings: str) -> Child:
+        """The production worker (``python -m workers.main``) on ``task_queue``."""
+        return await self.worker("case worker", ["-m", "workers.main"],
+                                 self.worker_env(task_queue, **settings), task_queue)
+
+    async def bare_worker(self, task_queue: str) -> Child:
+        return await self.worker("bare worker", ["-m", "bench.bare_worker", self.address,
+                                                 task_queue], os.environ, task_queue)
 
     def temporal_db_mib(self) -> float:
         """The dev server's database with its write-ahead log, in MiB."""
         files = [self.temporal_db, self.temporal_db.with_name(self.temporal_db.name + "-wal")]
         return sum(f.stat().st_size for f in files if f.exists()) / 2**20
-
-    async def _wait_for_poller(self, worker: WorkerProcess, task_queue: str) -> None:
-        request = DescribeTaskQueueRequest(
-            namespace=self.client.namespace, task_queue=TaskQueue(name=task_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        )
-        deadline = time.monotonic() + WORKER_READY_TIMEOUT
-        while True:
-            if worker.process.returncode is not None:
-                raise RuntimeError(f"worker exited with {worker.process.returncode}; "
-                                   f"see {worker.log}")
-            described = await self.client.workflow_service.describe_task_queue(request)
-            if described.pollers:
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no worker polls {task_queue}; see {worker.log}")
-            await asyncio.sleep(0.2)
 
 
 @contextlib.asynccontextmanager
@@ -171,6 +171,7 @@ async def running_stack(root: Path | None = None) -> AsyncIterator[Stack]:
         keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
         database_url = f"sqlite:///{root / 'store.db'}"
         engine = make_engine(database_url)
+        cleanup.callback(engine.dispose)
         create_schema(engine)
         mail = MailLog()
         smtp_port = free_port()
@@ -178,30 +179,75 @@ async def running_stack(root: Path | None = None) -> AsyncIterator[Stack]:
         controller.start()
         cleanup.callback(controller.stop)
         temporal_db = root / "temporal.db"
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(temporal_binary()),
-            dev_server_database_filename=str(temporal_db),
-            data_converter=data_converter(keyring),
-            dev_server_log_level="error",
-        )
-        stack = Stack(root=root, env=env, keyring=keyring, engine=engine,
-                      database_url=database_url, temporal_db=temporal_db, mail=mail,
-                      smtp_port=smtp_port)
+        address = f"127.0.0.1:{free_port()}"
+        server = await _spawn("Temporal dev server", [
+            str(temporal_binary()), "server", "start-dev", "--headless",
+            "--db-filename", str(temporal_db), "--ip", "127.0.0.1",
+            "--port", address.rsplit(":", 1)[1], "--log-level", "error",
+            *search_attribute_flags(),
+        ], root, os.environ)
+        stack: Stack | None = None
         try:
-            await ensure_search_attributes(env.client, env.client.namespace)
+            client = await _connect(address, keyring, server)
+            stack = Stack(root=root, server=server, client=client, keyring=keyring,
+                          engine=engine, database_url=database_url, temporal_db=temporal_db,
+                          mail=mail, smtp_port=smtp_port)
             yield stack
         finally:
-            for worker in reversed(stack.workers):
-                await worker.stop()
-            await env.shutdown()
-            engine.dispose()
+            for child in reversed(stack.children if stack else []):
+                await child.stop()
+            await server.stop()
+
+
+async def _spawn(name: str, argv: list[str], root: Path, env: Mapping[str, str]) -> Child:
+    log = root / f"{name.replace(' ', '-')}.log"
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(
+            *argv, env=dict(env), stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
+        )
+    return Child(name, process, log)
+
+
+async def _connect(address: str, keyring: KeyRing, server: Child) -> Client:
+    """A client once the server answers (its port opens before gRPC serves)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            return await Client.connect(address, data_converter=data_converter(keyring))
+        except RuntimeError:
+            server.check_running()
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(POLL)
 
 
 def _kib(value: str) -> float:
     return float(value.split()[0])
 
 
-def _ps_rss_kib(pid: int) -> float:
-    out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True,
-                         check=True)
-    return float(out.stdout.strip())
+def _ps(pid: int, column: str) -> str:
+    out = subprocess.run(["ps", "-o", f"{column}=", "-p", str(pid)], capture_output=True,
+                         text=True, check=True)
+    return out.stdout.strip()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Wall time and CPU time per process (the driver's includes the SMTP server's thread)."""
+
+    wall: float
+    cpu: dict[str, float]
+
+    def __sub__(self, other: "Usage") -> "Usage":
+        return Usage(self.wall - other.wall,
+                     {name: self.cpu[name] - other.cpu[name] for name in self.cpu})
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(self.wall + other.wall,
+                     {name: self.cpu[name] + other.cpu.get(name, 0.0) for name in self.cpu})
+
+
+def usage(**children: Child) -> Usage:
+    """Now, for the driver (this process) and ``children``, by the names given."""
+    cpu = {"driver": time.process_time(), **{k: c.cpu_seconds() for k, c in children.items()}}
+    return Usage(time.perf_counter(), cpu)

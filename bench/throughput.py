@@ -3,11 +3,12 @@ same run, same number of cases with the same number in flight.
 
 Simulated case workers find their tasks the way the inbox does, in the store (one query for
 all cases in flight, every ``POLL_INTERVAL``), and close them with the workflow's updates; the
-police integration answers "not confirmed", so each case takes the short path.
+police integration answers "not confirmed", so each case takes the short path. The two run in
+alternating rounds, so a neighbour's load on the machine falls on both alike.
 """
 
 import asyncio
-import time
+import collections
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,10 +16,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
 
 from bench.bare import UPDATES, BareWorkflow
 from bench.figures import Figure, Goal
-from bench.stack import Stack
+from bench.stack import Child, Stack, Usage, usage
 from ombudsflow.intake import parse_report, submit_report
 from schemas.case import Actor, StepStatus
 from schemas.steps import StepKind
@@ -27,8 +30,16 @@ from store.models import Step
 from tests.factories import report_data, supervisor_of
 from tests.scenarios import CaseDriver, default_actor, valid_outcome
 
-POLL_INTERVAL = 0.05
+POLL_INTERVAL = 0.1
 TARGET_RATIO = 0.8
+# What must match between the two workflows' histories for the comparison to hold.
+COUNTED = {
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activities",
+    EventType.EVENT_TYPE_TIMER_STARTED: "timers",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
+}
+
+RunCase = Callable[[], Awaitable[WorkflowHandle[Any, Any]]]
 
 
 @dataclass(frozen=True)
@@ -42,20 +53,22 @@ class Action:
 def short_path() -> list[Action]:
     """Police not confirmed: their answer, the talk, the closing summary, its approval by a
     supervisor who did none of the steps."""
+    def action(kind: StepKind, key: str | None = None, actor: Actor | None = None,
+               **overrides: Any) -> Action:
+        return Action(kind, key or kind.value, actor or default_actor(kind),
+                      valid_outcome(kind, **overrides))
+
     return [
-        Action(StepKind.POLICE_DECISION, "police_decision", default_actor(StepKind.POLICE_DECISION),
-               valid_outcome(StepKind.POLICE_DECISION, confirmed=False)),
-        Action(StepKind.PREVENTIVE_TALK, "preventive_talk", default_actor(StepKind.PREVENTIVE_TALK),
-               valid_outcome(StepKind.PREVENTIVE_TALK)),
-        Action(StepKind.CLOSURE, "closure", default_actor(StepKind.CLOSURE),
-               valid_outcome(StepKind.CLOSURE)),
-        Action(StepKind.CLOSURE_APPROVAL, "closure.approval-1", supervisor_of(name="sv-dana"),
-               valid_outcome(StepKind.CLOSURE_APPROVAL)),
+        action(StepKind.POLICE_DECISION, confirmed=False),
+        action(StepKind.PREVENTIVE_TALK),
+        action(StepKind.CLOSURE),
+        action(StepKind.CLOSURE_APPROVAL, "closure.approval-1", supervisor_of(name="sv-dana")),
     ]
 
 
 class OpenTasks:
-    """The open human tasks of the cases in flight, as the inbox sees them in the store."""
+    """The open human tasks of the cases in flight, as the inbox shows them: in the store,
+    with their due date."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -81,32 +94,29 @@ class OpenTasks:
             rows = session.exec(
                 select(Step.case_id, Step.key).where(
                     col(Step.case_id).in_(case_ids), col(Step.status) == StepStatus.OPEN.value,
-                    col(Step.assignee).is_not(None))
+                    col(Step.assignee).is_not(None), col(Step.due_at).is_not(None))
             )
             return [(case_id, key) for case_id, key in rows]
 
 
-async def run_cases(cases: int, concurrency: int, one: Callable[[], Awaitable[None]]) -> float:
-    """Run ``cases`` cases, ``concurrency`` at a time; the wall time in seconds."""
+async def run_cases(cases: int, concurrency: int, one: RunCase) -> WorkflowHandle[Any, Any]:
+    """Run ``cases`` cases to their end, ``concurrency`` at a time; the last one's handle."""
     gate = asyncio.Semaphore(concurrency)
 
-    async def gated() -> None:
+    async def gated() -> WorkflowHandle[Any, Any]:
         async with gate:
-            await one()
+            return await one()
 
-    started = time.perf_counter()
     async with asyncio.TaskGroup() as group:
-        for _ in range(cases):
-            group.create_task(gated())
-    return time.perf_counter() - started
+        runs = [group.create_task(gated()) for _ in range(cases)]
+    return runs[-1].result()
 
 
-async def case_throughput(stack: Stack, task_queue: str, cases: int, concurrency: int) -> float:
-    """Cases per second of the real case workflow on ``task_queue``."""
-    tasks = OpenTasks(stack.engine)
+def case_runner(stack: Stack, task_queue: str, tasks: OpenTasks) -> RunCase:
+    """One case through intake and the short path, closed."""
     path = short_path()
 
-    async def one() -> None:
+    async def one() -> WorkflowHandle[Any, Any]:
         report = parse_report(report_data(cohabiting_parent=False, threat=False))
         submission = await submit_report(stack.client, stack.engine, report,
                                          task_queue=task_queue)
@@ -115,41 +125,67 @@ async def case_throughput(stack: Stack, task_queue: str, cases: int, concurrency
             await tasks.opened(submission.case_id, action.key)
             await driver.send(action.kind, action.key, action.actor, action.outcome)
         await driver.handle.result()
+        return driver.handle
 
-    poller = asyncio.create_task(tasks.run())
-    try:
-        return cases / await run_cases(cases, concurrency, one)
-    finally:
-        poller.cancel()
+    return one
 
 
-async def bare_throughput(stack: Stack, task_queue: str, cases: int, concurrency: int) -> float:
-    """Cases per second of the bare workflow on ``task_queue``."""
-    client = await stack.bare_client()
-
-    async def one() -> None:
+def bare_runner(client: Client, task_queue: str) -> RunCase:
+    async def one() -> WorkflowHandle[Any, Any]:
         handle = await client.start_workflow(BareWorkflow.run, id=f"bare-{uuid.uuid4()}",
                                              task_queue=task_queue)
         for task in range(UPDATES):
             await handle.execute_update(BareWorkflow.complete, task)
         await handle.result()
+        return handle
 
-    return cases / await run_cases(cases, concurrency, one)
+    return one
 
 
-async def measure(stack: Stack, *, cases: int, concurrency: int, warmup: int) -> list[Figure]:
-    """Both workflows on the same server, each warmed up first with ``warmup`` cases."""
+async def history_counts(handle: WorkflowHandle[Any, Any]) -> tuple[dict[str, int], int]:
+    """Activities, timers and updates in a closed workflow's history, and its size in bytes."""
+    history = await handle.fetch_history()
+    counts = collections.Counter(COUNTED[e.event_type] for e in history.events
+                                 if e.event_type in COUNTED)
+    return dict(counts), sum(e.ByteSize() for e in history.events)
+
+
+async def measure(stack: Stack, *, cases: int, concurrency: int, rounds: int) -> list[Figure]:
+    """Both workflows, warmed up with ``concurrency`` cases each, then ``cases`` each in
+    ``rounds`` alternating rounds."""
     case_queue, bare_queue = f"bench-case-{uuid.uuid4()}", f"bench-bare-{uuid.uuid4()}"
-    await stack.case_worker(case_queue)
-    await stack.start_worker(f"worker-{bare_queue}", ["-m", "bench.bare_worker", stack.address,
-                                                       bare_queue], stack.worker_env(bare_queue),
-                             bare_queue)
-    await bare_throughput(stack, bare_queue, warmup, concurrency)
-    await case_throughput(stack, case_queue, warmup, concurrency)
-    bare = await bare_throughput(stack, bare_queue, cases, concurrency)
-    case = await case_throughput(stack, case_queue, cases, concurrency)
+    tasks = OpenTasks(stack.engine)
+    runners: dict[str, tuple[Child, RunCase]] = {
+        "bare": (await stack.bare_worker(bare_queue),
+                 bare_runner(await stack.bare_client(), bare_queue)),
+        "case": (await stack.case_worker(case_queue), case_runner(stack, case_queue, tasks)),
+    }
+    poller = asyncio.create_task(tasks.run())
+    try:
+        last = {name: await run_cases(concurrency, concurrency, run)
+                for name, (_, run) in runners.items()}
+        spent: dict[str, Usage] = {}
+        for r in range(rounds):
+            size = cases // rounds + (r < cases % rounds)
+            for name, (worker, run) in runners.items():
+                before = usage(server=stack.server, worker=worker)
+                last[name] = await run_cases(size, concurrency, run)
+                used = usage(server=stack.server, worker=worker) - before
+                spent[name] = spent[name] + used if name in spent else used
+    finally:
+        poller.cancel()
+    (case_counts, case_bytes), (bare_counts, bare_bytes) = [
+        await history_counts(last[name]) for name in ("case", "bare")]
+    if case_counts != bare_counts:
+        raise RuntimeError(f"the bare workflow no longer matches the case's short path: "
+                           f"{bare_counts} against {case_counts}; update bench/bare.py")
+    bare, case = cases / spent["bare"].wall, cases / spent["case"].wall
     return [
         Figure("bare workflow throughput", bare, "cases/s"),
         Figure("case workflow throughput", case, "cases/s"),
         Figure("case / bare throughput", case / bare, "", TARGET_RATIO, Goal.AT_LEAST),
+        *[Figure(f"{name} CPU per case: {part}", seconds / cases * 1000, "ms")
+          for name in ("bare", "case") for part, seconds in spent[name].cpu.items()],
+        Figure("case history per case", case_bytes / 1024, "KiB"),
+        Figure("bare history per case", bare_bytes / 1024, "KiB"),
     ]

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlalchemy import func, select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
@@ -216,17 +215,16 @@ async def _talk_and_close(driver: CaseDriver) -> None:
 def _outbox(stack: Stack) -> tuple[int, int]:
     """Notices not yet accepted by the SMTP server, and the most attempts any one took."""
     with session_scope(stack.engine) as session:
-        pending = session.exec(select(func.count()).select_from(Notice)
-                               .where(col(Notice.status) == PENDING)).one()
-        attempts = session.exec(select(func.max(Notice.attempts))).one()
-    return pending, attempts or 0
+        pending = session.scalar(select(func.count()).where(Notice.status == PENDING))  # type: ignore[arg-type]
+        attempts = session.scalar(select(func.max(Notice.attempts)))
+    return pending or 0, attempts or 0
 
 
 def _projections_current(drivers: list[PatientDriver], stack: Stack) -> Awaitable[bool]:
     async def check() -> bool:
         views = await asyncio.gather(*(d.view() for d in drivers))
         with session_scope(stack.engine) as session:
-            stored = dict(session.exec(select(Case.case_id, Case.version)).all())
+            stored = dict(session.execute(select(Case.case_id, Case.version)).tuples().all())
         return all(stored.get(v.case_id) == v.version for v in views)
 
     return check()

@@ -39,8 +39,9 @@ class Outcome:
                 and self.completed == self.cases)
 
 
-async def audit(stack: Stack, drivers: Sequence[PatientDriver], outcome: Outcome) -> None:
-    """Wait for each case's workflow to end, then count it into ``outcome``."""
+async def audit(stack: Stack, drivers: Sequence[PatientDriver], outcome: Outcome
+                ) -> list[CaseView]:
+    """Wait for each case's workflow to end, count it into ``outcome``; the cases as closed."""
     finals = await asyncio.gather(*(d.result() for d in drivers))
     outcome.cases += len(drivers)
     sent: list[str] = []
@@ -58,6 +59,7 @@ async def audit(stack: Stack, drivers: Sequence[PatientDriver], outcome: Outcome
             outcome.problems.append(problem)
         sent += [n.idempotency_key for n in notices if n.status == SENT]
     _count_deliveries(stack, sent, outcome)
+    return finals
 
 
 def _projection_differences(final: CaseView, stored: CaseView | None) -> list[str]:
@@ -90,10 +92,12 @@ def _count_deliveries(stack: Stack, sent: list[str], outcome: Outcome) -> None:
     """Each sent key once at the SMTP server: missing ones are lost, extra copies duplicates.
     A copy with the same ``Message-ID`` is a resend after a crash between the server's
     acceptance and the outbox's commit, which a receiver drops; it is still counted."""
-    copies = Counter(str(m[IDEMPOTENCY_HEADER]) for m in stack.smtp.inbox.messages)
+    copies: Counter[str] = Counter()
     message_ids: dict[str, set[str]] = defaultdict(set)
     for m in stack.smtp.inbox.messages:
-        message_ids[str(m[IDEMPOTENCY_HEADER])].add(str(m["Message-ID"]))
+        key = str(m[IDEMPOTENCY_HEADER]).strip()  # a long key is folded onto a second line
+        copies[key] += 1
+        message_ids[key].add(str(m["Message-ID"]))
     for key in sent:
         if copies[key] == 0:
             outcome.lost += 1

@@ -13,7 +13,7 @@ import base64
 import json
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,12 +22,13 @@ from typing import Self
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 
 from ombudsflow.config import Settings
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
+CASE_METADATA = "ombudsflow-case"
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -109,12 +110,25 @@ def rotate_keyring_file(path: Path) -> str:
     return key_id
 
 
-class EncryptionCodec(PayloadCodec):
-    """Seals each serialized payload with the active key; opens it with the key it names."""
+class EncryptionCodec(PayloadCodec, WithSerializationContext):
+    """Seals each serialized payload with the active key; opens it with the key it names.
 
-    def __init__(self, keyring: KeyRing) -> None:
+    Given the workflow it works for (Temporal's serialization context), it also stamps the case
+    number on the payload, in clear but authenticated: the codec server decides by it whose
+    payloads a person may see, and a payload moved to another case number fails to open.
+    """
+
+    def __init__(self, keyring: KeyRing, case_id: str | None = None) -> None:
+        self._keyring = keyring
+        self._case_id = case_id
         self._active = keyring.active
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
+
+    def with_context(self, context: SerializationContext) -> Self:
+        workflow_id = getattr(context, "workflow_id", None)
+        if not isinstance(workflow_id, str) or workflow_id == self._case_id:
+            return self
+        return type(self)(self._keyring, workflow_id)
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self._seal(p) for p in payloads]
@@ -125,11 +139,13 @@ class EncryptionCodec(PayloadCodec):
     def _seal(self, payload: Payload) -> Payload:
         nonce = os.urandom(NONCE_BYTES)
         key_id = self._active.encode()
-        # The key id is authenticated data: relabelling a payload makes it fail to open.
-        sealed = self._ciphers[self._active].encrypt(nonce, payload.SerializeToString(), key_id)
-        return Payload(
-            metadata={"encoding": ENCODING, KEY_ID_METADATA: key_id}, data=nonce + sealed
-        )
+        metadata = {"encoding": ENCODING, KEY_ID_METADATA: key_id}
+        if self._case_id is not None:
+            metadata[CASE_METADATA] = self._case_id.encode()
+        # Key id and case number are authenticated data: relabelling either fails to open.
+        sealed = self._ciphers[self._active].encrypt(
+            nonce, payload.SerializeToString(), _associated_data(metadata))
+        return Payload(metadata=metadata, data=nonce + sealed)
 
     def _open(self, payload: Payload) -> Payload:
         key_id = payload.metadata.get(KEY_ID_METADATA, b"").decode()
@@ -141,8 +157,21 @@ class EncryptionCodec(PayloadCodec):
             )
         nonce, sealed = payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:]
         try:
-            return Payload.FromString(cipher.decrypt(nonce, sealed, key_id.encode()))
+            return Payload.FromString(
+                cipher.decrypt(nonce, sealed, _associated_data(payload.metadata)))
         except InvalidTag as e:
             raise PayloadDecryptionError(
                 f"payload sealed with key {key_id!r} failed authentication"
             ) from e
+
+
+def case_of(payload: Payload) -> str | None:
+    """The case number an encrypted payload was sealed for, if the codec knew it."""
+    stamped = payload.metadata.get(CASE_METADATA)
+    return stamped.decode() if stamped else None
+
+
+def _associated_data(metadata: Mapping[str, bytes]) -> bytes:
+    key_id = metadata.get(KEY_ID_METADATA, b"")
+    case_id = metadata.get(CASE_METADATA)
+    return key_id if case_id is None else key_id + b"|" + case_id

@@ -78,6 +78,9 @@ def temporal_server_argv(settings: Settings, db_filename: Path = TEMPORAL_DB) ->
         "--db-filename", str(db_filename),
         "--ip", host, "--port", port, "--ui-port", str(ui_port),
         "--namespace", settings.temporal_namespace,
+        # The UI shows decrypted payloads only through the web app's codec server, which
+        # opens them for signed-in people of the case's region.
+        "--ui-codec-endpoint", f"{settings.public_base_url.rstrip('/')}/codec",
         "--log-level", "warn",
         *search_attribute_flags(),
     ]

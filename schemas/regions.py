@@ -37,6 +37,16 @@ class Region(StrEnum):
         """The three-letter code that opens this unit's case numbers."""
         return REGION_INFO[self].code
 
+    @classmethod
+    def from_code(cls, code: str) -> "Region | None":
+        """The unit whose case numbers open with ``code`` (e.g. ``AKT``), if any."""
+        return _BY_CODE.get(code)
+
+    @classmethod
+    def of_case(cls, case_id: str) -> "Region | None":
+        """The unit a case number (``AKT-2026-000123``) belongs to."""
+        return cls.from_code(case_id.partition("-")[0])
+
     def name_in(self, language: str) -> str:
         """The unit's name in ``kk``, ``ru`` or ``en``."""
         info = REGION_INFO[self]
@@ -93,3 +103,4 @@ REGION_INFO: dict[Region, RegionInfo] = {
     Region.ALMATY: RegionInfo("ALA", "Алматы қаласы", "город Алматы", "Almaty city"),
     Region.SHYMKENT: RegionInfo("SHY", "Шымкент қаласы", "город Шымкент", "Shymkent city"),
 }
+_BY_CODE = {info.code: region for region, info in REGION_INFO.items()}

@@ -84,7 +84,9 @@ def verify_chain(session: Session) -> int:
             raise ChainBroken(f"row {row.seq} was changed after it was written")
         prev, expected_seq = row.hash, expected_seq + 1
     head = session.get(AuditHead, 1)
-    if head is None or head.seq != expected_seq - 1 or head.hash != prev:
+    if head is None:
+        raise ChainBroken("the chain's head row is missing")
+    if head.seq != expected_seq - 1 or head.hash != prev:
         raise ChainBroken(f"rows after {expected_seq - 1} were removed (the head is at {head.seq})")
     return expected_seq - 1
 

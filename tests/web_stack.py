@@ -28,6 +28,7 @@ class WebStack:
     worker: Worker
     engine: Engine
     mail_dir: Path
+    client: Client
 
     def as_user(self, user_id: str) -> dict[str, str]:
         """Headers of a signed-in demo user (a fresh token, as /auth/token would issue)."""
@@ -48,4 +49,4 @@ async def web_stack(client: Client, engine: Engine, credentials: DemoCredentials
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield WebStack(http=http, settings=settings, credentials=credentials,
-                           worker=worker, engine=engine, mail_dir=mail_dir)
+                           worker=worker, engine=engine, mail_dir=mail_dir, client=client)

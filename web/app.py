@@ -14,6 +14,8 @@ from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings, get_settings
 from ombudsflow.logging import configure_logging
 from store.db import create_schema, make_engine
+from web.codec_server import allow_temporal_ui
+from web.codec_server import router as codec_router
 from web.deps import Services
 from web.errors import install_error_handlers
 from web.pages import router as pages_router
@@ -55,7 +57,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         response.headers["X-Request-ID"] = request_id
         return response
 
+    allow_temporal_ui(app, settings)
     app.include_router(api_router)
+    app.include_router(codec_router)
     app.include_router(pages_router)
     return app
 

@@ -91,7 +91,8 @@ async def timeline(client: Client, case_id: str) -> list[HistoryLine]:
     for events in await _runs(client, case_id):
         for event in events:
             await reader.read(event)
-    return reader.lines
+    # A deadline line carries its timer's time, a little before the events it is read with.
+    return sorted(reader.lines, key=lambda line: line.at)
 
 
 async def _runs(client: Client, case_id: str) -> list[list[HistoryEvent]]:

@@ -1,0 +1,3 @@
+"""Fault scenarios against the real processes: workers killed, the Temporal server restarted,
+the SMTP server and the store's database down, duplicate and racing input. Each ends in one
+audit: no case lost, no task or notice lost or doubled. ``python -m faults`` runs them."""

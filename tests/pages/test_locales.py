@@ -1,0 +1,84 @@
+"""Every label exists in Kazakh, Russian and English: the keys the templates and pages name,
+every value of every enumeration shown, and every field of every task form."""
+
+import re
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+
+from schemas.activities import NoticeKind, Recipient
+from schemas.case import PoliceFinding, Stage, StepStatus
+from schemas.outcomes import (
+    UPDATE_FOR,
+    Addressee,
+    FacilityType,
+    KdnDecisionKind,
+    TalkParty,
+)
+from schemas.report import Category, Sex
+from schemas.steps import Role, StepKind
+from web.history import HistoryEventKind
+from web.i18n import LANGUAGES, Translator, catalogue
+from web.pages.forms import Repeated, build_form
+from web.pages.tasks import outcome_model
+
+WEB = Path(__file__).parents[2] / "web"
+FILE_SUFFIXES = (".html", ".csv", ".css")  # "board.html" names a template, not a label
+SHOWN_ENUMS: list[type[StrEnum]] = [
+    StepStatus, Stage, PoliceFinding, Category, Role, Recipient, NoticeKind, Sex, TalkParty,
+    FacilityType, KdnDecisionKind, Addressee, HistoryEventKind,
+]
+
+
+def named_keys() -> set[str]:
+    """Keys written out in templates (``t("…")``) and in the pages' code (string literals
+    that look like a key of the English catalogue)."""
+    prefixes = {key.split(".")[0] for key in catalogue("en")}
+    keys = set()
+    for path in [*WEB.glob("templates/*.html"), *WEB.glob("pages/*.py")]:
+        for key in re.findall(r"""["']([A-Za-z_]+\.[A-Za-z_.]+)["']""", path.read_text()):
+            if key.split(".")[0] in prefixes and not key.endswith(FILE_SUFFIXES):
+                keys.add(key)
+    return keys
+
+
+def form_keys() -> set[str]:
+    keys = set()
+    for kind in UPDATE_FOR:
+        for f in build_form(outcome_model(kind)).fields:
+            keys.add(f"field.{f.name}")
+            inputs = [i for row in f.rows for i in row.inputs] if isinstance(f, Repeated) else [f]
+            keys |= {f"field.{i.name}" for i in inputs}
+            keys |= {key for i in inputs for _, key in i.options}
+    return keys
+
+
+def test_every_language_has_the_same_keys() -> None:
+    english = set(catalogue("en"))
+    for language in LANGUAGES:
+        assert set(catalogue(language)) == english, language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_label_the_pages_show_exists(language: str) -> None:
+    labels = catalogue(language)
+    wanted = named_keys() | form_keys() | {
+        f"{enum.__name__}.{value.value}" for enum in SHOWN_ENUMS for value in enum
+    }
+    assert sorted(wanted - set(labels)) == []
+    assert all(labels[key].strip() for key in labels)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_no_label_is_left_in_english(language: str) -> None:
+    """Kazakh and Russian labels differ from the English ones, but for names that are the
+    same everywhere (the product, languages, formats)."""
+    same = {key for key, text in catalogue(language).items() if text == catalogue("en")[key]}
+    assert same <= {"nav.signed_in_as", "language.kk", "language.ru", "language.en"}
+
+
+def test_step_titles_and_region_names_come_from_the_schemas() -> None:
+    assert Translator("kk").step(StepKind.PREVENTIVE_TALK) == "Профилактикалық әңгіме"
+    assert Translator("ru").region("aktobe") == "Актюбинская область"
+    assert Translator("xx").language == "kk"
