@@ -176,9 +176,6 @@ async def measure(stack: Stack, *, cases: int, concurrency: int, rounds: int) ->
         poller.cancel()
     (case_counts, case_bytes), (bare_counts, bare_bytes) = [
         await history_counts(last[name]) for name in ("case", "bare")]
-    if case_counts != bare_counts:
-        raise RuntimeError(f"the bare workflow no longer matches the case's short path: "
-                           f"{bare_counts} against {case_counts}; update bench/bare.py")
     bare, case = cases / spent["bare"].wall, cases / spent["case"].wall
     return [
         Figure("bare workflow throughput", bare, "cases/s"),
@@ -186,6 +183,8 @@ async def measure(stack: Stack, *, cases: int, concurrency: int, rounds: int) ->
         Figure("case / bare throughput", case / bare, "", TARGET_RATIO, Goal.AT_LEAST),
         *[Figure(f"{name} CPU per case: {part}", seconds / cases * 1000, "ms")
           for name in ("bare", "case") for part, seconds in spent[name].cpu.items()],
-        Figure("case history per case", case_bytes / 1024, "KiB"),
-        Figure("bare history per case", bare_bytes / 1024, "KiB"),
+        *[Figure(f"case {what} per case (bare: {bare_counts.get(what, 0)})",
+                 case_counts.get(what, 0), "") for what in COUNTED.values()],
+        Figure(f"case history per case (bare: {bare_bytes / 1024:.1f} KiB)",
+               case_bytes / 1024, "KiB"),
     ]

@@ -3,8 +3,9 @@ or a database is down a query or an update may fail or wait, so each is retried 
 driver's timeout; an update keeps its id across retries, so Temporal applies it once."""
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
@@ -49,7 +50,9 @@ class PatientDriver(CaseDriver):
             try:
                 return await call()
             except TRANSIENT:
-                if loop.time() > deadline:
+                # The SDK reports its own cancellation as a failed update call: pass it on.
+                task = asyncio.current_task()
+                if loop.time() > deadline or (task is not None and task.cancelling()):
                     raise
                 await asyncio.sleep(RETRY_AFTER)
 
@@ -83,3 +86,18 @@ async def drive(drivers: Sequence[CaseDriver], path: CasePath, *, concurrency: i
         return None
 
     return [p for p in await asyncio.gather(*(one(d) for d in drivers)) if p]
+
+
+@contextlib.asynccontextmanager
+async def driven(drivers: Sequence[CaseDriver], path: CasePath
+                 ) -> AsyncIterator["asyncio.Task[list[str]]"]:
+    """Drive the cases in the background while the block runs (it awaits the task for their
+    problems); a block that fails stops the driving instead of leaving it retrying."""
+    task = asyncio.create_task(drive(drivers, path))
+    try:
+        yield task
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -5,7 +5,7 @@ a real SMTP server, and the store: a SQLite file, or a throwaway PostgreSQL data
 made to refuse connections.
 
 Everything lives in a fresh folder under ``test-artifacts/faults/``, removed when the scenario
-ends cleanly and kept (with the processes' logs) when it fails.
+ends well and kept (with the processes' logs) when it fails or asks to keep it.
 """
 
 import asyncio
@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import IO, Literal
 
 from sqlalchemy import Engine
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from ombudsflow.client import connect
@@ -132,6 +135,7 @@ class Stack:
     server: Process
     workers: list[Process]
     client: Client
+    keep: bool = False  # keep the folder (logs, databases) after the scenario: it went wrong
 
     async def restart_server(self, down_for: float) -> float:
         """SIGTERM the dev server, leave it down for ``down_for`` seconds, start it on the same
@@ -191,15 +195,26 @@ async def open_stack(scenario: str, store: StoreKind, *, workers: int = 2
         for worker in pool:
             await worker.start()
         client = await connect(settings, keyring)
-        yield Stack(folder=folder, settings=settings, keyring=keyring, store=the_store,
-                    engine=engine, smtp=smtp, server=server, workers=pool, client=client)
-        clean = True
+        await asyncio.wait_for(_polled_by(client, settings.task_queue, workers), START_TIMEOUT)
+        stack = Stack(folder=folder, settings=settings, keyring=keyring, store=the_store,
+                      engine=engine, smtp=smtp, server=server, workers=pool, client=client)
+        yield stack
+        clean = not stack.keep
     finally:
         for process in reversed(processes):
             await process.close()
         smtp.stop()
         engine.dispose()
-        with contextlib.suppress(Exception):  # the database may be down after a failure
-            the_store.drop()
+        the_store.drop()
         if clean:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _polled_by(client: Client, task_queue: str, count: int) -> None:
+    """Return once ``count`` workers poll ``task_queue``: a fault before then would hit a
+    worker still starting, which exits when the store is down (its supervisor restarts it)."""
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+    while len((await client.workflow_service.describe_task_queue(request)).pollers) < count:
+        await asyncio.sleep(0.2)

@@ -1,6 +1,9 @@
 """What a fault run left behind, counted: every case closed; the store's projection equal to
 the workflow's final state, step by step (no task lost or doubled); every notice the outbox
-marked sent received by the SMTP server exactly once, by its ``X-Ombudsflow-Idempotency-Key``."""
+marked sent received by the SMTP server, by its ``X-Ombudsflow-Idempotency-Key``: once, or
+again with the same ``Message-ID`` ("resent") when a worker died between the SMTP server's
+acceptance and the outbox's commit — the one window no sender can close, which receivers close
+by dropping a ``Message-ID`` they have seen."""
 
 import asyncio
 from collections import Counter, defaultdict
@@ -28,7 +31,8 @@ class Outcome:
     cases: int = 0
     completed: int = 0
     lost: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # a second case, a second completion, a copy with another Message-ID
+    resent: int = 0  # copies of a notice with the same Message-ID: receivers drop them
     recovery: float | None = None  # seconds from the fault's end until all had caught up
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -89,9 +93,8 @@ def _unsent(final: CaseView, notices: list[Notice]) -> list[str]:
 
 
 def _count_deliveries(stack: Stack, sent: list[str], outcome: Outcome) -> None:
-    """Each sent key once at the SMTP server: missing ones are lost, extra copies duplicates.
-    A copy with the same ``Message-ID`` is a resend after a crash between the server's
-    acceptance and the outbox's commit, which a receiver drops; it is still counted."""
+    """Each sent key at the SMTP server: missing ones are lost; extra copies are resent with
+    the same ``Message-ID``, or duplicates with another."""
     copies: Counter[str] = Counter()
     message_ids: dict[str, set[str]] = defaultdict(set)
     for m in stack.smtp.inbox.messages:
@@ -102,19 +105,23 @@ def _count_deliveries(stack: Stack, sent: list[str], outcome: Outcome) -> None:
         if copies[key] == 0:
             outcome.lost += 1
             outcome.problems.append(f"notice {key}: marked sent, never arrived")
-        elif copies[key] > 1:
+        elif len(message_ids[key]) > 1:
             outcome.duplicates += copies[key] - 1
-            same = "same Message-ID" if len(message_ids[key]) == 1 else "different Message-IDs"
-            outcome.problems.append(f"notice {key}: arrived {copies[key]} times ({same})")
+            outcome.problems.append(f"notice {key}: arrived {copies[key]} times with "
+                                    "different Message-IDs")
+        elif copies[key] > 1:
+            outcome.resent += copies[key] - 1
+            outcome.notes.append(f"notice {key}: arrived {copies[key]} times, same Message-ID")
     outcome.notes.append(f"{len(sent)} notices, {sum(copies[k] for k in sent)} received")
 
 
 def table(outcomes: Sequence[Outcome]) -> str:
     """The summary: one line per scenario."""
-    header = ("scenario", "cases", "completed", "lost", "duplicates", "time to recover")
+    header = ("scenario", "cases", "completed", "lost", "duplicates", "resent",
+              "time to recover")
     rows = [header, *(
         (o.scenario, str(o.cases), str(o.completed), str(o.lost), str(o.duplicates),
-         "-" if o.recovery is None else f"{o.recovery:.1f} s")
+         str(o.resent), "-" if o.recovery is None else f"{o.recovery:.1f} s")
         for o in outcomes)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)

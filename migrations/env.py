@@ -7,7 +7,7 @@ may change after it was written.
 """
 
 import logging.config
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -21,7 +21,8 @@ from store.db import lock_for_migrations, make_engine
 config = context.config
 
 
-def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext
+                ) -> str | Literal[False]:
     """``UtcDateTime`` becomes ``sa.DateTime(timezone=True)``, ``AutoString`` ``sa.String``."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     token_minutes: int = Field(default=30, gt=0, le=24 * 60)
+    # Rate limits (per web process): sign-in attempts per client address and user name,
+    # reports per integration key; beyond them the answer is 429 with Retry-After.
+    sign_ins_per_minute: int = Field(default=10, gt=0)
+    reports_per_minute: int = Field(default=600, gt=0)
 
     @model_validator(mode="after")
     def _client_certificate_with_its_key(self) -> Self:

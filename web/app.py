@@ -14,11 +14,13 @@ from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings, get_settings
 from ombudsflow.logging import configure_logging
 from store.db import create_schema, make_engine
+from web.audit import audit_case_access
 from web.codec_server import allow_temporal_ui
 from web.codec_server import router as codec_router
 from web.deps import Services
 from web.errors import install_error_handlers
 from web.pages import router as pages_router
+from web.ratelimit import RateLimits
 from web.routes import api_router
 
 
@@ -45,7 +47,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     if services is not None:
         app.state.services = services
+    app.state.limits = RateLimits.from_settings(settings)
     install_error_handlers(app)
+    app.middleware("http")(audit_case_access)
 
     @app.middleware("http")
     async def bind_request_id(

@@ -76,8 +76,10 @@ async def current_user(
     user = await in_store(svc.engine, lambda s: get_user(s, user_id)) if user_id else None
     if user is None:
         raise UNAUTHENTICATED
-    return Actor(id=user.id, role=Role(user.role),
-                 region=Region(user.region) if user.region else None)
+    actor = Actor(id=user.id, role=Role(user.role),
+                  region=Region(user.region) if user.region else None)
+    request.state.actor = actor  # for the audit trail (web/audit.py)
+    return actor
 
 
 UserDep = Annotated[Actor, Depends(current_user)]
@@ -113,7 +115,7 @@ class Integration:
 def require_key(scope: str) -> Callable[..., object]:
     """A dependency admitting integrations whose key carries ``scope``."""
 
-    async def check(svc: ServicesDep,
+    async def check(request: Request, svc: ServicesDep,
                     presented: Annotated[str | None, Depends(_api_key)]) -> Integration:
         key_id = split_api_key(presented) if presented else None
         key = await in_store(svc.engine, lambda s: get_api_key(s, key_id)) if key_id else None
@@ -121,11 +123,13 @@ def require_key(scope: str) -> Callable[..., object]:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                                 "a valid X-API-Key header is required")
         scopes = frozenset(filter(None, key.scopes.split(",")))
+        integration = Integration(key_id=key.id, name=key.name, scopes=scopes,
+                                  channels=frozenset(filter(None, key.channels.split(","))))
+        request.state.actor = integration.actor  # for the audit trail (web/audit.py)
         if scope not in scopes:
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"this key may not {scope.replace('_', ' ')}")
-        return Integration(key_id=key.id, name=key.name, scopes=scopes,
-                           channels=frozenset(filter(None, key.channels.split(","))))
+        return integration
 
     return check
 

@@ -76,7 +76,6 @@ UPDATE_ARGS: dict[str, type[Completion] | type[InspectionRecord]] = {
     **{name: model for name, model in UPDATE_FOR.values()},
     RECORD_INSPECTION: InspectionRecord,
 }
-APPROVALS = (StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL)
 ENDINGS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "the workflow failed",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: "the workflow was terminated",
@@ -266,7 +265,7 @@ class _Reader:
 
 def _what_was_done(step: Step) -> tuple[HistoryEventKind, str]:
     outcome = step.outcome or {}
-    if step.kind in APPROVALS:
+    if step.subject_key is not None:  # an approval: it decides on its subject, a draft
         if outcome.get("approved"):
             return HistoryEventKind.APPROVAL_DECIDED, f"approved {step.subject_key}"
         return (HistoryEventKind.APPROVAL_DECIDED,

@@ -24,7 +24,7 @@ from schemas.report import AllegedViolator, Category, Child, Reporter
 from schemas.steps import Role, StepKind, title_of
 from store.cases import case_view, list_cases, list_tasks, steps_by_id, stored_report
 from store.models import Step as StepRow
-from store.outbox import as_utc, case_notices
+from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
 from web.history import HistoryLine, timeline
 from workflows.violation_response import ViolationResponseWorkflow
@@ -256,10 +256,9 @@ async def case_list(svc: Services, user: Actor, query: CaseQuery) -> list[CaseSu
 
 
 def task_view(row: StepRow, now: datetime) -> TaskView:
-    due = as_utc(row.due_at) if row.due_at else None
     return TaskView.model_validate({
         **row.model_dump(), "title": title_of(StepKind(row.kind)),
-        "overdue": due is not None and now >= due,
+        "overdue": row.due_at is not None and now >= row.due_at,
     })
 
 

@@ -177,23 +177,3 @@ async def test_lists_are_scoped_to_the_readers_region(api: WebStack) -> None:
     elsewhere = await api.http.get("/api/v1/cases", params={"region": "aktobe"},
                                    headers=api.as_user("cw.pavlodar"))
     assert elsewhere.status_code == 403
-
-
-async def test_the_case_page_shows_the_child_to_the_regions_people_only(api: WebStack) -> None:
-    driver = await open_case(api)
-    await driver.wait_delivered("notice.commissioner")
-
-    own = (await api.http.get(f"/api/v1/cases/{driver.case_id}",
-                              headers=api.as_user("cw.aktobe"))).json()
-    other = await api.http.get(f"/api/v1/cases/{driver.case_id}",
-                               headers=api.as_user("cw.pavlodar"))
-
-    assert own["personal"]["child"]["full_name"] == CANARY_NAME
-    assert own["facts"]["region"] == "aktobe"
-    assert {(n["recipient"], n["clause"]) for n in own["notices"]} >= {("commissioner", "¶10.1")}
-    talk = next(s for s in own["steps"] if s["key"] == "preventive_talk")
-    assert talk["clause"] == "¶10.2" and talk["status"] == "open" and talk["overdue"] is False
-    assert other.status_code == 403 and CANARY_NAME not in other.text
-    unknown = await api.http.get("/api/v1/cases/AKT-1999-999999",
-                                 headers=api.as_user("cw.aktobe"))
-    assert unknown.status_code == 404

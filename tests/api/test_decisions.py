@@ -34,10 +34,12 @@ async def test_the_police_answer_is_taken_once(api: WebStack) -> None:
 
 async def test_the_kdn_decision_waits_for_a_placement_and_is_taken_once(api: WebStack) -> None:
     driver = await open_case(api)
+    await driver.wait_for("police_decision")
     early = await deliver(api, "kdn", driver.case_id)
     assert early.status_code == 409 and "not waiting" in early.json()["detail"]
 
-    await deliver(api, "police", driver.case_id)
+    await driver.wait_for("police_decision")
+    assert (await deliver(api, "police", driver.case_id)).status_code == 200
     for kind in (StepKind.SAFETY_ASSESSMENT, StepKind.SAFE_PLACEMENT):
         await done(api, driver, "cw.aktobe", kind)
     await driver.wait_for("kdn_decision")

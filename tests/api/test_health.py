@@ -2,8 +2,9 @@
 
 import httpx
 from sqlalchemy import create_engine
-from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
+from tests.conftest import temporal_binary
 from tests.web_stack import WebStack
 from web.app import create_app
 from web.deps import Services
@@ -34,9 +35,11 @@ async def test_health_is_503_when_the_store_is_unreachable(api: WebStack) -> Non
 
 
 async def test_health_is_503_when_temporal_is_unreachable(api: WebStack) -> None:
-    nowhere = await Client.connect("127.0.0.1:1", lazy=True)
+    gone = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_binary("temporal-test-server"))
+    await gone.shutdown()
 
-    response = await health_of(Services(settings=api.settings, client=nowhere,
+    response = await health_of(Services(settings=api.settings, client=gone.client,
                                         engine=api.engine))
 
     assert response.status_code == 503

@@ -1,7 +1,9 @@
-"""``docker-compose.yml`` and ``Dockerfile``: the services, their health checks and start
-order, and that every ``OMBUDSFLOW_*`` variable given is one ``Settings`` reads. No container
-engine is needed; when a compose client is installed it validates the file as well."""
+"""``docker-compose.yml`` and ``Dockerfile``: the services the README names, their health checks
+and start order, two worker replicas, the UI decoding through the web app, and that every
+``OMBUDSFLOW_*`` variable given is one ``Settings`` reads. No container engine is needed; the
+compose client (installed by ``.ci/run``) validates the file as well."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +16,10 @@ from ombudsflow.config import Settings
 
 ROOT = Path(__file__).parents[2]
 PREFIX = Settings.model_config.get("env_prefix", "")
+SERVICES = {"postgres", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui",
+            "mailpit", "keys", "worker", "web"}
+# Given by the operator (shell or .env) rather than in the file.
+PASSED_THROUGH = {f"{PREFIX}SECRET_KEY"}
 
 
 @pytest.fixture(scope="module")
@@ -27,49 +33,98 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_the_stack_has_its_services(compose: dict[str, Any]) -> None:
-    assert set(services(compose)) == {
-        "postgres", "temporal", "temporal-ui", "mailpit", "keys", "worker"}
+def app_settings(service: dict[str, Any]) -> Settings:
+    """The settings a container gets when no variable is set in the shell or ``.env``:
+    ``${NAME:-default}`` is its default, as compose interpolates it."""
+    env: dict[str, str | None] = service["environment"]
+    return Settings.model_validate({
+        k.removeprefix(PREFIX).lower(): re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", v)
+        for k, v in env.items() if v is not None
+    })
+
+
+def test_the_stack_has_the_services_the_readme_names(compose: dict[str, Any]) -> None:
+    assert set(services(compose)) == SERVICES
     assert services(compose)["postgres"]["image"].startswith("postgres:16")
-    temporal = services(compose)["temporal"]
-    assert temporal["image"].startswith("temporalio/auto-setup:")
-    assert temporal["environment"]["DB"] == "postgres12"
+    assert services(compose)["mailpit"]["image"].startswith("axllent/mailpit:")
+    for name in ("temporal", "temporal-schema", "temporal-namespace", "temporal-ui"):
+        assert services(compose)[name]["image"].split(":")[0] in (
+            "temporalio/server", "temporalio/admin-tools", "temporalio/ui"), name
+
+
+def test_temporal_runs_on_postgres_with_a_schema_its_admin_tools_set_up(
+    compose: dict[str, Any]
+) -> None:
+    temporal, schema = services(compose)["temporal"], services(compose)["temporal-schema"]
+
+    assert temporal["environment"]["DB"] == schema["environment"]["DB"] == "postgres12"
     assert temporal["environment"]["POSTGRES_SEEDS"] == "postgres"
-    assert services(compose)["temporal-ui"]["environment"]["TEMPORAL_ADDRESS"] == "temporal:7233"
-    assert services(compose)["mailpit"]["image"].startswith("axllent/mailpit")
+    assert temporal["depends_on"] == {
+        "temporal-schema": {"condition": "service_completed_successfully"}}
+    assert schema["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    for service in (schema, services(compose)["temporal-namespace"], temporal):
+        for volume in service["volumes"]:
+            assert (ROOT / volume.split(":")[0]).is_file(), volume
 
 
-def test_services_others_wait_for_have_health_checks(compose: dict[str, Any]) -> None:
-    worker = services(compose)["worker"]
+def test_each_service_waits_for_what_it_needs_to_be_healthy_or_done(
+    compose: dict[str, Any]
+) -> None:
+    for name, service in services(compose).items():
+        for dependency, how in service.get("depends_on", {}).items():
+            if how["condition"] == "service_healthy":
+                assert services(compose)[dependency]["healthcheck"]["test"], (name, dependency)
+            else:
+                assert how["condition"] == "service_completed_successfully", (name, dependency)
+                assert "restart" not in services(compose)[dependency], dependency
+    for name in ("worker", "web"):
+        assert set(services(compose)[name]["depends_on"]) >= {
+            "keys", "postgres", "temporal", "temporal-namespace"}, name
+    assert "mailpit" in services(compose)["worker"]["depends_on"]
 
-    assert worker["depends_on"] == {
-        "keys": {"condition": "service_completed_successfully"},
-        "postgres": {"condition": "service_healthy"},
-        "temporal": {"condition": "service_healthy"},
-        "mailpit": {"condition": "service_healthy"},
-    }
-    for name, dependency in worker["depends_on"].items():
-        if dependency["condition"] == "service_healthy":
-            assert services(compose)[name]["healthcheck"]["test"], name
-    assert services(compose)["temporal"]["depends_on"]["postgres"]["condition"] == (
-        "service_healthy")
+
+def test_two_worker_replicas_and_the_web_app_run_the_image(compose: dict[str, Any]) -> None:
+    worker, web = services(compose)["worker"], services(compose)["web"]
+
+    assert worker["deploy"]["replicas"] == 2 and worker["command"] == ["ombudsflow", "worker"]
+    assert web["command"] == ["ombudsflow", "web"]
+    assert worker["build"] == web["build"] == services(compose)["keys"]["build"] == "."
+    settings = app_settings(web)
+    assert f"127.0.0.1:{settings.web_port}/api/v1/health" in " ".join(web["healthcheck"]["test"])
+    assert web["ports"] == [f"{settings.web_port}:{settings.web_port}"]
 
 
-def test_the_worker_runs_the_image_with_settings_the_app_reads(compose: dict[str, Any]) -> None:
-    worker = services(compose)["worker"]
-    env: dict[str, str] = worker["environment"]
+def test_every_ombudsflow_variable_is_a_setting(compose: dict[str, Any]) -> None:
+    for name, service in services(compose).items():
+        env = service.get("environment", {})
+        ours = {k: v for k, v in env.items() if k.startswith(PREFIX)}
+        unknown = {k for k in ours if k.removeprefix(PREFIX).lower() not in Settings.model_fields}
+        assert not unknown, (name, unknown)
+        assert {k for k, v in ours.items() if v is None} <= PASSED_THROUGH, name
 
-    assert worker["build"] == "." and worker["command"] == ["ombudsflow", "worker"]
-    unknown = {k for k in env if k.removeprefix(PREFIX).lower() not in Settings.model_fields}
-    assert all(k.startswith(PREFIX) for k in env) and not unknown
-    settings = Settings.model_validate(
-        {k.removeprefix(PREFIX).lower(): v for k, v in env.items()})
+
+def test_the_apps_settings_point_at_the_stack(compose: dict[str, Any]) -> None:
+    settings = app_settings(services(compose)["worker"])
+
     assert settings.temporal_address == "temporal:7233"
     assert settings.mail_transport == "smtp" and settings.smtp_host == "mailpit"
     # The store has a database of its own on the PostgreSQL server, apart from Temporal's.
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert settings.database_url.endswith("@postgres:5432/ombudsflow")
-    assert services(compose)["keys"]["environment"] == env
+    for name in ("keys", "web"):
+        assert services(compose)[name]["environment"] == services(compose)["worker"][
+            "environment"], name
+
+
+def test_the_temporal_ui_decodes_through_the_web_apps_codec_endpoint(
+    compose: dict[str, Any]
+) -> None:
+    ui = services(compose)["temporal-ui"]["environment"]
+    settings = app_settings(services(compose)["web"])
+
+    assert ui["TEMPORAL_ADDRESS"] == settings.temporal_address
+    assert ui["TEMPORAL_CODEC_ENDPOINT"] == f"{settings.public_base_url}/codec"
+    assert ui["TEMPORAL_CORS_ORIGINS"] == settings.temporal_ui_url
 
 
 def test_the_image_runs_the_worker_as_an_unprivileged_user() -> None:
@@ -84,7 +139,7 @@ def test_the_image_runs_the_worker_as_an_unprivileged_user() -> None:
 def test_a_compose_client_accepts_the_file() -> None:
     client = shutil.which("docker-compose")
     if client is None:
-        pytest.skip("no docker-compose client installed")
+        pytest.skip("no docker-compose client installed (.ci/run installs one)")
     result = subprocess.run(
         [client, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
         capture_output=True, text=True, timeout=60, check=False,

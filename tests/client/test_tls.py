@@ -55,7 +55,7 @@ async def test_mtls_reads_the_client_certificate_key_and_server_ca(
 async def test_an_api_key_is_sent_and_lets_the_sdk_turn_tls_on(
     connected: dict[str, Any]
 ) -> None:
-    await connect(Settings(temporal_api_key="cloud-api-key"), None)  # type: ignore[arg-type]
+    await connect(Settings(temporal_api_key="cloud-api-key"), None)
 
     assert connected["api_key"] == "cloud-api-key"
     assert connected["tls"] is None  # the SDK: TLS on when an API key is given

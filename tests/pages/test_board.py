@@ -11,19 +11,22 @@ from tests.pages.browsing import sign_in, text_of
 from tests.web_stack import WebStack
 
 
+def inner(pattern: str, html: str) -> str:
+    found = re.search(pattern, html, re.S)
+    assert found, pattern
+    return text_of(found.group(1))
+
+
 def shown_rows(page: str) -> list[list[str]]:
     """Every section's title, note and table (header and rows) as the page shows them."""
     rows: list[list[str]] = []
     for section in re.findall(r'<section class="card".*?</section>', page, re.S):
-        rows.append([])
-        rows.append([text_of(re.search(r"<h2[^>]*>(.*?)</h2>", section, re.S).group(1))])
-        note = re.search(r'<p class="hint">(.*?)</p>', section, re.S)
-        if note:
-            rows.append([text_of(note.group(1))])
+        rows += [[], [inner(r"<h2[^>]*>(.*?)</h2>", section)]]
+        if '<p class="hint">' in section:
+            rows.append([inner(r'<p class="hint">(.*?)</p>', section)])
         table = re.search(r"<table.*?</table>", section, re.S)
         if table is None:
-            rows.append([text_of(re.search(r'<p class="muted">(.*?)</p>', section,
-                                           re.S).group(1))])
+            rows.append([inner(r'<p class="muted">(.*?)</p>', section)])
             continue
         for tr in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S):
             rows.append([text_of(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)])

@@ -55,6 +55,7 @@ async def test_the_child_is_shown_only_to_the_people_who_work_the_case(site: Web
 async def test_a_supervisor_approves_the_statement_from_the_case_page(site: WebStack) -> None:
     driver = await statement_waiting(site)
     await sign_in(site, "sv.aktobe")
+    await page_showing(site, "/", "Бекіту: Қоғамға ақпарат беру")  # the inbox names the draft
     case_url = f"/cases/{driver.case_id}"
     page = await page_showing(site, case_url, "Сіздің шешіміңізді күтуде")
     assert STATEMENT in text_of(page)

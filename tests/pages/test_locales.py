@@ -37,7 +37,7 @@ def named_keys() -> set[str]:
     prefixes = {key.split(".")[0] for key in catalogue("en")}
     keys = set()
     for path in [*WEB.glob("templates/*.html"), *WEB.glob("pages/*.py")]:
-        for key in re.findall(r"""["']([A-Za-z_]+\.[A-Za-z_.]+)["']""", path.read_text()):
+        for key in re.findall(r"""["']([A-Za-z_]+\.[A-Za-z0-9_.]+)["']""", path.read_text()):
             if key.split(".")[0] in prefixes and not key.endswith(FILE_SUFFIXES):
                 keys.add(key)
     return keys

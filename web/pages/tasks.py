@@ -1,8 +1,9 @@
 """The task form, one per kind of task, built from the outcome model its update takes.
 
-Submitting runs the same path as the API: the kind's update (``UPDATE_FOR``), its completion
-model validated with the signed-in person as actor, then the workflow update, whose validator
-has the last word. A refusal is shown next to the input it is about, with the values kept.
+Submitting goes through ``web.actions.complete_task``, as the API does: the kind's update
+(``UPDATE_FOR``), its completion model validated with the signed-in person as actor, then the
+workflow update, whose validator has the last word. A refusal is shown next to the input it
+is about, with the values kept.
 """
 
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ async def refusals(svc: Services, user: Actor, task: Task, form: Form, values: F
     except HTTPException as e:
         if e.status_code != status.HTTP_409_CONFLICT:
             raise
-        return {"": [f"{t('rejected.' + RejectedAction.TASK_CLOSED)}: {e.detail}"]}
+        return {"": [f"{t('error.409')}: {e.detail}"]}  # closed, or claimed by another
     except ValidationError as e:
         return invalid_fields(form, submitted, e, t)
     except WorkflowUpdateFailedError as e:

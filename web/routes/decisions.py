@@ -3,7 +3,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from schemas.outcomes import KdnDecisionOutcome, PoliceDecisionOutcome
@@ -32,9 +32,10 @@ class KdnDecision(BaseModel):
 @router.post("/police-decisions", responses=RESPONSES)
 async def deliver_police_decision(
     body: PoliceDecision, key: Annotated[Integration, Depends(require_key("police_decisions"))],
-    svc: ServicesDep,
+    svc: ServicesDep, request: Request,
 ) -> StepView:
     """¶11: the police confirm the facts (the ¶11 measures follow) or do not."""
+    request.state.case_id = body.case_id
     return await deliver_decision(svc, key.actor, body.case_id, StepKind.POLICE_DECISION,
                                   body.outcome.model_dump(mode="json"))
 
@@ -42,8 +43,9 @@ async def deliver_police_decision(
 @router.post("/kdn-decisions", responses=RESPONSES)
 async def deliver_kdn_decision(
     body: KdnDecision, key: Annotated[Integration, Depends(require_key("kdn_decisions"))],
-    svc: ServicesDep,
+    svc: ServicesDep, request: Request,
 ) -> StepView:
     """¶11.7: the KDN decides, ending the temporary placement."""
+    request.state.case_id = body.case_id
     return await deliver_decision(svc, key.actor, body.case_id, StepKind.KDN_DECISION,
                                   body.outcome.model_dump(mode="json"))

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from ombudsflow.intake import parse_report, submit_report
 from schemas.report import ViolationReport
 from web.deps import Integration, ServicesDep, require_key
+from web.ratelimit import enforce, limits_of
 from web.views import temporal_ui_link
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -44,6 +45,7 @@ async def submit_violation_report(
     a repeat, even a concurrent one, answers 200 with the case the first opened."""
     # ``body`` documents and pre-checks the schema; intake validates again with the clock, so
     # a report "received" in the future is refused the same way as any other bad field.
+    enforce(limits_of(request).reports, key.key_id, "reports from this key")
     report = parse_report(await request.json())
     if report.channel.value not in key.channels:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
@@ -52,7 +54,7 @@ async def submit_violation_report(
                                      task_queue=svc.settings.task_queue)
     if not submission.created:
         response.status_code = status.HTTP_200_OK
-    case_id = submission.case_id
+    case_id = request.state.case_id = submission.case_id
     return ReportAccepted(
         case_id=case_id,
         workflow_id=submission.workflow_id,
