@@ -8,13 +8,13 @@ import asyncio
 import time
 import uuid
 
-from bench.api import CASE_WORKER, HELPLINE, Api, running_api
+from bench.api import HELPLINE, Api, running_api
 from bench.figures import Figure, percentiles
 from bench.stack import Stack
-from schemas.activities import ALARM_RECIPIENTS
 from schemas.regions import Region
 from schemas.steps import StepKind, clause_of
 from tests.factories import report_data
+from workflows.violation_response import ALARM_RECIPIENTS
 
 NOTICE_P50_TARGET = 0.250
 NOTICE_P99_TARGET = 1.0

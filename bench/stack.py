@@ -24,9 +24,11 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
+from bench.profile import finish, spy
 from ombudsflow.client import data_converter
 from ombudsflow.codec import KeyRing
-from ombudsflow.devstack import search_attribute_flags, temporal_binary
+from ombudsflow.config import Settings
+from ombudsflow.devstack import temporal_server_argv
 from store.db import create_schema, make_engine
 from tests.ports import free_port
 
@@ -107,7 +109,9 @@ class Stack:
     temporal_db: Path
     mail: MailLog
     smtp_port: int
+    profile: Path | None = None  # py-spy records each worker into a flame graph here
     children: list[Child] = field(default_factory=list)
+    recorders: list["subprocess.Popen[bytes]"] = field(default_factory=list)
 
     @property
     def address(self) -> str:
@@ -134,6 +138,9 @@ class Stack:
         """Start a worker process and return once it polls ``task_queue``."""
         child = await _spawn(name, [sys.executable, *argv], self.root, env)
         self.children.append(child)
+        if self.profile is not None:
+            self.recorders.append(
+                spy(child.pid, self.profile / f"{name.replace(' ', '-')}-{child.pid}.svg"))
         request = DescribeTaskQueueRequest(
             namespace=self.client.namespace, task_queue=TaskQueue(name=task_queue),
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
@@ -162,8 +169,10 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(root: Path | None = None) -> AsyncIterator[Stack]:
-    """Everything started in a fresh folder (a temporary one unless given), stopped after."""
+async def running_stack(root: Path | None = None, profile: Path | None = None
+                        ) -> AsyncIterator[Stack]:
+    """Everything started in a fresh folder (a temporary one unless given), stopped after;
+    with ``profile``, each worker is recorded into a flame graph there."""
     with contextlib.ExitStack() as cleanup:
         if root is None:
             root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
@@ -180,22 +189,22 @@ async def running_stack(root: Path | None = None) -> AsyncIterator[Stack]:
         cleanup.callback(controller.stop)
         temporal_db = root / "temporal.db"
         address = f"127.0.0.1:{free_port()}"
-        server = await _spawn("Temporal dev server", [
-            str(temporal_binary()), "server", "start-dev", "--headless",
-            "--db-filename", str(temporal_db), "--ip", "127.0.0.1",
-            "--port", address.rsplit(":", 1)[1], "--log-level", "error",
-            *search_attribute_flags(),
-        ], root, os.environ)
+        server_settings = Settings(temporal_address=address,
+                                   temporal_ui_url=f"http://127.0.0.1:{free_port()}")
+        server = await _spawn("Temporal dev server",
+                              temporal_server_argv(server_settings, temporal_db), root, os.environ)
         stack: Stack | None = None
         try:
             client = await _connect(address, keyring, server)
             stack = Stack(root=root, server=server, client=client, keyring=keyring,
                           engine=engine, database_url=database_url, temporal_db=temporal_db,
-                          mail=mail, smtp_port=smtp_port)
+                          mail=mail, smtp_port=smtp_port, profile=profile)
             yield stack
         finally:
             for child in reversed(stack.children if stack else []):
                 await child.stop()
+            for recorder in stack.recorders if stack else []:
+                finish(recorder)
             await server.stop()
 
 

@@ -13,7 +13,10 @@ import logging
 import sys
 import time
 
-from faults.scenarios import FULL, SCENARIOS, SHORT
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+
+from faults.scenarios import SCENARIOS
+from faults.sizes import FULL, SHORT
 from faults.stack import StoreKind
 from faults.tally import Outcome, table
 
@@ -31,12 +34,18 @@ async def run(names: list[str], *, short: bool, store: StoreKind) -> list[Outcom
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m faults", description=__doc__.split("\n")[0])
-    parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], metavar="SCENARIO",
+    parser.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                         help=f"any of {', '.join(SCENARIOS)} (default: all)")
     parser.add_argument("--short", action="store_true", help="the few-case size of make test")
     parser.add_argument("--store", choices=["sqlite", "postgresql"], default="postgresql")
     args = parser.parse_args()
+    unknown = set(args.scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"no scenario {', '.join(sorted(unknown))}")
     logging.basicConfig(level=logging.WARNING)
+    # The client retries calls while a fault lasts, each retry a warning: keep the table legible.
+    quiet = TelemetryFilter(core_level="ERROR", other_level="ERROR")
+    Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet))))
     outcomes = asyncio.run(run(args.scenarios or list(SCENARIOS), short=args.short,
                                store=args.store))
     _write("\n" + table(outcomes))

@@ -1,5 +1,6 @@
-"""The faults, one scenario each, every one ending in the same audit (``faults.tally``). A
-``Size`` makes a scenario the short check of ``make test`` or the full run of ``make faults``.
+"""The faults, one scenario each, every one ending in the same audit (``faults.tally``), and
+the API fuzzing (``faults.fuzzing``). A ``Size`` makes a scenario the short check of ``make
+test`` or the full run of ``make faults``.
 
 Cases take the short path (police do not confirm → talk → closing summary → approval), which
 still sends five notices each (¶10.1 ×3, ¶10.3 ×2: the reports allege a cohabiting parent).
@@ -9,7 +10,6 @@ The escalation of a notice undelivered for 15 minutes is proven on the time-skip
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
@@ -19,6 +19,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from faults.driving import PatientDriver, drive, driven, open_cases
+from faults.fuzzing import api_fuzzing
+from faults.sizes import Size
 from faults.stack import Stack, StoreKind, open_stack
 from faults.tally import Outcome, audit
 from ombudsflow.demo import seed_demo
@@ -37,23 +39,6 @@ from web.security import issue_token
 
 CATCH_UP_TIMEOUT = 300.0  # seconds for everything to catch up once a fault ends
 SUPERVISOR = "sv.aktobe"  # a demo user who may list the cases of the reports' region
-
-
-@dataclass(frozen=True)
-class Size:
-    cases: int  # cases in flight at once
-    kills: int  # worker processes killed with SIGKILL, one every `kill_every` seconds
-    kill_every: float
-    server_down: float  # seconds the Temporal server stays stopped
-    smtp_outage: float
-    db_outage: float
-    racing: int = 20  # copies of one report submitted at once
-
-
-SHORT = Size(cases=6, kills=2, kill_every=2.5, server_down=2.0, smtp_outage=8.0,
-             db_outage=5.0)
-FULL = Size(cases=100, kills=20, kill_every=4.0, server_down=10.0, smtp_outage=240.0,
-            db_outage=120.0)
 
 Scenario = Callable[[Size, StoreKind], Awaitable[Outcome]]
 
@@ -208,6 +193,7 @@ SCENARIOS: dict[str, Scenario] = {
     "smtp-outage": smtp_outage,
     "database-outage": database_outage,
     "duplicate-input": duplicate_input,
+    "api-fuzzing": api_fuzzing,
 }
 
 
@@ -224,14 +210,13 @@ def _outbox(stack: Stack) -> tuple[int, int]:
     return pending or 0, attempts or 0
 
 
-def _projections_current(drivers: list[PatientDriver], stack: Stack) -> Awaitable[bool]:
-    async def check() -> bool:
-        views = await asyncio.gather(*(d.view() for d in drivers))
-        with session_scope(stack.engine) as session:
-            stored = dict(session.execute(select(col(Case.case_id), col(Case.version))).tuples().all())
-        return all(stored.get(v.case_id) == v.version for v in views)
-
-    return check()
+async def _projections_current(drivers: list[PatientDriver], stack: Stack) -> bool:
+    """Whether the store holds every case at the version its workflow answers with."""
+    views = await asyncio.gather(*(d.view() for d in drivers))
+    with session_scope(stack.engine) as session:
+        rows = session.execute(select(col(Case.case_id), col(Case.version))).all()
+    stored = {case_id: version for case_id, version in rows}
+    return all(stored.get(v.case_id) == v.version for v in views)
 
 
 async def _list_cases(stack: Stack) -> httpx.Response:

@@ -135,7 +135,8 @@ class Stack:
     server: Process
     workers: list[Process]
     client: Client
-    keep: bool = False  # keep the folder (logs, databases) after the scenario: it went wrong
+    env: dict[str, str]  # the OMBUDSFLOW_* variables every process of the stack gets
+    keep: bool = False  # keep the folder (logs, Temporal's file) afterwards: something went wrong
 
     async def restart_server(self, down_for: float) -> float:
         """SIGTERM the dev server, leave it down for ``down_for`` seconds, start it on the same
@@ -197,7 +198,8 @@ async def open_stack(scenario: str, store: StoreKind, *, workers: int = 2
         client = await connect(settings, keyring)
         await asyncio.wait_for(_polled_by(client, settings.task_queue, workers), START_TIMEOUT)
         stack = Stack(folder=folder, settings=settings, keyring=keyring, store=the_store,
-                      engine=engine, smtp=smtp, server=server, workers=pool, client=client)
+                      engine=engine, smtp=smtp, server=server, workers=pool, client=client,
+                      env=env)
         yield stack
         clean = not stack.keep
     finally:

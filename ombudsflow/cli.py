@@ -102,11 +102,6 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     )
 
 
-def _ui_link(settings: Settings, workflow_id: str) -> str:
-    ui = settings.temporal_ui_url.rstrip("/")
-    return f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
-
-
 def _render_case(view: CaseView, now: datetime) -> str:
     facts = view.facts
     rows = [
@@ -273,7 +268,7 @@ def submit_report_file(args: argparse.Namespace, settings: Settings) -> None:
         client, engine, report, task_queue=settings.task_queue))
     verb = "opened" if submission.created else "already received (existing case)"
     _write(f"case {submission.case_id} {verb}")
-    _write(f"  Temporal UI: {_ui_link(settings, submission.workflow_id)}")
+    _write(f"  Temporal UI: {settings.temporal_ui_link(submission.workflow_id)}")
 
 
 def show_case(args: argparse.Namespace, settings: Settings) -> None:

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
 
+    # The worker keeps at most this many cases in memory; an evicted one is rebuilt from its
+    # history when it next has work. Bounds the worker's memory whatever the number of open
+    # cases (BENCHMARKS.md: 20,000 open cases).
+    worker_max_cached_workflows: int = Field(default=1000, gt=1)
+
     # The web app. The secret signs sign-in tokens and session cookies.
     environment: Literal["development", "production"] = "development"
     secret_key: SecretStr = SecretStr(DEV_SECRET)
@@ -73,6 +78,11 @@ class Settings(BaseSettings):
             raise ValueError("set both OMBUDSFLOW_TEMPORAL_TLS_CERT and "
                              "OMBUDSFLOW_TEMPORAL_TLS_KEY for mTLS, or neither")
         return self
+
+    def temporal_ui_link(self, case_id: str) -> str:
+        """The case's workflow in the Temporal Web UI (the workflow id is the case number)."""
+        ui = self.temporal_ui_url.rstrip("/")
+        return f"{ui}/namespaces/{self.temporal_namespace}/workflows/{case_id}"
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> Self:

@@ -35,6 +35,10 @@ DEFAULT_UI_PORT = 8233
 START_TIMEOUT = 30.0  # seconds for the dev server to answer
 STOP_TIMEOUT = 15.0  # seconds a child gets to finish before it is killed
 POLL_INTERVAL = 0.2
+# The server's SQLite file in WAL mode, synced at checkpoints rather than at every commit: the
+# dev server then does about three times the work on the same machine (BENCHMARKS.md). An OS
+# crash may lose the last moments of history, acceptable for a development stack.
+SQLITE_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
 
 
 class StackError(Exception):
@@ -82,6 +86,7 @@ def temporal_server_argv(settings: Settings, db_filename: Path = TEMPORAL_DB) ->
         # opens them for signed-in people of the case's region.
         "--ui-codec-endpoint", f"{settings.public_base_url.rstrip('/')}/codec",
         "--log-level", "warn",
+        *[arg for pragma in SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)],
         *search_attribute_flags(),
     ]
 

@@ -174,6 +174,30 @@ async def confirmed_with_danger(driver: CaseDriver, sleep: Sleep) -> None:
     await close(driver)
 
 
+async def twelve_months(driver: CaseDriver, sleep: Sleep) -> None:
+    """A year of care: every ¶11 measure, a twelve-item rehabilitation plan reviewed monthly
+    (an item done each time), an inspection each quarter, then closure."""
+    await driver.complete(StepKind.PREVENTIVE_TALK)
+    await driver.complete(StepKind.POLICE_DECISION)
+    await driver.complete(StepKind.SAFETY_ASSESSMENT)
+    await driver.complete(StepKind.SAFE_PLACEMENT)
+    await driver.complete(StepKind.PUBLIC_STATEMENT)
+    await driver.complete(StepKind.APPROVAL, "public_statement.approval-1")
+    await driver.complete(StepKind.KDN_DECISION)
+    item = valid_outcome(StepKind.PSYCHOLOGICAL_SUPPORT)["plan"][0]
+    await driver.complete(StepKind.PSYCHOLOGICAL_SUPPORT, plan=[item] * 12)
+    await driver.complete(StepKind.COORDINATION_MEETING)
+    await driver.complete(StepKind.RECOMMENDATIONS)
+    await driver.complete(StepKind.APPROVAL, "recommendations.approval-1")
+    for month in range(12):
+        await sleep(timedelta(days=31))
+        if month % 3 == 0:
+            await driver.inspect()
+        await driver.complete(StepKind.PLAN_REVIEW, f"plan_review-{month + 1}",
+                              items_done=[month])
+    await close(driver)
+
+
 async def not_confirmed(driver: CaseDriver) -> None:
     """The short path: the police do not confirm; talk, closing summary, closure."""
     await driver.complete(StepKind.POLICE_DECISION, confirmed=False)

@@ -16,7 +16,6 @@ from sqlmodel import Session
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from ombudsflow.config import Settings
 from schemas.activities import NoticeKind
 from schemas.case import Actor, CaseFacts, CaseView, PoliceFinding, Stage, Step
 from schemas.regions import Region
@@ -180,12 +179,6 @@ class CaseHistory(BaseModel):
 # Builders ---------------------------------------------------------------------------------
 
 
-def temporal_ui_link(settings: Settings, case_id: str) -> str:
-    """The case's workflow in the Temporal Web UI (the workflow id is the case number)."""
-    ui = settings.temporal_ui_url.rstrip("/")
-    return f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{case_id}"
-
-
 def case_handle(svc: Services, case_id: str) -> WorkflowHandle[Any, CaseView]:
     return svc.client.get_workflow_handle_for(ViolationResponseWorkflow.run, case_id)
 
@@ -237,7 +230,7 @@ async def case_detail(svc: Services, user: Actor, case_id: str) -> CaseDetail:
         steps=[step_view(s, now) for s in view.steps],
         notices=notices,
         personal=personal_data,
-        temporal_ui=temporal_ui_link(svc.settings, case_id),
+        temporal_ui=svc.settings.temporal_ui_link(case_id),
     )
 
 
@@ -313,6 +306,6 @@ async def case_history(svc: Services, user: Actor, case_id: str) -> CaseHistory:
     view = await load_case(svc, case_id)
     ensure_covers(user, view.facts.region)
     lines = await timeline(svc.client, case_id)
-    return CaseHistory(case_id=case_id, temporal_ui=temporal_ui_link(svc.settings, case_id),
+    return CaseHistory(case_id=case_id, temporal_ui=svc.settings.temporal_ui_link(case_id),
                        lines=lines)
 

@@ -34,6 +34,7 @@ def build_worker(
     base_url: str,
     mail_from: str,
     executor: ThreadPoolExecutor,
+    max_cached_workflows: int = 1000,
 ) -> Worker:
     """A worker for the case workflow and every activity it calls."""
     store = StoreActivities(engine)
@@ -50,6 +51,7 @@ def build_worker(
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
+        max_cached_workflows=max_cached_workflows,
     )
 
 
@@ -65,7 +67,7 @@ async def run_worker(settings: Settings) -> None:
             transport=transport_from_settings(settings),
             directory=Directory.load(settings.authorities_file),
             base_url=settings.public_base_url, mail_from=settings.mail_from,
-            executor=executor,
+            executor=executor, max_cached_workflows=settings.worker_max_cached_workflows,
         )
         log.info("worker started", task_queue=settings.task_queue,
                  temporal=settings.temporal_address)

@@ -124,6 +124,7 @@ def test_the_temporal_ui_decodes_through_the_web_apps_codec_endpoint(
 
     assert ui["TEMPORAL_ADDRESS"] == settings.temporal_address
     assert ui["TEMPORAL_CODEC_ENDPOINT"] == f"{settings.public_base_url}/codec"
+    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"  # the sign-in cookie
     assert ui["TEMPORAL_CORS_ORIGINS"] == settings.temporal_ui_url
 
 

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from faults.scenarios import SCENARIOS, SHORT
+from faults.scenarios import SCENARIOS
+from faults.sizes import SHORT
 from faults.stack import StoreKind
 from faults.tally import Outcome, table
 

@@ -83,3 +83,23 @@ async def test_sending_a_draft_back_needs_a_reason(site: WebStack) -> None:
     assert response.status_code == 422
     assert "a reason is required to reject" in text_of(response.text)
     assert STATEMENT in text_of(response.text)  # the draft stays in view
+
+
+async def test_supervisors_see_who_accessed_the_case_and_case_workers_do_not(
+    site: WebStack
+) -> None:
+    driver = await open_case(site)
+    await sign_in(site, "cw.pavlodar")
+    refused = await site.http.get(f"/cases/{driver.case_id}?lang=en")
+    assert refused.status_code == 403
+    await sign_in(site, "cw.aktobe")
+    worker_view = text_of(await page_showing(site, f"/cases/{driver.case_id}?lang=en",
+                                             "History"))
+    assert "Who accessed this case" not in worker_view
+
+    await sign_in(site, "sv.aktobe")
+    page = await page_showing(site, f"/cases/{driver.case_id}?lang=en", "Who accessed")
+    text = text_of(page)
+    assert f"GET /cases/{driver.case_id}" in text  # the case worker's read, and this one
+    assert "cw.pavlodar" in text and "403" in text  # the refused look from another region
+    assert "integration:" in text  # the intake that opened the case

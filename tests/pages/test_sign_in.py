@@ -1,8 +1,10 @@
 """Signing in and out through the form: the session cookie, refusals, CSRF and headers."""
 
+from ombudsflow.config import Settings
 from tests.pages.browsing import csrf_of, sign_in, text_of
 from tests.web_stack import WebStack
 from web.deps import SESSION_COOKIE
+from web.pages.security import is_secure
 
 
 async def test_sign_in_sets_a_session_cookie_and_returns_where_the_user_was_going(
@@ -77,3 +79,8 @@ async def test_pages_carry_security_headers(site: WebStack) -> None:
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "same-origin"
+
+
+def test_cookies_are_secure_when_the_app_is_served_over_https() -> None:
+    assert is_secure(Settings(public_base_url="https://ombudsman.example"))
+    assert not is_secure(Settings(public_base_url="http://127.0.0.1:8000"))

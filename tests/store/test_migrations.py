@@ -25,6 +25,8 @@ from tests.postgres import empty_schema
 ROOT = Path(__file__).parents[2]
 ALEMBIC_INI = ROOT / "alembic.ini"
 MODEL_TABLES = set(SQLModel.metadata.tables)
+# What ``create_all`` made before there were migrations: the tables of revision 0001.
+BASELINE_TABLES = ("intake", "case", "step", "notice", "publication", "user", "apikey")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -118,7 +120,8 @@ def test_processes_starting_at_once_migrate_once(url: str) -> None:
 
 
 def test_a_store_created_before_migrations_is_adopted(empty: Engine) -> None:
-    SQLModel.metadata.create_all(empty)
+    SQLModel.metadata.create_all(
+        empty, tables=[SQLModel.metadata.tables[name] for name in BASELINE_TABLES])
 
     create_schema(empty)
 

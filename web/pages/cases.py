@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request, Response
 from schemas.outcomes import UPDATE_FOR
 from schemas.steps import Role, may_complete
 from web.actions import APPROVALS
-from web.deps import ServicesDep, UserDep
+from store.audit import case_trail
+from web.deps import ServicesDep, UserDep, in_store
 from web.history import timeline
 from web.pages.render import render
 from web.pages.route import PageRoute
@@ -26,5 +27,9 @@ async def show_case(request: Request, svc: ServicesDep, user: UserDep, case_id: 
                  and user.role == Role.SUPERVISOR]
     workable = {s.key for s in case.steps
                 if s.is_open() and s.kind in UPDATE_FOR and may_complete(s.kind, user.role)}
+    # Supervisors answer for who looked at a case: they see its audit trail (issue: least
+    # privilege and audit).
+    audit = (await in_store(svc.engine, lambda session: case_trail(session, case_id))
+             if user.role == Role.SUPERVISOR else [])
     return render(request, "case.html", user=user, case=case, steps=steps, history=history,
-                  approvals=approvals, workable=workable)
+                  approvals=approvals, workable=workable, audit=audit)

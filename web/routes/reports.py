@@ -9,7 +9,6 @@ from ombudsflow.intake import parse_report, submit_report
 from schemas.report import ViolationReport
 from web.deps import Integration, ServicesDep, require_key
 from web.ratelimit import enforce, limits_of
-from web.views import temporal_ui_link
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 ReportsKey = Annotated[Integration, Depends(require_key("reports"))]
@@ -60,5 +59,5 @@ async def submit_violation_report(
         workflow_id=submission.workflow_id,
         links=CaseLinks(self=str(request.url_for("read_case", case_id=case_id)),
                         history=str(request.url_for("read_case_history", case_id=case_id)),
-                        temporal_ui=temporal_ui_link(svc.settings, case_id)),
+                        temporal_ui=svc.settings.temporal_ui_link(case_id)),
     )

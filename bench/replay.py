@@ -1,0 +1,46 @@
+"""Replay: how long a worker takes to rebuild a year-long case from its history, as it does
+after the case was evicted from its cache (and at every deploy, for the replay test).
+
+The history is recorded here, on the time-skipping server, with the codec, from the current
+workflow code: a year of monthly plan reviews and quarterly inspections.
+"""
+
+import statistics
+import time
+
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from bench.figures import Figure
+from ombudsflow.client import data_converter
+from ombudsflow.codec import KeyRing
+from tests.record_histories import recorder
+from workflows.violation_response import ViolationResponseWorkflow
+
+SCENARIO = "twelve_months"
+TARGET_MS = 100.0
+
+
+async def measure(keyring: KeyRing, *, repeats: int) -> list[Figure]:
+    async with recorder(keyring) as rec:
+        history = await rec.history(SCENARIO)
+    replayer = Replayer(workflows=[ViolationResponseWorkflow],
+                        data_converter=data_converter(keyring))
+    first = await _replay(replayer, history)
+    times = [await _replay(replayer, history) for _ in range(repeats)]
+    return [
+        Figure("replay 12-month case: first", first * 1000, "ms"),
+        Figure("replay 12-month case: median", statistics.median(times) * 1000, "ms", TARGET_MS),
+        Figure("12-month case: history events", len(history.events), ""),
+        Figure("12-month case: history size",
+               sum(e.ByteSize() for e in history.events) / 1024, "KiB"),
+    ]
+
+
+async def _replay(replayer: Replayer, history: WorkflowHistory) -> float:
+    started = time.perf_counter()
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    elapsed = time.perf_counter() - started
+    if result.replay_failure is not None:
+        raise RuntimeError(f"the recorded history does not replay: {result.replay_failure}")
+    return elapsed
