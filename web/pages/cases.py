@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from schemas.outcomes import UPDATE_FOR
 from schemas.steps import Role, may_complete
-from web.actions import APPROVALS
 from store.audit import case_trail
+from web.actions import APPROVALS
 from web.deps import ServicesDep, UserDep, in_store
 from web.history import timeline
 from web.pages.render import render
