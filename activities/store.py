@@ -8,8 +8,9 @@ case number only, never anything from the report.
 import structlog
 from sqlalchemy import Engine
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from schemas.activities import CaseRecord, Publication
+from schemas.activities import PROJECTION_GAP, CaseChanges, CaseRecord, Publication
 from schemas.case import CaseView
 from store import cases
 from store.db import session_scope
@@ -34,6 +35,18 @@ class StoreActivities:
         with session_scope(self._engine) as session:
             applied = cases.project_case(session, view=view)
         log.info("case projected", case_id=view.case_id, version=view.version, applied=applied)
+
+    @activity.defn(name="project_changes")
+    def project_changes(self, changes: CaseChanges) -> None:
+        """Bring the store's copy of the case up to the workflow's with what changed; a store
+        that lacks earlier changes is refused (non-retryable) so the workflow sends all."""
+        try:
+            with session_scope(self._engine) as session:
+                applied = cases.apply_changes(session, changes=changes)
+        except cases.ProjectionGap as gap:
+            raise ApplicationError(str(gap), type=PROJECTION_GAP, non_retryable=True) from gap
+        log.info("case projected", case_id=changes.case_id, version=changes.version,
+                 steps=len(changes.steps), applied=applied)
 
     @activity.defn(name="publish_statement")
     def publish_statement(self, publication: Publication) -> None:

@@ -11,21 +11,19 @@ import random
 import sqlite3
 import statistics
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table
+from sqlmodel import SQLModel
 
 from bench.api import CASE_WORKER, COMMITTEE, SUPERVISOR, Api, running_api
 from bench.figures import Figure
-from bench.stack import Stack
+from bench.stack import Stack, prepare_store
 from schemas.case import PoliceFinding, Stage, StepStatus
 from schemas.regions import Region
 from schemas.steps import STEP_INFO, StepKind, clause_of
-from store.db import create_schema, make_engine
-from store.models import Case, Step
+from store.db import make_engine
 from tests.factories import report_data
 
 TARGET_P95_MS = 100.0
@@ -42,6 +40,7 @@ DISTRICTS = 12  # per region; the first ones (the cities) get most cases
 STAGE_WEIGHTS = {Stage.CLOSED: 80, Stage.RESPONSE: 9, Stage.POLICE_CHECK: 5,
                  Stage.CLOSURE_REVIEW: 4, Stage.NOTIFICATION: 2}
 OVERDUE_SHARE = 0.15
+BATCH = 5000
 BASE = [("notice.commissioner", StepKind.NOTICE), ("notice.committee", StepKind.NOTICE),
         ("notice.akimat", StepKind.NOTICE), ("referral.guardianship", StepKind.REFERRAL),
         ("referral.police", StepKind.REFERRAL), ("preventive_talk", StepKind.PREVENTIVE_TALK),
@@ -61,7 +60,7 @@ READS = [
 async def measure(stack: Stack, *, cases: int, requests: int) -> list[Figure]:
     path = stack.root / "board.db"
     engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
+    prepare_store(engine)
     began = time.perf_counter()
     steps = _fill(path, cases, random.Random(SEED))
     filled = time.perf_counter() - began
@@ -86,122 +85,136 @@ def _p95(api: Api, name: str) -> Figure:
 
 def _fill(path: Path, cases: int, rng: random.Random) -> int:
     """Write ``cases`` cases and their steps; the number of steps written."""
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as the store keeps it
     report = json.dumps(report_data())
     written = 0
     with sqlite3.connect(path) as db:
-        for batch in _batches(_cases(cases, rng, now, report), 5000):
-            case_rows = [c for c, _ in batch]
-            step_rows = [s for _, steps in batch for s in steps]
-            _insert(db, Case.__table__, case_rows)  # type: ignore[arg-type]
-            _insert(db, Step.__table__, step_rows)  # type: ignore[arg-type]
+        db.execute("PRAGMA synchronous=OFF")  # a store made for measuring: no need to sync
+        for first in range(0, cases, BATCH):
+            case_rows: list[tuple[Any, ...]] = []
+            step_rows: list[tuple[Any, ...]] = []
+            for n in range(first, min(first + BATCH, cases)):
+                case_rows.append(_case(n, rng, now, report, step_rows))
+            db.executemany(_insert_sql("case", CASE_COLUMNS), case_rows)
+            db.executemany(_insert_sql("step", STEP_COLUMNS), step_rows)
             written += len(step_rows)
         db.execute("ANALYZE")
     return written
 
 
-def _insert(db: sqlite3.Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    columns = [c.name for c in table.columns]
-    db.executemany(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-        f"({', '.join('?' * len(columns))})",
-        [tuple(_sql(row.get(c)) for c in columns) for row in rows],
-    )
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    missing = set(columns) - set(SQLModel.metadata.tables[table].columns.keys())
+    if missing:
+        raise RuntimeError(f"bench/board.py writes {table} columns that are gone: {missing}")
+    return (f'INSERT INTO "{table}" ({", ".join(columns)}) '
+            f"VALUES ({', '.join('?' * len(columns))})")
 
 
-def _sql(value: Any) -> Any:
-    """As SQLAlchemy stores it in SQLite: UTC datetimes as text, without the offset."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
+def _ts(moment: datetime) -> str:
+    """A naive UTC datetime as SQLAlchemy writes it to SQLite."""
+    return moment.isoformat(" ", "microseconds")
 
 
-def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+CASE_COLUMNS = ("case_id", "version", "region", "district", "category", "channel",
+                "threat_to_life_or_health", "cohabiting_parent", "received_at", "opened_at",
+                "closed_at", "first_notice_at", "stage", "police_finding", "overdue",
+                "report_json")
+STEP_COLUMNS = ("id", "case_id", "position", "key", "kind", "clause", "status", "assignee",
+                "subject_key", "attempt", "region", "district", "opened_at", "due_at",
+                "done_at", "actor", "outcome_json")
+REGIONS, WEIGHTS = zip(*REGION_WEIGHTS.items(), strict=True)
+STAGES, STAGE_CHOICE_WEIGHTS = zip(*STAGE_WEIGHTS.items(), strict=True)
+DISTRICT_WEIGHTS = [1 / (i + 1) for i in range(DISTRICTS)]
+OPEN, DONE = StepStatus.OPEN.value, StepStatus.DONE.value
 
 
-def _cases(count: int, rng: random.Random, now: datetime, report: str
-           ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    regions, weights = zip(*REGION_WEIGHTS.items(), strict=True)
-    stages, stage_weights = zip(*STAGE_WEIGHTS.items(), strict=True)
-    district_weights = [1 / (i + 1) for i in range(DISTRICTS)]
-    for n in range(count):
-        region = rng.choices(regions, weights)[0]
-        number = rng.choices(range(DISTRICTS), district_weights)[0] + 1
-        district = f"{region.name_in('en')} district {number}"
-        stage = rng.choices(stages, stage_weights)[0]
-        age = timedelta(days=rng.uniform(0, 730 if stage == Stage.CLOSED else 120))
-        received = now - age
-        confirmed = stage == Stage.RESPONSE or (stage in (Stage.CLOSED, Stage.CLOSURE_REVIEW)
-                                                and rng.random() < 0.6)
-        case_id = f"{region.code}-{received.year}-{n + 1:06d}"
-        steps = _steps(case_id, region, district, stage, confirmed, received, now, rng)
-        overdue = any(s["status"] == StepStatus.OPEN.value and s["due_at"] is not None
-                      and s["due_at"] <= now for s in steps)
-        finding = (PoliceFinding.CONFIRMED if confirmed else PoliceFinding.PENDING
-                   if stage in (Stage.NOTIFICATION, Stage.POLICE_CHECK)
-                   else PoliceFinding.NOT_CONFIRMED)
-        yield {
-            "case_id": case_id, "version": len(steps) * 2, "region": region.value,
-            "district": district, "category": "physical_violence", "channel": "helpline_111",
-            "threat_to_life_or_health": rng.random() < 0.3, "cohabiting_parent": True,
-            "received_at": received, "opened_at": received,
-            "closed_at": now - age / 4 if stage == Stage.CLOSED else None,
-            "first_notice_at": received + timedelta(seconds=rng.uniform(0.2, 30)),
-            "stage": stage.value, "police_finding": finding.value, "overdue": overdue,
-            "report_json": report,
-        }, steps
+def _case(n: int, rng: random.Random, now: datetime, report: str,
+          step_rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Case number ``n``; its steps are appended to ``step_rows``."""
+    region: Region = rng.choices(REGIONS, WEIGHTS)[0]
+    number = rng.choices(range(DISTRICTS), DISTRICT_WEIGHTS)[0] + 1
+    district = f"{region.name_in('en')} district {number}"
+    stage: Stage = rng.choices(STAGES, STAGE_CHOICE_WEIGHTS)[0]
+    age = timedelta(days=rng.uniform(0, 730 if stage == Stage.CLOSED else 120))
+    received = now - age
+    confirmed = stage == Stage.RESPONSE or (stage in (Stage.CLOSED, Stage.CLOSURE_REVIEW)
+                                            and rng.random() < 0.6)
+    case_id = f"{region.code}-{received.year}-{n + 1:06d}"
+    before = len(step_rows)
+    overdue = _steps(case_id, region.value, district, _path(confirmed, rng), stage, received,
+                     now, rng, step_rows)
+    finding = (PoliceFinding.CONFIRMED if confirmed else PoliceFinding.PENDING
+               if stage in (Stage.NOTIFICATION, Stage.POLICE_CHECK)
+               else PoliceFinding.NOT_CONFIRMED)
+    return (case_id, 2 * (len(step_rows) - before), region.value, district,
+            "physical_violence", "helpline_111", rng.random() < 0.3, True, _ts(received),
+            _ts(received), _ts(now - age / 4) if stage == Stage.CLOSED else None,
+            _ts(received + timedelta(seconds=rng.uniform(0.2, 30))), stage.value,
+            finding.value, overdue, report)
 
 
-def _steps(case_id: str, region: Region, district: str, stage: Stage, confirmed: bool,
-           received: datetime, now: datetime, rng: random.Random) -> list[dict[str, Any]]:
-    """The case's steps: done up to where its stage has it, then one or two open tasks."""
-    measures: list[tuple[str, StepKind]] = []
-    if confirmed:
-        danger = rng.random() < 0.4
-        measures = [("safety_assessment", StepKind.SAFETY_ASSESSMENT),
-                    *([("safe_placement", StepKind.SAFE_PLACEMENT),
-                       ("kdn_decision", StepKind.KDN_DECISION)] if danger else []),
-                    ("public_statement", StepKind.PUBLIC_STATEMENT),
-                    ("public_statement.approval-1", StepKind.APPROVAL),
-                    ("psychological_support", StepKind.PSYCHOLOGICAL_SUPPORT),
-                    *[(f"plan_review-{i}", StepKind.PLAN_REVIEW)
-                      for i in range(1, rng.randint(1, 4))],
-                    ("coordination_meeting", StepKind.COORDINATION_MEETING),
-                    ("recommendations", StepKind.RECOMMENDATIONS),
-                    ("recommendations.approval-1", StepKind.APPROVAL),
-                    ("recommendations.akimat", StepKind.NOTICE)]
-    path = BASE + measures + CLOSURE
-    done = {Stage.CLOSED: len(path), Stage.CLOSURE_REVIEW: len(path) - rng.randint(1, 2),
-            Stage.RESPONSE: len(BASE) + rng.randrange(len(measures)),
-            Stage.POLICE_CHECK: len(BASE) - rng.randint(1, 2),
-            Stage.NOTIFICATION: 0}[stage]
+def _path(confirmed: bool, rng: random.Random) -> list[tuple[str, StepKind]]:
+    """The case's steps in order: the ¶11 measures only when the police confirmed."""
+    if not confirmed:
+        return [*BASE, *CLOSURE]
+    danger = rng.random() < 0.4
+    return [
+        *BASE,
+        ("safety_assessment", StepKind.SAFETY_ASSESSMENT),
+        *([("safe_placement", StepKind.SAFE_PLACEMENT),
+           ("kdn_decision", StepKind.KDN_DECISION)] if danger else []),
+        ("public_statement", StepKind.PUBLIC_STATEMENT),
+        ("public_statement.approval-1", StepKind.APPROVAL),
+        ("psychological_support", StepKind.PSYCHOLOGICAL_SUPPORT),
+        *[(f"plan_review-{i}", StepKind.PLAN_REVIEW) for i in range(1, rng.randint(1, 4))],
+        ("coordination_meeting", StepKind.COORDINATION_MEETING),
+        ("recommendations", StepKind.RECOMMENDATIONS),
+        ("recommendations.approval-1", StepKind.APPROVAL),
+        ("recommendations.akimat", StepKind.NOTICE),
+        *CLOSURE,
+    ]
+
+
+def _steps(case_id: str, region: str, district: str, path: list[tuple[str, StepKind]],
+           stage: Stage, received: datetime, now: datetime, rng: random.Random,
+           rows: list[tuple[Any, ...]]) -> bool:
+    """Append the case's steps, done up to where its stage has it, then its open tasks;
+    whether one of those is overdue."""
+    if stage == Stage.CLOSED:
+        done = len(path)
+    elif stage == Stage.CLOSURE_REVIEW:
+        done = len(path) - rng.randint(1, 2)
+    elif stage == Stage.RESPONSE:
+        done = len(BASE) + rng.randrange(len(path) - len(BASE) - len(CLOSURE))
+    else:  # the talk, the police answer, or (notification) the notices too still open
+        done = len(BASE) - rng.randint(1, 2) if stage == Stage.POLICE_CHECK else 0
     opened = len(BASE) if stage in (Stage.NOTIFICATION, Stage.POLICE_CHECK) else done + 1
-    rows = []
+    overdue = False
+    spacing = (now - received) / (2 * len(path))
     for position, (key, kind) in enumerate(path[:opened]):
-        at = received + (now - received) * position / (2 * len(path))
-        is_open = position >= done
-        due = at + timedelta(days=rng.uniform(1, 10))
-        if is_open and rng.random() < OVERDUE_SHARE:
-            due = now - timedelta(days=rng.uniform(0, 5))
-        assignee = STEP_INFO[kind].assignee
-        rows.append({
-            "id": f"{case_id}/{key}", "case_id": case_id, "position": position, "key": key,
-            "kind": kind.value, "clause": clause_of(kind),
-            "status": (StepStatus.OPEN if is_open else StepStatus.DONE).value,
-            "assignee": assignee.value if assignee else None,
-            "subject_key": key.split(".approval")[0] if "approval" in key else None,
-            "attempt": 1, "region": region.value, "district": district, "opened_at": at,
-            "due_at": due if assignee else None, "escalate_at": None,
-            "done_at": None if is_open else at + timedelta(hours=rng.uniform(1, 72)),
-            "actor": None if is_open or not assignee else "cw.bench",
-            "outcome_json": None if is_open or not assignee else '{"notes": "done"}',
-        })
-    return rows
+        is_done = position < done
+        # Done steps spread over the case's life; open ones opened in the last days.
+        at = (received + spacing * position if is_done
+              else now - timedelta(days=rng.uniform(0, min(5, (now - received).days))))
+        assignee = ASSIGNEES[kind]
+        due = None
+        if assignee is not None:
+            due = at + timedelta(days=rng.uniform(3, 10))
+            if not is_done and rng.random() < OVERDUE_SHARE:
+                due = now - timedelta(days=rng.uniform(0, 5))
+            overdue = overdue or (not is_done and due <= now)
+        rows.append((
+            f"{case_id}/{key}", case_id, position, key, kind.value, CLAUSES[kind],
+            DONE if is_done else OPEN, assignee, SUBJECTS.get(key), 1, region, district,
+            _ts(at), _ts(due) if due else None,
+            _ts(at + timedelta(hours=rng.uniform(1, 72))) if is_done else None,
+            "cw.bench" if is_done and assignee else None,
+            '{"notes": "done"}' if is_done and assignee else None,
+        ))
+    return overdue
+
+
+ASSIGNEES = {k: (i.assignee.value if i.assignee else None) for k, i in STEP_INFO.items()}
+CLAUSES = {k: clause_of(k) for k in StepKind}
+SUBJECTS = {"public_statement.approval-1": "public_statement",
+            "recommendations.approval-1": "recommendations", "closure.approval-1": "closure"}

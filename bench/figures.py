@@ -34,7 +34,9 @@ class Figure:
 
 def percentiles(samples: Sequence[float], name: str, unit: str = "ms",
                 targets: dict[int, float] | None = None) -> list[Figure]:
-    """p50, p90 and p99 of ``samples`` (seconds), in milliseconds."""
+    """p50, p90 and p99 of ``samples`` (seconds), in milliseconds; none without samples."""
+    if not samples:
+        return []
     cuts = statistics.quantiles(samples, n=100, method="inclusive") if len(samples) > 1 \
         else [samples[0]] * 99
     targets = targets or {}

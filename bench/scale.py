@@ -13,23 +13,25 @@ import itertools
 import time
 import uuid
 
+from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bench.figures import Figure
 from bench.stack import Stack
-from bench.throughput import OpenTasks, short_path
 from ombudsflow.intake import parse_report, submit_report
+from schemas.case import StepStatus
 from schemas.regions import Region
 from schemas.steps import StepKind, clause_of
 from store.db import session_scope
 from store.models import Step
 from tests.factories import report_data
-from tests.scenarios import CaseDriver
+from tests.scenarios import CaseDriver, default_actor, valid_outcome
 from workflows.violation_response import ALARM_RECIPIENTS
 
 MEMORY_TARGET_MIB = 1024.0
 APPROVAL_EVERY = 50
 SETTLE_TIMEOUT = 1800.0
+POLL_INTERVAL = 0.2
 ALARM = clause_of(StepKind.NOTICE)
 
 
@@ -42,22 +44,27 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
     regions = itertools.cycle(Region)
     gate = asyncio.Semaphore(concurrency)
     case_ids: list[str] = []
+    to_approval: list[str] = []
 
-    async def start() -> None:
+    async def start(approval: bool) -> None:
+        # The simulated people act for Aktobe: the cases they take to approval are Aktobe's.
+        region = Region.AKTOBE if approval else next(regions)
         async with gate:
-            report = parse_report(report_data(region=next(regions)))
+            report = parse_report(report_data(region=region))
             submission = await submit_report(stack.client, stack.engine, report,
                                              task_queue=task_queue)
-            case_ids.append(submission.case_id)
+        case_ids.append(submission.case_id)
+        if approval:
+            to_approval.append(submission.case_id)
 
     began = time.perf_counter()
     async with asyncio.TaskGroup() as group:
-        for _ in range(cases):
-            group.create_task(start())
+        for i in range(cases):
+            group.create_task(start(i % APPROVAL_EVERY == 0))
     started = time.perf_counter() - began
     await _settled(stack, set(case_ids))
     settled = time.perf_counter() - began
-    await _to_closure_approval(stack, case_ids[::APPROVAL_EVERY], concurrency)
+    await _to_closure_approval(stack, to_approval, concurrency)
     rss, peak = worker.memory_mib()
     db = stack.temporal_db_mib() - db_before
     return [
@@ -94,19 +101,55 @@ def _waiting_on_police(stack: Stack, case_ids: set[str]) -> int:
         return sum(1 for case_id in rows if case_id in case_ids)
 
 
+class OpenTasks:
+    """The open tasks of the cases being driven, read from the store (where the inbox reads
+    them) for all of them at once every ``POLL_INTERVAL``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._waiting: dict[tuple[str, str], asyncio.Future[None]] = {}
+
+    async def opened(self, case_id: str, key: str) -> None:
+        """Return once the task ``key`` of ``case_id`` is open in the store, with its due date."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[(case_id, key)] = future
+        await future
+
+    async def run(self) -> None:
+        while True:
+            if self._waiting:
+                for found in await asyncio.to_thread(self._open_of, {c for c, _ in self._waiting}):
+                    future = self._waiting.pop(found, None)
+                    if future is not None:
+                        future.set_result(None)
+            await asyncio.sleep(POLL_INTERVAL)
+
+    def _open_of(self, case_ids: set[str]) -> list[tuple[str, str]]:
+        with session_scope(self._engine) as session:
+            rows = session.exec(
+                select(Step.case_id, Step.key).where(
+                    col(Step.case_id).in_(case_ids), col(Step.status) == StepStatus.OPEN.value,
+                    col(Step.assignee).is_not(None), col(Step.due_at).is_not(None))
+            )
+            return [(case_id, key) for case_id, key in rows]
+
+
 async def _to_closure_approval(stack: Stack, case_ids: list[str], concurrency: int) -> None:
-    """Take ``case_ids`` along the short path to their closure approval, and leave them there."""
+    """Take ``case_ids`` along the short path (the police do not confirm) to their closure
+    approval, through the workflow's updates, and leave them waiting there."""
     tasks = OpenTasks(stack.engine)
-    path = short_path()[:-1]
+    path = [(kind, valid_outcome(kind, **overrides)) for kind, overrides in (
+        (StepKind.POLICE_DECISION, {"confirmed": False}), (StepKind.PREVENTIVE_TALK, {}),
+        (StepKind.CLOSURE, {}))]
     gate = asyncio.Semaphore(concurrency)
 
     async def one(case_id: str) -> None:
         async with gate:
             driver = CaseDriver(stack.client, case_id)
-            for action in path:
-                await tasks.opened(case_id, action.key)
-                await driver.send(action.kind, action.key, action.actor, action.outcome)
-            await tasks.opened(case_id, short_path()[-1].key)
+            for kind, outcome in path:
+                await tasks.opened(case_id, kind.value)
+                await driver.send(kind, kind.value, default_actor(kind), outcome)
+            await tasks.opened(case_id, "closure.approval-1")
 
     poller = asyncio.create_task(tasks.run())
     try:
@@ -115,4 +158,3 @@ async def _to_closure_approval(stack: Stack, case_ids: list[str], concurrency: i
                 group.create_task(one(case_id))
     finally:
         poller.cancel()
-

@@ -1,9 +1,10 @@
 """Cases per second, end to end: the case workflow against the bare workflow, same server,
 same run, same number of cases with the same number in flight.
 
-Simulated case workers find their tasks the way the inbox does, in the store (one query for
-all cases in flight, every ``POLL_INTERVAL``), and close them with the workflow's updates; the
-police integration answers "not confirmed", so each case takes the short path. The two run in
+The case workflow is driven through the public API as the people and systems involved act on
+it: they find their tasks in their inbox (``GET /api/v1/tasks``, read for all cases in flight
+every ``POLL_INTERVAL``) and complete them; the police system answers "not confirmed", so each
+case takes the short path. The bare workflow gets its updates straight away. The two run in
 alternating rounds, so a neighbour's load on the machine falls on both alike.
 """
 
@@ -11,92 +12,62 @@ import asyncio
 import collections
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
+from bench.api import CASE_WORKER, HELPLINE, POLICE, SUPERVISOR, Api, running_api
 from bench.bare import UPDATES, BareWorkflow
-from bench.figures import Figure, Goal
+from bench.figures import Figure, Goal, percentiles
 from bench.stack import Child, Stack, Usage, usage
-from ombudsflow.intake import parse_report, submit_report
-from schemas.case import Actor, StepStatus
 from schemas.steps import StepKind
-from store.db import session_scope
-from store.models import Step
-from tests.factories import report_data, supervisor_of
-from tests.scenarios import CaseDriver, default_actor, valid_outcome
+from tests.factories import report_data
+from tests.scenarios import valid_outcome
 
-POLL_INTERVAL = 0.1
+POLL_INTERVAL = 0.2
 TARGET_RATIO = 0.8
-# What must match between the two workflows' histories for the comparison to hold.
+# What the two workflows' histories are compared on, per case.
 COUNTED = {
     EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activities",
+    EventType.EVENT_TYPE_MARKER_RECORDED: "local activities",
     EventType.EVENT_TYPE_TIMER_STARTED: "timers",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "workflow tasks",
 }
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 RunCase = Callable[[], Awaitable[WorkflowHandle[Any, Any]]]
 
 
-@dataclass(frozen=True)
-class Action:
-    kind: StepKind
-    key: str
-    actor: Actor
-    outcome: dict[str, Any]
+class Inbox:
+    """What the simulated people see of their tasks: their inbox through the API, read for
+    all cases in flight at once every ``POLL_INTERVAL``."""
 
+    def __init__(self, api: Api) -> None:
+        self._api = api
+        self._waiting: dict[tuple[str, str, str], asyncio.Future[None]] = {}
 
-def short_path() -> list[Action]:
-    """Police not confirmed: their answer, the talk, the closing summary, its approval by a
-    supervisor who did none of the steps."""
-    def action(kind: StepKind, key: str | None = None, actor: Actor | None = None,
-               **overrides: Any) -> Action:
-        return Action(kind, key or kind.value, actor or default_actor(kind),
-                      valid_outcome(kind, **overrides))
-
-    return [
-        action(StepKind.POLICE_DECISION, confirmed=False),
-        action(StepKind.PREVENTIVE_TALK),
-        action(StepKind.CLOSURE),
-        action(StepKind.CLOSURE_APPROVAL, "closure.approval-1", supervisor_of(name="sv-dana")),
-    ]
-
-
-class OpenTasks:
-    """The open human tasks of the cases in flight, as the inbox shows them: in the store,
-    with their due date."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._waiting: dict[tuple[str, str], asyncio.Future[None]] = {}
-
-    async def opened(self, case_id: str, key: str) -> None:
-        """Return once the task ``key`` of ``case_id`` is open in the store."""
+    async def opened(self, user: str, case_id: str, key: str) -> None:
+        """Return once ``user``'s inbox shows the task ``key`` of ``case_id`` with its due
+        date."""
         future = asyncio.get_running_loop().create_future()
-        self._waiting[(case_id, key)] = future
+        self._waiting[(user, case_id, key)] = future
         await future
 
     async def run(self) -> None:
         while True:
-            if self._waiting:
-                for found in await asyncio.to_thread(self._open_of, {c for c, _ in self._waiting}):
-                    future = self._waiting.pop(found, None)
-                    if future is not None:
+            for user in {u for u, _, _ in self._waiting}:
+                response = await self._api.call("GET /tasks", "GET", "/api/v1/tasks",
+                                                params={"limit": 200},
+                                                headers=self._api.as_user(user))
+                for task in response.json():
+                    future = self._waiting.pop((user, task["case_id"], task["key"]), None)
+                    if future is not None and task["due_at"] is not None:
                         future.set_result(None)
+                    elif future is not None:
+                        self._waiting[(user, task["case_id"], task["key"])] = future
             await asyncio.sleep(POLL_INTERVAL)
-
-    def _open_of(self, case_ids: set[str]) -> list[tuple[str, str]]:
-        with session_scope(self._engine) as session:
-            rows = session.exec(
-                select(Step.case_id, Step.key).where(
-                    col(Step.case_id).in_(case_ids), col(Step.status) == StepStatus.OPEN.value,
-                    col(Step.assignee).is_not(None), col(Step.due_at).is_not(None))
-            )
-            return [(case_id, key) for case_id, key in rows]
 
 
 async def run_cases(cases: int, concurrency: int, one: RunCase) -> WorkflowHandle[Any, Any]:
@@ -112,20 +83,33 @@ async def run_cases(cases: int, concurrency: int, one: RunCase) -> WorkflowHandl
     return runs[-1].result()
 
 
-def case_runner(stack: Stack, task_queue: str, tasks: OpenTasks) -> RunCase:
-    """One case through intake and the short path, closed."""
-    path = short_path()
+def case_runner(stack: Stack, api: Api, inbox: Inbox) -> RunCase:
+    """One case through the public API, as the people and systems involved act on it: the
+    helpline reports, the police system answers "not confirmed", the case worker holds the
+    talk and writes the closing summary, a supervisor approves the closure."""
+    talk, closure = (valid_outcome(k) for k in (StepKind.PREVENTIVE_TALK, StepKind.CLOSURE))
+    police = valid_outcome(StepKind.POLICE_DECISION, confirmed=False)
 
     async def one() -> WorkflowHandle[Any, Any]:
-        report = parse_report(report_data(cohabiting_parent=False, threat=False))
-        submission = await submit_report(stack.client, stack.engine, report,
-                                         task_queue=task_queue)
-        driver = CaseDriver(stack.client, submission.case_id)
-        for action in path:
-            await tasks.opened(submission.case_id, action.key)
-            await driver.send(action.kind, action.key, action.actor, action.outcome)
-        await driver.handle.result()
-        return driver.handle
+        response = await api.call("POST /reports", "POST", "/api/v1/reports",
+                                  json=report_data(cohabiting_parent=False, threat=False),
+                                  headers=api.as_key(HELPLINE))
+        case_id = response.json()["case_id"]
+        await inbox.opened(CASE_WORKER, case_id, StepKind.POLICE_DECISION.value)
+        await api.call("POST /police-decisions", "POST", "/api/v1/police-decisions",
+                       json={"case_id": case_id, "outcome": police}, headers=api.as_key(POLICE))
+        for key, outcome in (("preventive_talk", talk), ("closure", closure)):
+            await inbox.opened(CASE_WORKER, case_id, key)
+            await api.call("POST /tasks/{id}/{key}/complete", "POST",
+                           f"/api/v1/tasks/{case_id}/{key}/complete", json={"outcome": outcome},
+                           headers=api.as_user(CASE_WORKER))
+        await inbox.opened(SUPERVISOR, case_id, "closure.approval-1")
+        await api.call("POST /approvals/{id}/{key}/approve", "POST",
+                       f"/api/v1/approvals/{case_id}/closure.approval-1/approve",
+                       headers=api.as_user(SUPERVISOR))
+        handle: WorkflowHandle[Any, Any] = stack.client.get_workflow_handle(case_id)
+        await handle.result()
+        return handle
 
     return one
 
@@ -143,10 +127,12 @@ def bare_runner(client: Client, task_queue: str) -> RunCase:
 
 
 async def history_counts(handle: WorkflowHandle[Any, Any]) -> tuple[dict[str, int], int]:
-    """Activities, timers and updates in a closed workflow's history, and its size in bytes."""
+    """What ``COUNTED`` counts in a closed workflow's history, and its size in bytes."""
     history = await handle.fetch_history()
-    counts = collections.Counter(COUNTED[e.event_type] for e in history.events
-                                 if e.event_type in COUNTED)
+    counts = collections.Counter(
+        COUNTED[e.event_type] for e in history.events if e.event_type in COUNTED and (
+            e.event_type != EventType.EVENT_TYPE_MARKER_RECORDED
+            or e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER))
     return dict(counts), sum(e.ByteSize() for e in history.events)
 
 
@@ -154,26 +140,28 @@ async def measure(stack: Stack, *, cases: int, concurrency: int, rounds: int) ->
     """Both workflows, warmed up with ``concurrency`` cases each, then ``cases`` each in
     ``rounds`` alternating rounds."""
     case_queue, bare_queue = f"bench-case-{uuid.uuid4()}", f"bench-bare-{uuid.uuid4()}"
-    tasks = OpenTasks(stack.engine)
-    runners: dict[str, tuple[Child, RunCase]] = {
-        "bare": (await stack.bare_worker(bare_queue),
-                 bare_runner(await stack.bare_client(), bare_queue)),
-        "case": (await stack.case_worker(case_queue), case_runner(stack, case_queue, tasks)),
-    }
-    poller = asyncio.create_task(tasks.run())
-    try:
-        last = {name: await run_cases(concurrency, concurrency, run)
-                for name, (_, run) in runners.items()}
-        spent: dict[str, Usage] = {}
-        for r in range(rounds):
-            size = cases // rounds + (r < cases % rounds)
-            for name, (worker, run) in runners.items():
-                before = usage(server=stack.server, worker=worker)
-                last[name] = await run_cases(size, concurrency, run)
-                used = usage(server=stack.server, worker=worker) - before
-                spent[name] = spent[name] + used if name in spent else used
-    finally:
-        poller.cancel()
+    async with running_api(stack, task_queue=case_queue) as api:
+        inbox = Inbox(api)
+        runners: dict[str, tuple[Child, RunCase]] = {
+            "bare": (await stack.bare_worker(bare_queue),
+                     bare_runner(await stack.bare_client(), bare_queue)),
+            "case": (await stack.case_worker(case_queue), case_runner(stack, api, inbox)),
+        }
+        poller = asyncio.create_task(inbox.run())
+        try:
+            last = {name: await run_cases(concurrency, concurrency, run)
+                    for name, (_, run) in runners.items()}
+            api.timings.clear()
+            spent: dict[str, Usage] = {}
+            for r in range(rounds):
+                size = cases // rounds + (r < cases % rounds)
+                for name, (worker, run) in runners.items():
+                    before = usage(server=stack.server, worker=worker)
+                    last[name] = await run_cases(size, concurrency, run)
+                    used = usage(server=stack.server, worker=worker) - before
+                    spent[name] = spent[name] + used if name in spent else used
+        finally:
+            poller.cancel()
     (case_counts, case_bytes), (bare_counts, bare_bytes) = [
         await history_counts(last[name]) for name in ("case", "bare")]
     bare, case = cases / spent["bare"].wall, cases / spent["case"].wall
@@ -187,4 +175,7 @@ async def measure(stack: Stack, *, cases: int, concurrency: int, rounds: int) ->
                  case_counts.get(what, 0), "") for what in COUNTED.values()],
         Figure(f"case history per case (bare: {bare_bytes / 1024:.1f} KiB)",
                case_bytes / 1024, "KiB"),
+        *[f for f in percentiles(api.timings["POST /tasks/{id}/{key}/complete"],
+                                 "API POST /tasks/{id}/{key}/complete, under this load")
+          if not f.name.endswith("p90")],
     ]

@@ -29,6 +29,10 @@ async def run(names: list[str], *, short: bool, store: StoreKind) -> list[Outcom
         outcome.notes.append(f"ran {time.monotonic() - started:.0f} s")
         outcomes.append(outcome)
         _write(f"{outcome.scenario}: {'ok' if outcome.ok else 'FAILED'}")
+        for line in outcome.notes:
+            _write(f"  {line}")
+        for line in outcome.problems:
+            _write(f"  PROBLEM {line}")
     return outcomes
 
 
@@ -49,11 +53,6 @@ def main() -> int:
     outcomes = asyncio.run(run(args.scenarios or list(SCENARIOS), short=args.short,
                                store=args.store))
     _write("\n" + table(outcomes))
-    for outcome in outcomes:
-        for line in outcome.notes:
-            _write(f"  {outcome.scenario}: {line}")
-        for line in outcome.problems:
-            _write(f"  {outcome.scenario}: PROBLEM {line}")
     return 0 if all(o.ok for o in outcomes) else 1
 
 

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
@@ -26,22 +28,25 @@ CasePath = Callable[[CaseDriver], Awaitable[None]]
 
 
 class PatientDriver(CaseDriver):
+    """Every call has a deadline and is retried after a transient failure; an update keeps its
+    id, so a retry finds the update already applied, or applies one the server admitted and
+    then lost (seen across a server restart, when a call without a deadline hangs forever)."""
+
     poll = 0.25
     timeout = 600.0
+    rpc_timeout = timedelta(seconds=20)
 
     async def view(self) -> CaseView:
         return await self._retried(super().view)
 
     async def send(self, kind: StepKind, key: str, actor: Actor, outcome: dict[str, Any], *,
                    update_id: str | None = None) -> Step:
-        update_id = update_id or str(uuid.uuid4())
-        return await self._retried(
-            lambda: super(PatientDriver, self).send(kind, key, actor, outcome,
-                                                    update_id=update_id))
+        return await self._retried(partial(super().send, kind, key, actor, outcome,
+                                           update_id=update_id or str(uuid.uuid4())))
 
     async def result(self) -> CaseView:
         """The workflow's result: the case as it was closed."""
-        return await self._retried(self.handle.result)
+        return await self._retried(partial(self.handle.result, rpc_timeout=self.rpc_timeout))
 
     async def _retried(self, call: Callable[[], Awaitable[T]]) -> T:
         loop = asyncio.get_running_loop()
@@ -101,3 +106,4 @@ async def driven(drivers: Sequence[CaseDriver], path: CasePath
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+

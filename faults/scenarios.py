@@ -241,11 +241,11 @@ async def _until(check: Callable[[], bool | Awaitable[bool]], what: str) -> None
         await asyncio.sleep(0.25)
 
 
-def _refused_as(answer: object, kind: RejectedAction) -> bool:
-    return (isinstance(answer, WorkflowUpdateFailedError)
-            and isinstance(answer.cause, ApplicationError) and answer.cause.type == kind.value)
-
-
 def _note_revived(outcome: Outcome, revived: int) -> None:
     if revived:
         outcome.problems.append(f"{revived} worker processes had exited and were restarted")
+
+
+def _refused_as(answer: object, kind: RejectedAction) -> bool:
+    return (isinstance(answer, WorkflowUpdateFailedError)
+            and isinstance(answer.cause, ApplicationError) and answer.cause.type == kind.value)

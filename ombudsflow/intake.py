@@ -16,10 +16,11 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from schemas.activities import CaseRecord
 from schemas.case import CaseInput
 from schemas.policy import DeadlinePolicy
 from schemas.report import INTAKE_NOW, ViolationReport
-from store.cases import register_intake
+from store.cases import record_case, register_intake
 from store.db import session_scope
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -50,17 +51,21 @@ async def submit_report(
 
     def register() -> tuple[str, bool]:
         with session_scope(engine) as session:
-            return register_intake(
+            case_id, created = register_intake(
                 session, channel=report.channel.value, external_ref=report.external_ref,
                 region=report.region, received_at=report.received_at,
             )
+            # Kept here, idempotently, so the workflow need not spend an activity on it first.
+            record_case(session, record=CaseRecord(case_id=case_id, report=report))
+            return case_id, created
 
     case_id, created = await asyncio.to_thread(register)
     # A closed case with this id raises WorkflowAlreadyStartedError: it is still the same case.
     with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             ViolationResponseWorkflow.run,
-            CaseInput(case_id=case_id, report=report, policy=policy or DeadlinePolicy()),
+            CaseInput(case_id=case_id, report=report, policy=policy or DeadlinePolicy(),
+                      recorded=True),
             id=case_id,
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -73,7 +73,9 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # Not cached: a logger bound before a reconfiguration (tests, or a worker that
+        # configures late) would keep the old processors and could skip the masking.
+        cache_logger_on_first_use=False,
     )
     renderer: Processor = (
         structlog.processors.JSONRenderer() if render_json else structlog.dev.ConsoleRenderer()

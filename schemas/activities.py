@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel
 
+from schemas.case import CaseHeader, Step
 from schemas.policy import Deadline
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
@@ -73,6 +74,20 @@ class CaseRecord(BaseModel):
 
     case_id: str
     report: ViolationReport
+
+
+class CaseChanges(CaseHeader):
+    """What the store lacks of a case: the case at ``version`` and, by their position in the
+    procedure, the steps that changed since ``since_version``, the version the store holds.
+    ``since_version`` None: every step, applied over any older version (a full projection).
+    """
+
+    since_version: int | None
+    steps: dict[int, Step]
+
+
+# The store is not at ``since_version``: only a full projection can bring it up to date.
+PROJECTION_GAP = "ProjectionGap"
 
 
 class Publication(BaseModel):

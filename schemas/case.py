@@ -97,10 +97,9 @@ class CaseFacts(BaseModel):
         )
 
 
-class CaseView(BaseModel):
-    """The whole case, without the child's personal data: the ``case`` query's answer and the
-    store's projection. ``version`` grows with every change, so a late projection never
-    overwrites a newer one."""
+class CaseHeader(BaseModel):
+    """The case itself, without its steps. ``version`` grows with every change, so a late
+    projection never overwrites a newer one."""
 
     case_id: str
     version: int
@@ -110,6 +109,12 @@ class CaseView(BaseModel):
     opened_at: AwareDatetime
     closed_at: AwareDatetime | None = None
     overdue: bool
+
+
+class CaseView(CaseHeader):
+    """The whole case, without the child's personal data: the ``case`` query's answer and
+    what the store is brought up to."""
+
     steps: list[Step]
 
     def step(self, key: str) -> Step:
@@ -129,3 +134,5 @@ class CaseInput(BaseModel):
     # Continue-as-new past this many history events (Temporal suggests it at 4,096).
     history_limit: int = Field(default=4000, ge=200)
     carried: CaseView | None = None
+    # The intake stored the report already (cases opened before it did: the workflow does).
+    recorded: bool = False

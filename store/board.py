@@ -69,11 +69,16 @@ def approvals_waiting(session: Session, *, regions: Collection[Region] | None
 
 def first_notice_delays(session: Session, *, regions: Collection[Region] | None
                         ) -> DelaySummary:
-    """Median and 90th percentile of ``first_notice_at - received_at``."""
-    measured = select(col(Case.received_at), col(Case.first_notice_at)).where(
-        col(Case.first_notice_at).is_not(None))
-    delays = sorted(as_utc(sent) - as_utc(received) for received, sent
-                    in session.exec(_scoped(measured, Case.region, regions)) if sent)
+    """Median and 90th percentile of ``first_notice_at - received_at``, to the millisecond.
+
+    The database computes each delay in seconds and sorts them, reading only an index
+    (``ix_case_first_notice``): with 100,000 cases, turning every row's two timestamps into
+    datetimes here took a second.
+    """
+    delay = _seconds_between(session, col(Case.first_notice_at), col(Case.received_at))
+    measured = select(delay).where(col(Case.first_notice_at).is_not(None)).order_by(delay)
+    delays = [timedelta(seconds=round(float(s), 3))  # SQLite: julianday is exact to ~50 µs
+              for s in session.exec(_scoped(measured, Case.region, regions))]
     waiting = select(func.count()).where(col(Case.first_notice_at).is_(None))
     return DelaySummary(
         measured=len(delays),
@@ -81,6 +86,13 @@ def first_notice_delays(session: Session, *, regions: Collection[Region] | None
         median=_nearest_rank(delays, 0.5),
         p90=_nearest_rank(delays, 0.9),
     )
+
+
+def _seconds_between(session: Session, later: Any, earlier: Any) -> Any:
+    """``later - earlier`` in seconds, as a SQL expression of the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
 def _scoped(query: Any, column: Any, regions: Collection[Region] | None) -> Any:

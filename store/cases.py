@@ -13,20 +13,25 @@ from datetime import datetime
 from typing import Any
 
 from pydantic_core import to_json
+from sqlalchemy import case as sql_case
 from sqlalchemy import inspect, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from schemas.activities import CaseRecord, Publication
+from schemas.activities import CaseChanges, CaseRecord, Publication
 from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, StepStatus
 from schemas.case import Step as ProcedureStep
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
 from schemas.steps import Role, StepKind
+from store.db import insert_for
 from store.models import Case, Intake, Step
 from store.models import Publication as PublicationRow
 
 OPEN = StepStatus.OPEN.value
+
+
+class ProjectionGap(Exception):
+    """The store misses changes a projection builds on: it needs the whole case."""
 
 
 class TaskError(Exception):
@@ -93,38 +98,46 @@ def record_case(session: Session, *, record: CaseRecord) -> None:
 
 
 def project_case(session: Session, *, view: CaseView) -> bool:
-    """Apply the workflow's view of a case; return whether it was applied.
+    """Apply the workflow's whole view of a case; return whether it was applied (only over
+    an older version, so a late retry never overwrites newer state)."""
+    return apply_changes(session, changes=CaseChanges(
+        **view.model_dump(exclude={"steps"}), since_version=None,
+        steps=dict(enumerate(view.steps)),
+    ))
 
-    Applied only if ``view.version`` is newer than the stored one, so a late retry never
-    overwrites newer state. The version check is one conditional UPDATE, which also locks the
-    case row until commit, so concurrent projections of one case cannot interleave their steps.
-    A missing case row is created from the view's facts: projection never fails for ordering.
+
+def apply_changes(session: Session, *, changes: CaseChanges) -> bool:
+    """Apply a projection of a case; return whether it was applied (False: already was).
+
+    The version check is one conditional UPDATE, which also locks the case row until commit,
+    so concurrent projections of one case cannot interleave their steps. Changes since a
+    version apply only on top of exactly that version; ``ProjectionGap`` if the store is
+    behind it. A missing case row is created from the facts: projection never fails for
+    ordering.
     """
-    _insert_if_absent(session, _case_row(view.case_id, view.facts))
+    _insert_if_absent(session, _case_row(changes.case_id, changes.facts))
+    base = (col(Case.version) < changes.version if changes.since_version is None
+            else col(Case.version) == changes.since_version)
     applied = session.exec(
         update(Case)
-        .where(col(Case.case_id) == view.case_id, col(Case.version) < view.version)
+        .where(col(Case.case_id) == changes.case_id, base)
         .values(
-            version=view.version,
-            stage=view.stage.value,
-            police_finding=view.police_finding.value,
-            overdue=view.overdue,
-            opened_at=view.opened_at,
-            closed_at=view.closed_at,
+            version=changes.version,
+            stage=changes.stage.value,
+            police_finding=changes.police_finding.value,
+            overdue=changes.overdue,
+            opened_at=changes.opened_at,
+            closed_at=changes.closed_at,
         )
     ).rowcount
     if not applied:
-        return False
-    stored = {s.id: s for s in session.exec(select(Step).where(col(Step.case_id) == view.case_id))}
-    for position, step in enumerate(view.steps):
-        values = _step_values(view, position, step)
-        row = stored.get(values["id"])
-        if row is None:
-            session.add(Step(**values))
-            continue
-        row.sqlmodel_update(values)
-        if not step.is_open():
-            row.claimed_by = None
+        stored = session.exec(select(Case.version).where(col(Case.case_id) == changes.case_id))
+        version = stored.one()
+        if version >= changes.version:
+            return False
+        raise ProjectionGap(f"case {changes.case_id} is at version {version}, not "
+                            f"{changes.since_version}")
+    _upsert_steps(session, changes)
     return True
 
 
@@ -317,14 +330,10 @@ def _set_claim(session: Session, *, task_id: str, user_id: str, claimed_by: str 
 def _insert_if_absent(session: Session, row: SQLModel) -> bool:
     """Insert ``row`` unless it collides with a unique key; True if it was inserted."""
     model = type(row)
-    statement: postgresql.Insert | sqlite.Insert
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(model).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(model).on_conflict_do_nothing()
     # RETURNING, not rowcount: drivers report -1 for an INSERT that returns rows.
     keys = inspect(model).primary_key
-    inserted = statement.values(row.model_dump(exclude_none=True)).returning(*keys)
+    inserted = (insert_for(session, model).on_conflict_do_nothing()
+                .values(row.model_dump(exclude_none=True)).returning(*keys))
     return session.exec(inserted).first() is not None
 
 
@@ -342,11 +351,27 @@ def _case_row(case_id: str, facts: CaseFacts, *, channel: str = "", report_json:
     )
 
 
-def _step_values(view: CaseView, position: int, step: ProcedureStep) -> dict[str, Any]:
-    """The ``Step`` row for one step of the view, as column values (``claimed_by`` aside)."""
+def _upsert_steps(session: Session, changes: CaseChanges) -> None:
+    """Insert or update the changed steps in one statement; a closed step loses its claim."""
+    if not changes.steps:
+        return
+    rows = [_step_values(changes.case_id, changes.facts, position, step)
+            for position, step in changes.steps.items()]
+    insert = insert_for(session, Step)
+    statement = insert.on_conflict_do_update(index_elements=["id"], set_={
+        **{c: insert.excluded[c] for c in rows[0] if c != "id"},
+        "claimed_by": sql_case((insert.excluded.status == OPEN, col(Step.claimed_by)),
+                               else_=None),
+    })
+    session.execute(statement, rows)
+
+
+def _step_values(case_id: str, facts: CaseFacts, position: int, step: ProcedureStep
+                 ) -> dict[str, Any]:
+    """The ``Step`` row for one step of a case, as column values (``claimed_by`` aside)."""
     return {
-        "id": f"{view.case_id}/{step.key}",
-        "case_id": view.case_id,
+        "id": f"{case_id}/{step.key}",
+        "case_id": case_id,
         "position": position,
         "key": step.key,
         "kind": step.kind.value,
@@ -356,8 +381,8 @@ def _step_values(view: CaseView, position: int, step: ProcedureStep) -> dict[str
         "recipient": step.recipient,
         "subject_key": step.subject_key,
         "attempt": step.attempt,
-        "region": view.facts.region.value,
-        "district": view.facts.district,
+        "region": facts.region.value,
+        "district": facts.district,
         "opened_at": step.opened_at,
         "due_at": step.due_at,
         "escalate_at": step.escalate_at,
@@ -368,3 +393,4 @@ def _step_values(view: CaseView, position: int, step: ProcedureStep) -> dict[str
         "outcome_json": to_json(step.outcome).decode() if step.outcome is not None else None,
         "note": step.note,
     }
+

@@ -9,8 +9,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 import migrations
 from store import models  # also registers the tables on SQLModel.metadata
@@ -78,6 +79,14 @@ def _alembic_config() -> Config:
 def _created_before_migrations(connection: Connection) -> bool:
     tables = set(inspect(connection).get_table_names())
     return "alembic_version" not in tables and models.Case.__tablename__ in tables
+
+
+def insert_for(session: Session, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that takes ON CONFLICT clauses, in the session's dialect (the store runs on
+    SQLite and PostgreSQL alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 @contextmanager

@@ -50,7 +50,15 @@ class Intake(SQLModel, table=True):
 class Case(SQLModel, table=True):
     """The case as last projected from its workflow, plus the report (personal data) itself."""
 
-    __table_args__ = (Index("ix_case_region_district_stage", "region", "district", "stage"),)
+    __table_args__ = (
+        Index("ix_case_region_district_stage", "region", "district", "stage"),
+        # A region's case list, newest first.
+        Index("ix_case_region_received", "region", "received_at"),
+        # The board's report → first notice delays, read from the index alone (the rows
+        # carry the report and are large): nationally, and for one region.
+        Index("ix_case_first_notice", "first_notice_at", "received_at"),
+        Index("ix_case_region_first_notice", "region", "first_notice_at", "received_at"),
+    )
 
     case_id: str = Field(primary_key=True, max_length=32)
     version: int = 0
@@ -76,6 +84,11 @@ class Step(SQLModel, table=True):
     __table_args__ = (
         Index("ix_step_inbox", "region", "status", "assignee", "due_at"),
         Index("ix_step_case", "case_id", "position"),
+        # The board's overdue counts by region, district and clause from the index alone;
+        # also the national inbox's order.
+        Index("ix_step_open_due", "status", "due_at", "region", "district", "clause"),
+        # The board's approvals waiting.
+        Index("ix_step_status_kind", "status", "kind"),
     )
 
     id: str = Field(primary_key=True, max_length=140)

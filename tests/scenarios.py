@@ -71,9 +71,11 @@ def valid_outcome(kind: StepKind, **overrides: Any) -> dict[str, Any]:
 class CaseDriver:
     """One case, acted on by people through the workflow's updates."""
 
-    # How often to ask the workflow, and for how long, while waiting for a step.
+    # How often to ask the workflow, and for how long, while waiting for a step; the deadline
+    # of each call to the server (None: the call waits as long as the server takes).
     poll = 0.05
     timeout = 20.0
+    rpc_timeout: timedelta | None = None
 
     def __init__(self, client: Client, case_id: str) -> None:
         self.case_id = case_id
@@ -82,7 +84,8 @@ class CaseDriver:
         )
 
     async def view(self) -> CaseView:
-        return await self.handle.query(ViolationResponseWorkflow.case)
+        return await self.handle.query(ViolationResponseWorkflow.case,
+                                       rpc_timeout=self.rpc_timeout)
 
     async def wait_for(self, key: str, *, open_: bool = True, timeout: float | None = None
                        ) -> Step:
@@ -124,7 +127,8 @@ class CaseDriver:
         """Complete task ``key``; the same ``update_id`` again is applied only once."""
         name, model = UPDATE_FOR[kind]
         arg = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
-        step: Step = await self.handle.execute_update(name, arg, id=update_id, result_type=Step)
+        step: Step = await self.handle.execute_update(name, arg, id=update_id, result_type=Step,
+                                                      rpc_timeout=self.rpc_timeout)
         return step
 
     async def inspect(self, actor: Actor | None = None) -> Step:

@@ -18,7 +18,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from ombudsflow import constants
     from schemas.activities import (
+        PROJECTION_GAP,
+        CaseChanges,
         CaseRecord,
         DeadlineRequest,
         NoticeKind,
@@ -37,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.case import (
         Actor,
         CaseFacts,
+        CaseHeader,
         CaseInput,
         CaseView,
         PoliceFinding,
@@ -78,6 +81,12 @@ NOTICE_OPTIONS: dict[str, Any] = {
 }
 CALENDAR_OPTIONS: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10)}
 
+# Patches: a case started before one keeps replaying the way it ran (``workflow.patched``).
+# The projector sends only the steps that changed, not the whole case each time.
+PROJECT_CHANGES = "project-changed-steps"
+# Deadlines come from a local activity: computed in the worker, no round trip to the server.
+LOCAL_DEADLINES = "deadlines-as-local-activity"
+
 STAGE_ORDER = list(Stage)
 ALARM_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
 REFERRAL_RECIPIENTS = (Recipient.GUARDIANSHIP, Recipient.POLICE)
@@ -106,6 +115,8 @@ class ViolationResponseWorkflow:
         )
         self._steps: dict[str, Step] = {s.key: s for s in self._view.steps}
         self._projected = self._view.version
+        # Each step as the store last received it (a carried case's store has them all).
+        self._projected_steps = {s.key: s.model_copy(deep=True) for s in self._view.steps}
         self._search_attributes: dict[str, Any] = {}
         self._background: list[asyncio.Task[Any]] = []
 
@@ -113,7 +124,7 @@ class ViolationResponseWorkflow:
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseView:
-        if inp.carried is None:
+        if inp.carried is None and not inp.recorded:
             await workflow.execute_activity_method(
                 StoreActivities.record_case,
                 CaseRecord(case_id=inp.case_id, report=inp.report),
@@ -234,12 +245,13 @@ class ViolationResponseWorkflow:
         if not step.is_open():
             return step
         if step.due_at is None:
-            deadlines = await workflow.execute_activity_method(
-                CalendarActivities.compute_deadlines,
-                DeadlineRequest(start=step.opened_at,
-                                deadline=self._policy.deadlines[kind]),
-                **CALENDAR_OPTIONS,
-            )
+            request = DeadlineRequest(start=step.opened_at, deadline=self._policy.deadlines[kind])
+            if workflow.patched(LOCAL_DEADLINES):
+                deadlines = await workflow.execute_local_activity_method(
+                    CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
+            else:
+                deadlines = await workflow.execute_activity_method(
+                    CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
             step.due_at, step.escalate_at = deadlines.due_at, deadlines.escalate_at
             self._changed()
         for at, late in ((step.due_at, NoticeKind.REMINDER), (step.escalate_at,
@@ -404,15 +416,44 @@ class ViolationResponseWorkflow:
         return view.version
 
     async def _projector(self) -> None:
-        """Project the case into the SQL store, coalescing changes that come in a burst; an
-        older projection never overwrites a newer one (the store compares versions)."""
+        """Project the case into the SQL store, coalescing changes that come in a burst and
+        sending only the steps that changed; an older projection never overwrites a newer one
+        (the store compares versions)."""
         while True:
             await workflow.wait_condition(lambda: self._view.version > self._projected)
-            snapshot = self._view.model_copy(deep=True)
+            if workflow.patched(PROJECT_CHANGES):
+                sent = await self._project(self._changes(since=self._projected))
+            else:
+                snapshot = self._view.model_copy(deep=True)
+                await workflow.execute_activity_method(
+                    StoreActivities.project_case, snapshot, **STORE_OPTIONS
+                )
+                sent = CaseChanges(**_header(snapshot), since_version=None,
+                                   steps=dict(enumerate(snapshot.steps)))
+            self._projected_steps.update((s.key, s) for s in sent.steps.values())
+            self._projected = sent.version
+
+    async def _project(self, changes: CaseChanges) -> CaseChanges:
+        """Send ``changes``, or the whole case if the store lacks what they build on."""
+        try:
             await workflow.execute_activity_method(
-                StoreActivities.project_case, snapshot, **STORE_OPTIONS
+                StoreActivities.project_changes, changes, **STORE_OPTIONS
             )
-            self._projected = snapshot.version
+        except ActivityError as e:
+            if not (isinstance(e.cause, ApplicationError) and e.cause.type == PROJECTION_GAP):
+                raise
+            changes = self._changes(since=None)
+            await workflow.execute_activity_method(
+                StoreActivities.project_changes, changes, **STORE_OPTIONS
+            )
+        return changes
+
+    def _changes(self, since: int | None) -> CaseChanges:
+        """The case now with its steps changed since the store last got them (all of them
+        when ``since`` is None), copied: the workflow goes on changing its own."""
+        steps = {i: s.model_copy(deep=True) for i, s in enumerate(self._view.steps)
+                 if since is None or self._projected_steps.get(s.key) != s}
+        return CaseChanges(**_header(self._view), since_version=since, steps=steps)
 
     async def _projected_to(self, version: int) -> None:
         await workflow.wait_condition(lambda: self._projected >= version)
@@ -653,6 +694,10 @@ class ViolationResponseWorkflow:
 
 def _outcome(step: Step) -> dict[str, Any]:
     return step.outcome or {}
+
+
+def _header(view: CaseView) -> dict[str, Any]:
+    return {name: getattr(view, name) for name in CaseHeader.model_fields}
 
 
 def _approval_key(draft: Step) -> str:

@@ -7,8 +7,8 @@ from temporalio.testing import WorkflowEnvironment
 from schemas.regions import Region
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
-from tests.conftest import temporal_binary
 from tests.factories import CANARY_NAME
+from tests.servers import temporal_binary
 from tests.web_stack import WebStack
 from web.app import create_app
 from web.deps import Services

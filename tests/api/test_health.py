@@ -4,7 +4,7 @@ import httpx
 from sqlalchemy import create_engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import temporal_binary
+from tests.servers import temporal_binary
 from tests.web_stack import WebStack
 from web.app import create_app
 from web.deps import Services

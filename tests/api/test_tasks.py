@@ -146,6 +146,7 @@ async def test_a_claimed_task_is_left_to_its_holder_until_released(api: WebStack
     driver = await open_case(api)
     await driver.wait_for("preventive_talk")
     task = f"/api/v1/tasks/{driver.case_id}/preventive_talk"
+    await in_inbox(api, driver.case_id, "preventive_talk")  # people claim what they see
 
     claimed = await api.http.post(f"{task}/claim", headers=api.as_user(CW))
     assert claimed.status_code == 200 and claimed.json()["claimed_by"] == CW
@@ -196,3 +197,14 @@ async def test_the_inbox_lists_my_roles_tasks_soonest_due_first_and_filters(
     supervisors = await api.http.get("/api/v1/tasks", params={"case_id": driver.case_id},
                                      headers=api.as_user(SV))
     assert supervisors.json() == []
+
+
+async def in_inbox(api: WebStack, case_id: str, key: str) -> None:
+    """Wait until the store's projection shows the task in the case worker's inbox."""
+    for _ in range(200):
+        inbox = await api.http.get("/api/v1/tasks", params={"case_id": case_id},
+                                   headers=api.as_user(CW))
+        if any(t["key"] == key for t in inbox.json()):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{case_id}/{key} never reached the inbox")

@@ -3,15 +3,18 @@ import logging
 import uuid
 from typing import Any
 
-import pytest
-import structlog
 from temporalio import workflow
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from ombudsflow.logging import REDACTED, configure_logging
-from schemas.report import ViolationReport
-from tests.factories import CANARY_IIN, CANARY_NAME, report_data
+# This module defines a workflow, so the sandbox re-imports it: pass the rest through.
+with workflow.unsafe.imports_passed_through():
+    import pytest
+    import structlog
+    from temporalio.testing import WorkflowEnvironment
+    from temporalio.worker import Worker
+
+    from ombudsflow.logging import REDACTED, configure_logging
+    from schemas.report import ViolationReport
+    from tests.factories import CANARY_IIN, CANARY_NAME, report_data
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
 

@@ -193,7 +193,7 @@ async def test_a_reported_case_is_worked_to_closure_in_the_browser(
 
             await supervisor_approves(supervisor, base, case_id, "Қорытынды анықтама")
             await expect(supervisor.locator("h1")).to_contain_text("Жабылды")
-            await expect(supervisor.locator("#history ~ table")).to_contain_text("Іс жабылды")
+            await expect(supervisor.locator("#history + table")).to_contain_text("Іс жабылды")
             await shoot(supervisor, "case")
             await browser.close()
             assert (await driver.handle.result()).stage == Stage.CLOSED

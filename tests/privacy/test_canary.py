@@ -21,10 +21,11 @@ from schemas.case import CaseInput
 from schemas.policy import DeadlinePolicy
 from store.db import session_scope
 from store.models import Publication
-from tests.conftest import new_worker, temporal_binary
+from tests.conftest import new_worker
 from tests.factories import CANARY_IIN, CANARY_NAME, report_data
 from tests.raw_history import history_as_the_cli_shows_it, readable_text
 from tests.scenarios import CaseDriver, confirmed_with_danger
+from tests.servers import temporal_binary
 
 REPORT = report_data()
 CHILD = REPORT["child"]
