@@ -5,13 +5,13 @@ PYTHON_FOR_VENV ?= $(shell command -v python3.11 || command -v python3)
 # Reinstalled when pyproject.toml changes; otherwise `make venv` does nothing.
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test lint faults histories clean
+.PHONY: venv run test lint faults bench histories clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON_FOR_VENV) -m venv $(VENV)
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install -e '.[dev,bench]'
 	touch $@
 
 # The Temporal dev server and a worker; state in var/ (survives restarts). Ctrl-C stops both.
@@ -29,12 +29,23 @@ lint: venv
 	$(BIN)/mypy .
 
 # The fault scenarios at full size, on PostgreSQL: 100 cases through killed workers, a Temporal
-# server restart, SMTP and database outages, duplicate and racing input; prints the summary
-# table and fails if a case, a task or a notice was lost or doubled. About 15 minutes.
+# server restart, SMTP and database outages, duplicate and racing input; then schemathesis on
+# the API. Prints the summary table; fails if a case, a task or a notice was lost or doubled,
+# or an API answer was a 5xx. About 17 minutes on 2 cores.
 faults: venv
 	$(BIN)/python -m faults
 
-# Re-record the workflow histories that the replay tests read.
+# The benchmarks (BENCHMARKS.md): the case workflow against a bare one on the same server,
+# intake latency, open cases at scale, the board over 100,000 cases, replay; prints the table
+# of figures against targets. About 20 minutes on 2 cores with 2,000 open cases; SCALE=20000
+# (the figure in BENCHMARKS.md) takes about an hour and a half more. BENCH_ARGS="--profile
+# var/profile" adds flame graphs (python -m bench --help for the rest).
+SCALE ?= 2000
+bench: venv
+	$(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)
+
+# Record the current workflow's histories for the replay tests, as the next version (v2, v3,
+# …): the older versions' files stay, since running cases of every version must replay.
 histories: venv
 	$(BIN)/python -m tests.record_histories
 

@@ -7,6 +7,8 @@ shrinks everything to seconds. ``--profile DIR`` records py-spy flame graphs of 
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import os
 import platform
 import secrets
@@ -31,7 +33,8 @@ BENCHMARKS = ("replay", "throughput", "intake", "board", "scale")
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--scale", type=int, default=20_000, help="open cases to start")
+    parser.add_argument("--scale", type=int, default=2_000,
+                        help="open cases to start (20,000 takes about 1.5 hours on 2 cores)")
     parser.add_argument("--board-cases", type=int, default=100_000,
                         help="cases written into the board's store")
     parser.add_argument("--cases", type=int, default=60, help="cases per throughput run")
@@ -46,11 +49,14 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(BENCHMARKS),
                         help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
     parser.add_argument("--profile", type=Path, help="write py-spy flame graphs here")
+    parser.add_argument("--json", type=Path, help="also write the figures here, as JSON")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks it runs")
     args = parser.parse_args()
+    args.scenario = replay.SCENARIO
     if args.smoke:
-        args.scale, args.board_cases, args.cases, args.concurrency = 40, 2000, 6, 3
-        args.rounds, args.rates, args.duration, args.requests, args.replays = 1, "2", 3, 3, 2
+        args.scale, args.board_cases, args.cases, args.concurrency = 6, 300, 2, 2
+        args.rounds, args.rates, args.duration, args.requests, args.replays = 1, "2", 2, 2, 1
+        args.scenario = "not_confirmed"
     return args
 
 
@@ -60,7 +66,8 @@ async def run(args: argparse.Namespace) -> list[Figure]:
     if "replay" in only:
         key_id = "bench-" + secrets.token_hex(4)
         keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
-        figures += await replay.measure(keyring, repeats=args.replays)
+        figures += await replay.measure(keyring, scenario=args.scenario,
+                                        repeats=args.replays)
     async with running_stack(profile=args.profile) as stack:
         steps: dict[str, Callable[[], Awaitable[list[Figure]]]] = {
             "throughput": lambda: throughput.measure(
@@ -115,6 +122,8 @@ def main() -> None:
     write(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{time.perf_counter() - began:.0f} s in all")
     write(table(figures))
+    if args.json:
+        args.json.write_text(json.dumps([dataclasses.asdict(f) for f in figures], indent=2))
 
 
 if __name__ == "__main__":

@@ -21,19 +21,21 @@ SCENARIO = "twelve_months"
 TARGET_MS = 100.0
 
 
-async def measure(keyring: KeyRing, *, repeats: int) -> list[Figure]:
+async def measure(keyring: KeyRing, *, scenario: str, repeats: int) -> list[Figure]:
+    """Record ``scenario`` (``tests/record_histories.py``), then replay it ``repeats`` times."""
     async with recorder(keyring) as rec:
-        history = await rec.history(SCENARIO)
+        history = await rec.history(scenario)
     replayer = Replayer(workflows=[ViolationResponseWorkflow],
                         data_converter=data_converter(keyring))
     first = await _replay(replayer, history)
     times = [await _replay(replayer, history) for _ in range(repeats)]
+    name = "12-month case" if scenario == SCENARIO else f"{scenario} case"
     return [
-        Figure("replay 12-month case: first", first * 1000, "ms"),
-        Figure("replay 12-month case: median", statistics.median(times) * 1000, "ms", TARGET_MS),
-        Figure("12-month case: history events", len(history.events), ""),
-        Figure("12-month case: history size",
-               sum(e.ByteSize() for e in history.events) / 1024, "KiB"),
+        Figure(f"replay {name}: first", first * 1000, "ms"),
+        Figure(f"replay {name}: median", statistics.median(times) * 1000, "ms", TARGET_MS),
+        Figure(f"{name}: history events", len(history.events), ""),
+        Figure(f"{name}: history size", sum(e.ByteSize() for e in history.events) / 1024,
+               "KiB"),
     ]
 
 

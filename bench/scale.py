@@ -46,11 +46,13 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
     case_ids: list[str] = []
     to_approval: list[str] = []
 
-    async def start(approval: bool) -> None:
+    async def start(n: int) -> None:
         # The simulated people act for Aktobe: the cases they take to approval are Aktobe's.
+        approval = n % APPROVAL_EVERY == 0
         region = Region.AKTOBE if approval else next(regions)
         async with gate:
-            report = parse_report(report_data(region=region))
+            # Every other report names a parent living with the child: ¶10.3 referrals too.
+            report = parse_report(report_data(region=region, cohabiting_parent=n % 2 == 0))
             submission = await submit_report(stack.client, stack.engine, report,
                                              task_queue=task_queue)
         case_ids.append(submission.case_id)
@@ -60,7 +62,7 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
     began = time.perf_counter()
     async with asyncio.TaskGroup() as group:
         for i in range(cases):
-            group.create_task(start(i % APPROVAL_EVERY == 0))
+            group.create_task(start(i))
     started = time.perf_counter() - began
     await _settled(stack, set(case_ids))
     settled = time.perf_counter() - began

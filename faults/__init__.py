@@ -1,3 +1,4 @@
 """Fault scenarios against the real processes: workers killed, the Temporal server restarted,
 the SMTP server and the store's database down, duplicate and racing input. Each ends in one
-audit: no case lost, no task or notice lost or doubled. ``python -m faults`` runs them."""
+audit: no case lost, no task or notice lost or doubled. Then the API fuzzed with schemathesis:
+no 5xx. ``python -m faults`` runs them all."""

@@ -10,6 +10,7 @@ Key file (mode 0600): ``{"active": "<id>", "keys": {"<id>": "<base64 of 32 bytes
 """
 
 import base64
+import copy
 import json
 import os
 import secrets
@@ -128,7 +129,10 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         workflow_id = getattr(context, "workflow_id", None)
         if not isinstance(workflow_id, str) or workflow_id == self._case_id:
             return self
-        return type(self)(self._keyring, workflow_id)
+        # A copy shares the ciphers: the worker asks for a context per payload it converts.
+        stamped = copy.copy(self)
+        stamped._case_id = workflow_id
+        return stamped
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self._seal(p) for p in payloads]

@@ -115,10 +115,28 @@ def apply_changes(session: Session, *, changes: CaseChanges) -> bool:
     behind it. A missing case row is created from the facts: projection never fails for
     ordering.
     """
-    _insert_if_absent(session, _case_row(changes.case_id, changes.facts))
+    applied = _update_case(session, changes)
+    if not applied:
+        stored = session.exec(
+            select(Case.version).where(col(Case.case_id) == changes.case_id)).first()
+        if stored is None:
+            _insert_if_absent(session, _case_row(changes.case_id, changes.facts))
+            applied = _update_case(session, changes)
+        elif stored >= changes.version:
+            return False
+        if not applied:
+            raise ProjectionGap(f"case {changes.case_id} is at version {stored}, not "
+                                f"{changes.since_version}")
+    _upsert_steps(session, changes)
+    return True
+
+
+def _update_case(session: Session, changes: CaseChanges) -> bool:
+    """Bring the case row to ``changes`` if it is at their base version (or, for a full
+    projection, older); whether it was."""
     base = (col(Case.version) < changes.version if changes.since_version is None
             else col(Case.version) == changes.since_version)
-    applied = session.exec(
+    return bool(session.exec(
         update(Case)
         .where(col(Case.case_id) == changes.case_id, base)
         .values(
@@ -129,16 +147,7 @@ def apply_changes(session: Session, *, changes: CaseChanges) -> bool:
             opened_at=changes.opened_at,
             closed_at=changes.closed_at,
         )
-    ).rowcount
-    if not applied:
-        stored = session.exec(select(Case.version).where(col(Case.case_id) == changes.case_id))
-        version = stored.one()
-        if version >= changes.version:
-            return False
-        raise ProjectionGap(f"case {changes.case_id} is at version {version}, not "
-                            f"{changes.since_version}")
-    _upsert_steps(session, changes)
-    return True
+    ).rowcount)
 
 
 def record_publication(session: Session, *, publication: Publication) -> None:
@@ -363,7 +372,8 @@ def _upsert_steps(session: Session, changes: CaseChanges) -> None:
         "claimed_by": sql_case((insert.excluded.status == OPEN, col(Step.claimed_by)),
                                else_=None),
     })
-    session.execute(statement, rows)
+    # On the connection, not the session: one executemany, without the ORM's bulk machinery.
+    session.connection().execute(statement, rows)
 
 
 def _step_values(case_id: str, facts: CaseFacts, position: int, step: ProcedureStep

@@ -8,16 +8,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, event, func, inspect, select
+from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 import migrations
-from store import models  # also registers the tables on SQLModel.metadata
 
-# The revision whose tables ``SQLModel.metadata.create_all`` made before there were migrations.
-BASELINE_REVISION = "0001"
 # pg_advisory_xact_lock key: "ombudsfl" in ASCII, one lock for everything that migrates.
 MIGRATION_LOCK = 0x6F6D627564736671
 
@@ -52,8 +49,6 @@ def create_schema(engine: Engine) -> None:
         lock_for_migrations(connection)
         config = _alembic_config()
         config.attributes["connection"] = connection
-        if _created_before_migrations(connection):
-            command.stamp(config, BASELINE_REVISION)
         command.upgrade(config, "head")
 
 
@@ -74,11 +69,6 @@ def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     return config
-
-
-def _created_before_migrations(connection: Connection) -> bool:
-    tables = set(inspect(connection).get_table_names())
-    return "alembic_version" not in tables and models.Case.__tablename__ in tables
 
 
 def insert_for(session: Session, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:

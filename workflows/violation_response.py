@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         CaseChanges,
         CaseRecord,
         DeadlineRequest,
+        Deadlines,
         NoticeKind,
         NoticeRequest,
         NoticeResult,
@@ -86,6 +87,8 @@ CALENDAR_OPTIONS: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=
 PROJECT_CHANGES = "project-changed-steps"
 # Deadlines come from a local activity: computed in the worker, no round trip to the server.
 LOCAL_DEADLINES = "deadlines-as-local-activity"
+# A task opens with its deadlines already known, so the store is sent it once, not twice.
+DEADLINES_FIRST = "deadlines-before-the-task-opens"
 
 STAGE_ORDER = list(Stage)
 ALARM_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
@@ -240,18 +243,17 @@ class ViolationResponseWorkflow:
                     subject: Step | None = None) -> Step:
         """Open (or find) a human task and wait until it is closed, reminding the assignee
         at its due time and escalating to the supervisor at the second deadline."""
-        step = self._open(kind, key, clause=subject.clause if subject else None,
-                          subject_key=subject.key if subject else None)
+        clause, subject_key = (subject.clause, subject.key) if subject else (None, None)
+        if (key or kind.value) not in self._steps and workflow.patched(DEADLINES_FIRST):
+            opened = workflow.now()
+            step = self._open(kind, key, clause=clause, subject_key=subject_key,
+                              opened_at=opened, deadlines=await self._deadlines(kind, opened))
+        else:
+            step = self._open(kind, key, clause=clause, subject_key=subject_key)
         if not step.is_open():
             return step
         if step.due_at is None:
-            request = DeadlineRequest(start=step.opened_at, deadline=self._policy.deadlines[kind])
-            if workflow.patched(LOCAL_DEADLINES):
-                deadlines = await workflow.execute_local_activity_method(
-                    CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
-            else:
-                deadlines = await workflow.execute_activity_method(
-                    CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
+            deadlines = await self._deadlines(kind, step.opened_at)
             step.due_at, step.escalate_at = deadlines.due_at, deadlines.escalate_at
             self._changed()
         for at, late in ((step.due_at, NoticeKind.REMINDER), (step.escalate_at,
@@ -261,6 +263,14 @@ class ViolationResponseWorkflow:
                 self._late(step, late)
         await workflow.wait_condition(lambda: not step.is_open())
         return step
+
+    async def _deadlines(self, kind: StepKind, start: datetime) -> Deadlines:
+        request = DeadlineRequest(start=start, deadline=self._policy.deadlines[kind])
+        if workflow.patched(LOCAL_DEADLINES):
+            return await workflow.execute_local_activity_method(
+                CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
+        return await workflow.execute_activity_method(
+            CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
 
     async def _closed_by(self, step: Step, at: datetime) -> bool:
         remaining = at - workflow.now()
@@ -364,15 +374,19 @@ class ViolationResponseWorkflow:
     # State, projection, search attributes ----------------------------------------------
 
     def _open(self, kind: StepKind, key: str | None = None, *, clause: str | None = None,
-              recipient: str | None = None, subject_key: str | None = None) -> Step:
-        """The step under ``key``, opened now unless it exists (a resumed case has it)."""
+              recipient: str | None = None, subject_key: str | None = None,
+              opened_at: datetime | None = None, deadlines: Deadlines | None = None) -> Step:
+        """The step under ``key``, opened now (or at ``opened_at``) unless it exists (a
+        resumed case has it)."""
         existing = self._steps.get(key or kind.value)
         if existing is not None:
             return existing
         step = Step(
             key=key or kind.value, kind=kind, clause=clause or clause_of(kind),
             assignee=STEP_INFO[kind].assignee, recipient=recipient, subject_key=subject_key,
-            opened_at=workflow.now(),
+            opened_at=opened_at or workflow.now(),
+            due_at=deadlines.due_at if deadlines else None,
+            escalate_at=deadlines.escalate_at if deadlines else None,
         )
         self._view.steps.append(step)
         self._steps[step.key] = step

@@ -2,16 +2,19 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from schemas.activities import CaseRecord, Publication
+from schemas.activities import CaseChanges, CaseRecord, Publication
 from schemas.case import Stage, StepStatus
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
 from schemas.steps import StepKind
 from store import models
 from store.cases import (
+    ProjectionGap,
+    apply_changes,
     case_steps,
     claim_task,
     get_case,
@@ -157,6 +160,58 @@ def test_a_claim_survives_projections_while_open_and_ends_with_the_step(engine: 
 
     assert still_claimed == "cw-aigul"
     assert stored_steps(engine)[0].claimed_by is None
+
+
+# apply_changes: what changed since the version the store holds --------------------------
+
+
+def changes(since: int | None, version: int, steps: dict[int, Any], **view: Any
+            ) -> CaseChanges:
+    full = make_view(CASE, version=version, **view)
+    return CaseChanges(**full.model_dump(exclude={"steps"}), since_version=since, steps=steps)
+
+
+def apply(engine: Engine, projection: CaseChanges) -> bool:
+    with session_scope(engine) as session:
+        return apply_changes(session, changes=projection)
+
+
+def test_changed_steps_apply_on_top_of_their_base_version(engine: Engine) -> None:
+    record(engine, make_report())
+    apply(engine, changes(0, 1, {0: make_step("notice", StepKind.NOTICE), 1: make_step("talk")}))
+
+    applied = apply(engine, changes(1, 2, {1: make_step("talk", status=StepStatus.DONE)},
+                                    stage=Stage.POLICE_CHECK))
+
+    assert applied and stored_case(engine).stage == "police_check"
+    assert [(s.key, s.position, s.status) for s in stored_steps(engine)] == [
+        ("notice", 0, "open"), ("talk", 1, "done")]
+
+
+def test_changes_applied_already_are_not_applied_again(engine: Engine) -> None:
+    apply(engine, changes(0, 1, {0: make_step("talk")}))
+    apply(engine, changes(1, 2, {0: make_step("talk", status=StepStatus.DONE)}))
+
+    retried = apply(engine, changes(1, 2, {0: make_step("talk", status=StepStatus.DONE)}))
+    late = apply(engine, changes(0, 1, {0: make_step("talk")}))
+
+    assert not retried and not late
+    assert [s.status for s in stored_steps(engine)] == ["done"]
+
+
+def test_changes_on_a_version_the_store_lacks_are_refused(engine: Engine) -> None:
+    apply(engine, changes(0, 1, {0: make_step("talk")}))
+
+    with pytest.raises(ProjectionGap):
+        apply(engine, changes(3, 4, {0: make_step("talk", status=StepStatus.DONE)}))
+    full = apply(engine, changes(None, 4, {0: make_step("talk", status=StepStatus.DONE)}))
+
+    assert full and stored_case(engine).version == 4
+
+
+def test_changes_for_a_case_the_store_never_saw_create_its_row(engine: Engine) -> None:
+    assert apply(engine, changes(0, 1, {0: make_step("talk")}))
+    assert (stored_case(engine).version, stored_case(engine).region) == (1, "aktobe")
 
 
 # Timestamps ------------------------------------------------------------------------------

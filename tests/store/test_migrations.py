@@ -1,7 +1,6 @@
 """The store's schema is Alembic's: the revisions upgrade, downgrade and upgrade again on SQLite
 and PostgreSQL; the migrated schema is exactly the models' (so a model change without a
-migration fails here); processes starting at once migrate once; and a store whose tables were
-made before there were migrations is adopted, not recreated."""
+migration fails here); and processes starting at once migrate once."""
 
 import os
 import subprocess
@@ -26,7 +25,6 @@ ROOT = Path(__file__).parents[2]
 ALEMBIC_INI = ROOT / "alembic.ini"
 MODEL_TABLES = set(SQLModel.metadata.tables)
 # What ``create_all`` made before there were migrations: the tables of revision 0001.
-BASELINE_TABLES = ("intake", "case", "step", "notice", "publication", "user", "apikey")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -117,16 +115,6 @@ def test_processes_starting_at_once_migrate_once(url: str) -> None:
     finally:
         for engine in engines:
             engine.dispose()
-
-
-def test_a_store_created_before_migrations_is_adopted(empty: Engine) -> None:
-    SQLModel.metadata.create_all(
-        empty, tables=[SQLModel.metadata.tables[name] for name in BASELINE_TABLES])
-
-    create_schema(empty)
-
-    assert version(empty) == [head()]
-    assert differences(empty) == []
 
 
 def test_the_alembic_command_migrates_the_configured_store(tmp_path: Path) -> None:
