@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -24,6 +24,12 @@ from store.users import get_api_key, get_user
 from web.security import api_key_matches, read_token, split_api_key
 
 SESSION_COOKIE = "ombudsflow_session"
+
+# Identifiers in paths, bounded like the store's columns so a wrong one is a 422, not a 500.
+CaseId = Annotated[str, Path(max_length=32, pattern=r"^[A-Z]{3}-\d{4}-\d{6,}$",
+                             description="a case number, e.g. AKT-2026-000123")]
+TaskKey = Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9_.\-]+$",
+                              description="a step key, e.g. preventive_talk")]
 T = TypeVar("T")
 
 

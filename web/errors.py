@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -73,6 +73,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _claimed(_: Request, exc: TaskClaimed) -> JSONResponse:
         return JSONResponse({"detail": f"task {exc} is claimed by someone else"},
                             status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: DataError) -> JSONResponse:
+        # Inputs are bounded where they enter; this catches a bound someone forgot.
+        log.warning("value out of range for the store", error=type(exc.orig).__name__)
+        return JSONResponse({"detail": [{"field": "(request)", "reason": "a value is too long "
+                                         "or out of range"}]},
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)

@@ -103,6 +103,10 @@ class CaseSummary(BaseModel):
     closed_at: AwareDatetime | None
 
 
+# Deeper pages than this are refused (422): no one reads them, and the store's integers end.
+MAX_OFFSET = 1_000_000
+
+
 class CaseQuery(BaseModel):
     """Filters of the case list."""
 
@@ -116,7 +120,7 @@ class CaseQuery(BaseModel):
     received_from: AwareDatetime | None = Field(default=None, description="inclusive")
     received_to: AwareDatetime | None = Field(default=None, description="exclusive")
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class TaskView(BaseModel):
@@ -150,7 +154,7 @@ class TaskQuery(BaseModel):
     due_before: AwareDatetime | None = None
     overdue: bool = Field(default=False, description="only tasks past their due date")
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class DraftView(BaseModel):

@@ -101,8 +101,8 @@ def test_a_model_change_without_a_migration_is_found(empty: Engine) -> None:
 
     found = differences(empty, changed)
 
-    assert [(d[0], d[3].name) for d in found if isinstance(d, tuple)] == [
-        ("add_column", "priority")]
+    added = [d[3].name for d in found if isinstance(d, tuple) and d[0] == "add_column"]
+    assert added == ["priority"]
 
 
 def test_processes_starting_at_once_migrate_once(url: str) -> None:

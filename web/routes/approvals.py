@@ -8,8 +8,8 @@ from pydantic import BaseModel, StringConstraints
 from schemas.case import Actor
 from schemas.steps import Role
 from web.actions import decide_approval
-from web.deps import ServicesDep, require_role
-from web.views import ApprovalView, StepView, approval_queue
+from web.deps import CaseId, ServicesDep, TaskKey, require_role
+from web.views import MAX_OFFSET, ApprovalView, StepView, approval_queue
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
 Supervisor = Annotated[Actor, Depends(require_role(Role.SUPERVISOR))]
@@ -23,21 +23,23 @@ class Rejection(BaseModel):
 @router.get("")
 async def list_open_approvals(
     user: Supervisor, svc: ServicesDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[ApprovalView]:
     """Open approvals in your scope, each with the draft to decide on."""
     return await approval_queue(svc, user, limit=limit, offset=offset)
 
 
 @router.post("/{case_id}/{key}/approve")
-async def approve(case_id: str, key: str, user: Supervisor, svc: ServicesDep) -> StepView:
+async def approve(case_id: CaseId, key: TaskKey, user: Supervisor, svc: ServicesDep
+                  ) -> StepView:
     """Approve the draft (or the closure)."""
     return await decide_approval(svc, user, case_id, key, approved=True)
 
 
 @router.post("/{case_id}/{key}/reject")
 async def reject(
-    case_id: str, key: str, body: Rejection, user: Supervisor, svc: ServicesDep
+    case_id: CaseId, key: TaskKey, body: Rejection, user: Supervisor, svc: ServicesDep
 ) -> StepView:
     """Send the draft (or the closure) back, saying why."""
     return await decide_approval(svc, user, case_id, key, approved=False, reason=body.reason)

@@ -9,7 +9,7 @@ from schemas.case import Actor
 from schemas.outcomes import InspectionOutcome
 from schemas.steps import Role
 from web.actions import record_inspection
-from web.deps import ServicesDep, require_role
+from web.deps import CaseId, ServicesDep, require_role
 from web.views import (
     CaseDetail,
     CaseHistory,
@@ -39,21 +39,22 @@ async def list_cases_in_scope(
 
 
 @router.get("/{case_id}", name="read_case")
-async def read_case(case_id: str, user: Reader, svc: ServicesDep) -> CaseDetail:
+async def read_case(case_id: CaseId, user: Reader, svc: ServicesDep) -> CaseDetail:
     """The case: facts, steps with clause, deadline and actor, notices; the child's personal
     data for case workers and supervisors of its region."""
     return await case_detail(svc, user, case_id)
 
 
 @router.get("/{case_id}/history", name="read_case_history")
-async def read_case_history(case_id: str, user: Reader, svc: ServicesDep) -> CaseHistory:
+async def read_case_history(case_id: CaseId, user: Reader, svc: ServicesDep
+                            ) -> CaseHistory:
     """The case's timeline from its Temporal history, each line with clause, actor and delay."""
     return await case_history(svc, user, case_id)
 
 
 @router.post("/{case_id}/inspections", status_code=status.HTTP_201_CREATED)
 async def record_case_inspection(
-    case_id: str, body: InspectionBody, user: Reader, svc: ServicesDep
+    case_id: CaseId, body: InspectionBody, user: Reader, svc: ServicesDep
 ) -> StepView:
     """¶11.5: record an inspection the ombudsman took part in."""
     return await record_inspection(svc, user, case_id, body.outcome)

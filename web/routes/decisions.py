@@ -4,7 +4,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from schemas.outcomes import KdnDecisionOutcome, PoliceDecisionOutcome
 from schemas.steps import StepKind
@@ -20,12 +20,12 @@ RESPONSES: dict[int | str, dict[str, str]] = {
 
 
 class PoliceDecision(BaseModel):
-    case_id: str
+    case_id: str = Field(max_length=32)
     outcome: PoliceDecisionOutcome
 
 
 class KdnDecision(BaseModel):
-    case_id: str
+    case_id: str = Field(max_length=32)
     outcome: KdnDecisionOutcome
 
 

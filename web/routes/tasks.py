@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from schemas.case import Actor
 from schemas.steps import Role
 from web.actions import claim, complete_task, release
-from web.deps import ServicesDep, require_role
+from web.deps import CaseId, ServicesDep, TaskKey, require_role
 from web.views import StepView, TaskQuery, TaskView, inbox
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -31,20 +31,22 @@ async def list_my_tasks(
 
 
 @router.post("/{case_id}/{key}/claim")
-async def claim_task(case_id: str, key: str, user: Person, svc: ServicesDep) -> TaskView:
+async def claim_task(case_id: CaseId, key: TaskKey, user: Person, svc: ServicesDep
+                     ) -> TaskView:
     """Take a task, so colleagues see who works on it."""
     return await claim(svc, user, case_id, key)
 
 
 @router.post("/{case_id}/{key}/release")
-async def release_task(case_id: str, key: str, user: Person, svc: ServicesDep) -> TaskView:
+async def release_task(case_id: CaseId, key: TaskKey, user: Person, svc: ServicesDep
+                       ) -> TaskView:
     """Give a task you took back to the inbox."""
     return await release(svc, user, case_id, key)
 
 
 @router.post("/{case_id}/{key}/complete")
 async def complete(
-    case_id: str, key: str, body: TaskCompletion, user: Person, svc: ServicesDep
+    case_id: CaseId, key: TaskKey, body: TaskCompletion, user: Person, svc: ServicesDep
 ) -> StepView:
     """Complete a task with its outcome; answers the step as the workflow closed it."""
     return await complete_task(svc, user, case_id, key, body.outcome)
