@@ -19,11 +19,11 @@ from sqlmodel import SQLModel
 
 from bench.api import CASE_WORKER, COMMITTEE, SUPERVISOR, Api, running_api
 from bench.figures import Figure
-from bench.stack import Stack, prepare_store
+from bench.stack import Stack
 from schemas.case import PoliceFinding, Stage, StepStatus
 from schemas.regions import Region
 from schemas.steps import STEP_INFO, StepKind, clause_of
-from store.db import make_engine
+from store.db import create_schema, make_engine
 from tests.factories import report_data
 
 TARGET_P95_MS = 100.0
@@ -60,7 +60,7 @@ READS = [
 async def measure(stack: Stack, *, cases: int, requests: int) -> list[Figure]:
     path = stack.root / "board.db"
     engine = make_engine(f"sqlite:///{path}")
-    prepare_store(engine)
+    create_schema(engine)
     began = time.perf_counter()
     steps = _fill(path, cases, random.Random(SEED))
     filled = time.perf_counter() - began

@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, inspect
-from sqlmodel import SQLModel
+from sqlalchemy import Engine
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from bench.figures import write
 from bench.profile import finish, spy
 from ombudsflow.client import data_converter
 from ombudsflow.codec import KeyRing
@@ -172,21 +170,6 @@ class Stack:
         return sum(f.stat().st_size for f in files if f.exists()) / 2**20
 
 
-def prepare_store(engine: Engine) -> None:
-    """The store's schema by its migrations, plus any index the models declare that no
-    migration creates yet (said aloud: the migration is still to be written)."""
-    create_schema(engine)
-    existing = {i["name"] for t in SQLModel.metadata.tables
-                for i in inspect(engine).get_indexes(t)}
-    missing = [i for t in SQLModel.metadata.tables.values() for i in t.indexes
-               if i.name not in existing]
-    for index in missing:
-        index.create(engine)
-    if missing:
-        write(f"  note: created for this run, in store/models.py but in no migration yet: "
-              f"{', '.join(sorted(str(i.name) for i in missing))}")
-
-
 @contextlib.asynccontextmanager
 async def running_stack(root: Path | None = None, profile: Path | None = None
                         ) -> AsyncIterator[Stack]:
@@ -200,7 +183,7 @@ async def running_stack(root: Path | None = None, profile: Path | None = None
         database_url = f"sqlite:///{root / 'store.db'}"
         engine = make_engine(database_url)
         cleanup.callback(engine.dispose)
-        prepare_store(engine)
+        create_schema(engine)
         mail = MailLog()
         smtp_port = free_port()
         controller = Controller(mail, hostname="127.0.0.1", port=smtp_port)

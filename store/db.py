@@ -2,6 +2,8 @@
 worker's activities and the web app can read and write at once; the schema is Alembic's
 (``migrations/``), brought to the newest revision by every process that starts."""
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 import migrations
 
+WAL_SWITCH_ATTEMPTS = 300  # × 0.1 s, as long as the busy timeout
 # pg_advisory_xact_lock key: "ombudsfl" in ASCII, one lock for everything that migrates.
 MIGRATION_LOCK = 0x6F6D627564736671
 
@@ -31,12 +34,26 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        _use_wal(cursor)
         cursor.close()
 
     return engine
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch a new database file to WAL once. The switch needs the file to itself and does not
+    wait on the busy timeout, so a process that opens the file while another migrates retries."""
+    for _ in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            time.sleep(0.1)
+    raise RuntimeError("could not switch the SQLite store to WAL: the file stayed locked")
 
 
 def create_schema(engine: Engine) -> None:
