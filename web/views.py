@@ -17,7 +17,7 @@ from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from schemas.activities import NoticeKind
-from schemas.case import Actor, CaseFacts, CaseView, PoliceFinding, Stage, Step
+from schemas.case import Actor, CaseHeader, CaseView, PoliceFinding, Stage, Step
 from schemas.regions import Region
 from schemas.report import AllegedViolator, Category, Child, Reporter
 from schemas.steps import Role, StepKind, title_of
@@ -68,15 +68,10 @@ class PersonalData(BaseModel):
     reporter: Reporter
 
 
-class CaseDetail(BaseModel):
-    case_id: str
-    version: int
-    facts: CaseFacts
-    stage: Stage
-    police_finding: PoliceFinding
-    opened_at: AwareDatetime
-    closed_at: AwareDatetime | None
-    overdue: bool
+class CaseDetail(CaseHeader):
+    """The case page: the case, its steps as the reader sees them, notices, and the child's
+    personal data for those entitled to it."""
+
     steps: list[StepView]
     notices: list[NoticeView]
     personal: PersonalData | None = Field(
