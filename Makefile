@@ -37,10 +37,10 @@ faults: venv
 
 # The benchmarks (BENCHMARKS.md): the case workflow against a bare one on the same server,
 # intake latency, open cases at scale, the board over 100,000 cases, replay; prints the table
-# of figures against targets. About 20 minutes on 2 cores with 2,000 open cases; SCALE=20000
-# (the figure in BENCHMARKS.md) takes about an hour and a half more. BENCH_ARGS="--profile
+# of figures against targets. About 20 minutes on 2 cores with 1,000 open cases (SCALE): they
+# settle at about 3 a second there, so SCALE=20000 adds hours. BENCH_ARGS="--profile
 # var/profile" adds flame graphs (python -m bench --help for the rest).
-SCALE ?= 2000
+SCALE ?= 1000
 bench: venv
 	$(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)
 

@@ -33,8 +33,8 @@ BENCHMARKS = ("replay", "throughput", "intake", "board", "scale")
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--scale", type=int, default=2_000,
-                        help="open cases to start (20,000 takes about 1.5 hours on 2 cores)")
+    parser.add_argument("--scale", type=int, default=1_000,
+                        help="open cases to start (about 3 per second settle on 2 cores)")
     parser.add_argument("--board-cases", type=int, default=100_000,
                         help="cases written into the board's store")
     parser.add_argument("--cases", type=int, default=60, help="cases per throughput run")
@@ -44,6 +44,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60, help="seconds per intake rate")
     parser.add_argument("--requests", type=int, default=40, help="reads per board figure")
     parser.add_argument("--replays", type=int, default=10, help="timed replays")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes per task queue (bare and case alike)")
     parser.add_argument("--max-cached-workflows", type=int,
                         default=Settings().worker_max_cached_workflows)
     parser.add_argument("--only", default=",".join(BENCHMARKS),
@@ -66,9 +68,9 @@ async def run(args: argparse.Namespace) -> list[Figure]:
     if "replay" in only:
         key_id = "bench-" + secrets.token_hex(4)
         keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
-        figures += await replay.measure(keyring, scenario=args.scenario,
-                                        repeats=args.replays)
-    async with running_stack(profile=args.profile) as stack:
+        figures += await _timed("replay", lambda: replay.measure(
+            keyring, scenario=args.scenario, repeats=args.replays))
+    async with running_stack(profile=args.profile, worker_processes=args.workers) as stack:
         steps: dict[str, Callable[[], Awaitable[list[Figure]]]] = {
             "throughput": lambda: throughput.measure(
                 stack, cases=args.cases, concurrency=args.concurrency, rounds=args.rounds),

@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sysconfig
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 
 def spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
     """Record ``pid`` into the flame graph ``output`` until it exits or is interrupted."""
-    binary = shutil.which("py-spy")
+    beside = Path(sysconfig.get_paths()["scripts"]) / "py-spy"  # the venv's, as pip put it
+    binary = str(beside) if beside.exists() else shutil.which("py-spy")
     if binary is None:
         raise RuntimeError("py-spy is missing: pip install -e '.[bench]'")
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -101,6 +101,21 @@ class Child:
 
 
 @dataclass
+class Workers:
+    """The worker processes serving one task queue, measured together."""
+
+    processes: list[Child]
+
+    def cpu_seconds(self) -> float:
+        return sum(p.cpu_seconds() for p in self.processes)
+
+    def memory_mib(self) -> tuple[float, float]:
+        """The largest process's resident memory now, and the largest peak."""
+        now, peak = zip(*(p.memory_mib() for p in self.processes), strict=True)
+        return max(now), max(peak)
+
+
+@dataclass
 class Stack:
     root: Path
     server: Child
@@ -112,6 +127,7 @@ class Stack:
     mail: MailLog
     smtp_port: int
     profile: Path | None = None  # py-spy records each worker into a flame graph here
+    worker_processes: int = 1  # per task queue, as replicas of one deployment
     children: list[Child] = field(default_factory=list)
     recorders: list["subprocess.Popen[bytes]"] = field(default_factory=list)
 
@@ -135,34 +151,40 @@ class Stack:
         }
         return {**os.environ, **{f"OMBUDSFLOW_{k}": v for k, v in values.items()}}
 
-    async def worker(self, name: str, argv: list[str], env: Mapping[str, str],
-                     task_queue: str) -> Child:
-        """Start a worker process and return once it polls ``task_queue``."""
-        child = await _spawn(name, [sys.executable, *argv], self.root, env)
-        self.children.append(child)
-        if self.profile is not None:
-            self.recorders.append(
-                spy(child.pid, self.profile / f"{name.replace(' ', '-')}-{child.pid}.svg"))
+    async def workers(self, name: str, argv: list[str], env: Mapping[str, str],
+                      task_queue: str) -> "Workers":
+        """Start ``worker_processes`` worker processes on ``task_queue``; return once they
+        poll it."""
+        processes = []
+        for _ in range(self.worker_processes):
+            child = await _spawn(name, [sys.executable, *argv], self.root, env)
+            self.children.append(child)
+            processes.append(child)
+            if self.profile is not None:
+                self.recorders.append(
+                    spy(child.pid, self.profile / f"{name.replace(' ', '-')}-{child.pid}.svg"))
         request = DescribeTaskQueueRequest(
             namespace=self.client.namespace, task_queue=TaskQueue(name=task_queue),
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         )
         deadline = time.monotonic() + START_TIMEOUT
-        while not (await self.client.workflow_service.describe_task_queue(request)).pollers:
-            child.check_running()
+        while (len((await self.client.workflow_service.describe_task_queue(request)).pollers)
+               < len(processes)):
+            for child in processes:
+                child.check_running()
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the {name} does not poll {task_queue}; see {child.log}")
+                raise RuntimeError(f"the {name}s do not poll {task_queue}; see {self.root}")
             await asyncio.sleep(POLL)
-        return child
+        return Workers(processes)
 
-    async def case_worker(self, task_queue: str, **settings: str) -> Child:
+    async def case_worker(self, task_queue: str, **settings: str) -> "Workers":
         """The production worker (``python -m workers.main``) on ``task_queue``."""
-        return await self.worker("case worker", ["-m", "workers.main"],
-                                 self.worker_env(task_queue, **settings), task_queue)
+        return await self.workers("case worker", ["-m", "workers.main"],
+                                  self.worker_env(task_queue, **settings), task_queue)
 
-    async def bare_worker(self, task_queue: str) -> Child:
-        return await self.worker("bare worker", ["-m", "bench.bare_worker", self.address,
-                                                 task_queue], os.environ, task_queue)
+    async def bare_worker(self, task_queue: str) -> "Workers":
+        return await self.workers("bare worker", ["-m", "bench.bare_worker", self.address,
+                                                  task_queue], os.environ, task_queue)
 
     def temporal_db_mib(self) -> float:
         """The dev server's database with its write-ahead log, in MiB."""
@@ -171,10 +193,11 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(root: Path | None = None, profile: Path | None = None
-                        ) -> AsyncIterator[Stack]:
+async def running_stack(root: Path | None = None, profile: Path | None = None,
+                        worker_processes: int = 1) -> AsyncIterator[Stack]:
     """Everything started in a fresh folder (a temporary one unless given), stopped after;
-    with ``profile``, each worker is recorded into a flame graph there."""
+    ``worker_processes`` per task queue; with ``profile``, each worker is recorded into a
+    flame graph there."""
     with contextlib.ExitStack() as cleanup:
         if root is None:
             root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
@@ -200,7 +223,8 @@ async def running_stack(root: Path | None = None, profile: Path | None = None
             client = await _connect(address, keyring, server)
             stack = Stack(root=root, server=server, client=client, keyring=keyring,
                           engine=engine, database_url=database_url, temporal_db=temporal_db,
-                          mail=mail, smtp_port=smtp_port, profile=profile)
+                          mail=mail, smtp_port=smtp_port, profile=profile,
+                          worker_processes=worker_processes)
             yield stack
         finally:
             for child in reversed(stack.children if stack else []):
@@ -258,7 +282,7 @@ class Usage:
                      {name: self.cpu[name] + other.cpu.get(name, 0.0) for name in self.cpu})
 
 
-def usage(**children: Child) -> Usage:
+def usage(**children: Child | Workers) -> Usage:
     """Now, for the driver (this process) and ``children``, by the names given."""
     cpu = {"driver": time.process_time(), **{k: c.cpu_seconds() for k, c in children.items()}}
     return Usage(time.perf_counter(), cpu)

@@ -20,7 +20,7 @@ from temporalio.client import Client, WorkflowHandle
 from bench.api import CASE_WORKER, HELPLINE, POLICE, SUPERVISOR, Api, running_api
 from bench.bare import UPDATES, BareWorkflow
 from bench.figures import Figure, Goal, percentiles
-from bench.stack import Child, Stack, Usage, usage
+from bench.stack import Stack, Usage, Workers, usage
 from schemas.steps import StepKind
 from tests.factories import report_data
 from tests.scenarios import valid_outcome
@@ -142,7 +142,7 @@ async def measure(stack: Stack, *, cases: int, concurrency: int, rounds: int) ->
     case_queue, bare_queue = f"bench-case-{uuid.uuid4()}", f"bench-bare-{uuid.uuid4()}"
     async with running_api(stack, task_queue=case_queue) as api:
         inbox = Inbox(api)
-        runners: dict[str, tuple[Child, RunCase]] = {
+        runners: dict[str, tuple[Workers, RunCase]] = {
             "bare": (await stack.bare_worker(bare_queue),
                      bare_runner(await stack.bare_client(), bare_queue)),
             "case": (await stack.case_worker(case_queue), case_runner(stack, api, inbox)),
