@@ -3,6 +3,7 @@ on SQLite, a real SMTP server that timestamps what it accepts, and workers in th
 processes (as in production), whose CPU time and memory are read while they run."""
 
 import asyncio
+import compileall
 import contextlib
 import os
 import secrets
@@ -25,6 +26,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
+import workflows
 from bench.profile import finish, spy
 from ombudsflow.client import data_converter
 from ombudsflow.codec import KeyRing
@@ -192,6 +194,13 @@ class Stack:
         return sum(f.stat().st_size for f in files if f.exists()) / 2**20
 
 
+def _compile_workflows() -> None:
+    """Write the workflow modules' bytecode, as the image's ``pip install`` does: the sandbox
+    imports them afresh for every workflow it starts, and without a ``.pyc`` (a checkout run
+    with PYTHONDONTWRITEBYTECODE) compiles the source each time, ~9 ms a case."""
+    compileall.compile_dir(Path(workflows.__file__).parent, quiet=1)
+
+
 @contextlib.asynccontextmanager
 async def running_stack(root: Path | None = None, profile: Path | None = None,
                         worker_processes: int = 1) -> AsyncIterator[Stack]:
@@ -201,6 +210,7 @@ async def running_stack(root: Path | None = None, profile: Path | None = None,
     with contextlib.ExitStack() as cleanup:
         if root is None:
             root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        _compile_workflows()
         key_id = "bench-" + secrets.token_hex(4)
         keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
         database_url = f"sqlite:///{root / 'store.db'}"

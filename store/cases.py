@@ -10,11 +10,11 @@ on release, so a rolled-back "nested" insert would already be visible).
 import json
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic_core import to_json
+from sqlalchemy import Table, inspect, update
 from sqlalchemy import case as sql_case
-from sqlalchemy import inspect, update
 from sqlmodel import Session, SQLModel, col, select
 
 from schemas.activities import CaseChanges, CaseRecord, Publication
@@ -26,6 +26,8 @@ from schemas.steps import Role, StepKind
 from store.db import insert_for
 from store.models import Case, Intake, Step
 from store.models import Publication as PublicationRow
+
+CASE_TABLE = cast(Table, inspect(Case).local_table)  # for Core statements
 
 OPEN = StepStatus.OPEN.value
 
@@ -134,11 +136,14 @@ def apply_changes(session: Session, *, changes: CaseChanges) -> bool:
 def _update_case(session: Session, changes: CaseChanges) -> bool:
     """Bring the case row to ``changes`` if it is at their base version (or, for a full
     projection, older); whether it was."""
-    base = (col(Case.version) < changes.version if changes.since_version is None
-            else col(Case.version) == changes.since_version)
-    return bool(session.exec(
-        update(Case)
-        .where(col(Case.case_id) == changes.case_id, base)
+    table = CASE_TABLE
+    base = (table.c.version < changes.version if changes.since_version is None
+            else table.c.version == changes.since_version)
+    # On the connection, not the session: a plain UPDATE without the ORM's bulk machinery,
+    # ~0.4 ms instead of ~1 ms on SQLite, a dozen times a case.
+    return bool(session.connection().execute(
+        update(table)
+        .where(table.c.case_id == changes.case_id, base)
         .values(
             version=changes.version,
             stage=changes.stage.value,

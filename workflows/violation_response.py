@@ -89,6 +89,10 @@ PROJECT_CHANGES = "project-changed-steps"
 LOCAL_DEADLINES = "deadlines-as-local-activity"
 # A task opens with its deadlines already known, so the store is sent it once, not twice.
 DEADLINES_FIRST = "deadlines-before-the-task-opens"
+# Projections run as local activities, and search attributes are upserted once per projection
+# rather than at every change: no server round trip, workflow task or payload in the history
+# for each store write.
+LOCAL_PROJECTION = "projection-as-local-activity"
 
 STAGE_ORDER = list(Stage)
 ALARM_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
@@ -121,6 +125,7 @@ class ViolationResponseWorkflow:
         # Each step as the store last received it (a carried case's store has them all).
         self._projected_steps = {s.key: s.model_copy(deep=True) for s in self._view.steps}
         self._search_attributes: dict[str, Any] = {}
+        self._wanted_search_attributes: dict[str, Any] = {}
         self._background: list[asyncio.Task[Any]] = []
 
     # The procedure ------------------------------------------------------------------------
@@ -419,6 +424,14 @@ class ViolationResponseWorkflow:
             constants.CASE_OVERDUE.name: view.overdue,
             constants.POLICE_DECISION.name: view.police_finding.value,
         }
+        self._wanted_search_attributes = wanted
+        if not workflow.patched(LOCAL_PROJECTION):
+            self._upsert_search_attributes()
+        return view.version
+
+    def _upsert_search_attributes(self) -> None:
+        """Bring the search attributes up to the case, in one command for all that differ."""
+        wanted = self._wanted_search_attributes
         updates = [
             key.value_set(wanted[key.name])
             for key in constants.SEARCH_ATTRIBUTES
@@ -427,7 +440,6 @@ class ViolationResponseWorkflow:
         if updates:
             workflow.upsert_search_attributes(updates)
             self._search_attributes = wanted
-        return view.version
 
     async def _projector(self) -> None:
         """Project the case into the SQL store, coalescing changes that come in a burst and
@@ -450,17 +462,24 @@ class ViolationResponseWorkflow:
     async def _project(self, changes: CaseChanges) -> CaseChanges:
         """Send ``changes``, or the whole case if the store lacks what they build on."""
         try:
-            await workflow.execute_activity_method(
-                StoreActivities.project_changes, changes, **STORE_OPTIONS
-            )
+            await self._send_changes(changes)
         except ActivityError as e:
             if not (isinstance(e.cause, ApplicationError) and e.cause.type == PROJECTION_GAP):
                 raise
             changes = self._changes(since=None)
+            await self._send_changes(changes)
+        return changes
+
+    async def _send_changes(self, changes: CaseChanges) -> None:
+        if workflow.patched(LOCAL_PROJECTION):
+            self._upsert_search_attributes()
+            await workflow.execute_local_activity_method(
+                StoreActivities.project_changes, changes, **STORE_OPTIONS
+            )
+        else:
             await workflow.execute_activity_method(
                 StoreActivities.project_changes, changes, **STORE_OPTIONS
             )
-        return changes
 
     def _changes(self, since: int | None) -> CaseChanges:
         """The case now with its steps changed since the store last got them (all of them
