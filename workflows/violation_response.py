@@ -89,9 +89,8 @@ PROJECT_CHANGES = "project-changed-steps"
 LOCAL_DEADLINES = "deadlines-as-local-activity"
 # A task opens with its deadlines already known, so the store is sent it once, not twice.
 DEADLINES_FIRST = "deadlines-before-the-task-opens"
-# Projections run as local activities, and search attributes are upserted once per projection
-# rather than at every change: no server round trip, workflow task or payload in the history
-# for each store write.
+# Projections run as local activities: no server round trip, workflow task or payload in the
+# history for each store write.
 LOCAL_PROJECTION = "projection-as-local-activity"
 
 STAGE_ORDER = list(Stage)
@@ -125,7 +124,6 @@ class ViolationResponseWorkflow:
         # Each step as the store last received it (a carried case's store has them all).
         self._projected_steps = {s.key: s.model_copy(deep=True) for s in self._view.steps}
         self._search_attributes: dict[str, Any] = {}
-        self._wanted_search_attributes: dict[str, Any] = {}
         self._background: list[asyncio.Task[Any]] = []
 
     # The procedure ------------------------------------------------------------------------
@@ -424,14 +422,6 @@ class ViolationResponseWorkflow:
             constants.CASE_OVERDUE.name: view.overdue,
             constants.POLICE_DECISION.name: view.police_finding.value,
         }
-        self._wanted_search_attributes = wanted
-        if not workflow.patched(LOCAL_PROJECTION):
-            self._upsert_search_attributes()
-        return view.version
-
-    def _upsert_search_attributes(self) -> None:
-        """Bring the search attributes up to the case, in one command for all that differ."""
-        wanted = self._wanted_search_attributes
         updates = [
             key.value_set(wanted[key.name])
             for key in constants.SEARCH_ATTRIBUTES
@@ -440,6 +430,7 @@ class ViolationResponseWorkflow:
         if updates:
             workflow.upsert_search_attributes(updates)
             self._search_attributes = wanted
+        return view.version
 
     async def _projector(self) -> None:
         """Project the case into the SQL store, coalescing changes that come in a burst and
@@ -472,7 +463,6 @@ class ViolationResponseWorkflow:
 
     async def _send_changes(self, changes: CaseChanges) -> None:
         if workflow.patched(LOCAL_PROJECTION):
-            self._upsert_search_attributes()
             await workflow.execute_local_activity_method(
                 StoreActivities.project_changes, changes, **STORE_OPTIONS
             )
