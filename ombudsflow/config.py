@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     # reports per integration key; beyond them the answer is 429 with Retry-After.
     sign_ins_per_minute: int = Field(default=10, gt=0)
     reports_per_minute: int = Field(default=600, gt=0)
+    # The longest the web app waits for a workflow update (a completion, an approval, an
+    # inspection), in seconds: while Temporal is unreachable or restarting the answer is then
+    # 503 with Retry-After, not a request that hangs. A completion waits for its projection
+    # into the store, so keep this well above the p99 of a completion under load.
+    update_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
 
     @model_validator(mode="after")
     def _client_certificate_with_its_key(self) -> Self:

@@ -5,19 +5,20 @@ of the store or of Temporal is a 503 with a clear message, never a 500.
     4xx  WorkflowUpdateFailedError from a validator          {"detail": reason, "type": kind}
     404  TaskNotFound, 409 TaskClaimed (claims in the store)  {"detail": reason}
     503  the SQL store or the Temporal service unreachable   {"detail": what to do}
+         (or an update unanswered within its deadline)     + Retry-After
 """
 
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -25,6 +26,30 @@ from schemas.errors import RejectedAction
 from store.cases import TaskClaimed, TaskNotFound
 
 log = structlog.get_logger()
+
+RETRY_AFTER = "60"
+# Statuses of a Temporal call that mean "not now" (unreachable, restarting, overloaded, or no
+# answer in time), not "no" — answered 503 with Retry-After.
+TEMPORAL_DOWN = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED,
+                           RPCStatusCode.CANCELLED, RPCStatusCode.RESOURCE_EXHAUSTED})
+UNCONFIRMED = ("the workflow service (Temporal) is unreachable or restarting, and this change "
+               "is not confirmed. Retry in a minute; the same request sent again is applied "
+               "only once")
+
+
+def temporal_unavailable(error: BaseException, *, waited: float | None = None
+                         ) -> HTTPException:
+    """The 503 for an update Temporal did not answer: unreachable, or not within ``waited``
+    seconds (an update may still be applied later; its fixed id makes a retry of the same
+    request join it rather than apply it twice)."""
+    status_name = error.status.name if isinstance(error, RPCError) else type(error).__name__
+    log.warning("temporal update unconfirmed", status=status_name, waited=waited)
+    detail = UNCONFIRMED if waited is None else (
+        f"the workflow service (Temporal) did not answer within {waited:g} s: it is "
+        "unreachable, restarting or overloaded, and this change is not confirmed. Retry in a "
+        "minute; the same request sent again is applied only once")
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail,
+                         headers={"Retry-After": RETRY_AFTER})
 
 
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
@@ -89,7 +114,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "the case store is unavailable; nothing was changed, "
                                        "retry in a minute"},
                             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-                            headers={"Retry-After": "60"})
+                            headers={"Retry-After": RETRY_AFTER})
+
+    @app.exception_handler(RPCTimeoutOrCancelledError)
+    async def _temporal_timeout(_: Request, exc: RPCTimeoutOrCancelledError) -> JSONResponse:
+        # An update call with a deadline that passed (web.actions turns its own into a 503
+        # already; this catches any other).
+        log.warning("temporal call timed out", error=type(exc).__name__)
+        return JSONResponse({"detail": UNCONFIRMED},
+                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            headers={"Retry-After": RETRY_AFTER})
 
     @app.exception_handler(RPCError)
     async def _temporal_error(_: Request, exc: RPCError) -> JSONResponse:
@@ -99,4 +133,4 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "the workflow service is unavailable; nothing was "
                                        "changed, retry in a minute"},
                             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-                            headers={"Retry-After": "60"})
+                            headers={"Retry-After": RETRY_AFTER})

@@ -6,6 +6,7 @@ route or a page cannot forget it. Refusals are ``HTTPException``s (404 unknown, 
 yours), which the API answers as JSON and the pages render in the reader's language.
 """
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -187,11 +188,14 @@ async def load_case(svc: Services, case_id: str) -> CaseView:
     Temporal down, or history gone), as last projected into the store. 404 if neither knows it.
     """
     try:
-        live: CaseView = await case_handle(svc, case_id).query(
-            ViolationResponseWorkflow.case, rpc_timeout=QUERY_TIMEOUT
-        )
+        # The RPC deadline bounds each attempt; the SDK retries an unreachable server, so the
+        # whole call is bounded too (a Temporal restart falls back to the store in 5 s).
+        async with asyncio.timeout(QUERY_TIMEOUT.total_seconds()):
+            live: CaseView = await case_handle(svc, case_id).query(
+                ViolationResponseWorkflow.case, rpc_timeout=QUERY_TIMEOUT
+            )
         return live
-    except (RPCError, WorkflowQueryFailedError):
+    except (RPCError, WorkflowQueryFailedError, TimeoutError):
         stored = await in_store(svc.engine, lambda s: case_view(s, case_id))
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")

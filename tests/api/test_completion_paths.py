@@ -1,0 +1,328 @@
+"""How a completion is checked and sent: against the task's row in the store (no live query)
+when the store knows the task, through the live case when it does not know it yet; the
+workflow's validator refuses what the row cannot know yet (409); a retry of the same request
+is applied once; and while Temporal is unreachable or silent the answer is a 503 with
+Retry-After within the update deadline, with nothing lost."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, col, update
+from temporalio.client import Client
+
+import web.actions as actions
+from schemas.case import CaseView
+from schemas.steps import StepKind
+from store.cases import get_task
+from store.db import session_scope
+from store.models import Step as StepRow
+from tests.api.calls import POLICE, complete, open_case
+from tests.factories import worker_of
+from tests.ports import free_port
+from tests.scenarios import valid_outcome
+from tests.web_stack import WebStack
+from web.app import create_app
+from web.deps import Services
+from web.views import load_case
+
+CW = "cw.aktobe"
+Spy = list[str]
+
+
+@pytest.fixture
+def live_queries(monkeypatch: pytest.MonkeyPatch) -> Spy:
+    """The cases ``web.actions`` asked live (``load_case``), in order."""
+    asked: Spy = []
+    real: Callable[..., Awaitable[CaseView]] = load_case
+
+    async def spy(svc: Services, case_id: str) -> CaseView:
+        asked.append(case_id)
+        return await real(svc, case_id)
+
+    monkeypatch.setattr(actions, "load_case", spy)
+    return asked
+
+
+def stored(api: WebStack, task_id: str) -> StepRow | None:
+    with session_scope(api.engine) as session:
+        row = get_task(session, task_id)
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+async def in_store(api: WebStack, task_id: str, status: str = "open") -> StepRow:
+    """Wait until the store's projection has the task with ``status``."""
+    for _ in range(400):
+        row = stored(api, task_id)
+        if row is not None and row.status == status:
+            return row
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{task_id} never reached the store as {status}")
+
+
+def set_status(api: WebStack, task_id: str, status: str) -> None:
+    """Make the store's row say ``status``, as a store behind the workflow would."""
+    with session_scope(api.engine) as session:
+        session.exec(update(StepRow).where(col(StepRow.id) == task_id).values(status=status))
+        session.commit()
+
+
+async def deliver_police(http: httpx.AsyncClient, api: WebStack, case_id: str
+                         ) -> httpx.Response:
+    return await http.post("/api/v1/police-decisions", headers=api.as_key(POLICE), json={
+        "case_id": case_id, "outcome": valid_outcome(StepKind.POLICE_DECISION)})
+
+
+# The store's row -------------------------------------------------------------------------
+
+
+async def test_a_task_the_store_knows_is_checked_there_and_sent_without_a_live_query(
+    api: WebStack, live_queries: Spy
+) -> None:
+    driver = await open_case(api)
+    await in_store(api, f"{driver.case_id}/preventive_talk")
+    await in_store(api, f"{driver.case_id}/police_decision")
+    talk_outcome = valid_outcome(StepKind.PREVENTIVE_TALK)
+
+    # Refusals the row answers for itself: wrong region, wrong role.
+    other_region = await complete(api, "cw.pavlodar", driver.case_id, "preventive_talk",
+                                  talk_outcome)
+    wrong_role = await complete(api, "sv.aktobe", driver.case_id, "preventive_talk",
+                                talk_outcome)
+    talk = await complete(api, CW, driver.case_id, "preventive_talk", talk_outcome)
+    police = await deliver_police(api.http, api, driver.case_id)
+    # Each update returns once its change is in the store: the row is current at once.
+    row = stored(api, f"{driver.case_id}/preventive_talk")
+    again = await complete(api, CW, driver.case_id, "preventive_talk", talk_outcome)
+
+    assert other_region.status_code == 403 and "aktobe" in other_region.json()["detail"]
+    assert wrong_role.status_code == 403, wrong_role.text
+    assert talk.status_code == 200, talk.text
+    assert talk.json()["status"] == "done" and talk.json()["actor"] == CW
+    assert police.status_code == 200, police.text
+    assert row is not None and row.status == "done" and row.actor == CW
+    assert again.status_code == 409 and "already done" in again.json()["detail"]
+    # Only the 409 asked the workflow: a closed row may be a draft reopened a moment ago.
+    assert live_queries == [driver.case_id]
+
+
+async def test_a_task_the_store_does_not_know_yet_is_completed_through_the_live_case(
+    api: WebStack, live_queries: Spy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = await open_case(api)
+    await driver.wait_for("preventive_talk")
+    await driver.wait_for("police_decision")
+    lagging = {f"{driver.case_id}/preventive_talk", f"{driver.case_id}/police_decision"}
+    def behind(session: Session, task_id: str) -> StepRow | None:
+        # The projection has not reached the store yet: it knows neither task.
+        return None if task_id in lagging else get_task(session, task_id)
+
+    monkeypatch.setattr(actions, "get_task", behind)
+
+    talk = await complete(api, CW, driver.case_id, "preventive_talk",
+                          valid_outcome(StepKind.PREVENTIVE_TALK))
+    police = await deliver_police(api.http, api, driver.case_id)
+    kdn = await api.http.post("/api/v1/kdn-decisions", headers=api.as_key(POLICE), json={
+        "case_id": driver.case_id, "outcome": valid_outcome(StepKind.KDN_DECISION)})
+    unknown = await complete(api, CW, "AKT-1999-999999", "preventive_talk",
+                             valid_outcome(StepKind.PREVENTIVE_TALK))
+
+    assert talk.status_code == 200, talk.text
+    assert talk.json()["actor"] == CW and talk.json()["clause"] == "¶10.2"
+    assert police.status_code == 200, police.text
+    assert kdn.status_code == 409 and "not waiting for a kdn_decision" in kdn.json()["detail"]
+    assert unknown.status_code == 404, unknown.text
+    assert live_queries == [driver.case_id] * 3 + ["AKT-1999-999999"]
+    view = await driver.view()
+    assert not view.step("preventive_talk").is_open()
+    assert view.police_finding == "confirmed"
+
+
+async def test_a_task_open_in_the_store_but_closed_in_the_workflow_is_refused_409(
+    api: WebStack, live_queries: Spy
+) -> None:
+    driver = await open_case(api)
+    task_id = f"{driver.case_id}/preventive_talk"
+    await in_store(api, task_id)
+    # A colleague completed it; the store has not heard yet.
+    await driver.complete(StepKind.PREVENTIVE_TALK, actor=worker_of(name="cw-colleague"))
+    set_status(api, task_id, "open")
+    try:
+        late = await complete(api, CW, driver.case_id, "preventive_talk",
+                              valid_outcome(StepKind.PREVENTIVE_TALK))
+    finally:
+        set_status(api, task_id, "done")
+
+    assert late.status_code == 409, late.text
+    assert late.json() == {"detail": "task 'preventive_talk' is already done",
+                           "type": "TaskClosed"}
+    assert live_queries == []  # the validator refused it, not a query
+    step = (await driver.view()).step("preventive_talk")
+    assert step.actor == "cw-colleague"
+
+
+async def test_the_same_completion_sent_again_is_applied_once(
+    api: WebStack, live_queries: Spy
+) -> None:
+    driver = await open_case(api)
+    task_id = f"{driver.case_id}/preventive_talk"
+    await in_store(api, task_id)
+    outcome = valid_outcome(StepKind.PREVENTIVE_TALK)
+
+    first = await complete(api, CW, driver.case_id, "preventive_talk", outcome)
+    assert first.status_code == 200, first.text
+    # As after a 503: the first was sent, its answer lost, and the retry finds the row open.
+    set_status(api, task_id, "open")
+    try:
+        retry = await complete(api, CW, driver.case_id, "preventive_talk", outcome)
+        different = await complete(api, CW, driver.case_id, "preventive_talk",
+                                   {**outcome, "notes": "something else"})
+    finally:
+        set_status(api, task_id, "done")
+
+    assert retry.status_code == 200, retry.text
+    assert retry.json() == first.json() | {"overdue": retry.json()["overdue"]}
+    assert different.status_code == 409, different.text  # a new completion: refused
+    assert live_queries == []
+
+
+# Temporal unreachable or silent ----------------------------------------------------------
+
+
+class Proxy:
+    """A TCP proxy in front of the Temporal server, to take it away and bring it back:
+    ``refuse`` (down, restarting: connections refused), ``silence`` (up but not answering:
+    nothing forwarded), ``forward`` (back)."""
+
+    def __init__(self, target: str) -> None:
+        host, port = target.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.port = free_port()
+        self.forwarding = True
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def forward(self) -> None:
+        self._drop_connections()  # nothing half-forwarded is resumed
+        self.forwarding = True
+        if self._server is None:
+            self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    def silence(self) -> None:
+        self.forwarding = False
+
+    async def refuse(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        self._drop_connections()
+
+    def _drop_connections(self) -> None:
+        for writer in self._writers:
+            writer.transport.abort()
+        self._writers.clear()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.add(up_writer)
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                if self.forwarding:
+                    writer.write(data)
+                    await writer.drain()
+        except (ConnectionError, RuntimeError):
+            pass
+        finally:
+            writer.transport.abort()
+
+
+@asynccontextmanager
+async def app_through(proxy: Proxy, api: WebStack, update_timeout: float
+                      ) -> AsyncIterator[httpx.AsyncClient]:
+    """The web app with its Temporal client connected through ``proxy``."""
+    await proxy.forward()
+    client = await Client.connect(proxy.address, namespace=api.client.namespace,
+                                  data_converter=api.client.data_converter)
+    settings = api.settings.model_copy(update={"update_timeout_seconds": update_timeout})
+    app = create_app(settings, services=Services(settings=settings, client=client,
+                                                  engine=api.engine))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+    finally:
+        await proxy.refuse()
+
+
+async def test_a_completion_while_temporal_is_away_is_a_503_and_nothing_is_lost(
+    api: WebStack
+) -> None:
+    driver = await open_case(api)
+    task_id = f"{driver.case_id}/preventive_talk"
+    await in_store(api, task_id)
+    await in_store(api, f"{driver.case_id}/police_decision")
+    outcome = valid_outcome(StepKind.PREVENTIVE_TALK)
+    proxy = Proxy(api.client.service_client.config.target_host)
+
+    async with app_through(proxy, api, update_timeout=1.5) as http:
+
+        async def attempt(send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+            started = time.monotonic()
+            answer = await send()
+            assert time.monotonic() - started < 10, "the request hung past its deadline"
+            return answer
+
+        def talk() -> Awaitable[httpx.Response]:
+            return http.post(f"/api/v1/tasks/{task_id}/complete", json={"outcome": outcome},
+                             headers=api.as_user(CW))
+
+        proxy.silence()  # the server takes the call and never answers
+        silent = await attempt(talk)
+        await proxy.refuse()  # the server is restarting: connections refused
+        refused = await attempt(talk)
+        police = await attempt(lambda: deliver_police(http, api, driver.case_id))
+
+        for answer in (silent, refused, police):
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["Retry-After"] == "60"
+            detail = answer.json()["detail"]
+            assert "Temporal" in detail and "not confirmed" in detail and "Retry" in detail
+        assert "within 1.5 s" in silent.json()["detail"]
+
+        # Nothing was lost or half-done: both tasks are open, in the workflow and the store.
+        view = await driver.view()
+        assert view.step("preventive_talk").is_open() and view.step("police_decision").is_open()
+        row = stored(api, task_id)
+        assert row is not None and row.status == "open"
+
+        await proxy.forward()  # back: the same request now goes through, once
+        done: dict[str, Any] = {}
+        for _ in range(20):
+            answer = await talk()
+            if answer.status_code != 503:
+                done = answer.json()
+                assert answer.status_code == 200, answer.text
+                break
+            await asyncio.sleep(0.5)
+        assert done["status"] == "done" and done["actor"] == CW
+        again = await talk()
+        assert again.status_code == 409, again.text
