@@ -214,8 +214,16 @@ def step_view(step: Step, now: datetime) -> StepView:
 
 
 async def case_detail(svc: Services, user: Actor, case_id: str) -> CaseDetail:
-    """The case page: facts, steps, notices, and the report's personal data if allowed."""
-    view = await load_case(svc, case_id)
+    """The case page: facts, steps, notices, and the report's personal data if allowed.
+
+    Read from the store: a case's changes are written there before its workflow task
+    completes (the projection is a local activity, and an update answers only once its change
+    is projected), so the store is as current as a query, for one read instead of a round
+    trip through Temporal and the worker. A case not projected yet (just reported) is asked
+    live.
+    """
+    stored = await in_store(svc.engine, lambda s: case_view(s, case_id))
+    view = stored if stored is not None and stored.version > 0 else await load_case(svc, case_id)
     ensure_covers(user, view.facts.region)
     personal = may_see_personal(user, view.facts.region)
 
@@ -228,9 +236,11 @@ async def case_detail(svc: Services, user: Actor, case_id: str) -> CaseDetail:
 
     notices, personal_data = await in_store(svc.engine, read)
     now = datetime.now(UTC)
+    steps = [step_view(s, now) for s in view.steps]
     return CaseDetail(
-        **view.model_dump(exclude={"steps"}),
-        steps=[step_view(s, now) for s in view.steps],
+        **view.model_dump(exclude={"steps", "overdue"}),
+        overdue=any(s.overdue for s in steps),
+        steps=steps,
         notices=notices,
         personal=personal_data,
         temporal_ui=svc.settings.temporal_ui_link(case_id),
