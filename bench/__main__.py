@@ -44,6 +44,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60, help="seconds per intake rate")
     parser.add_argument("--requests", type=int, default=40, help="reads per board figure")
     parser.add_argument("--replays", type=int, default=10, help="timed replays")
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the case store: a SQLite file, or a fresh database on the "
+                             "PostgreSQL server at 127.0.0.1:5432 (production's)")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes per task queue (bare and case alike)")
     parser.add_argument("--max-cached-workflows", type=int,
@@ -70,7 +73,8 @@ async def run(args: argparse.Namespace) -> list[Figure]:
         keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
         figures += await _timed("replay", lambda: replay.measure(
             keyring, scenario=args.scenario, repeats=args.replays))
-    async with running_stack(profile=args.profile, worker_processes=args.workers) as stack:
+    async with running_stack(profile=args.profile, worker_processes=args.workers,
+                             store=args.store) as stack:
         steps: dict[str, Callable[[], Awaitable[list[Figure]]]] = {
             "throughput": lambda: throughput.measure(
                 stack, cases=args.cases, concurrency=args.concurrency, rounds=args.rounds),
@@ -97,8 +101,8 @@ async def _timed(name: str, step: Callable[[], Awaitable[list[Figure]]]) -> list
     return figures
 
 
-def machine() -> str:
-    """What the figures were measured on."""
+def machine(args: argparse.Namespace) -> str:
+    """What the figures were measured on, and how the stack was laid out."""
     model = next((line.split(":", 1)[1].strip() for line in
                   Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor()) \
@@ -111,6 +115,8 @@ def machine() -> str:
         f"{platform.release()}",
         f"software: Python {platform.python_version()}, temporalio "
         f"{metadata.version('temporalio')}, {server}, SQLite {sqlite3.sqlite_version}",
+        f"layout: store on {args.store}, {args.workers} worker process(es) per task queue, "
+        f"{args.max_cached_workflows:,} workflows cached in the scale run",
         f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
     ])
 
@@ -118,7 +124,7 @@ def machine() -> str:
 def main() -> None:
     args = arguments()
     configure_logging("WARNING")
-    write(machine())
+    write(machine(args))
     began = time.perf_counter()
     figures = asyncio.run(run(args))
     write(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "

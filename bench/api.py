@@ -62,8 +62,8 @@ async def running_api(stack: Stack, *, engine: Engine | None = None, task_queue:
     engine = engine or stack.engine
     settings = Settings(task_queue=task_queue, database_url=str(engine.url),
                         public_base_url="http://bench", reports_per_minute=reports_per_minute)
-    store = Path(engine.url.database or "store")
-    credentials = seed_demo(engine, store.with_name(store.stem + "-demo.json"))
+    store = Path(engine.url.database or "store").stem  # a SQLite file's or a database's name
+    credentials = seed_demo(engine, stack.root / f"{store}-demo.json")
     app = create_app(settings, services=Services(settings=settings, client=stack.client,
                                                   engine=engine))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),

@@ -34,6 +34,7 @@ from ombudsflow.config import Settings
 from ombudsflow.devstack import temporal_server_argv
 from store.db import create_schema, make_engine
 from tests.ports import free_port
+from tests.postgres import POSTGRES_SERVER, run_on_server
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
@@ -203,17 +204,19 @@ def _compile_workflows() -> None:
 
 @contextlib.asynccontextmanager
 async def running_stack(root: Path | None = None, profile: Path | None = None,
-                        worker_processes: int = 1) -> AsyncIterator[Stack]:
+                        worker_processes: int = 1, store: str = "sqlite"
+                        ) -> AsyncIterator[Stack]:
     """Everything started in a fresh folder (a temporary one unless given), stopped after;
-    ``worker_processes`` per task queue; with ``profile``, each worker is recorded into a
-    flame graph there."""
+    ``worker_processes`` per task queue; the store on SQLite in that folder or, with
+    ``store="postgresql"``, in a fresh database on the local PostgreSQL server (dropped
+    after); with ``profile``, each worker is recorded into a flame graph there."""
     with contextlib.ExitStack() as cleanup:
         if root is None:
             root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         _compile_workflows()
         key_id = "bench-" + secrets.token_hex(4)
         keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
-        database_url = f"sqlite:///{root / 'store.db'}"
+        database_url = _store_url(store, root, cleanup)
         engine = make_engine(database_url)
         cleanup.callback(engine.dispose)
         create_schema(engine)
@@ -242,6 +245,17 @@ async def running_stack(root: Path | None = None, profile: Path | None = None,
             for recorder in stack.recorders if stack else []:
                 finish(recorder)
             await server.stop()
+
+
+def _store_url(store: str, root: Path, cleanup: contextlib.ExitStack) -> str:
+    if store == "sqlite":
+        return f"sqlite:///{root / 'store.db'}"
+    if store != "postgresql":
+        raise ValueError(f"store: sqlite or postgresql, not {store!r}")
+    name = "bench_" + secrets.token_hex(4)
+    run_on_server(f"CREATE DATABASE {name}")
+    cleanup.callback(run_on_server, f"DROP DATABASE {name} WITH (FORCE)")
+    return f"{POSTGRES_SERVER}/{name}"
 
 
 async def _spawn(name: str, argv: list[str], root: Path, env: Mapping[str, str]) -> Child:
