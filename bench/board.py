@@ -117,8 +117,8 @@ def _ts(moment: datetime) -> str:
 
 CASE_COLUMNS = ("case_id", "version", "region", "district", "category", "channel",
                 "threat_to_life_or_health", "cohabiting_parent", "received_at", "opened_at",
-                "closed_at", "first_notice_at", "stage", "police_finding", "overdue",
-                "report_json")
+                "closed_at", "first_notice_at", "first_notice_seconds", "stage",
+                "police_finding", "overdue", "report_json")
 STEP_COLUMNS = ("id", "case_id", "position", "key", "kind", "clause", "status", "assignee",
                 "subject_key", "attempt", "region", "district", "opened_at", "due_at",
                 "done_at", "actor", "outcome_json")
@@ -146,10 +146,11 @@ def _case(n: int, rng: random.Random, now: datetime, report: str,
     finding = (PoliceFinding.CONFIRMED if confirmed else PoliceFinding.PENDING
                if stage in (Stage.NOTIFICATION, Stage.POLICE_CHECK)
                else PoliceFinding.NOT_CONFIRMED)
+    first_notice = timedelta(milliseconds=round(rng.uniform(200, 30_000)))
     return (case_id, 2 * (len(step_rows) - before), region.value, district,
             "physical_violence", "helpline_111", rng.random() < 0.3, True, _ts(received),
             _ts(received), _ts(now - age / 4) if stage == Stage.CLOSED else None,
-            _ts(received + timedelta(seconds=rng.uniform(0.2, 30))), stage.value,
+            _ts(received + first_notice), first_notice.total_seconds(), stage.value,
             finding.value, overdue, report)
 
 

@@ -6,14 +6,15 @@ read-then-write, settle two workers racing on the same notice.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import update
+from sqlalchemy import func, literal, update
 from sqlmodel import Session, col, select
 
 from schemas.activities import NoticeKind, NoticeRequest
 from store.db import insert_for
-from store.models import Case, Notice
+from store.models import Case, Notice, UtcDateTime
 
 PENDING = "pending"
 SENT = "sent"
@@ -64,7 +65,13 @@ def reserve_notice(
 
 
 def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: datetime) -> None:
-    """Record delivery; the first ¶10.1 alarm also stamps the case's ``first_notice_at``."""
+    """Record delivery; the first ¶10.1 alarm also stamps the case's ``first_notice_at`` and
+    its delay from the report, ``first_notice_seconds``.
+
+    One conditional UPDATE, so of the alarms delivered at once only the first stamps the
+    case, and a retry stamps nothing. A case stamped before the delay was kept (a worker of
+    the previous version, after the migration) gets the delay of its existing stamp.
+    """
     notice = session.get(Notice, idempotency_key)
     if notice is None:
         raise LookupError(f"no notice reserved under {idempotency_key!r}")
@@ -75,11 +82,23 @@ def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: d
         .values(status=SENT, message_id=message_id, sent_at=sent_at, last_error=None)
     )
     if notice.kind == NoticeKind.ALARM:
+        first = func.coalesce(col(Case.first_notice_at), literal(sent_at, UtcDateTime()))
         session.execute(
             update(Case)
-            .where(col(Case.case_id) == notice.case_id, col(Case.first_notice_at).is_(None))
-            .values(first_notice_at=sent_at)
+            .where(col(Case.case_id) == notice.case_id,
+                   col(Case.first_notice_seconds).is_(None))
+            .values(first_notice_at=first,
+                    first_notice_seconds=seconds_between(session, first,
+                                                         col(Case.received_at)))
         )
+
+
+def seconds_between(session: Session, later: Any, earlier: Any) -> Any:
+    """``later - earlier`` in seconds, as a SQL expression of the session's dialect: exact
+    to the microsecond on PostgreSQL, to the millisecond on SQLite (julianday's precision)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
 
 
 def mark_failed(session: Session, *, idempotency_key: str, error: str) -> None:

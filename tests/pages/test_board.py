@@ -4,10 +4,16 @@ holds exactly the rows the page shows."""
 import csv
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
+from schemas.case import Stage
+from schemas.regions import Region
 from schemas.steps import StepKind
+from store.cases import project_case
+from store.db import session_scope
 from tests.api.calls import confirm, done, open_case
 from tests.pages.browsing import sign_in, text_of
+from tests.store.factories import make_step, make_view, send_notice
 from tests.web_stack import WebStack
 
 
@@ -77,3 +83,113 @@ async def test_a_case_worker_may_not_see_the_board(site: WebStack) -> None:
     assert (await site.http.get("/board")).status_code == 403
     assert (await site.http.get("/board.csv")).status_code == 403
     assert 'href="/board"' not in (await site.http.get("/")).text
+
+
+def table_of(page: str, key: str) -> list[list[str]]:
+    """The header and rows of one section's table."""
+    table = re.search(rf'<table id="t-{key}">(.*?)</table>', page, re.S)
+    assert table, key
+    return [[text_of(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)]
+            for tr in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)]
+
+
+def seed_two_regions(site: WebStack) -> None:
+    """Regions no other test reports in: Ulytau with overdue steps in two districts and
+    three reports notified 10, 20 and 40 s after they came in; Mangystau with one."""
+    now = datetime.now(UTC)
+    late, received = now - timedelta(hours=2), now - timedelta(days=1)
+    cases = [
+        (Region.ULYTAU, "Zhezkazgan", [make_step("preventive_talk", due_at=late),
+                                       make_step("safety_assessment",
+                                                 StepKind.SAFETY_ASSESSMENT, due_at=late)]),
+        (Region.ULYTAU, "Satpayev", [make_step("preventive_talk", due_at=late),
+                                     make_step("police_decision", StepKind.POLICE_DECISION,
+                                               due_at=now + timedelta(days=2))]),
+        (Region.ULYTAU, "Satpayev", []),
+        (Region.MANGYSTAU, "Aktau", [make_step("police_decision", StepKind.POLICE_DECISION,
+                                               due_at=late)]),
+    ]
+    for n, (region, district, steps) in enumerate(cases):
+        case_id = f"{region.code}-2026-9{n:06d}"
+        with session_scope(site.engine) as session:
+            project_case(session, view=make_view(
+                case_id, steps=steps, region=region, district=district, received_at=received,
+                stage=Stage.POLICE_CHECK))
+        if region == Region.ULYTAU:
+            send_notice(site.engine, case_id, received + timedelta(seconds=10 * 2**n))
+
+
+async def test_the_national_board_counts_overdue_steps_by_region_and_drills_down(
+    site: WebStack,
+) -> None:
+    seed_two_regions(site)
+    await sign_in(site, "sv.committee")
+
+    page = (await site.http.get("/board?lang=en")).text
+    overdue = table_of(page, "overdue")
+    header, rows = overdue[0], {row[0]: row[1:] for row in overdue[1:]}
+
+    assert "Overdue steps by region and clause (¶10–¶11)" in text_of(page)
+    assert header[:2] == ["Region", "All clauses"]
+    clauses = header[2:]
+    assert clauses == sorted(clauses, key=lambda c: ("–" in c, c)) and "¶10.2" in clauses
+    assert len(rows) == len(overdue) - 1  # one row per region
+    ulytau = dict(zip(["total", *clauses], rows["Ulytau Region"], strict=True))
+    assert (ulytau["total"], ulytau["¶10.2"], ulytau["¶11.2"], ulytau["¶11"]) == (
+        "3", "2", "1", "0")
+    assert rows["Mangystau Region"][0] == "1"
+    assert "Zhezkazgan" not in page and "Satpayev" not in page  # districts: one click away
+    assert '<a href="/board?region=ulytau">Ulytau Region</a>' in page
+    assert page.count("<svg") == page.count("<table")
+
+    region_page = (await site.http.get("/board?region=ulytau")).text
+    assert "Scope: Ulytau Region" in text_of(region_page)
+    assert table_of(region_page, "overdue")[1:] == [
+        ["Ulytau Region", "Satpayev", "¶10.2", "1"],
+        ["Ulytau Region", "Zhezkazgan", "¶10.2", "1"],
+        ["Ulytau Region", "Zhezkazgan", "¶11.2", "1"],
+    ]
+    assert 'href="/board.csv?region=ulytau"' in region_page
+    assert '<a href="/board">Back to all regions</a>' in region_page
+    # Reports of the last 30 days, notified after 10, 20 and 40 s: the median is the second.
+    assert table_of(region_page, "first_notice")[1:] == [
+        ["Median", "0:00:20"], ["90th percentile", "0:00:40"]]
+    assert "Reports received in the last 30 days" in text_of(region_page)
+    assert "3 measured; first notice not yet sent: 0." in text_of(region_page)
+
+
+async def test_the_national_export_holds_the_summary_shown_and_every_district(
+    site: WebStack,
+) -> None:
+    seed_two_regions(site)
+    await sign_in(site, "sv.committee")
+
+    page = (await site.http.get("/board?lang=ru")).text
+    export = (await site.http.get("/board.csv")).content.decode("utf-8-sig")
+    exported = list(csv.reader(io.StringIO(export)))
+
+    shown = shown_rows(page)
+    detail_at = exported.index(["Просроченные шаги по регионам, районам и пунктам"])
+    detail_end = detail_at + exported[detail_at:].index([])
+    assert exported[0] == ["Панель руководителя", "все регионы"]
+    assert exported[1:detail_at - 1] + exported[detail_end:] == shown
+    detail = exported[detail_at + 1:detail_end]
+    assert detail[0] == ["Регион", "Район", "Пункт", "Количество"]
+    assert [row for row in detail if row[0] == "Улытауская область"] == [
+        ["Улытауская область", "Satpayev", "¶10.2", "1"],
+        ["Улытауская область", "Zhezkazgan", "¶10.2", "1"],
+        ["Улытауская область", "Zhezkazgan", "¶11.2", "1"],
+    ]
+
+
+async def test_a_regional_supervisor_sees_only_their_own_regions_board(site: WebStack) -> None:
+    await sign_in(site, "sv.aktobe")
+
+    own = await site.http.get("/board?region=aktobe&lang=en")
+    other = await site.http.get("/board?region=pavlodar")
+    unknown = await site.http.get("/board.csv?region=atlantis")
+
+    assert own.status_code == 200 and "Scope: Aktobe Region" in text_of(own.text)
+    assert "Back to all regions" not in own.text
+    assert other.status_code == 403 and "Your board covers your own region only." in other.text
+    assert unknown.status_code == 404

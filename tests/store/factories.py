@@ -3,10 +3,15 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Engine
+
+from schemas.activities import NoticeKind, NoticeRequest, Recipient
 from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, Step, StepStatus
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
 from schemas.steps import STEP_INFO, StepKind
+from store.db import session_scope
+from store.outbox import mark_sent, reserve_notice
 from tests.factories import report_data
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -62,3 +67,20 @@ def make_view(
         overdue=overdue,
         steps=steps or [],
     )
+
+
+def send_notice(engine: Engine, case_id: str, at: datetime, *,
+                recipient: Recipient = Recipient.COMMISSIONER,
+                kind: NoticeKind = NoticeKind.ALARM) -> None:
+    """A notice of the case reserved and marked sent at ``at``, as the notice activity does
+    (a ¶10.1 alarm unless ``kind`` says otherwise)."""
+    step_key = "notice" if kind == NoticeKind.ALARM else f"{kind.value}.preventive_talk"
+    req = NoticeRequest(
+        idempotency_key=f"{case_id}:{step_key}:{recipient.value}", case_id=case_id,
+        step_key=step_key, clause="¶10.1" if kind == NoticeKind.ALARM else "¶10.3",
+        kind=kind, recipient=recipient, region=Region.of_case(case_id) or Region.AKTOBE,
+        district="Alga district", category=Category.PHYSICAL_VIOLENCE, urgent=True,
+    )
+    with session_scope(engine) as session:
+        reserve_notice(session, req=req, address="office@example.gov", now=at)
+        mark_sent(session, idempotency_key=req.idempotency_key, message_id="<m>", now=at)

@@ -5,11 +5,13 @@ migration fails here); and processes starting at once migrate once."""
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -67,10 +69,15 @@ def differences(engine: Engine, metadata: MetaData = SQLModel.metadata) -> list[
 
 
 def downgrade_to_base(engine: Engine) -> None:
+    migrate(engine, command.downgrade, "base")
+
+
+def migrate(engine: Engine, how: Callable[[Config, str], None], revision: str) -> None:
+    """``command.upgrade`` or ``command.downgrade`` ``engine``'s database to ``revision``."""
     config = Config(ALEMBIC_INI)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "base")
+        how(config, revision)
 
 
 def test_upgrade_downgrade_upgrade_leaves_the_models_schema(empty: Engine) -> None:
@@ -132,3 +139,48 @@ def test_the_alembic_command_migrates_the_configured_store(tmp_path: Path) -> No
     assert upgraded.returncode == 0, upgraded.stderr
     assert checked.returncode == 0, checked.stderr
     assert "No new upgrade operations detected" in checked.stdout + checked.stderr
+
+
+REPORTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CASE_ROWS = sa.table(
+    "case", *(sa.column(name) for name in (
+        "case_id", "version", "region", "district", "category", "channel",
+        "threat_to_life_or_health", "cohabiting_parent", "stage", "police_finding", "overdue",
+        "report_json")),
+    sa.column("received_at", sa.DateTime(timezone=True)),
+    sa.column("first_notice_at", sa.DateTime(timezone=True)),
+)
+
+
+def test_0004_gives_existing_cases_their_first_notice_delay(empty: Engine) -> None:
+    migrate(empty, command.upgrade, "0003")
+    with empty.begin() as conn:
+        conn.execute(CASE_ROWS.insert(), [
+            {"case_id": case_id, "version": 1, "region": "aktobe", "district": "Alga",
+             "category": "physical_violence", "channel": "helpline_111",
+             "threat_to_life_or_health": False, "cohabiting_parent": False,
+             "stage": "closed", "police_finding": "not_confirmed", "overdue": False,
+             "report_json": "", "received_at": REPORTED, "first_notice_at": first}
+            for case_id, first in [
+                ("AKT-2026-000001", REPORTED + timedelta(seconds=12, milliseconds=345)),
+                ("AKT-2026-000002", REPORTED + timedelta(hours=2, minutes=1)),
+                ("AKT-2026-000003", None),  # no notice sent yet
+            ]
+        ])
+
+    migrate(empty, command.upgrade, "head")
+
+    with empty.connect() as conn:
+        delays: dict[str, float | None] = dict(conn.execute(text(
+            'SELECT case_id, first_notice_seconds FROM "case" ORDER BY case_id')).all())
+    assert delays == {"AKT-2026-000001": 12.345, "AKT-2026-000002": 7260.0,
+                      "AKT-2026-000003": None}
+    assert differences(empty) == []
+
+    migrate(empty, command.downgrade, "0003")
+
+    columns = {c["name"] for c in inspect(empty).get_columns("case")}
+    indexes = {i["name"] for i in inspect(empty).get_indexes("case")}
+    assert "first_notice_seconds" not in columns
+    assert {"ix_case_first_notice", "ix_case_region_first_notice"} <= indexes
+    assert "ix_case_received_first_notice" not in indexes

@@ -1,43 +1,55 @@
-"""The supervisor board: open cases by stage, overdue steps by region → district → clause,
-time from report to the first ¶10.1 notice, approvals waiting. Each section is one table and
-one bar chart drawn from the same rows, and the CSV export writes those very rows, so what is
-downloaded is what is shown."""
+"""The supervisor board: open cases by stage, overdue steps, time from report to the first
+¶10.1 notice, approvals waiting. Each section is one table and one bar chart drawn from the
+same rows, and the CSV export writes those very rows, so what is downloaded is what is shown.
+
+A region's board counts overdue steps by district and clause. The national board (the
+Committee's) counts them by region and clause, one row per region, each region linking to its
+own board (``/board?region=…``); its CSV export adds every region's district detail.
+"""
 
 import csv
 import io
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from sqlmodel import Session
 
 from schemas.case import Actor
+from schemas.regions import Region
 from schemas.steps import Role, StepKind
 from store.board import (
+    FIRST_NOTICE_WINDOW,
     DelaySummary,
     approvals_waiting,
     first_notice_delays,
     open_cases_by_stage,
+    overdue_by_region,
     overdue_steps,
 )
-from web.deps import Services, ServicesDep, in_store, regions_of, require_role
+from web.deps import Services, ServicesDep, in_store, require_role
 from web.i18n import Translator, duration_text, local_time
 from web.pages.render import render, translator
 from web.pages.route import PageRoute
 
 router = APIRouter(route_class=PageRoute)
 SupervisorDep = Annotated[Actor, Depends(require_role(Role.SUPERVISOR))]
+RegionQuery = Annotated[str | None, Query(max_length=32,
+                                          description="a region's board (national scope)")]
 
 
 @dataclass(frozen=True)
 class Bar:
-    """A row of a section's table, and a bar of its chart."""
+    """A row of a section's table, and a bar of its chart; ``link`` opens the first label."""
 
     labels: tuple[str, ...]
     value: float
     shown: str
     extra: tuple[str, ...] = ()
+    link: str = ""
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -46,66 +58,128 @@ class Bar:
 
 @dataclass(frozen=True)
 class Section:
+    """``numbers``: how many columns after the labels hold numbers (aligned right)."""
+
     key: str
     title: str
     headers: tuple[str, ...]
     bars: list[Bar]
     note: str = ""
+    numbers: int = 1
 
 
-async def board_sections(svc: Services, user: Actor, t: Translator) -> list[Section]:
-    """The board's sections in the supervisor's scope, labelled in the reader's language."""
-    regions = regions_of(user)
+def board_scope(user: Actor, region: str | None) -> Region | None:
+    """The region whose board is asked for (None: national), if ``user`` may see it."""
+    if not region:
+        return user.region
+    if region not in Region._value2member_map_:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "board.no_region")
+    if user.region is not None and user.region != region:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "board.other_region")
+    return Region(region)
+
+
+async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
+                         detail: bool = False) -> list[Section]:
+    """The board's sections for one region or (None) every region, labelled in the reader's
+    language; ``detail`` adds the national board's overdue steps by district (for export)."""
+    regions = None if scope is None else [scope]
     now = datetime.now(UTC)
 
     def read(session: Session) -> tuple[list[Section], DelaySummary]:
         stages = open_cases_by_stage(session, regions=regions)
-        overdue = overdue_steps(session, regions=regions, now=now)
+        if scope is None:
+            overdue = [_overdue_by_region(t, overdue_by_region(session, regions=None, now=now))]
+            if detail:
+                overdue.append(_overdue_by_district(
+                    t, overdue_steps(session, regions=None, now=now)))
+        else:
+            overdue = [_overdue_by_district(t, overdue_steps(session, regions=regions, now=now))]
         approvals = approvals_waiting(session, regions=regions)
         return [
             Section("stages", t("board.stages"), (t("col.stage"), t("col.count")),
                     [Bar((t.enum(stage),), n, str(n)) for stage, n in stages]),
-            Section("overdue", t("board.overdue"),
-                    (t("col.region"), t("col.district"), t("col.clause"), t("col.count")),
-                    [Bar((t.region(r), d, c), n, str(n)) for r, d, c, n in overdue]),
+            *overdue,
             Section("approvals", t("board.approvals"),
                     (t("col.region"), t("col.what"), t("col.count"), t("col.waiting_since")),
                     [Bar((t.region(r), _draft_title(t, subject)), n, str(n), (local_time(since),))
                      for r, subject, n, since in approvals]),
-        ], first_notice_delays(session, regions=regions)
+        ], first_notice_delays(session, regions=regions, now=now)
 
     sections, delays = await in_store(svc.engine, read)
+    days = FIRST_NOTICE_WINDOW.days
     measured = [(t("board.median"), delays.median), (t("board.p90"), delays.p90)]
-    sections.insert(2, Section(
-        "first_notice", t("board.first_notice"), (t("col.measure"), t("col.duration")),
+    sections.insert(len(sections) - 1, Section(
+        "first_notice", t("board.first_notice", days=days), (t("col.measure"), t("col.duration")),
         [Bar((label,), d.total_seconds(), duration_text(d.total_seconds()))
          for label, d in measured if d],
-        note=t("board.measured", measured=delays.measured, waiting=delays.waiting),
+        note=t("board.measured", days=days, since=local_time(delays.since),
+               measured=delays.measured, waiting=delays.waiting),
     ))
     return sections
 
 
-def scope_of(user: Actor, t: Translator) -> str:
-    return t.region(user.region) if user.region else t("board.national")
+def _overdue_by_district(t: Translator, rows: list[tuple[str, str, str, int]]) -> Section:
+    return Section("overdue", t("board.overdue"),
+                   (t("col.region"), t("col.district"), t("col.clause"), t("col.count")),
+                   [Bar((t.region(r), d, c), n, str(n)) for r, d, c, n in rows])
+
+
+def _overdue_by_region(t: Translator, rows: list[tuple[str, str, int]]) -> Section:
+    """One row per region: all its overdue steps, then as many under each clause that has
+    any; the regions with most first."""
+    by_region: dict[str, dict[str, int]] = defaultdict(dict)
+    for region, clause, n in rows:
+        by_region[region][clause] = n
+    clauses = sorted({clause for _, clause, _ in rows}, key=clause_order)
+    totals = sorted(((sum(counts.values()), t.region(region), region)
+                     for region, counts in by_region.items()), key=lambda r: (-r[0], r[1]))
+    return Section(
+        "overdue", t("board.overdue_by_region"), (t("col.region"), t("col.total"), *clauses),
+        [Bar((name,), total, str(total),
+             tuple(str(by_region[region].get(clause, 0)) for clause in clauses),
+             link=f"/board?region={region}")
+         for total, name, region in totals],
+        note=t("board.drill_down"), numbers=1 + len(clauses),
+    )
+
+
+def clause_order(clause: str) -> tuple[float, ...]:
+    """Clauses in the order of the Order's text (¶10.1, ¶10.2, … ¶11.7); a range of clauses
+    (``¶10–¶11``, the whole procedure) after every single one."""
+    if "–" in clause:
+        return (float("inf"),)
+    first = clause.split(",")[0]
+    return tuple(float(n) for n in re.findall(r"\d+", first))
+
+
+def scope_of(scope: Region | None, t: Translator) -> str:
+    return t.region(scope) if scope else t("board.national")
 
 
 @router.get("/board")
-async def show_board(request: Request, svc: ServicesDep, user: SupervisorDep) -> Response:
-    """The board, for supervisors: their region, or every region for the Committee."""
+async def show_board(request: Request, svc: ServicesDep, user: SupervisorDep,
+                     region: RegionQuery = None) -> Response:
+    """The board, for supervisors: their region, or every region for the Committee, who may
+    open one region's board (``?region=``)."""
     t = translator(request)
-    return render(request, "board.html", user=user, scope=scope_of(user, t),
-                  sections=await board_sections(svc, user, t))
+    scope = board_scope(user, region)
+    return render(request, "board.html", user=user, scope=scope_of(scope, t),
+                  region=scope.value if scope and user.region is None else "",
+                  sections=await board_sections(svc, scope, t))
 
 
 @router.get("/board.csv")
-async def export_board(request: Request, svc: ServicesDep, user: SupervisorDep) -> Response:
+async def export_board(request: Request, svc: ServicesDep, user: SupervisorDep,
+                       region: RegionQuery = None) -> Response:
     """The board's tables as CSV (UTF-8 with a byte-order mark, so spreadsheets read
-    Kazakh and Russian correctly)."""
+    Kazakh and Russian correctly); the national board's with every region's districts."""
     t = translator(request)
+    scope = board_scope(user, region)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([t("board.title"), scope_of(user, t)])
-    for section in await board_sections(svc, user, t):
+    writer.writerow([t("board.title"), scope_of(scope, t)])
+    for section in await board_sections(svc, scope, t, detail=True):
         writer.writerow([])
         writer.writerow([section.title])
         if section.note:
@@ -115,7 +189,8 @@ async def export_board(request: Request, svc: ServicesDep, user: SupervisorDep) 
             continue
         writer.writerow(section.headers)
         writer.writerows(bar.cells for bar in section.bars)
-    filename = f"ombudsflow-board-{datetime.now(UTC):%Y%m%d}.csv"
+    named = f"{scope.value}-" if scope else ""
+    filename = f"ombudsflow-board-{named}{datetime.now(UTC):%Y%m%d}.csv"
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
