@@ -10,11 +10,11 @@ on release, so a rolled-back "nested" insert would already be visible).
 import json
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import Table, inspect, update
 from sqlalchemy import case as sql_case
+from sqlalchemy import inspect, update
 from sqlmodel import Session, SQLModel, col, select
 
 from schemas.activities import CaseChanges, CaseRecord, Publication
@@ -23,11 +23,11 @@ from schemas.case import Step as ProcedureStep
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
 from schemas.steps import Role, StepKind
-from store.db import insert_for
+from store.db import insert_for, table_of
 from store.models import Case, Intake, Step
 from store.models import Publication as PublicationRow
 
-CASE_TABLE = cast(Table, inspect(Case).local_table)  # for Core statements
+CASE_TABLE = table_of(Case)
 
 OPEN = StepStatus.OPEN.value
 

@@ -7,10 +7,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy import Connection, Engine, Table, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -94,6 +95,12 @@ def insert_for(session: Session, model: type[SQLModel]) -> postgresql.Insert | s
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table of a SQLModel class, for Core statements run on the session's connection
+    (cheaper than the ORM's bulk paths where no object is wanted back)."""
+    return cast(Table, inspect(model).local_table)
 
 
 @contextmanager

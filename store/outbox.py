@@ -13,13 +13,14 @@ from sqlalchemy import func, literal, update
 from sqlmodel import Session, col, select
 
 from schemas.activities import NoticeKind, NoticeRequest
-from store.db import insert_for
+from store.db import insert_for, table_of
 from store.models import Case, Notice, UtcDateTime
 
 PENDING = "pending"
 SENT = "sent"
 # Enough to diagnose a relay's refusal; the caller passes an error summary, never a message.
 MAX_ERROR_CHARS = 1000
+NOTICES, CASES = table_of(Notice), table_of(Case)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -59,9 +60,10 @@ def reserve_notice(
             ),
         },
     )
-    return session.scalars(
-        stmt.returning(Notice), execution_options={"populate_existing": True}
-    ).one()
+    # On the connection, not the session: the ORM's RETURNING into a tracked object cost as
+    # much as the statement itself.
+    row = session.connection().execute(stmt.returning(*NOTICES.c)).one()
+    return Notice.model_validate(row._asdict())
 
 
 def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: datetime) -> None:
@@ -72,24 +74,28 @@ def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: d
     case, and a retry stamps nothing. A case stamped before the delay was kept (a worker of
     the previous version, after the migration) gets the delay of its existing stamp.
     """
-    notice = session.get(Notice, idempotency_key)
-    if notice is None:
-        raise LookupError(f"no notice reserved under {idempotency_key!r}")
+    connection = session.connection()
     sent_at = as_utc(now)
-    session.execute(
-        update(Notice)
-        .where(col(Notice.idempotency_key) == idempotency_key, col(Notice.status) == PENDING)
+    marked = connection.execute(
+        update(NOTICES)
+        .where(NOTICES.c.idempotency_key == idempotency_key, NOTICES.c.status == PENDING)
         .values(status=SENT, message_id=message_id, sent_at=sent_at, last_error=None)
-    )
-    if notice.kind == NoticeKind.ALARM:
-        first = func.coalesce(col(Case.first_notice_at), literal(sent_at, UtcDateTime()))
-        session.execute(
-            update(Case)
-            .where(col(Case.case_id) == notice.case_id,
-                   col(Case.first_notice_seconds).is_(None))
+        .returning(NOTICES.c.kind, NOTICES.c.case_id)
+    ).first()
+    if marked is None:  # sent already (a retry), or never reserved
+        reserved = connection.execute(
+            select(NOTICES.c.status).where(NOTICES.c.idempotency_key == idempotency_key)
+        ).first()
+        if reserved is None:
+            raise LookupError(f"no notice reserved under {idempotency_key!r}")
+        return
+    if marked.kind == NoticeKind.ALARM:
+        first = func.coalesce(CASES.c.first_notice_at, literal(sent_at, UtcDateTime()))
+        connection.execute(
+            update(CASES)
+            .where(CASES.c.case_id == marked.case_id, CASES.c.first_notice_seconds.is_(None))
             .values(first_notice_at=first,
-                    first_notice_seconds=seconds_between(session, first,
-                                                         col(Case.received_at)))
+                    first_notice_seconds=seconds_between(session, first, CASES.c.received_at))
         )
 
 

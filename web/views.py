@@ -219,11 +219,12 @@ async def case_detail(svc: Services, user: Actor, case_id: str) -> CaseDetail:
     Read from the store: a case's changes are written there before its workflow task
     completes (the projection is a local activity, and an update answers only once its change
     is projected), so the store is as current as a query, for one read instead of a round
-    trip through Temporal and the worker. A case not projected yet (just reported) is asked
-    live.
+    trip through Temporal and the worker. A case reported a moment ago shows as the intake
+    stored it (its report, no steps yet) until its first projection; one the store does not
+    know is asked live.
     """
     stored = await in_store(svc.engine, lambda s: case_view(s, case_id))
-    view = stored if stored is not None and stored.version > 0 else await load_case(svc, case_id)
+    view = stored if stored is not None else await load_case(svc, case_id)
     ensure_covers(user, view.facts.region)
     personal = may_see_personal(user, view.facts.region)
 
