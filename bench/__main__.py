@@ -47,8 +47,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite",
                         help="the case store: a SQLite file, or a fresh database on the "
                              "PostgreSQL server at 127.0.0.1:5432 (production's)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes per task queue (bare and case alike)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="worker processes per task queue, bare and case alike (2, as the "
+                             "production compose file runs: one Python process is the ceiling "
+                             "on 2 cores)")
     parser.add_argument("--max-cached-workflows", type=int,
                         default=Settings().worker_max_cached_workflows)
     parser.add_argument("--only", default=",".join(BENCHMARKS),
