@@ -451,25 +451,31 @@ class ViolationResponseWorkflow:
             self._projected = sent.version
 
     async def _project(self, changes: CaseChanges) -> CaseChanges:
-        """Send ``changes``, or the whole case if the store lacks what they build on."""
+        """Send ``changes``, or the whole case if the store lacks what they build on (a
+        workflow task that timed out after its local projection ran leaves the store ahead of
+        the retried task's changes)."""
+        if workflow.patched(LOCAL_PROJECTION):
+            if not await self._apply(changes):
+                changes = self._changes(since=None)
+                await self._apply(changes)
+            return changes
         try:
-            await self._send_changes(changes)
+            await workflow.execute_activity_method(
+                StoreActivities.project_changes, changes, **STORE_OPTIONS
+            )
         except ActivityError as e:
             if not (isinstance(e.cause, ApplicationError) and e.cause.type == PROJECTION_GAP):
                 raise
             changes = self._changes(since=None)
-            await self._send_changes(changes)
-        return changes
-
-    async def _send_changes(self, changes: CaseChanges) -> None:
-        if workflow.patched(LOCAL_PROJECTION):
-            await workflow.execute_local_activity_method(
-                StoreActivities.project_changes, changes, **STORE_OPTIONS
-            )
-        else:
             await workflow.execute_activity_method(
                 StoreActivities.project_changes, changes, **STORE_OPTIONS
             )
+        return changes
+
+    async def _apply(self, changes: CaseChanges) -> bool:
+        return await workflow.execute_local_activity_method(
+            StoreActivities.apply_changes, changes, **STORE_OPTIONS
+        )
 
     def _changes(self, since: int | None) -> CaseChanges:
         """The case now with its steps changed since the store last got them (all of them
