@@ -37,9 +37,10 @@ faults: venv
 
 # The benchmarks (BENCHMARKS.md): the case workflow against a bare one on the same server,
 # intake latency, open cases at scale, the board over 100,000 cases, replay; prints the table
-# of figures against targets. About 20 minutes on 2 cores with 1,000 open cases (SCALE): they
-# settle at about 3 a second there, so SCALE=20000 adds hours. BENCH_ARGS="--profile
-# var/profile" adds flame graphs (python -m bench --help for the rest).
+# of figures against targets. About 8 minutes on 2 cores with 1,000 open cases (SCALE): they
+# settle at about 5 a second there, so SCALE=20000 adds about 70 minutes. BENCH_ARGS="--profile
+# var/profile" adds flame graphs, "--store postgresql" puts the store on the local PostgreSQL
+# (python -m bench --help for the rest).
 SCALE ?= 1000
 bench: venv
 	$(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)

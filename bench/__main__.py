@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark in one run, then the table of figures against targets.
 
-Sizes default to the full run of ``make bench`` (about 20 minutes on 2 cores); ``--smoke``
+Sizes default to the full run of ``make bench`` (about 8 minutes on 2 cores); ``--smoke``
 shrinks everything to seconds. ``--profile DIR`` records py-spy flame graphs of the workers
 (and of this process) while each benchmark runs.
 """
@@ -34,7 +34,7 @@ BENCHMARKS = ("replay", "throughput", "intake", "board", "scale")
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scale", type=int, default=1_000,
-                        help="open cases to start (about 3 per second settle on 2 cores)")
+                        help="open cases to start (about 5 per second settle on 2 cores)")
     parser.add_argument("--board-cases", type=int, default=100_000,
                         help="cases written into the board's store")
     parser.add_argument("--cases", type=int, default=60, help="cases per throughput run")
