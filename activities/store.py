@@ -48,23 +48,6 @@ class StoreActivities:
         log.info("case projected", case_id=changes.case_id, version=changes.version,
                  steps=len(changes.steps), applied=applied)
 
-    @activity.defn(name="apply_changes")
-    def apply_changes(self, changes: CaseChanges) -> bool:
-        """Bring the store's copy of the case up to the workflow's with what changed; False
-        (and nothing written) when the store lacks what they build on, so the workflow sends
-        all. An answer, not an error: the projection runs as a local activity, and a local
-        activity's failure reaches the workflow through the codec without its error type."""
-        try:
-            with session_scope(self._engine) as session:
-                applied = cases.apply_changes(session, changes=changes)
-        except cases.ProjectionGap:
-            log.info("case projection gap", case_id=changes.case_id, version=changes.version,
-                     since_version=changes.since_version)
-            return False
-        log.info("case projected", case_id=changes.case_id, version=changes.version,
-                 steps=len(changes.steps), applied=applied)
-        return True
-
     @activity.defn(name="publish_statement")
     def publish_statement(self, publication: Publication) -> None:
         """Record an approved ¶11.1/¶13 public statement as published."""

@@ -216,10 +216,10 @@ def step_view(step: Step, now: datetime) -> StepView:
 async def case_detail(svc: Services, user: Actor, case_id: str) -> CaseDetail:
     """The case page: facts, steps, notices, and the report's personal data if allowed.
 
-    Read from the store: a case's changes are written there before its workflow task
-    completes (the projection is a local activity, and an update answers only once its change
-    is projected), so the store is as current as a query, for one read instead of a round
-    trip through Temporal and the worker. A case reported a moment ago shows as the intake
+    Read from the store: an update answers only once its change is projected, so whatever a
+    person did shows at once, and the rest (a notice delivered, a deadline passed) follows
+    within a projection's round trip; one read instead of a query through Temporal and the
+    worker. A case reported a moment ago shows as the intake
     stored it (its report, no steps yet) until its first projection; one the store does not
     know is asked live.
     """

@@ -46,7 +46,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=[ViolationResponseWorkflow],
         activities=[
-            store.record_case, store.project_case, store.project_changes, store.apply_changes,
+            store.record_case, store.project_case, store.project_changes,
             store.publish_statement,
             notices.send_notice, calendar.compute_deadlines,
         ],

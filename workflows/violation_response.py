@@ -89,9 +89,6 @@ PROJECT_CHANGES = "project-changed-steps"
 LOCAL_DEADLINES = "deadlines-as-local-activity"
 # A task opens with its deadlines already known, so the store is sent it once, not twice.
 DEADLINES_FIRST = "deadlines-before-the-task-opens"
-# Projections run as local activities: no server round trip, workflow task or payload in the
-# history for each store write.
-LOCAL_PROJECTION = "projection-as-local-activity"
 
 STAGE_ORDER = list(Stage)
 ALARM_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
@@ -451,14 +448,7 @@ class ViolationResponseWorkflow:
             self._projected = sent.version
 
     async def _project(self, changes: CaseChanges) -> CaseChanges:
-        """Send ``changes``, or the whole case if the store lacks what they build on (a
-        workflow task that timed out after its local projection ran leaves the store ahead of
-        the retried task's changes)."""
-        if workflow.patched(LOCAL_PROJECTION):
-            if not await self._apply(changes):
-                changes = self._changes(since=None)
-                await self._apply(changes)
-            return changes
+        """Send ``changes``, or the whole case if the store lacks what they build on."""
         try:
             await workflow.execute_activity_method(
                 StoreActivities.project_changes, changes, **STORE_OPTIONS
@@ -471,11 +461,6 @@ class ViolationResponseWorkflow:
                 StoreActivities.project_changes, changes, **STORE_OPTIONS
             )
         return changes
-
-    async def _apply(self, changes: CaseChanges) -> bool:
-        return await workflow.execute_local_activity_method(
-            StoreActivities.apply_changes, changes, **STORE_OPTIONS
-        )
 
     def _changes(self, since: int | None) -> CaseChanges:
         """The case now with its steps changed since the store last got them (all of them

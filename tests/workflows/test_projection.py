@@ -1,8 +1,9 @@
-"""The store catches up with a case even when it is ahead of what the workflow last sent it.
+"""The store catches up with a case whatever version it holds.
 
-A workflow task that times out after its local projection ran leaves the store holding a
-version the retried task never sent; the next changes then build on a version the store does
-not hold, and the workflow must send the whole case instead of stalling its projector.
+When the changes the workflow sends build on a version the store does not hold (a store
+restored from another backup, or written by an attempt the workflow never heard back from),
+the store refuses them and the workflow must send the whole case instead of stalling its
+projector.
 """
 
 import asyncio
@@ -23,7 +24,7 @@ from tests.factories import report_data
 from tests.scenarios import CaseDriver
 from workflows.violation_response import ViolationResponseWorkflow
 
-AHEAD = 2  # the version a discarded workflow task left in the store
+AHEAD = 2  # a version the workflow never sent
 
 
 async def test_a_store_ahead_of_the_workflow_gets_the_whole_case(
