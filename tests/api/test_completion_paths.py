@@ -6,8 +6,8 @@ Retry-After within the update deadline, with nothing lost."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -24,7 +24,7 @@ from store.models import Step as StepRow
 from tests.api.calls import POLICE, complete, open_case
 from tests.factories import worker_of
 from tests.ports import free_port
-from tests.scenarios import valid_outcome
+from tests.scenarios import CaseDriver, valid_outcome
 from tests.web_stack import WebStack
 from web.app import create_app
 from web.deps import Services
@@ -71,6 +71,24 @@ def set_status(api: WebStack, task_id: str, status: str) -> None:
     with session_scope(api.engine) as session:
         session.exec(update(StepRow).where(col(StepRow.id) == task_id).values(status=status))
         session.commit()
+
+
+async def talk_in_store(api: WebStack) -> tuple[CaseDriver, str]:
+    """A new case whose ¶10.2 talk the store shows open; the case and the task's id."""
+    driver = await open_case(api)
+    task_id = f"{driver.case_id}/preventive_talk"
+    await in_store(api, task_id)
+    return driver, task_id
+
+
+@contextmanager
+def shown_open(api: WebStack, task_id: str) -> Iterator[None]:
+    """The store's row says the closed task is open (it has not heard yet), then done again."""
+    set_status(api, task_id, "open")
+    try:
+        yield
+    finally:
+        set_status(api, task_id, "done")
 
 
 async def deliver_police(http: httpx.AsyncClient, api: WebStack, case_id: str
@@ -147,17 +165,12 @@ async def test_a_task_the_store_does_not_know_yet_is_completed_through_the_live_
 async def test_a_task_open_in_the_store_but_closed_in_the_workflow_is_refused_409(
     api: WebStack, live_queries: Spy
 ) -> None:
-    driver = await open_case(api)
-    task_id = f"{driver.case_id}/preventive_talk"
-    await in_store(api, task_id)
+    driver, task_id = await talk_in_store(api)
     # A colleague completed it; the store has not heard yet.
     await driver.complete(StepKind.PREVENTIVE_TALK, actor=worker_of(name="cw-colleague"))
-    set_status(api, task_id, "open")
-    try:
+    with shown_open(api, task_id):
         late = await complete(api, CW, driver.case_id, "preventive_talk",
                               valid_outcome(StepKind.PREVENTIVE_TALK))
-    finally:
-        set_status(api, task_id, "done")
 
     assert late.status_code == 409, late.text
     assert late.json() == {"detail": "task 'preventive_talk' is already done",
@@ -170,21 +183,16 @@ async def test_a_task_open_in_the_store_but_closed_in_the_workflow_is_refused_40
 async def test_the_same_completion_sent_again_is_applied_once(
     api: WebStack, live_queries: Spy
 ) -> None:
-    driver = await open_case(api)
-    task_id = f"{driver.case_id}/preventive_talk"
-    await in_store(api, task_id)
+    driver, task_id = await talk_in_store(api)
     outcome = valid_outcome(StepKind.PREVENTIVE_TALK)
 
     first = await complete(api, CW, driver.case_id, "preventive_talk", outcome)
     assert first.status_code == 200, first.text
     # As after a 503: the first was sent, its answer lost, and the retry finds the row open.
-    set_status(api, task_id, "open")
-    try:
+    with shown_open(api, task_id):
         retry = await complete(api, CW, driver.case_id, "preventive_talk", outcome)
         different = await complete(api, CW, driver.case_id, "preventive_talk",
                                    {**outcome, "notes": "something else"})
-    finally:
-        set_status(api, task_id, "done")
 
     assert retry.status_code == 200, retry.text
     assert retry.json() == first.json() | {"overdue": retry.json()["overdue"]}
