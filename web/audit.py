@@ -2,6 +2,7 @@
 the authentication dependencies), in which role and region, what (method and route), when, from
 where, and the HTTP status answered — refusals included."""
 
+import re
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -9,15 +10,21 @@ from fastapi import Request, Response
 
 from schemas.case import Actor
 from store.audit import Access, record_access
-from web.deps import Services, in_store
+from web.deps import CASE_NUMBER_CHARS, CASE_NUMBER_PATTERN, Services, in_store
 
 log = structlog.get_logger()
 
 
 def case_touched(request: Request) -> str | None:
-    """The case a request read or changed: its path's ``case_id``, or one the route named."""
+    """The case a request read or changed: its path's ``case_id``, or one the route named.
+    A path naming no possible case number (refused before its validation, by a role check)
+    touched no case."""
     named = request.scope.get("path_params", {}).get("case_id")
-    return str(named) if named else getattr(request.state, "case_id", None)
+    if named is None:
+        return getattr(request.state, "case_id", None)
+    named = str(named)
+    fits = len(named) <= CASE_NUMBER_CHARS and re.match(CASE_NUMBER_PATTERN, named)
+    return named if fits else None
 
 
 async def audit_case_access(

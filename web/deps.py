@@ -26,7 +26,8 @@ from web.security import api_key_matches, read_token, split_api_key
 SESSION_COOKIE = "ombudsflow_session"
 
 # Identifiers in paths, bounded like the store's columns so a wrong one is a 422, not a 500.
-CaseId = Annotated[str, Path(max_length=32, pattern=r"^[A-Z]{3}-\d{4}-\d{6,}$",
+CASE_NUMBER_CHARS, CASE_NUMBER_PATTERN = 32, r"^[A-Z]{3}-\d{4}-\d{6,}$"
+CaseId = Annotated[str, Path(max_length=CASE_NUMBER_CHARS, pattern=CASE_NUMBER_PATTERN,
                              description="a case number, e.g. AKT-2026-000123")]
 TaskKey = Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9_.\-]+$",
                               description="a step key, e.g. preventive_talk")]

@@ -40,6 +40,15 @@ def test_a_case_trail_lists_its_accesses_newest_first(engine: Engine) -> None:
         assert verify_chain(session) == 4
 
 
+def test_an_overlong_action_is_recorded_cut_to_the_column(engine: Engine) -> None:
+    path = "POST /api/v1/approvals/AKT-2026-000001/" + "k" * 100 + "/approve"
+    with session_scope(engine) as session:
+        record_access(session, access(action=path, result=403))
+        [event] = case_trail(session, "AKT-2026-000001")
+        assert len(event.action) == 100 and event.action == path[:99] + "…"
+        assert event.result == 403 and verify_chain(session) == 1
+
+
 def test_concurrent_appenders_keep_one_unbroken_chain(engine: Engine) -> None:
     def append(i: int) -> None:
         with session_scope(engine) as session:
