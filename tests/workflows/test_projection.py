@@ -1,9 +1,8 @@
 """The store catches up with a case whatever version it holds.
 
 When the changes the workflow sends build on a version the store does not hold (a store
-restored from another backup, or written by an attempt the workflow never heard back from),
-the store refuses them and the workflow must send the whole case instead of stalling its
-projector.
+restored from a backup taken at another moment), the store refuses them and the workflow
+must send the whole case instead of stalling its projector.
 """
 
 import asyncio
