@@ -20,15 +20,14 @@ How ``holidays`` models Kazakhstan (country "KZ", checked against holidays 0.109
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 from temporalio import activity
 
+from ombudsflow.constants import LOCAL_TIME
 from schemas.activities import DeadlineRequest, Deadlines
 from schemas.policy import Span, Unit
 
-ALMATY = ZoneInfo("Asia/Almaty")
 # A deadline of n working days ends when the n-th working day's office hours end.
 END_OF_WORKING_DAY = time(18, 0)
 
@@ -64,8 +63,8 @@ def add_span(start: datetime, span: Span) -> datetime:
         case Unit.DAYS:
             end = start + timedelta(days=span.amount)
         case Unit.WORKING_DAYS:
-            last_day = nth_working_day_after(start.astimezone(ALMATY).date(), span.amount)
-            end = datetime.combine(last_day, END_OF_WORKING_DAY, tzinfo=ALMATY)
+            last_day = nth_working_day_after(start.astimezone(LOCAL_TIME).date(), span.amount)
+            end = datetime.combine(last_day, END_OF_WORKING_DAY, tzinfo=LOCAL_TIME)
     return end.astimezone(UTC)
 
 

@@ -6,16 +6,15 @@ child) and the recipient's directory entry, so a notice cannot leak what it was 
 
 from datetime import UTC, datetime
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from activities.directory import Authority
+from ombudsflow.constants import LOCAL_TIME
 from schemas.activities import NoticeKind, NoticeRequest
+from schemas.procedure import title_of
 from schemas.report import Category
-from schemas.steps import StepKind, title_of
+from schemas.steps import StepKind
 
 LANGUAGES = ("kk", "ru", "en")
-# Kazakhstan's official time; deadlines are read by people in the regions.
-LOCAL_TIME = ZoneInfo("Asia/Almaty")
 
 
 class Words(NamedTuple):

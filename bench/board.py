@@ -21,8 +21,9 @@ from bench.api import CASE_WORKER, COMMITTEE, SUPERVISOR, Api, running_api
 from bench.figures import Figure
 from bench.stack import Stack
 from schemas.case import PoliceFinding, Stage, StepStatus
+from schemas.procedure import STEPS, clause_of
 from schemas.regions import Region
-from schemas.steps import STEP_INFO, StepKind, clause_of
+from schemas.steps import StepKind
 from store.db import create_schema, make_engine
 from tests.factories import report_data
 
@@ -215,7 +216,7 @@ def _steps(case_id: str, region: str, district: str, path: list[tuple[str, StepK
     return overdue
 
 
-ASSIGNEES = {k: (i.assignee.value if i.assignee else None) for k, i in STEP_INFO.items()}
+ASSIGNEES = {k: (i.assignee.value if i.assignee else None) for k, i in STEPS.items()}
 CLAUSES = {k: clause_of(k) for k in StepKind}
 SUBJECTS = {"public_statement.approval-1": "public_statement",
             "recommendations.approval-1": "recommendations", "closure.approval-1": "closure"}

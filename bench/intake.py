@@ -11,8 +11,9 @@ import uuid
 from bench.api import HELPLINE, Api, running_api
 from bench.figures import Figure, percentiles
 from bench.stack import Stack
+from schemas.procedure import clause_of
 from schemas.regions import Region
-from schemas.steps import StepKind, clause_of
+from schemas.steps import StepKind
 from tests.factories import report_data
 from workflows.violation_response import ALARM_RECIPIENTS
 

@@ -20,8 +20,9 @@ from bench.figures import Figure
 from bench.stack import Stack
 from ombudsflow.intake import parse_report, submit_report
 from schemas.case import StepStatus
+from schemas.procedure import clause_of
 from schemas.regions import Region
-from schemas.steps import StepKind, clause_of
+from schemas.steps import StepKind
 from store.db import session_scope
 from store.models import Step
 from tests.factories import report_data

@@ -36,20 +36,21 @@ from temporalio.service import RPCError, RPCStatusCode
 from ombudsflow.client import connect
 from ombudsflow.codec import KeyRing, create_keyring_file, rotate_keyring_file
 from ombudsflow.config import Settings, get_settings
+from ombudsflow.credentials import KEY_SCOPES, hash_password, new_api_key
 from ombudsflow.devstack import StackError, run_stack, run_until_signalled
 from ombudsflow.intake import parse_report, submit_report
 from ombudsflow.logging import configure_logging
 from schemas.case import CaseView, Step
 from schemas.errors import RejectedAction
-from schemas.outcomes import RECORD_INSPECTION, UPDATE_FOR, InspectionRecord
+from schemas.outcomes import InspectionRecord
+from schemas.procedure import RECORD_INSPECTION, TASKS, spec_of, title_of
 from schemas.regions import Region
 from schemas.report import Channel
-from schemas.steps import Role, StepKind, title_of
+from schemas.steps import Role, StepKind
 from store.audit import ChainBroken, verify_chain
 from store.cases import case_view, list_tasks
 from store.db import create_schema, make_engine, session_scope
 from store.users import AlreadyExists, create_api_key, create_user
-from web.security import KEY_SCOPES, hash_password, new_api_key
 from workers.main import run_worker
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -227,17 +228,17 @@ async def _execute(handle: WorkflowHandle[Any, CaseView], update: str, arg: Base
 
 async def _complete(client: Client, case_id: str, key: str, actor: dict[str, Any],
                     outcome: Any, source: Path) -> Step:
-    """Complete a task with the update its kind takes (``UPDATE_FOR``)."""
+    """Complete a task with the update its kind takes (named in its spec)."""
     view = await _live_case(client, case_id)
     try:
         step = view.step(key)
     except KeyError:
         raise rejected(f"case {case_id} has no task {key!r} "
                        f"({RejectedAction.UNKNOWN_TASK.value})") from None
-    if step.kind not in UPDATE_FOR:
+    if step.kind not in TASKS:
         raise rejected(f"{case_id}/{key} is a {step.kind.value} step ({step.clause}): "
                        "no one completes it by hand")
-    update, model = UPDATE_FOR[step.kind]
+    update, model = spec_of(step.kind).completed_by
     completion = _validated(model, {"actor": actor, "task_key": key, "outcome": outcome},
                             source.name)
     return await _execute(_handle(client, case_id), update, completion)
@@ -433,7 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = task.add_parser("list", help="open tasks, most urgent first")
     listing.add_argument("--region", type=Region, choices=list(Region))
     listing.add_argument("--overdue", action="store_true", help="only overdue tasks")
-    listing.add_argument("--kind", type=StepKind, choices=list(UPDATE_FOR))
+    listing.add_argument("--kind", type=StepKind, choices=sorted(TASKS))
     listing.add_argument("--case", metavar="CASE")
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(command=list_open_tasks)

@@ -1,8 +1,13 @@
-"""Names defined once: the task queue's default, search-attribute keys, the workflow type."""
+"""Names defined once: the workflow type and its query, search-attribute keys, the local time
+zone."""
+
+from zoneinfo import ZoneInfo
 
 from temporalio.common import SearchAttributeKey
 
 WORKFLOW_TYPE = "ViolationResponseWorkflow"
+# The query every case workflow answers with its ``CaseView``.
+CASE_QUERY = "case"
 
 # Non-personal search attributes: they make cases findable in the Temporal UI and CLI.
 # Search attributes are never encrypted, so nothing about the child may go here.
@@ -16,3 +21,7 @@ POLICE_DECISION = SearchAttributeKey.for_keyword("PoliceDecision")
 SEARCH_ATTRIBUTES = (
     CASE_NUMBER, CASE_REGION, CASE_DISTRICT, CASE_STAGE, CASE_OVERDUE, POLICE_DECISION,
 )
+
+# Kazakhstan's official time (one zone for every region since March 2024): deadlines end and
+# dates are shown in it, for people in the regions.
+LOCAL_TIME = ZoneInfo("Asia/Almaty")

@@ -9,11 +9,11 @@ from pathlib import Path
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
+from ombudsflow.credentials import hash_password, new_api_key
 from schemas.regions import Region
 from schemas.steps import Role
 from store.db import session_scope
 from store.users import create_api_key, create_user
-from web.security import hash_password, new_api_key
 
 DEMO_USERS: list[tuple[str, str, Role, Region | None]] = [
     ("cw.aktobe", "Aigul (case worker, Aktobe)", Role.CASE_WORKER, Region.AKTOBE),

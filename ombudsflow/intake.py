@@ -6,23 +6,19 @@ racing duplicates and a retry after a crash between the two all land on the same
 """
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from ombudsflow.case_client import start_case
 from schemas.activities import CaseRecord
-from schemas.case import CaseInput
-from schemas.policy import DeadlinePolicy
+from schemas.procedure import CaseInput, DeadlinePolicy
 from schemas.report import INTAKE_NOW, ViolationReport
 from store.cases import record_case, register_intake
 from store.db import session_scope
-from workflows.violation_response import ViolationResponseWorkflow
 
 
 class Submission(BaseModel):
@@ -60,15 +56,7 @@ async def submit_report(
             return case_id, created
 
     case_id, created = await asyncio.to_thread(register)
-    # A closed case with this id raises WorkflowAlreadyStartedError: it is still the same case.
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            ViolationResponseWorkflow.run,
-            CaseInput(case_id=case_id, report=report, policy=policy or DeadlinePolicy(),
-                      recorded=True),
-            id=case_id,
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
+    await start_case(client, CaseInput(case_id=case_id, report=report,
+                                       policy=policy or DeadlinePolicy(), recorded=True),
+                     task_queue=task_queue)
     return Submission(case_id=case_id, workflow_id=case_id, created=created)

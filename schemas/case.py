@@ -7,14 +7,15 @@ what the store projects; it holds no personal data of the child.
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from schemas.policy import DeadlinePolicy
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
 from schemas.steps import Role, StepKind
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Actor(BaseModel):
@@ -77,6 +78,28 @@ class Step(BaseModel):
     def overdue_at(self, now: datetime) -> bool:
         return self.is_open() and self.due_at is not None and now >= self.due_at
 
+    def outcome_as(self, model: type[M]) -> M:
+        """The recorded outcome read as ``model``, the one its kind's update took."""
+        return model.model_validate(self.outcome or {})
+
+    def complete(self, *, at: datetime, by: str | None = None,
+                 outcome: BaseModel | dict[str, Any]) -> None:
+        """Done at ``at`` (by ``by``, a person's id), with what was recorded."""
+        self.status, self.done_at = StepStatus.DONE, at
+        if by is not None:
+            self.actor = by
+        self.outcome = (outcome.model_dump(mode="json") if isinstance(outcome, BaseModel)
+                        else outcome)
+
+    def reopen(self, *, reason: str, at: datetime) -> None:
+        """A draft sent back: open again at ``at`` as its next attempt, with the reason, its
+        deadlines counted afresh. Who wrote the last attempt, and what, stays to be read."""
+        self.status, self.attempt = StepStatus.OPEN, self.attempt + 1
+        self.note = f"rejected: {reason}"
+        self.opened_at = at
+        self.due_at = self.escalate_at = self.reminded_at = self.escalated_at = None
+        self.done_at = None
+
 
 class CaseFacts(BaseModel):
     """The non-personal facts of a report that drive the procedure and may be shown widely."""
@@ -122,17 +145,3 @@ class CaseView(CaseHeader):
             if s.key == key:
                 return s
         raise KeyError(key)
-
-
-class CaseInput(BaseModel):
-    """The workflow's argument. ``carried`` is set only by continue-as-new: the procedure
-    resumes from it, skipping what is done and re-waiting on what is open."""
-
-    case_id: str
-    report: ViolationReport
-    policy: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
-    # Continue-as-new past this many history events (Temporal suggests it at 4,096).
-    history_limit: int = Field(default=4000, ge=200)
-    carried: CaseView | None = None
-    # The intake stored the report already (cases opened before it did: the workflow does).
-    recorded: bool = False

@@ -1,7 +1,8 @@
 """What a person records when completing a task: one outcome model per task kind.
 
-Each ``*Completion`` is the argument of one workflow update (named in ``UPDATE_FOR``); the
-update's validator checks who may act, and the model checks the facts themselves.
+Each ``*Completion`` is the argument of one workflow update (named in its step's spec,
+``schemas/procedure.py``); the update's validator checks who may act, and the model checks
+the facts themselves.
 """
 
 from datetime import date
@@ -11,7 +12,6 @@ from typing import Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from schemas.case import Actor
-from schemas.steps import StepKind
 
 
 class _Outcome(BaseModel):
@@ -263,27 +263,3 @@ class ClosureCompletion(Completion):
 
 class ApprovalCompletion(Completion):
     outcome: ApprovalOutcome
-
-
-# The workflow update that completes each kind of task, and the model its outcome takes.
-# The CLI and the API read this, so a new task kind is wired in one place.
-UPDATE_FOR: dict[StepKind, tuple[str, type[Completion]]] = {
-    StepKind.PREVENTIVE_TALK: ("complete_preventive_talk", PreventiveTalkCompletion),
-    StepKind.POLICE_DECISION: ("record_police_decision", PoliceDecisionCompletion),
-    StepKind.SAFETY_ASSESSMENT: ("complete_safety_assessment", SafetyAssessmentCompletion),
-    StepKind.SAFE_PLACEMENT: ("record_safe_placement", SafePlacementCompletion),
-    StepKind.KDN_DECISION: ("record_kdn_decision", KdnDecisionCompletion),
-    StepKind.PSYCHOLOGICAL_SUPPORT: (
-        "complete_psychological_support", PsychologicalSupportCompletion,
-    ),
-    StepKind.PLAN_REVIEW: ("complete_plan_review", PlanReviewCompletion),
-    StepKind.COORDINATION_MEETING: (
-        "record_coordination_meeting", CoordinationMeetingCompletion,
-    ),
-    StepKind.RECOMMENDATIONS: ("draft_recommendations", RecommendationsCompletion),
-    StepKind.PUBLIC_STATEMENT: ("draft_public_statement", PublicStatementCompletion),
-    StepKind.CLOSURE: ("submit_closure", ClosureCompletion),
-    StepKind.APPROVAL: ("decide_approval", ApprovalCompletion),
-    StepKind.CLOSURE_APPROVAL: ("decide_approval", ApprovalCompletion),
-}
-RECORD_INSPECTION = "record_inspection"

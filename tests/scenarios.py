@@ -11,7 +11,8 @@ from temporalio.client import Client, WorkflowHandle
 
 from ombudsflow.intake import parse_report, submit_report
 from schemas.case import Actor, CaseView, Step, StepStatus
-from schemas.outcomes import RECORD_INSPECTION, UPDATE_FOR, InspectionRecord
+from schemas.outcomes import InspectionRecord
+from schemas.procedure import RECORD_INSPECTION, spec_of
 from schemas.steps import StepKind
 from tests.factories import POLICE_SYSTEM, report_data, supervisor_of, worker_of
 from workflows.violation_response import ViolationResponseWorkflow
@@ -125,7 +126,7 @@ class CaseDriver:
     async def send(self, kind: StepKind, key: str, actor: Actor, outcome: dict[str, Any], *,
                    update_id: str | None = None) -> Step:
         """Complete task ``key``; the same ``update_id`` again is applied only once."""
-        name, model = UPDATE_FOR[kind]
+        name, model = spec_of(kind).completed_by
         arg = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
         step: Step = await self.handle.execute_update(name, arg, id=update_id, result_type=Step,
                                                       rpc_timeout=self.rpc_timeout)

@@ -6,39 +6,37 @@ reason, against the task's row in the store (one read; every update handler retu
 its change is in the store, so the row is current for anything an update changed); the case
 is asked live only when the store does not know the task yet. The workflow's update
 validators check everything again, authoritatively, and settle races (a task completed twice
-at once, or just before the row shows it) atomically. Completions go through ``UPDATE_FOR``,
-so a new task kind needs no change. Every update has a deadline (``update_timeout_seconds``:
-503 with Retry-After past it) and an id fixed by what it does, so a retry joins the first.
+at once, or just before the row shows it) atomically. Completions go through the case client
+(``ombudsflow/case_client.py``) by the update their step's spec names, so a new task kind needs
+no change. Every update has a deadline (``update_timeout_seconds``: 503 with Retry-After past
+it) and an id fixed by what it does, so a retry joins the first.
 """
 
-import asyncio
-import hashlib
-from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable, Collection
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException, status
-from pydantic import BaseModel
+from ombudsflow.credentials import hash_password, verify_password
 from sqlmodel import Session, col, select
-from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
+from ombudsflow.case_client import CaseUnavailable
 from schemas.case import Actor, CaseView, Step, StepStatus
-from schemas.outcomes import RECORD_INSPECTION, UPDATE_FOR, InspectionOutcome, InspectionRecord
+from schemas.outcomes import InspectionOutcome
+from schemas.procedure import APPROVALS, TASKS, may_complete
 from schemas.regions import Region
-from schemas.steps import Role, StepKind, may_complete
+from schemas.steps import Role, StepKind
 from store.cases import TaskNotFound, claim_task, get_task, release_task
 from store.models import Case as CaseRow
 from store.models import Step as StepRow
 from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
-from web.errors import TEMPORAL_DOWN, temporal_unavailable
-from web.security import hash_password, verify_password
-from web.views import StepView, TaskView, case_handle, load_case, step_view, task_view
+from web.errors import temporal_unavailable
+from web.views import StepView, TaskView, load_case, step_view, task_view
 
 # Checked against when the user is unknown, so a wrong name takes as long as a wrong password.
 _NO_SUCH_USER = hash_password("no such user")
-APPROVALS = frozenset({StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL})
 
 
 async def sign_in(svc: Services, user_id: str, password: str) -> Actor | None:
@@ -84,7 +82,7 @@ async def _set_claim(svc: Services, user: Actor, case_id: str, key: str,
 
 async def complete_task(svc: Services, actor: Actor, case_id: str, key: str,
                         outcome: dict[str, Any], *,
-                        kinds: Collection[StepKind] = frozenset(UPDATE_FOR)) -> StepView:
+                        kinds: Collection[StepKind] = TASKS) -> StepView:
     """Complete the open task ``key`` of the case with ``outcome`` (the model of its kind).
 
     404 unknown case or task (or not one of ``kinds``), 403 wrong region or role, 409 already
@@ -110,8 +108,9 @@ async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
     """
     if row is not None and row.status == StepStatus.OPEN:
         try:
-            return await _checked_and_sent(svc, actor, case_id, key, outcome, kinds,
-                                           Region(row.region), row, row)
+            return await _checked_and_sent(svc, actor, outcome, kinds, case_id=case_id,
+                                           key=key, region=Region(row.region), task=row,
+                                           row=row)
         except RPCError as e:
             if e.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -121,16 +120,16 @@ async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
     if waiting is not None:
         waiting(view)
     step = next((s for s in view.steps if s.key == key), None)
-    return await _checked_and_sent(svc, actor, view.case_id, key, outcome, kinds,
-                                   view.facts.region, step, row)
+    return await _checked_and_sent(svc, actor, outcome, kinds, case_id=view.case_id, key=key,
+                                   region=view.facts.region, task=step, row=row)
 
 
-async def _checked_and_sent(svc: Services, actor: Actor, case_id: str, key: str,
-                            outcome: dict[str, Any], kinds: Collection[StepKind],
+async def _checked_and_sent(svc: Services, actor: Actor, outcome: dict[str, Any],
+                            kinds: Collection[StepKind], *, case_id: str, key: str,
                             region: Region, task: Step | StepRow | None,
                             row: StepRow | None) -> StepView:
     """Region, task, role, status and claim checked in that order (as the store's row or the
-    live case shows the task), then the kind's update sent."""
+    live case shows ``task``; ``row`` holds the claim), then the kind's update sent."""
     ensure_covers(actor, region)
     kind = StepKind(task.kind) if task is not None else None
     if task is None or task.assignee is None or kind not in kinds:
@@ -146,43 +145,18 @@ async def _checked_and_sent(svc: Services, actor: Actor, case_id: str, key: str,
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"task {case_id}/{key} is claimed by {row.claimed_by}; "
                             "they must release it")
-    update, model = UPDATE_FOR[kind]
-    completion = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
-    # The same person's same completion of the same opening of the task gets the same id, so
-    # sending it again (a retry after a 503) joins the first rather than being applied twice.
-    update_id = f"{case_id}/{key}#{task.attempt}/{actor.id}/{_digest(completion)}"
-    return await _send(svc, case_id, update, completion, update_id)
+    return await _sent(svc.cases.complete(case_id, kind=kind, key=key, attempt=task.attempt,
+                                          actor=actor, outcome=outcome))
 
 
-def _digest(arg: BaseModel) -> str:
-    return hashlib.sha256(arg.model_dump_json().encode()).hexdigest()[:20]
-
-
-async def _send(svc: Services, case_id: str, update: str, arg: BaseModel,
-                update_id: str) -> StepView:
-    """Send the update and wait for the step it closed, at most ``update_timeout_seconds``:
-    Temporal unreachable, restarting or silent is a 503 with Retry-After, not a hung request.
-
-    The RPC deadline bounds each call the SDK makes; the SDK retries an unreachable server and
-    re-asks while an update is only admitted, so the whole wait is bounded here as well.
-    """
-    waited = svc.settings.update_timeout_seconds
-    handle = case_handle(svc, case_id)
+async def _sent(update: Awaitable[Step]) -> StepView:
+    """The step ``update`` closed; a 503 with Retry-After when Temporal did not confirm it
+    within the deadline (a hung request never). NOT_FOUND: no such case (404), as
+    ``web.errors`` maps it."""
     try:
-        async with asyncio.timeout(waited):
-            done: Step = await handle.execute_update(
-                update, arg, id=update_id, result_type=Step,
-                rpc_timeout=timedelta(seconds=waited),
-            )
-    except (RPCTimeoutOrCancelledError, TimeoutError) as e:
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():  # the request itself was cancelled
-            raise asyncio.CancelledError from e
-        raise temporal_unavailable(e, waited=waited) from e
-    except RPCError as e:
-        if e.status not in TEMPORAL_DOWN:
-            raise  # NOT_FOUND: no such case (404); the rest as web.errors maps them
-        raise temporal_unavailable(e) from e
+        done = await update
+    except CaseUnavailable as e:
+        raise temporal_unavailable(e.cause, waited=e.waited) from e
     return step_view(done, datetime.now(UTC))
 
 
@@ -221,10 +195,7 @@ async def record_inspection(svc: Services, user: Actor, case_id: str,
         region = (await load_case(svc, case_id)).facts.region
     ensure_covers(user, region)
     _may_act_on(user, StepKind.INSPECTION, "¶11.5")
-    record = InspectionRecord(actor=user, outcome=outcome)
-    # Each inspection is a new step: the same record sent again is the same inspection.
-    return await _send(svc, case_id, RECORD_INSPECTION, record,
-                       f"{case_id}/inspection/{user.id}/{_digest(record)}")
+    return await _sent(svc.cases.record_inspection(case_id, actor=user, outcome=outcome))
 
 
 def _stored_region(session: Session, case_id: str) -> Region | None:

@@ -15,13 +15,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
+from ombudsflow.case_client import CaseClient
 from ombudsflow.config import Settings
+from ombudsflow.credentials import api_key_matches, split_api_key
 from schemas.case import Actor
 from schemas.regions import Region
 from schemas.steps import Role
 from store.db import session_scope
 from store.users import get_api_key, get_user
-from web.security import api_key_matches, read_token, split_api_key
+from web.security import read_token
 
 SESSION_COOKIE = "ombudsflow_session"
 
@@ -41,6 +43,12 @@ class Services:
     settings: Settings
     client: Client
     engine: Engine
+
+    @property
+    def cases(self) -> CaseClient:
+        """The client of cases, with this app's update deadline."""
+        return CaseClient(self.client, self.engine,
+                          update_timeout=self.settings.update_timeout_seconds)
 
 
 def services(request: Request) -> Services:

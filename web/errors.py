@@ -28,10 +28,6 @@ from store.cases import TaskClaimed, TaskNotFound
 log = structlog.get_logger()
 
 RETRY_AFTER = "60"
-# Statuses of a Temporal call that mean "not now" (unreachable, restarting, overloaded, or no
-# answer in time), not "no" — answered 503 with Retry-After.
-TEMPORAL_DOWN = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED,
-                           RPCStatusCode.CANCELLED, RPCStatusCode.RESOURCE_EXHAUSTED})
 UNCONFIRMED = ("the workflow service (Temporal) is unreachable or restarting, and this change "
                "is not confirmed. Retry in a minute; the same request sent again is applied "
                "only once")

@@ -24,8 +24,8 @@ from temporalio.converter import DataConverter, decode_typed_search_attributes
 from ombudsflow import constants
 from schemas.activities import NoticeKind, NoticeRequest, Publication
 from schemas.case import Stage, Step
-from schemas.outcomes import RECORD_INSPECTION, UPDATE_FOR, Completion, InspectionRecord
-from schemas.steps import Role, StepKind, title_of
+from schemas.procedure import UPDATES, title_of
+from schemas.steps import Role, StepKind
 
 
 class HistoryEventKind(StrEnum):
@@ -72,10 +72,6 @@ NOTICE_TEXT: dict[NoticeKind, str] = {
     NoticeKind.RECOMMENDATIONS: "recommendations delivered to the {recipient}",
 }
 # The argument model of every update, by update name.
-UPDATE_ARGS: dict[str, type[Completion] | type[InspectionRecord]] = {
-    **{name: model for name, model in UPDATE_FOR.values()},
-    RECORD_INSPECTION: InspectionRecord,
-}
 ENDINGS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "the workflow failed",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: "the workflow was terminated",
@@ -224,7 +220,7 @@ class _Reader:
         if accepted is None or not attrs.outcome.HasField("success"):
             return
         name, args = accepted
-        model = UPDATE_ARGS.get(name)
+        model = UPDATES.get(name)
         if model is None:
             return
         arg = await self._decode(args, model)

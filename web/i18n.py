@@ -12,9 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from activities.texts import LOCAL_TIME
+from ombudsflow.constants import LOCAL_TIME
+from schemas.procedure import title_of
 from schemas.regions import Region
-from schemas.steps import StepKind, title_of
+from schemas.steps import StepKind
 
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_LANGUAGE = "kk"

@@ -6,31 +6,26 @@ route or a page cannot forget it. Refusals are ``HTTPException``s (404 unknown, 
 yours), which the API answers as JSON and the pages render in the reader's language.
 """
 
-import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlmodel import Session
-from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
-from temporalio.service import RPCError
 
 from schemas.activities import NoticeKind
 from schemas.case import Actor, CaseHeader, CaseView, PoliceFinding, Stage, Step
+from schemas.procedure import title_of
 from schemas.regions import Region
 from schemas.report import AllegedViolator, Category, Child, Reporter
-from schemas.steps import Role, StepKind, title_of
+from schemas.steps import Role, StepKind
 from store.cases import case_view, list_cases, list_tasks, steps_by_id, stored_report
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
 from web.history import HistoryLine, timeline
-from workflows.violation_response import ViolationResponseWorkflow
 
-# A case's workflow answers a query in milliseconds; longer means no worker is polling.
-QUERY_TIMEOUT = timedelta(seconds=5)
 # People who read cases; admins manage users and integrations only deliver decisions.
 READERS = (Role.CASE_WORKER, Role.SUPERVISOR)
 
@@ -179,27 +174,14 @@ class CaseHistory(BaseModel):
 # Builders ---------------------------------------------------------------------------------
 
 
-def case_handle(svc: Services, case_id: str) -> WorkflowHandle[Any, CaseView]:
-    return svc.client.get_workflow_handle_for(ViolationResponseWorkflow.run, case_id)
-
-
 async def load_case(svc: Services, case_id: str) -> CaseView:
     """The case as its workflow holds it now; if the workflow cannot answer (no worker,
     Temporal down, or history gone), as last projected into the store. 404 if neither knows it.
     """
-    try:
-        # The RPC deadline bounds each attempt; the SDK retries an unreachable server, so the
-        # whole call is bounded too (a Temporal restart falls back to the store in 5 s).
-        async with asyncio.timeout(QUERY_TIMEOUT.total_seconds()):
-            live: CaseView = await case_handle(svc, case_id).query(
-                ViolationResponseWorkflow.case, rpc_timeout=QUERY_TIMEOUT
-            )
-        return live
-    except (RPCError, WorkflowQueryFailedError, TimeoutError):
-        stored = await in_store(svc.engine, lambda s: case_view(s, case_id))
-    if stored is None:
+    view = await svc.cases.read(case_id)
+    if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")
-    return stored
+    return view
 
 
 def may_see_personal(user: Actor, region: Region) -> bool:

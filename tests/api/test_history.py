@@ -9,7 +9,8 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from ombudsflow.intake import parse_report
-from schemas.case import CaseInput, Stage
+from schemas.case import Stage
+from schemas.procedure import CaseInput
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
 from tests.factories import CANARY_IIN, CANARY_NAME, report_data

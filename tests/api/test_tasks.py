@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from schemas.outcomes import UPDATE_FOR
+from ombudsflow.credentials import hash_password
+from schemas.procedure import TASKS
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
 from store.db import session_scope
@@ -18,7 +19,6 @@ from tests.api.calls import complete, confirm, done, fields, open_case
 from tests.factories import CANARY_NAME
 from tests.scenarios import CaseDriver, valid_outcome
 from tests.web_stack import WebStack
-from web.security import hash_password
 
 CW, SV, COMMITTEE = "cw.aktobe", "sv.aktobe", "sv.committee"
 
@@ -108,7 +108,7 @@ async def test_every_task_kind_refuses_an_invalid_outcome_and_takes_a_valid_one(
     await check(COMMITTEE, StepKind.CLOSURE_APPROVAL, {"approved": "perhaps"},
                 "closure.approval-1")
 
-    assert completed == set(UPDATE_FOR) | {StepKind.INSPECTION}
+    assert completed == set(TASKS) | {StepKind.INSPECTION}
     view = await driver.handle.result()
     assert view.stage == "closed"
 

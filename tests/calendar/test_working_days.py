@@ -3,14 +3,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from activities.calendar import ALMATY, CalendarActivities, add_span
+from activities.calendar import CalendarActivities, add_span
+from ombudsflow.constants import LOCAL_TIME
 from schemas.activities import DeadlineRequest, Deadlines
-from schemas.policy import DEFAULT_DEADLINES, Deadline, Span, days, hours, working_days
+from schemas.policy import Deadline, Span, days, hours, working_days
+from schemas.procedure import default_deadlines
 from schemas.steps import StepKind
 
 
 def almaty(year: int, month: int, day: int, hour: int = 10) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=ALMATY)
+    return datetime(year, month, day, hour, tzinfo=LOCAL_TIME)
 
 
 def test_friday_plus_one_working_day_is_monday_end_of_day() -> None:
@@ -67,12 +69,12 @@ def test_naive_start_is_refused() -> None:
         add_span(datetime(2024, 11, 15, 10), hours(1))
 
 
-@pytest.mark.parametrize("step", list(DEFAULT_DEADLINES))
+@pytest.mark.parametrize("step", list(default_deadlines()))
 @pytest.mark.parametrize(
     "start", [almaty(2024, 12, 13, 17), almaty(2025, 3, 20, 23), almaty(2025, 12, 31, 9)]
 )
 def test_default_deadlines_escalate_after_they_fall_due(step: StepKind, start: datetime) -> None:
-    deadline = DEFAULT_DEADLINES[step]
+    deadline = default_deadlines()[step]
 
     assert add_span(start, deadline.escalate) > add_span(start, deadline.due) > start
 

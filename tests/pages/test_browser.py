@@ -22,10 +22,10 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from activities.texts import LOCAL_TIME
 from activities.transports import FileTransport
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
+from ombudsflow.constants import LOCAL_TIME
 from ombudsflow.demo import DemoCredentials
 from schemas.case import Stage
 from schemas.steps import StepKind

@@ -10,12 +10,12 @@ import pytest
 from schemas.activities import NoticeKind, Recipient
 from schemas.case import PoliceFinding, Stage, StepStatus
 from schemas.outcomes import (
-    UPDATE_FOR,
     Addressee,
     FacilityType,
     KdnDecisionKind,
     TalkParty,
 )
+from schemas.procedure import TASKS
 from schemas.report import Category, Sex
 from schemas.steps import Role, StepKind
 from web.history import HistoryEventKind
@@ -45,7 +45,7 @@ def named_keys() -> set[str]:
 
 def form_keys() -> set[str]:
     keys = set()
-    for kind in UPDATE_FOR:
+    for kind in TASKS:
         for f in build_form(outcome_model(kind)).fields:
             keys.add(f"field.{f.name}")
             inputs = [i for row in f.rows for i in row.inputs] if isinstance(f, Repeated) else [f]

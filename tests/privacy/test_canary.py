@@ -17,8 +17,7 @@ from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from ombudsflow.intake import parse_report, submit_report
 from ombudsflow.logging import configure_logging
-from schemas.case import CaseInput
-from schemas.policy import DeadlinePolicy
+from schemas.procedure import CaseInput, DeadlinePolicy
 from store.db import session_scope
 from store.models import Publication
 from tests.conftest import new_worker

@@ -7,9 +7,10 @@ from sqlalchemy import Engine
 
 from schemas.activities import NoticeKind, NoticeRequest, Recipient
 from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, Step, StepStatus
+from schemas.procedure import spec_of
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
-from schemas.steps import STEP_INFO, StepKind
+from schemas.steps import StepKind
 from store.db import session_scope
 from store.outbox import mark_sent, reserve_notice
 from tests.factories import report_data
@@ -33,7 +34,7 @@ def make_step(
     **fields: Any,
 ) -> Step:
     """A step of ``kind`` opened at ``T0``, assigned to whoever the catalogue names."""
-    info = STEP_INFO[kind]
+    info = spec_of(kind)
     return Step(
         key=key, kind=kind, clause=info.clause, status=status, assignee=info.assignee,
         opened_at=T0, due_at=due_at, **fields,

@@ -9,7 +9,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from ombudsflow.intake import parse_report
-from schemas.case import CaseInput, Stage, StepStatus
+from schemas.case import Stage, StepStatus
+from schemas.procedure import CaseInput
 from schemas.steps import StepKind
 from store.cases import case_steps, get_case
 from store.db import session_scope

@@ -15,7 +15,8 @@ from temporalio.worker import Worker
 
 from ombudsflow.intake import parse_report
 from schemas.activities import CaseChanges
-from schemas.case import CaseFacts, CaseInput, PoliceFinding, Stage, StepStatus
+from schemas.case import CaseFacts, PoliceFinding, Stage, StepStatus
+from schemas.procedure import CaseInput
 from schemas.steps import StepKind
 from store.cases import apply_changes, case_steps, get_case
 from store.db import session_scope

@@ -4,10 +4,9 @@ approvals of this case waiting for a decision."""
 
 from fastapi import APIRouter, Request, Response
 
-from schemas.outcomes import UPDATE_FOR
-from schemas.steps import Role, may_complete
+from schemas.procedure import APPROVALS, TASKS, may_complete
+from schemas.steps import Role
 from store.audit import case_trail
-from web.actions import APPROVALS
 from web.deps import ServicesDep, UserDep, in_store
 from web.history import timeline
 from web.pages.render import render
@@ -26,7 +25,7 @@ async def show_case(request: Request, svc: ServicesDep, user: UserDep, case_id: 
     approvals = [s for s in case.steps if s.kind in APPROVALS and s.is_open()
                  and user.role == Role.SUPERVISOR]
     workable = {s.key for s in case.steps
-                if s.is_open() and s.kind in UPDATE_FOR and may_complete(s.kind, user.role)}
+                if s.is_open() and s.kind in TASKS and may_complete(s.kind, user.role)}
     # Supervisors answer for who looked at a case: they see its audit trail (issue: least
     # privilege and audit).
     audit = (await in_store(svc.engine, lambda session: case_trail(session, case_id))

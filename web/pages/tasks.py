@@ -1,7 +1,7 @@
 """The task form, one per kind of task, built from the outcome model its update takes.
 
 Submitting goes through ``web.actions.complete_task``, as the API does: the kind's update
-(``UPDATE_FOR``), its completion model validated with the signed-in person as actor, then the
+(its spec's), its completion model validated with the signed-in person as actor, then the
 workflow update, whose validator has the last word. A refusal is shown next to the input it
 is about, with the values kept.
 """
@@ -15,9 +15,10 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.errors import RejectedAction
-from schemas.outcomes import UPDATE_FOR
-from schemas.steps import StepKind, may_complete
-from web.actions import APPROVALS, complete_task
+from schemas.outcomes import PlanReviewOutcome, PsychologicalSupportOutcome
+from schemas.procedure import APPROVALS, TASKS, may_complete, spec_of
+from schemas.steps import StepKind
+from web.actions import complete_task
 from web.deps import Services, ServicesDep, UserDep, ensure_covers
 from web.errors import rejection_of
 from web.i18n import Translator
@@ -59,18 +60,17 @@ class Task:
         if self.step.kind != StepKind.PLAN_REVIEW:
             return []
         steps = self.case.steps
-        plan = next((s.outcome or {} for s in steps if s.kind == StepKind.PSYCHOLOGICAL_SUPPORT),
-                    {}).get("plan", [])
+        support = next((s for s in steps if s.kind == StepKind.PSYCHOLOGICAL_SUPPORT
+                        and s.outcome is not None), None)
+        plan = support.outcome_as(PsychologicalSupportOutcome).plan if support else []
         done = {i for s in steps if s.kind == StepKind.PLAN_REVIEW and s.status == StepStatus.DONE
-                for i in (s.outcome or {}).get("items_done", [])}
-        return [(str(i), item["action"]) for i, item in enumerate(plan) if i not in done]
+                for i in s.outcome_as(PlanReviewOutcome).items_done}
+        return [(str(i), item.action) for i, item in enumerate(plan) if i not in done]
 
 
 def outcome_model(kind: StepKind) -> type[BaseModel]:
     """The model of what a person records for ``kind``: its completion's ``outcome``."""
-    model = UPDATE_FOR[kind][1].model_fields["outcome"].annotation
-    assert isinstance(model, type) and issubclass(model, BaseModel)
-    return model
+    return spec_of(kind).outcome
 
 
 async def find_task(svc: Services, user: Actor, case_id: str, key: str) -> Task:
@@ -81,7 +81,7 @@ async def find_task(svc: Services, user: Actor, case_id: str, key: str) -> Task:
         step = case.step(key)
     except KeyError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task") from None
-    if step.kind not in UPDATE_FOR:
+    if step.kind not in TASKS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task")
     if not may_complete(step.kind, user.role):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "error.not_your_task")

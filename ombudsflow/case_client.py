@@ -1,0 +1,154 @@
+"""The one place that knows how to talk to a case's workflow: start it, read it (live, or as
+last projected when its workflow cannot answer), and send it an update with a fixed id and a
+deadline. The web app and the intake use it; none of them imports the workflow itself, only
+its names (``ombudsflow.constants``) and its contracts (``schemas``).
+
+Every update has an id fixed by what it does, so a retry (after a timeout, or a second click)
+joins the first instead of being applied twice; and a deadline (``update_timeout``), past
+which ``CaseUnavailable`` says the change is not confirmed — the caller answers "retry later",
+never hangs. A validator's refusal is ``WorkflowUpdateFailedError`` (its cause names the
+``RejectedAction``); a case Temporal does not know is ``RPCError`` NOT_FOUND.
+"""
+
+import asyncio
+import contextlib
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from temporalio.client import (
+    Client,
+    RPCTimeoutOrCancelledError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from ombudsflow import constants
+from schemas.case import Actor, CaseView, Step
+from schemas.outcomes import InspectionOutcome, InspectionRecord
+from schemas.procedure import RECORD_INSPECTION, CaseInput, spec_of
+from schemas.steps import StepKind
+from store.cases import case_view
+from store.db import session_scope
+
+# A case's workflow answers a query in milliseconds; longer means no worker is polling.
+QUERY_TIMEOUT = timedelta(seconds=5)
+# Statuses of a Temporal call that mean "not now" (unreachable, restarting, overloaded, or no
+# answer in time), not "no".
+TEMPORAL_DOWN = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED,
+                           RPCStatusCode.CANCELLED, RPCStatusCode.RESOURCE_EXHAUSTED})
+
+
+class CaseUnavailable(Exception):
+    """Temporal did not confirm an update: unreachable, or silent for ``waited`` seconds.
+    The update may still be applied; sent again, it joins the first."""
+
+    def __init__(self, cause: BaseException, *, waited: float | None) -> None:
+        super().__init__(f"update not confirmed ({type(cause).__name__})")
+        self.cause = cause
+        self.waited = waited
+
+
+async def start_case(client: Client, inp: CaseInput, *, task_queue: str) -> None:
+    """Start the case's workflow; a case already running (or closed) under its number is the
+    same case, and is left as it is."""
+    # A closed case with this id raises WorkflowAlreadyStartedError: still the same case.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            constants.WORKFLOW_TYPE, inp, id=inp.case_id, task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+
+
+class CaseClient:
+    """Cases on ``client``, with the SQL store (``engine``) to read a case its workflow cannot
+    answer for; every update waits at most ``update_timeout`` seconds."""
+
+    def __init__(self, client: Client, engine: Engine, *, update_timeout: float) -> None:
+        self._client = client
+        self._engine = engine
+        self._update_timeout = update_timeout
+
+    def handle(self, case_id: str) -> WorkflowHandle[Any, CaseView]:
+        return self._client.get_workflow_handle(case_id, result_type=CaseView)
+
+    async def live(self, case_id: str) -> CaseView:
+        """The case as its workflow holds it now (``RPCError``, ``WorkflowQueryFailedError``
+        or ``TimeoutError`` when it cannot say)."""
+        # The RPC deadline bounds each attempt; the SDK retries an unreachable server, so the
+        # whole call is bounded too (a Temporal restart falls back to the store in 5 s).
+        async with asyncio.timeout(QUERY_TIMEOUT.total_seconds()):
+            view: CaseView = await self.handle(case_id).query(
+                constants.CASE_QUERY, result_type=CaseView, rpc_timeout=QUERY_TIMEOUT)
+        return view
+
+    async def stored(self, case_id: str) -> CaseView | None:
+        """The case as last projected into the store; None if the store does not know it."""
+
+        def read() -> CaseView | None:
+            with session_scope(self._engine) as session:
+                return case_view(session, case_id)
+
+        return await asyncio.to_thread(read)
+
+    async def read(self, case_id: str) -> CaseView | None:
+        """The case live; if its workflow cannot answer (no worker, Temporal down, or history
+        gone), as last projected. None if neither knows it."""
+        try:
+            return await self.live(case_id)
+        except (RPCError, WorkflowQueryFailedError, TimeoutError):
+            return await self.stored(case_id)
+
+    async def complete(self, case_id: str, *, kind: StepKind, key: str, attempt: int,
+                       actor: Actor, outcome: dict[str, Any]) -> Step:
+        """Complete the task ``key`` (of ``kind``, at its ``attempt``) with ``outcome``, by
+        the update its spec names. ``ValidationError`` if the outcome is not its model."""
+        update, model = spec_of(kind).completed_by
+        completion = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
+        # The same person's same completion of the same opening of the task gets the same id,
+        # so sending it again (a retry after a timeout) joins the first.
+        update_id = f"{case_id}/{key}#{attempt}/{actor.id}/{_digest(completion)}"
+        return await self.update(case_id, update, completion, update_id=update_id)
+
+    async def record_inspection(self, case_id: str, *, actor: Actor,
+                                outcome: InspectionOutcome) -> Step:
+        """¶11.5: a new inspection step. The same record sent again is the same inspection."""
+        record = InspectionRecord(actor=actor, outcome=outcome)
+        return await self.update(case_id, RECORD_INSPECTION, record,
+                                 update_id=f"{case_id}/inspection/{actor.id}/{_digest(record)}")
+
+    async def update(self, case_id: str, update: str, arg: BaseModel, *, update_id: str
+                     ) -> Step:
+        """Send the update and wait for the step it closed, at most ``update_timeout``
+        seconds: Temporal unreachable, restarting or silent is ``CaseUnavailable``.
+
+        The RPC deadline bounds each call the SDK makes; the SDK retries an unreachable server
+        and re-asks while an update is only admitted, so the whole wait is bounded here too.
+        """
+        waited = self._update_timeout
+        try:
+            async with asyncio.timeout(waited):
+                done: Step = await self.handle(case_id).execute_update(
+                    update, arg, id=update_id, result_type=Step,
+                    rpc_timeout=timedelta(seconds=waited),
+                )
+        except (RPCTimeoutOrCancelledError, TimeoutError) as e:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # the caller itself was cancelled
+                raise asyncio.CancelledError from e
+            raise CaseUnavailable(e, waited=waited) from e
+        except RPCError as e:
+            if e.status not in TEMPORAL_DOWN:
+                raise  # NOT_FOUND: no such case; the rest as the caller maps them
+            raise CaseUnavailable(e, waited=None) from e
+        return done
+
+
+def _digest(arg: BaseModel) -> str:
+    return hashlib.sha256(arg.model_dump_json().encode()).hexdigest()[:20]

@@ -1,0 +1,188 @@
+"""The case as a workflow holds it: its steps, its stage, a version bumped at every change,
+its search attributes kept current, and its projection into the SQL store.
+
+What it promises: every change goes through ``changed()``, which gives the case a new version
+and upserts exactly the search attributes that differ; the projector sends the store only the
+steps that changed since it last sent, an older projection never overwrites a newer one (the
+store compares versions), and ``projected_to(v)`` returns once the store holds version ``v``.
+"""
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.store import StoreActivities
+    from ombudsflow import constants
+    from schemas.activities import PROJECTION_GAP, CaseChanges, Deadlines
+    from schemas.case import CaseHeader, CaseView, Stage, Step, StepStatus
+    from schemas.procedure import spec_of
+    from schemas.steps import StepKind
+
+STORE_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1),
+                                maximum_interval=timedelta(minutes=1)),
+}
+# Patch: the projector sends only the steps that changed, not the whole case each time.
+PROJECT_CHANGES = "project-changed-steps"
+
+STAGE_ORDER = list(Stage)
+
+
+class CaseState:
+    """One case's state inside its workflow. ``derive`` brings the view's derived fields (a
+    finding read from a step) up to date before each change is recorded."""
+
+    def __init__(self, view: CaseView, *, derive: Callable[[CaseView], None] | None = None
+                 ) -> None:
+        self.view = view
+        self.steps: dict[str, Step] = {s.key: s for s in view.steps}
+        self._derive = derive
+        self._projected = view.version
+        # Each step as the store last received it (a carried case's store has them all).
+        self._projected_steps = {s.key: s.model_copy(deep=True) for s in view.steps}
+        self._search_attributes: dict[str, Any] = {}
+
+    # Steps and stage -------------------------------------------------------------------
+
+    def open(self, kind: StepKind, key: str | None = None, *, clause: str | None = None,
+             recipient: str | None = None, subject_key: str | None = None,
+             opened_at: datetime | None = None, deadlines: Deadlines | None = None) -> Step:
+        """The step under ``key`` (by default the kind's name), opened now (or at
+        ``opened_at``) unless it exists: a resumed case has it, done or open."""
+        existing = self.steps.get(key or kind.value)
+        if existing is not None:
+            return existing
+        spec = spec_of(kind)
+        step = Step(
+            key=key or kind.value, kind=kind, clause=clause or spec.clause,
+            assignee=spec.assignee, recipient=recipient, subject_key=subject_key,
+            opened_at=opened_at or workflow.now(),
+            due_at=deadlines.due_at if deadlines else None,
+            escalate_at=deadlines.escalate_at if deadlines else None,
+        )
+        self.view.steps.append(step)
+        self.steps[step.key] = step
+        self.changed()
+        return step
+
+    def skip(self, step: Step, why: str) -> None:
+        """Close an open step as not applicable to this case, saying why."""
+        if step.is_open():
+            step.status, step.note, step.done_at = StepStatus.SKIPPED, why, workflow.now()
+            self.changed()
+
+    def advance(self, stage: Stage) -> None:
+        """Move the case forward to ``stage``; a resumed case never moves back."""
+        if STAGE_ORDER.index(stage) > STAGE_ORDER.index(self.view.stage):
+            self.view.stage = stage
+            self.changed()
+
+    def of_kind(self, kind: StepKind) -> list[Step]:
+        return [s for s in self.view.steps if s.kind == kind]
+
+    def changed(self) -> int:
+        """Record that the case changed: a new version for the projector, and search
+        attributes brought up to date. Returns the new version."""
+        view = self.view
+        if self._derive is not None:
+            self._derive(view)
+        view.version += 1
+        view.overdue = any(s.overdue_at(workflow.now()) for s in view.steps)
+        facts = view.facts
+        wanted: dict[str, Any] = {
+            constants.CASE_NUMBER.name: view.case_id,
+            constants.CASE_REGION.name: facts.region.value,
+            constants.CASE_DISTRICT.name: facts.district,
+            constants.CASE_STAGE.name: view.stage.value,
+            constants.CASE_OVERDUE.name: view.overdue,
+            constants.POLICE_DECISION.name: view.police_finding.value,
+        }
+        updates = [
+            key.value_set(wanted[key.name])
+            for key in constants.SEARCH_ATTRIBUTES
+            if self._search_attributes.get(key.name) != wanted[key.name]
+        ]
+        if updates:
+            workflow.upsert_search_attributes(updates)
+            self._search_attributes = wanted
+        return view.version
+
+    # Running and projecting ------------------------------------------------------------
+
+    async def run(self, procedure: Callable[[], Coroutine[Any, Any, None]], *,
+                  settled: Callable[[], bool], history_limit: int) -> bool:
+        """Run ``procedure`` with the projector beside it until it ends or the history grows
+        long, then wait until every handler has finished, ``settled()`` holds (no notice half
+        sent) and the store has the last version. True when the procedure ended; False when
+        the caller is to continue as new."""
+        self.changed()
+        projector = asyncio.create_task(self._projector())
+        running = asyncio.create_task(procedure())
+        await workflow.wait_condition(lambda: running.done() or _history_is_long(history_limit))
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and settled()
+            and self._projected == self.view.version
+        )
+        if not running.done():
+            return False
+        projector.cancel()
+        running.result()
+        return True
+
+    async def projected_to(self, version: int) -> None:
+        await workflow.wait_condition(lambda: self._projected >= version)
+
+    async def _projector(self) -> None:
+        """Project the case into the SQL store, coalescing changes that come in a burst and
+        sending only the steps that changed."""
+        while True:
+            await workflow.wait_condition(lambda: self.view.version > self._projected)
+            if workflow.patched(PROJECT_CHANGES):
+                sent = await self._project(self._changes(since=self._projected))
+            else:
+                snapshot = self.view.model_copy(deep=True)
+                await workflow.execute_activity_method(
+                    StoreActivities.project_case, snapshot, **STORE_OPTIONS
+                )
+                sent = CaseChanges(**_header(snapshot), since_version=None,
+                                   steps=dict(enumerate(snapshot.steps)))
+            self._projected_steps.update((s.key, s) for s in sent.steps.values())
+            self._projected = sent.version
+
+    async def _project(self, changes: CaseChanges) -> CaseChanges:
+        """Send ``changes``, or the whole case if the store lacks what they build on."""
+        try:
+            await workflow.execute_activity_method(
+                StoreActivities.project_changes, changes, **STORE_OPTIONS
+            )
+        except ActivityError as e:
+            if not (isinstance(e.cause, ApplicationError) and e.cause.type == PROJECTION_GAP):
+                raise
+            changes = self._changes(since=None)
+            await workflow.execute_activity_method(
+                StoreActivities.project_changes, changes, **STORE_OPTIONS
+            )
+        return changes
+
+    def _changes(self, since: int | None) -> CaseChanges:
+        """The case now with its steps changed since the store last got them (all of them
+        when ``since`` is None), copied: the workflow goes on changing its own."""
+        steps = {i: s.model_copy(deep=True) for i, s in enumerate(self.view.steps)
+                 if since is None or self._projected_steps.get(s.key) != s}
+        return CaseChanges(**_header(self.view), since_version=since, steps=steps)
+
+
+def _history_is_long(limit: int) -> bool:
+    info = workflow.info()
+    return info.is_continue_as_new_suggested() or info.get_current_history_length() >= limit
+
+
+def _header(view: CaseView) -> dict[str, Any]:
+    return {name: getattr(view, name) for name in CaseHeader.model_fields}

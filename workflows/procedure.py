@@ -1,0 +1,43 @@
+"""The base of every procedure's workflow: one case's state, notices, tasks and completions,
+and the ``case`` query. A procedure subclasses it, calls ``start()`` in its ``__init__`` and
+runs its clauses through ``state.run()`` (see ``workflows/README.md``)."""
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from ombudsflow import constants
+    from schemas.case import CaseView
+    from schemas.policy import Deadline
+    from schemas.report import Child
+    from schemas.steps import StepKind
+    from workflows.case import CaseState
+    from workflows.completions import CompletingWorkflow, Completions
+    from workflows.notices import Notices
+    from workflows.tasks import Tasks
+
+
+class CaseWorkflow(CompletingWorkflow):
+    state: CaseState
+    notices: Notices
+    tasks: Tasks
+
+    def start(self, view: CaseView, *, deadlines: Mapping[StepKind, Deadline],
+              notice_escalation: timedelta, child: Child | None,
+              derive: Callable[[CaseView], None] | None = None) -> None:
+        """Hold ``view`` (new, or carried over by continue-as-new) with the machinery around
+        it: tasks under ``deadlines``, notices escalated after ``notice_escalation``, published
+        text checked against ``child``, and ``derive`` run before each change is recorded."""
+        self.state = CaseState(view, derive=derive)
+        self.notices = Notices(self.state, escalation=notice_escalation)
+        self.tasks = Tasks(self.state, self.notices, deadlines=deadlines)
+        self.completions = Completions(self.state, child=child)
+
+    @workflow.query(name=constants.CASE_QUERY)
+    def case(self) -> CaseView:
+        """The whole case: each step's key, clause, status, due, done, actor and outcome."""
+        now = workflow.now()
+        view = self.state.view
+        return view.model_copy(update={"overdue": any(s.overdue_at(now) for s in view.steps)})
