@@ -1,0 +1,99 @@
+"""The toolkit carries a procedure other than ¶10–¶11 (``district_visit.py``, the guide's
+example) on the time-skipping server with every real activity: a notice delivered, a task
+reminded and escalated past its deadlines, a validator's declared checks, a draft sent back
+and reopened with the reason, and the case projected into the store."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+from temporalio.workflow import _Definition
+
+from activities.calendar import CalendarActivities
+from activities.directory import Directory
+from activities.notices import NoticeActivities
+from activities.store import StoreActivities
+from activities.transports import FileTransport
+from ombudsflow.intake import parse_report
+from schemas.case import CaseView, Stage, StepStatus
+from schemas.errors import RejectedAction
+from schemas.procedure import UPDATES, CaseInput
+from schemas.steps import StepKind
+from store.cases import get_case
+from store.db import session_scope
+from tests.factories import report_data, supervisor_of, worker_of
+from tests.scenarios import CaseDriver
+from tests.workflows.district_visit import DistrictVisit
+from workflows.violation_response import ViolationResponseWorkflow
+
+
+async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
+    time_env: WorkflowEnvironment, engine: Engine, mail_dir: Path
+) -> None:
+    store = StoreActivities(engine)
+    notices = NoticeActivities(engine, FileTransport(mail_dir), Directory.load(),
+                               base_url="http://ombudsflow.test",
+                               mail_from="ombudsflow@ombudsman.example")
+    case_id = f"AKT-2026-{uuid.uuid4().int % 900000 + 100000}"
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with Worker(time_env.client, task_queue=f"test-{uuid.uuid4()}",
+                          workflows=[DistrictVisit], activity_executor=executor,
+                          activities=[store.record_case, store.project_changes,
+                                      notices.send_notice,
+                                      CalendarActivities().compute_deadlines]) as worker:
+            await time_env.client.start_workflow(
+                DistrictVisit.run,
+                CaseInput(case_id=case_id, report=parse_report(report_data())),
+                id=case_id, task_queue=worker.task_queue)
+            visit = CaseDriver(time_env.client, case_id)
+            await visit.wait_delivered("notice.akimat")
+            talk = await visit.wait_for("preventive_talk")
+            assert talk.clause == "¶10.2" and talk.due_at is not None
+
+            await time_env.sleep(timedelta(days=10))  # past both of the talk's deadlines
+            late = (await visit.view()).step("preventive_talk")
+            assert late.reminded_at is not None and late.escalated_at is not None
+            await visit.complete(StepKind.PREVENTIVE_TALK)
+
+            await visit.complete(StepKind.CLOSURE)
+            with pytest.raises(WorkflowUpdateFailedError) as refused:
+                await visit.send(StepKind.CLOSURE_APPROVAL, "closure.approval-1",
+                                 worker_of(), {"approved": True})
+            assert isinstance(refused.value.cause, ApplicationError)
+            assert refused.value.cause.type == RejectedAction.FORBIDDEN.value
+            await visit.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-1",
+                                 actor=supervisor_of(), approved=False, reason="Say who met.")
+            reopened = await visit.wait_for("closure")
+            assert reopened.attempt == 2 and reopened.note == "rejected: Say who met."
+            await visit.complete(StepKind.CLOSURE)
+            await visit.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-2",
+                                 actor=supervisor_of())
+            view: CaseView = await visit.handle.result()
+
+    assert view.stage == Stage.CLOSED
+    assert [s.key for s in view.steps] == [
+        "notice.akimat", "preventive_talk", "closure", "closure.approval-1",
+        "closure.approval-2"]
+    assert view.step("closure.approval-1").status == StepStatus.REJECTED
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default)
+             for p in mail_dir.glob("*.eml")]
+    # The ¶10.1 notice, and the talk's reminder and escalation.
+    assert sorted(str(m["X-Ombudsflow-Clause"]) for m in mails) == ["¶10.1", "¶10.2", "¶10.2"]
+    with session_scope(engine) as session:
+        stored = get_case(session, case_id)
+        assert stored is not None and stored.stage == "closed"
+        assert stored.version == view.version
+
+
+def test_the_case_workflow_answers_every_update_of_the_registry() -> None:
+    defn = _Definition.must_from_class(ViolationResponseWorkflow)
+    assert set(defn.updates) == set(UPDATES)
+    assert set(defn.queries) == {"case"}
