@@ -84,25 +84,18 @@ class ViolationResponseWorkflow(CaseWorkflow):
             await asyncio.gather(self._public_information(), self._care())
         await talk
         await workflow.wait_condition(self.notices.settled)
-        case.advance(Stage.CLOSURE_REVIEW)
-        await drafted_and_approved(case, self.tasks, StepKind.CLOSURE, StepKind.CLOSURE_APPROVAL)
-        case.view.closed_at = workflow.now()
-        case.advance(Stage.CLOSED)
+        await self._closure()
 
     async def _care(self) -> None:
         """¶11.2 safety; ¶11.7 placement and the KDN decision; ¶11.3 support and plan
         reviews; ¶11.4 coordination; ¶11.6 recommendations."""
+        # What goes on alongside the rest: the KDN's decision, the plan's reviews.
         waiting: list[asyncio.Task[Any]] = []
-        if await self._safety():
-            await self.tasks.task(StepKind.SAFE_PLACEMENT)
-            # Until the KDN decides (¶11.7): awaited durably while the rest goes on.
-            waiting.append(asyncio.create_task(self.tasks.task(StepKind.KDN_DECISION)))
-        else:
-            for kind in (StepKind.SAFE_PLACEMENT, StepKind.KDN_DECISION):
-                self.state.skip(self.state.open(kind), "the ¶11.2 assessment found no danger")
-        support = await self.tasks.task(StepKind.PSYCHOLOGICAL_SUPPORT)
-        waiting.append(asyncio.create_task(self._plan_reviews(support)))
-        await self.tasks.task(StepKind.COORDINATION_MEETING)
+        kdn = await self._placement(in_danger=await self._safety())
+        if kdn is not None:
+            waiting.append(kdn)
+        waiting.append(await self._support())
+        await self._coordination()
         await self._recommendations()
         await asyncio.gather(*waiting)
 
@@ -183,12 +176,28 @@ class ViolationResponseWorkflow(CaseWorkflow):
 
     complete_safety_assessment = completes(StepKind.SAFETY_ASSESSMENT)
 
-    # ¶11.7: where the child was placed, then the KDN's decision that ends the placement.
+    # ¶11.7 ----------------------------------------------------------------------------------
+
+    async def _placement(self, *, in_danger: bool) -> "asyncio.Task[Step] | None":
+        """¶11.7: a child in danger is placed urgently, until the KDN decides (awaited
+        durably while the rest goes on); where there is no danger neither applies."""
+        if not in_danger:
+            for kind in (StepKind.SAFE_PLACEMENT, StepKind.KDN_DECISION):
+                self.state.skip(self.state.open(kind), "the ¶11.2 assessment found no danger")
+            return None
+        await self.tasks.task(StepKind.SAFE_PLACEMENT)
+        return asyncio.create_task(self.tasks.task(StepKind.KDN_DECISION))
 
     record_safe_placement = completes(StepKind.SAFE_PLACEMENT)
     record_kdn_decision = completes(StepKind.KDN_DECISION)
 
     # ¶11.3 ----------------------------------------------------------------------------------
+
+    async def _support(self) -> "asyncio.Task[None]":
+        """¶11.3: assessment, legal consultation and the individual rehabilitation plan,
+        whose reviews then go on alongside the rest."""
+        support = await self.tasks.task(StepKind.PSYCHOLOGICAL_SUPPORT)
+        return asyncio.create_task(self._plan_reviews(support))
 
     complete_psychological_support = completes(StepKind.PSYCHOLOGICAL_SUPPORT)
 
@@ -229,6 +238,10 @@ class ViolationResponseWorkflow(CaseWorkflow):
     complete_plan_review = completes(StepKind.PLAN_REVIEW, check=_plan_items_exist)
 
     # ¶11.4 ----------------------------------------------------------------------------------
+
+    async def _coordination(self) -> None:
+        """¶11.4: the working meeting's protocol (attendees, decisions, owners, due dates)."""
+        await self.tasks.task(StepKind.COORDINATION_MEETING)
 
     record_coordination_meeting = completes(StepKind.COORDINATION_MEETING)
 
@@ -271,5 +284,14 @@ class ViolationResponseWorkflow(CaseWorkflow):
 
     # Approvals and closure (¶10–¶11) ----------------------------------------------------------
 
-    decide_approval = completes(StepKind.APPROVAL)
+    async def _closure(self) -> None:
+        """The closing summary, approved by a supervisor who did none of the steps."""
+        case = self.state
+        case.advance(Stage.CLOSURE_REVIEW)
+        await drafted_and_approved(case, self.tasks, StepKind.CLOSURE, StepKind.CLOSURE_APPROVAL)
+        case.view.closed_at = workflow.now()
+        case.advance(Stage.CLOSED)
+
     submit_closure = completes(StepKind.CLOSURE)
+    # Both kinds of approval: a draft's (four eyes on its author) and the closure's (on all).
+    decide_approval = completes(StepKind.APPROVAL)
