@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException, status
-from ombudsflow.credentials import hash_password, verify_password
 from sqlmodel import Session, col, select
 from temporalio.service import RPCError, RPCStatusCode
 
 from ombudsflow.case_client import CaseUnavailable
+from ombudsflow.credentials import hash_password, verify_password
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.outcomes import InspectionOutcome
 from schemas.procedure import APPROVALS, TASKS, may_complete

@@ -52,7 +52,7 @@ class Completions:
     """Checks and completes the tasks of one case; ``child`` is whom published text must not
     name."""
 
-    def __init__(self, case: CaseState, *, child: Child | None) -> None:
+    def __init__(self, case: CaseState, *, child: Child) -> None:
         self._case = case
         self._child = child
 
@@ -107,7 +107,7 @@ class Completions:
                 raise reject(RejectedAction.INVALID_OUTCOME, f"{check.path}: in the future")
         elif isinstance(check, NoPersonalData):
             for text in values_at(outcome, check.path):
-                found = personal_data_in(text, self._child) if self._child else []
+                found = personal_data_in(text, self._child)
                 if found:
                     raise reject(RejectedAction.INVALID_OUTCOME,
                                  f"{check.path}: {check.clause} forbids publishing "

@@ -25,7 +25,7 @@ class CaseWorkflow(CompletingWorkflow):
     tasks: Tasks
 
     def start(self, view: CaseView, *, deadlines: Mapping[StepKind, Deadline],
-              notice_escalation: timedelta, child: Child | None,
+              notice_escalation: timedelta, child: Child,
               derive: Callable[[CaseView], None] | None = None) -> None:
         """Hold ``view`` (new, or carried over by continue-as-new) with the machinery around
         it: tasks under ``deadlines``, notices escalated after ``notice_escalation``, published
