@@ -110,7 +110,7 @@ async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
         try:
             return await _checked_and_sent(svc, actor, outcome, kinds, case_id=case_id,
                                            key=key, region=Region(row.region), task=row,
-                                           row=row)
+                                           claimed_by=row.claimed_by)
         except RPCError as e:
             if e.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -121,15 +121,16 @@ async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
         waiting(view)
     step = next((s for s in view.steps if s.key == key), None)
     return await _checked_and_sent(svc, actor, outcome, kinds, case_id=view.case_id, key=key,
-                                   region=view.facts.region, task=step, row=row)
+                                   region=view.facts.region, task=step,
+                                   claimed_by=row.claimed_by if row is not None else None)
 
 
 async def _checked_and_sent(svc: Services, actor: Actor, outcome: dict[str, Any],
                             kinds: Collection[StepKind], *, case_id: str, key: str,
                             region: Region, task: Step | StepRow | None,
-                            row: StepRow | None) -> StepView:
+                            claimed_by: str | None) -> StepView:
     """Region, task, role, status and claim checked in that order (as the store's row or the
-    live case shows ``task``; ``row`` holds the claim), then the kind's update sent."""
+    live case shows ``task``, and ``claimed_by`` as the store does), then its update sent."""
     ensure_covers(actor, region)
     kind = StepKind(task.kind) if task is not None else None
     if task is None or task.assignee is None or kind not in kinds:
@@ -140,10 +141,9 @@ async def _checked_and_sent(svc: Services, actor: Actor, outcome: dict[str, Any]
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"task {key!r} is already {StepStatus(task.status).value}")
     # Another body's own system is never held up by a claim; claims live in the store only.
-    if (actor.role != Role.INTEGRATION and row is not None
-            and row.claimed_by not in (None, actor.id)):
+    if actor.role != Role.INTEGRATION and claimed_by not in (None, actor.id):
         raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"task {case_id}/{key} is claimed by {row.claimed_by}; "
+                            f"task {case_id}/{key} is claimed by {claimed_by}; "
                             "they must release it")
     return await _sent(svc.cases.complete(case_id, kind=kind, key=key, attempt=task.attempt,
                                           actor=actor, outcome=outcome))
