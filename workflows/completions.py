@@ -146,8 +146,8 @@ def completes(kind: StepKind, *, check: Callable[[Any, Any], None] | None = None
     name), with its validator: the shared checks, the spec's declared checks, then ``check``
     (a method of the procedure, given the completion) if the procedure adds one."""
     spec = spec_of(kind)
-    assert spec.update is not None and spec.completion is not None
-    kinds = kinds_of(spec.update)
+    name, model = spec.completed_by
+    kinds = kinds_of(name)
 
     async def update(self: CompletingWorkflow, c: Any) -> Step:
         return await self.completions.complete(c, c.outcome)
@@ -157,11 +157,12 @@ def completes(kind: StepKind, *, check: Callable[[Any, Any], None] | None = None
         if check is not None:
             check(self, c)
 
+    # The SDK decodes the update's argument as the type its annotation names.
     for fn in (update, validate):
-        fn.__annotations__ = {"c": spec.completion, "return": fn.__annotations__["return"]}
-    update.__name__ = update.__qualname__ = spec.update
+        fn.__annotations__ = {"c": model, "return": fn.__annotations__["return"]}
+    update.__name__ = update.__qualname__ = name
     update.__doc__ = f"{spec.clause}: complete a {' or '.join(kinds)} task."
-    handler = workflow.update(name=spec.update)(update)
+    handler = workflow.update(name=name)(update)
     handler.validator(validate)
     return handler
 
