@@ -12,8 +12,9 @@ with workflow.unsafe.imports_passed_through():
     from schemas.case import Step, StepStatus
     from schemas.outcomes import ApprovalOutcome
     from schemas.steps import StepKind
-    from workflows.case import CaseState
-    from workflows.tasks import Tasks
+
+from workflows.case import CaseState
+from workflows.tasks import Tasks
 
 
 async def drafted_and_approved(case: CaseState, tasks: Tasks, kind: StepKind,

@@ -29,7 +29,8 @@ with workflow.unsafe.imports_passed_through():
     from schemas.procedure import APPROVALS, kinds_of, may_complete, spec_of
     from schemas.report import Child
     from schemas.steps import StepKind
-    from workflows.case import CaseState
+
+from workflows.case import CaseState
 
 
 def reject(kind: RejectedAction, message: str) -> ApplicationError:

@@ -20,7 +20,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.notices import NoticeActivities
     from schemas.activities import NoticeKind, NoticeRequest, NoticeResult, Recipient
     from schemas.case import Step
-    from workflows.case import CaseState
+
+from workflows.case import CaseState
 
 NOTICE_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),

@@ -13,10 +13,11 @@ with workflow.unsafe.imports_passed_through():
     from schemas.policy import Deadline
     from schemas.report import Child
     from schemas.steps import StepKind
-    from workflows.case import CaseState
-    from workflows.completions import CompletingWorkflow, Completions
-    from workflows.notices import Notices
-    from workflows.tasks import Tasks
+
+from workflows.case import CaseState
+from workflows.completions import CompletingWorkflow, Completions
+from workflows.notices import Notices
+from workflows.tasks import Tasks
 
 
 class CaseWorkflow(CompletingWorkflow):

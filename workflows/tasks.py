@@ -20,8 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from schemas.case import Step
     from schemas.policy import Deadline
     from schemas.steps import StepKind
-    from workflows.case import CaseState
-    from workflows.notices import Notices
+
+from workflows.case import CaseState
+from workflows.notices import Notices
 
 CALENDAR_OPTIONS: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10)}
 # Patches: a case started before one keeps replaying the way it ran (``workflow.patched``).

@@ -37,10 +37,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from schemas.procedure import CaseInput, clause_of
     from schemas.steps import StepKind
-    from workflows.approvals import approval_of, drafted_and_approved
-    from workflows.case import STORE_OPTIONS
-    from workflows.completions import completes, reject
-    from workflows.procedure import CaseWorkflow
+
+from workflows.approvals import approval_of, drafted_and_approved
+from workflows.case import STORE_OPTIONS
+from workflows.completions import completes, reject
+from workflows.procedure import CaseWorkflow
 
 ALARM_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
 REFERRAL_RECIPIENTS = (Recipient.GUARDIANSHIP, Recipient.POLICE)

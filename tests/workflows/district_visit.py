@@ -12,10 +12,11 @@ with workflow.unsafe.imports_passed_through():
     from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage
     from schemas.procedure import CaseInput
     from schemas.steps import StepKind
-    from workflows.approvals import drafted_and_approved
-    from workflows.case import STORE_OPTIONS
-    from workflows.completions import completes
-    from workflows.procedure import CaseWorkflow
+
+from workflows.approvals import drafted_and_approved
+from workflows.case import STORE_OPTIONS
+from workflows.completions import completes
+from workflows.procedure import CaseWorkflow
 
 
 @workflow.defn(name="DistrictVisit")
