@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
+from activities.districts import load_districts
 from ombudsflow.config import Settings
 from schemas.case import Actor
+from schemas.districts import Districts
 from schemas.regions import Region
 from schemas.steps import Role
 from store.db import session_scope
@@ -41,6 +43,11 @@ class Services:
     settings: Settings
     client: Client
     engine: Engine
+
+    @property
+    def districts(self) -> Districts:
+        """The district directory the settings name (read once per process)."""
+        return load_districts(self.settings.districts_file)
 
 
 def services(request: Request) -> Services:
