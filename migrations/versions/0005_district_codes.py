@@ -55,8 +55,10 @@ def upgrade() -> None:
             continue  # no stored report (cases projected before intake kept one)
         if code != report["district"]:
             report["district"] = code
+            # Written compactly, as pydantic's model_dump_json writes the stored report.
+            rewritten = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
             conn.execute(REPORTS.update().where(REPORTS.c.case_id == case_id)
-                         .values(report_json=json.dumps(report, ensure_ascii=False, separators=(",", ":"))))
+                         .values(report_json=rewritten))
 
 
 def downgrade() -> None:
