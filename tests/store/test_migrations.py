@@ -232,9 +232,12 @@ def test_0005_maps_stored_districts_to_codes_or_not_specified(empty: Engine) -> 
     expected = {case_id: code for (case_id, _, _), (_, _, code) in zip(
         cases, TYPED_DISTRICTS, strict=True)}
     with empty.connect() as conn:
-        in_cases = dict(conn.execute(text('SELECT case_id, district FROM "case"')).all())
-        in_steps = dict(conn.execute(text("SELECT case_id, district FROM step")).all())
-        reports = dict(conn.execute(text('SELECT case_id, report_json FROM "case"')).all())
+        in_cases: dict[str, str] = dict(conn.execute(text(
+            'SELECT case_id, district FROM "case"')).all())
+        in_steps: dict[str, str] = dict(conn.execute(text(
+            "SELECT case_id, district FROM step")).all())
+        reports: dict[str, str] = dict(conn.execute(text(
+            'SELECT case_id, report_json FROM "case"')).all())
     assert in_cases == expected and in_steps == expected
     assert {case_id: ViolationReport.model_validate_json(r).district
             for case_id, r in reports.items()} == expected
