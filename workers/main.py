@@ -40,7 +40,7 @@ def build_worker(
     max_cached_workflows: int = 1000,
 ) -> Worker:
     """A worker for the case workflow and every activity it calls."""
-    store = StoreActivities(engine)
+    store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, transport, directory, districts=districts,
                                base_url=base_url, mail_from=mail_from)
     calendar = CalendarActivities()
