@@ -112,18 +112,22 @@ class Districts(BaseModel):
                          f"district or city, listed at GET {listing}")
 
     def name_in(self, region: Region, code: str, language: str) -> str:
-        """What a person reads for ``code`` in ``region``: the directory's name, and for a
-        value that is no code of the region, "district not specified" — never the value."""
-        found = self.find(region, code) or self.unspecified_in(region)
-        return found.name_in(language)
+        """What a person reads for ``code`` in ``region``: the directory's name. A value that
+        is no code of the region (a case opened before districts were codes) reads as the
+        district it names, as ``resolve`` maps it, else "district not specified" — never as
+        the value itself."""
+        _, district = self._by_code[self.resolve(region, code)]
+        return district.name_in(language)
 
     def resolve(self, region: Region, text: str) -> str:
         """The code of ``region``'s district that ``text`` (stored before districts were
         codes) names: a code of the region, or a name in any of the three languages, compared
         trimmed, case-insensitive and with single spaces; else the "not specified" code."""
+        if self.find(region, text.strip()) is not None:
+            return text.strip()
         wanted = _folded(text)
-        for district in self.of_region(region):
-            if wanted in {district.code, *map(_folded, (district.kk, district.ru, district.en))}:
+        for district in self.regions[region].districts:
+            if wanted in {_folded(district.kk), _folded(district.ru), _folded(district.en)}:
                 return district.code
         return self.regions[region].code
 

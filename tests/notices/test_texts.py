@@ -141,3 +141,12 @@ def test_the_district_is_named_from_the_directory_in_each_language_never_as_stor
     assert ALGA not in body
     assert "Leakdistrict" not in legacy and "Zhanibekova" not in legacy
     assert "Район: район не указан" in legacy
+
+
+def test_a_district_typed_before_districts_were_codes_reads_as_the_district_it_names(
+    directory: Directory, make_request: RequestFactory
+) -> None:
+    _, body = rendered(make_request(district=" алгинский РАЙОН"), directory)
+
+    assert "Аудан: Алға ауданы" in body and "District: Alga District" in body
+    assert "алгинский РАЙОН" not in body
