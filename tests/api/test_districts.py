@@ -88,9 +88,9 @@ async def test_a_regions_districts_are_listed_for_anyone(api: WebStack) -> None:
 async def test_a_listed_district_and_the_regions_not_specified_code_are_accepted(
     api: WebStack,
 ) -> None:
-    listed = (await api.http.get("/api/v1/regions/ulytau/districts")).json()
+    listed = (await api.http.get("/api/v1/regions/kyzylorda/districts")).json()
 
-    answers = [await report(api, region=Region.ULYTAU, district=entry["code"])
+    answers = [await report(api, region=Region.KYZYLORDA, district=entry["code"])
                for entry in (listed[0], listed[-1])]
 
     assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
