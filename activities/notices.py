@@ -23,6 +23,7 @@ from activities.directory import Authority, Directory
 from activities.texts import render_notice
 from activities.transports import Transport
 from schemas.activities import NoticeRequest, NoticeResult
+from schemas.districts import Districts
 from store.db import session_scope
 from store.outbox import SENT, as_utc, mark_failed, mark_sent, reserve_notice
 
@@ -45,12 +46,14 @@ class NoticeActivities:
         transport: Transport,
         directory: Directory,
         *,
+        districts: Districts,
         base_url: str,
         mail_from: str,
     ) -> None:
         self._engine = engine
         self._transport = transport
         self._directory = directory
+        self._districts = districts
         self._base_url = base_url
         self._mail_from = mail_from
 
@@ -95,7 +98,8 @@ class NoticeActivities:
         self, req: NoticeRequest, authority: Authority, *, to: str, message_id: str,
         now: datetime,
     ) -> EmailMessage:
-        subject, body = render_notice(req, authority, base_url=self._base_url)
+        subject, body = render_notice(req, authority, districts=self._districts,
+                                      base_url=self._base_url)
         message = EmailMessage()
         message["Subject"] = subject
         message["From"] = self._mail_from

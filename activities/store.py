@@ -3,6 +3,10 @@
 Sync activities: the worker runs them in its thread pool, so blocking database calls never
 stall the event loop. Each write is idempotent, so Temporal's retries are safe. Logs carry the
 case number only, never anything from the report.
+
+The store holds district codes only (migration 0005 mapped the older rows): a case opened before
+districts were codes still carries the typed text in its workflow, and is written with the code
+that text resolves to, so a projection never writes the text back.
 """
 
 import structlog
@@ -11,7 +15,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from schemas.activities import PROJECTION_GAP, CaseChanges, CaseRecord, Publication
-from schemas.case import CaseView
+from schemas.case import CaseFacts, CaseView
+from schemas.districts import Districts
 from store import cases
 from store.db import session_scope
 
@@ -19,30 +24,42 @@ log = structlog.get_logger(__name__)
 
 
 class StoreActivities:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, districts: Districts) -> None:
         self._engine = engine
+        self._districts = districts
+
+    def _coded(self, facts: CaseFacts) -> CaseFacts:
+        """``facts`` with the district as a code of the directory."""
+        code = self._districts.resolve(facts.region, facts.district)
+        return facts if code == facts.district else facts.model_copy(update={"district": code})
 
     @activity.defn(name="record_case")
     def record_case(self, record: CaseRecord) -> None:
         """Keep the report of a new case (the store is access-controlled; Temporal is not)."""
+        report = record.report
+        coded = self._districts.resolve(report.region, report.district)
+        if coded != report.district:
+            report = report.model_copy(update={"district": coded})
         with session_scope(self._engine) as session:
-            cases.record_case(session, record=record)
+            cases.record_case(session, record=record.model_copy(update={"report": report}))
         log.info("case recorded", case_id=record.case_id)
 
     @activity.defn(name="project_case")
     def project_case(self, view: CaseView) -> None:
         """Bring the store's copy of the case up to the workflow's; stale views are ignored."""
+        coded = view.model_copy(update={"facts": self._coded(view.facts)})
         with session_scope(self._engine) as session:
-            applied = cases.project_case(session, view=view)
+            applied = cases.project_case(session, view=coded)
         log.info("case projected", case_id=view.case_id, version=view.version, applied=applied)
 
     @activity.defn(name="project_changes")
     def project_changes(self, changes: CaseChanges) -> None:
         """Bring the store's copy of the case up to the workflow's with what changed; a store
         that lacks earlier changes is refused (non-retryable) so the workflow sends all."""
+        coded = changes.model_copy(update={"facts": self._coded(changes.facts)})
         try:
             with session_scope(self._engine) as session:
-                applied = cases.apply_changes(session, changes=changes)
+                applied = cases.apply_changes(session, changes=coded)
         except cases.ProjectionGap as gap:
             raise ApplicationError(str(gap), type=PROJECTION_GAP, non_retryable=True) from gap
         log.info("case projected", case_id=changes.case_id, version=changes.version,

@@ -1,7 +1,8 @@
 """The wording of notices: Kazakh first, then Russian, then English, each citing its clause.
 
 Everything printed comes from the ``NoticeRequest`` (which carries nothing that identifies the
-child) and the recipient's directory entry, so a notice cannot leak what it was never given.
+child), the recipient's directory entry and the district directory's name for the case's
+district code (never the stored value itself), so a notice cannot leak what it was never given.
 """
 
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import NamedTuple
 from activities.directory import Authority
 from ombudsflow.constants import LOCAL_TIME
 from schemas.activities import NoticeKind, NoticeRequest
+from schemas.districts import Districts
 from schemas.procedure import title_of
 from schemas.report import Category
 from schemas.steps import StepKind
@@ -134,10 +136,12 @@ LABELS: dict[str, Labels] = {
 RECOMMENDATIONS_HEADING = "Ұсынымдар мәтіні / Текст рекомендаций / Text of the recommendations:"
 
 
-def render_notice(req: NoticeRequest, authority: Authority, *, base_url: str) -> tuple[str, str]:
+def render_notice(req: NoticeRequest, authority: Authority, *, districts: Districts,
+                  base_url: str) -> tuple[str, str]:
     """The subject and plain-text body of the notice ``req`` to ``authority``."""
     link = f"{base_url.rstrip('/')}/cases/{req.case_id}"
-    paragraphs = [_paragraph(req, authority, language, link) for language in LANGUAGES]
+    paragraphs = [_paragraph(req, authority, districts, language, link)
+                  for language in LANGUAGES]
     if req.kind is NoticeKind.RECOMMENDATIONS and req.body:
         # The approved text is in the language it was written in: it goes once, after all three.
         paragraphs.append(f"{RECOMMENDATIONS_HEADING}\n\n{req.body}")
@@ -149,7 +153,8 @@ def _subject(req: NoticeRequest) -> str:
     return f"{urgent}{req.clause} {' / '.join(KIND_TITLES[req.kind])} — {req.case_id}"
 
 
-def _paragraph(req: NoticeRequest, authority: Authority, language: str, link: str) -> str:
+def _paragraph(req: NoticeRequest, authority: Authority, districts: Districts, language: str,
+               link: str) -> str:
     labels = LABELS[language]
     lines = [
         f"{labels.to}: {authority.name_in(language)}",
@@ -157,7 +162,7 @@ def _paragraph(req: NoticeRequest, authority: Authority, language: str, link: st
         f"{labels.basis}: {ORDER.in_language(language)}, {req.clause}.",
         f"{labels.case}: {req.case_id}",
         f"{labels.region}: {req.region.name_in(language)}",
-        f"{labels.district}: {req.district}",
+        f"{labels.district}: {districts.name_in(req.region, req.district, language)}",
         f"{labels.category}: {CATEGORIES[req.category].in_language(language)}",
         f"{labels.urgency}: {(URGENT if req.urgent else NOT_URGENT).in_language(language)}",
     ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from activities.districts import load_districts
 from bench.api import CASE_WORKER, COMMITTEE, SUPERVISOR, Api, running_api
 from bench.figures import Figure
 from bench.stack import Stack
@@ -126,6 +127,8 @@ STEP_COLUMNS = ("id", "case_id", "position", "key", "kind", "clause", "status", 
 REGIONS, WEIGHTS = zip(*REGION_WEIGHTS.items(), strict=True)
 STAGES, STAGE_CHOICE_WEIGHTS = zip(*STAGE_WEIGHTS.items(), strict=True)
 DISTRICT_WEIGHTS = [1 / (i + 1) for i in range(DISTRICTS)]
+# The directory's codes, cities first; a region with fewer than DISTRICTS reuses its own.
+DISTRICT_CODES = {r: [d.code for d in load_districts().of_region(r)] for r in Region}
 OPEN, DONE = StepStatus.OPEN.value, StepStatus.DONE.value
 
 
@@ -133,8 +136,8 @@ def _case(n: int, rng: random.Random, now: datetime, report: str,
           step_rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
     """Case number ``n``; its steps are appended to ``step_rows``."""
     region: Region = rng.choices(REGIONS, WEIGHTS)[0]
-    number = rng.choices(range(DISTRICTS), DISTRICT_WEIGHTS)[0] + 1
-    district = f"{region.name_in('en')} district {number}"
+    number = rng.choices(range(DISTRICTS), DISTRICT_WEIGHTS)[0]
+    district = DISTRICT_CODES[region][number % len(DISTRICT_CODES[region])]
     stage: Stage = rng.choices(STAGES, STAGE_CHOICE_WEIGHTS)[0]
     age = timedelta(days=rng.uniform(0, 730 if stage == Stage.CLOSED else 120))
     received = now - age

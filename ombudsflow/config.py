@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     authorities_file: Path | None = Field(
         default=None, description="a JSON authority directory replacing the bundled one"
     )
+    districts_file: Path | None = Field(
+        default=None, description="a JSON district directory (KATO codes) replacing the "
+                                  "bundled one"
+    )
 
     # Payload encryption keys: a JSON file {"active": "<id>", "keys": {"<id>": "<base64 key>"}}.
     keys_file: Path = VAR / "keys.json"

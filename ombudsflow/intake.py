@@ -13,10 +13,13 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from activities.districts import load_districts
 from ombudsflow.case_client import start_case
+from ombudsflow.config import get_settings
 from schemas.activities import CaseRecord
+from schemas.districts import Districts
 from schemas.procedure import CaseInput, DeadlinePolicy
-from schemas.report import INTAKE_NOW, ViolationReport
+from schemas.report import DISTRICTS, INTAKE_NOW, ViolationReport
 from store.cases import record_case, register_intake
 from store.db import session_scope
 
@@ -27,9 +30,13 @@ class Submission(BaseModel):
     created: bool
 
 
-def parse_report(data: dict[str, Any] | str, *, now: datetime | None = None) -> ViolationReport:
-    """Validate a report as received, including that it was not received in the future."""
-    context = {INTAKE_NOW: now or datetime.now(UTC)}
+def parse_report(data: dict[str, Any] | str, *, districts: Districts | None = None,
+                 now: datetime | None = None) -> ViolationReport:
+    """Validate a report as received, including that it was not received in the future and
+    that its district is a code of its region in ``districts`` (by default the directory the
+    settings name)."""
+    context = {INTAKE_NOW: now or datetime.now(UTC),
+               DISTRICTS: districts or load_districts(get_settings().districts_file)}
     if isinstance(data, str):
         return ViolationReport.model_validate_json(data, context=context)
     return ViolationReport.model_validate(data, context=context)

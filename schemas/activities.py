@@ -53,12 +53,20 @@ class NoticeRequest(BaseModel):
     kind: NoticeKind
     recipient: Recipient
     region: Region
-    district: str
+    district: str  # a code of the district directory; notices print its name
     category: Category
     urgent: bool
     subject_step: str | None = None  # reminders/escalations: the task that is late
     due_at: datetime | None = None
     body: str | None = None  # ¶11.6 recommendations: the approved text (already guarded)
+
+
+class LegacyDistrict(BaseModel):
+    """A district as cases opened before districts were codes hold it: free text a person
+    typed (this input is encrypted in the history like every payload)."""
+
+    region: Region
+    text: str
 
 
 class NoticeResult(BaseModel):

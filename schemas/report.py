@@ -18,13 +18,16 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.districts import KATO_CODE, Districts
 from schemas.regions import Region
 
 # Clock skew tolerated between an integration and us before a report counts as "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
 ADULT_AGE = 18
-# Validation-context key carrying the intake time; see ViolationReport._not_in_future.
+# Validation-context keys: the intake time (ViolationReport._not_in_future) and the loaded
+# district directory (ViolationReport._district_of_the_region).
 INTAKE_NOW = "now"
+DISTRICTS = "districts"
 
 
 class Channel(StrEnum):
@@ -189,7 +192,11 @@ class ViolationReport(BaseModel):
     )
     received_at: AwareDatetime
     region: Region
-    district: Text
+    district: Text = Field(
+        description="the KATO code of the district or city of regional significance, from "
+                    "GET /api/v1/regions/{region}/districts (the region's own code: not known)",
+        examples=["153200000"], json_schema_extra={"pattern": KATO_CODE},
+    )
     child: Child
     alleged_violators: list[AllegedViolator] = Field(min_length=1, max_length=20)
     category: Category
@@ -206,6 +213,20 @@ class ViolationReport(BaseModel):
         now = (info.context or {}).get(INTAKE_NOW)
         if isinstance(now, datetime) and value > now + FUTURE_TOLERANCE:
             raise ValueError("received_at is in the future")
+        return value
+
+    @field_validator("district")
+    @classmethod
+    def _district_of_the_region(cls, value: str, info: ValidationInfo) -> str:
+        # Checked only when the caller passes the directory as validation context (intake
+        # does): the directory is a file a deployment replaces, read at the edges, and the
+        # workflow sandbox decodes reports (those opened before districts were codes, too)
+        # without it. A district is a code, never free text: it reaches search attributes
+        # and notices, which are not encrypted.
+        districts = (info.context or {}).get(DISTRICTS)
+        region = info.data.get("region")
+        if isinstance(districts, Districts) and isinstance(region, Region):
+            districts.check(region, value)
         return value
 
     @model_validator(mode="after")

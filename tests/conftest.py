@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.directory import Directory
+from activities.districts import load_districts
 from activities.transports import FileTransport, Transport
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
@@ -109,7 +110,8 @@ async def new_worker(
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(
             client, task_queue=f"test-{uuid.uuid4()}", engine=engine, transport=transport,
-            directory=Directory.load(), base_url="http://ombudsflow.test",
+            directory=Directory.load(), districts=load_districts(),
+            base_url="http://ombudsflow.test",
             mail_from="ombudsflow@ombudsman.example", executor=executor,
         )
         async with worker:

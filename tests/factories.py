@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from activities.districts import load_districts
 from schemas.case import Actor
 from schemas.regions import Region
 from schemas.report import Sex
@@ -28,6 +29,16 @@ def make_iin(birth: date, sex: Sex, serial: int = 1) -> str:
     raise AssertionError("no valid serial found")
 
 
+# KATO codes of the bundled district directory.
+ALGA = "153200000"
+KHROMTAU = "156000000"
+
+
+def first_district(region: Region) -> str:
+    """The code of ``region``'s first district in the bundled directory."""
+    return load_districts().of_region(region)[0].code
+
+
 CHILD_BIRTH = date(2014, 3, 9)
 CANARY_IIN = make_iin(CHILD_BIRTH, Sex.FEMALE, serial=4321)
 
@@ -50,7 +61,7 @@ def report_data(
         "external_ref": external_ref or f"T-{uuid.uuid4()}",
         "received_at": (received_at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
         "region": region.value,
-        "district": "Alga district",
+        "district": ALGA if region == Region.AKTOBE else first_district(region),
         "child": {
             "full_name": CANARY_NAME,
             "birth_date": CHILD_BIRTH.isoformat(),

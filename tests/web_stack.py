@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.transports import FileTransport
+from activities.transports import FileTransport, Transport
 from ombudsflow.config import Settings
 from ombudsflow.demo import DemoCredentials
 from tests.conftest import new_worker
@@ -40,13 +40,15 @@ class WebStack:
 
 @asynccontextmanager
 async def web_stack(client: Client, engine: Engine, credentials: DemoCredentials,
-                    mail_dir: Path) -> AsyncIterator[WebStack]:
-    async with new_worker(client, engine, FileTransport(mail_dir)) as worker:
+                    mail_dir: Path, *, transport: Transport | None = None
+                    ) -> AsyncIterator[WebStack]:
+    """The stack; notices go as files under ``mail_dir`` unless ``transport`` is given."""
+    async with new_worker(client, engine, transport or FileTransport(mail_dir)) as worker:
         settings = Settings(task_queue=worker.task_queue, database_url=str(engine.url),
                             public_base_url="http://testserver")
         app = create_app(settings, services=Services(settings=settings, client=client,
                                                       engine=engine))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://testserver") as http:
             yield WebStack(http=http, settings=settings, credentials=credentials,
                            worker=worker, engine=engine, mail_dir=mail_dir, client=client)

@@ -9,6 +9,7 @@ import structlog
 import uvicorn
 from fastapi import FastAPI, Request, Response
 
+from activities.districts import load_districts
 from ombudsflow.client import connect
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings, get_settings
@@ -36,6 +37,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             create_schema(engine)
             client = await connect(settings, KeyRing.from_settings(settings))
             app.state.services = Services(settings=settings, client=client, engine=engine)
+            load_districts(settings.districts_file)  # a broken directory stops the start-up
         yield
 
     app = FastAPI(

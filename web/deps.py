@@ -15,10 +15,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
+from activities.districts import load_districts
 from ombudsflow.case_client import CaseClient
 from ombudsflow.config import Settings
 from ombudsflow.credentials import api_key_matches, split_api_key
 from schemas.case import Actor
+from schemas.districts import Districts
 from schemas.regions import Region
 from schemas.steps import Role
 from store.db import session_scope
@@ -49,6 +51,11 @@ class Services:
         """The client of cases, with this app's update deadline."""
         return CaseClient(self.client, self.engine,
                           update_timeout=self.settings.update_timeout_seconds)
+
+    @property
+    def districts(self) -> Districts:
+        """The district directory the settings name (read once per process)."""
+        return load_districts(self.settings.districts_file)
 
 
 def services(request: Request) -> Services:

@@ -1,7 +1,8 @@
 """Every word the web app shows, in Kazakh (the default), Russian and English.
 
 Labels and messages live in ``web/locales/{kk,ru,en}.json`` under flat keys; step titles and
-region names come from the catalogues in ``schemas``, so each is written down exactly once.
+region names come from the catalogues in ``schemas``, district names from the district
+directory, so each is written down exactly once.
 Enumerations are looked up as ``<EnumName>.<value>`` (``StepStatus.open``, ``TalkParty.parent``).
 """
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ombudsflow.constants import LOCAL_TIME
+from schemas.districts import Districts
 from schemas.procedure import title_of
 from schemas.regions import Region
 from schemas.steps import StepKind
@@ -37,9 +39,10 @@ def language_of(requested: str | None) -> str:
 class Translator:
     """The labels of one language, called from templates as ``t("key", name=value)``."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, *, districts: Districts) -> None:
         self.language = language_of(language)
         self._labels = catalogue(self.language)
+        self._districts = districts
 
     def __call__(self, key: str, **params: Any) -> str:
         # A missing key shows itself rather than failing the page; the locale test forbids it.
@@ -57,6 +60,11 @@ class Translator:
 
     def region(self, region: Region | str) -> str:
         return Region(region).name_in(self.language)
+
+    def district(self, region: Region | str, code: str) -> str:
+        """The directory's name of district ``code``; never the stored value itself (a case
+        opened before districts were codes reads "district not specified")."""
+        return self._districts.name_in(Region(region), code, self.language)
 
 
 def local_time(moment: datetime | None) -> str:

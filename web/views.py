@@ -104,7 +104,8 @@ class CaseQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region: Region | None = None
-    district: str | None = None
+    district: str | None = Field(default=None, description="a KATO code, as listed by "
+                                 "GET /api/v1/regions/{region}/districts")
     stage: Stage | None = None
     overdue: bool | None = None
     category: Category | None = None

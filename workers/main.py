@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 
 from activities.calendar import CalendarActivities
 from activities.directory import Directory
+from activities.districts import DistrictActivities, load_districts
 from activities.notices import NoticeActivities
 from activities.store import StoreActivities
 from activities.transports import Transport, transport_from_settings
@@ -17,6 +18,7 @@ from ombudsflow.client import connect, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings, get_settings
 from ombudsflow.logging import configure_logging
+from schemas.districts import Districts
 from store.db import create_schema, make_engine
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -31,16 +33,18 @@ def build_worker(
     engine: Engine,
     transport: Transport,
     directory: Directory,
+    districts: Districts,
     base_url: str,
     mail_from: str,
     executor: ThreadPoolExecutor,
     max_cached_workflows: int = 1000,
 ) -> Worker:
     """A worker for the case workflow and every activity it calls."""
-    store = StoreActivities(engine)
-    notices = NoticeActivities(engine, transport, directory, base_url=base_url,
-                               mail_from=mail_from)
+    store = StoreActivities(engine, districts=districts)
+    notices = NoticeActivities(engine, transport, directory, districts=districts,
+                               base_url=base_url, mail_from=mail_from)
     calendar = CalendarActivities()
+    district_codes = DistrictActivities(districts)
     return Worker(
         client,
         task_queue=task_queue,
@@ -48,7 +52,7 @@ def build_worker(
         activities=[
             store.record_case, store.project_case, store.project_changes,
             store.publish_statement,
-            notices.send_notice, calendar.compute_deadlines,
+            notices.send_notice, calendar.compute_deadlines, district_codes.resolve_district,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
@@ -67,6 +71,7 @@ async def run_worker(settings: Settings) -> None:
             client, task_queue=settings.task_queue, engine=engine,
             transport=transport_from_settings(settings),
             directory=Directory.load(settings.authorities_file),
+            districts=load_districts(settings.districts_file),
             base_url=settings.public_base_url, mail_from=settings.mail_from,
             executor=executor, max_cached_workflows=settings.worker_max_cached_workflows,
         )

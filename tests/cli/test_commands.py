@@ -21,7 +21,7 @@ from schemas.steps import StepKind
 from store.cases import project_case
 from store.db import session_scope
 from tests.cli.conftest import Cli, Result
-from tests.factories import CHILD_BIRTH, make_iin, report_data
+from tests.factories import ALGA, CHILD_BIRTH, make_iin, report_data
 from tests.ports import free_port
 from tests.scenarios import CaseDriver, valid_outcome
 
@@ -186,7 +186,8 @@ async def test_case_show_prints_each_step_with_its_clause(
 
     assert shown.code == 0, shown.err
     lines = shown.out.splitlines()
-    assert lines[0].startswith(f"case {case_id}: physical_violence in Alga district, aktobe")
+    # The district code: ombudsflow/cli.py is rewritten over the API, which names it (issue 10).
+    assert lines[0].startswith(f"case {case_id}: physical_violence in {ALGA}, aktobe")
     assert lines[1].startswith("stage: police_check   police finding: pending")
     rows = steps_shown(shown.out)
     assert rows["notice.commissioner"][0] == "¶10.1"

@@ -31,7 +31,7 @@ EXPECTED = {key.name: int(key.indexed_value_type) for key in SEARCH_ATTRIBUTES}
 ONE_VALUE_EACH: list[SearchAttributePair[Any]] = [
     SearchAttributePair(CASE_NUMBER, "KZ-2024-0009"),
     SearchAttributePair(CASE_REGION, "aktobe"),
-    SearchAttributePair(CASE_DISTRICT, "Alga district"),
+    SearchAttributePair(CASE_DISTRICT, "153200000"),
     SearchAttributePair(CASE_STAGE, "intake"),
     SearchAttributePair(CASE_OVERDUE, False),
     SearchAttributePair(POLICE_DECISION, "pending"),

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import Engine
 
 from activities.directory import Directory
+from activities.districts import load_districts
 from activities.notices import NoticeActivities
 from activities.transports import SmtpTransport
 from schemas.activities import NoticeKind, NoticeRequest, Recipient
+from schemas.districts import Districts
 from schemas.regions import Region
 from schemas.report import Category
 from store.db import create_schema, make_engine, session_scope
@@ -40,11 +42,16 @@ def directory() -> Directory:
     return Directory.load()
 
 
+@pytest.fixture(scope="session")
+def districts() -> Districts:
+    return load_districts()
+
+
 @pytest.fixture
 def notices(engine: Engine, smtp: SmtpServer, directory: Directory) -> NoticeActivities:
     return NoticeActivities(
         engine, SmtpTransport("127.0.0.1", smtp.port, timeout=5.0), directory,
-        base_url=BASE_URL, mail_from=MAIL_FROM,
+        districts=load_districts(), base_url=BASE_URL, mail_from=MAIL_FROM,
     )
 
 
@@ -63,7 +70,7 @@ def make_request() -> RequestFactory:
             "kind": NoticeKind.ALARM,
             "recipient": recipient,
             "region": Region.AKTOBE,
-            "district": "Алгинский район",
+            "district": "153200000",
             "category": Category.PHYSICAL_VIOLENCE,
             "urgent": True,
         }
@@ -78,7 +85,7 @@ def case_row(engine: Engine) -> str:
     with session_scope(engine) as session:
         session.add(
             Case(
-                case_id=CASE_ID, region=Region.AKTOBE.value, district="Алгинский район",
+                case_id=CASE_ID, region=Region.AKTOBE.value, district="153200000",
                 category=Category.PHYSICAL_VIOLENCE.value, channel="helpline_111",
                 received_at=datetime(2026, 3, 2, 4, 0, tzinfo=UTC),
             )

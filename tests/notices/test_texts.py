@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 import pytest
 
 from activities.directory import Directory
+from activities.districts import load_districts
 from activities.texts import render_notice
 from schemas.activities import NoticeKind, NoticeRequest, Recipient
 from schemas.privacy import personal_data_in
 from schemas.report import Category, ViolationReport
-from tests.factories import CANARY_NAME, report_data
+from tests.factories import ALGA, CANARY_NAME, report_data
 from tests.notices.conftest import BASE_URL, CASE_ID, RequestFactory
 
 # One request of each kind, as the workflow would build them for a case.
@@ -31,6 +32,12 @@ KINDS: dict[NoticeKind, dict[str, object]] = {
 }
 
 
+def rendered(req: NoticeRequest, directory: Directory) -> tuple[str, str]:
+    """The subject and body of ``req`` to its recipient of the bundled directories."""
+    return render_notice(req, directory.authority(req.recipient, req.region),
+                         districts=load_districts(), base_url=BASE_URL)
+
+
 def request_from(report: ViolationReport, kind: NoticeKind) -> NoticeRequest:
     """The notice a case opened from ``report`` sends: only the report's non-personal facts."""
     fields = KINDS[kind]
@@ -48,9 +55,7 @@ def test_no_notice_of_any_kind_carries_the_childs_personal_data(
     report = ViolationReport.model_validate(report_data())
     req = request_from(report, kind)
 
-    subject, body = render_notice(
-        req, directory.authority(req.recipient, req.region), base_url=BASE_URL
-    )
+    subject, body = rendered(req, directory)
 
     for text in (subject, body):
         assert personal_data_in(text, report.child) == []
@@ -64,7 +69,7 @@ def test_every_paragraph_cites_the_clause_and_the_order(
 ) -> None:
     req = request_from(ViolationReport.model_validate(report_data()), kind)
 
-    _, body = render_notice(req, directory.authority(req.recipient, req.region), base_url=BASE_URL)
+    _, body = rendered(req, directory)
 
     kk, ru, en = body.split("\n\n")[:3]
     assert f"2024 жылғы 19 маусымдағы № 149 бұйрық, {req.clause}" in kk
@@ -78,7 +83,7 @@ def test_a_reminder_names_the_late_task_and_its_due_time_on_almaty_clocks(
 ) -> None:
     req = make_request(kind=NoticeKind.REMINDER, **KINDS[NoticeKind.REMINDER])
 
-    _, body = render_notice(req, directory.authority(req.recipient, req.region), base_url=BASE_URL)
+    _, body = rendered(req, directory)
 
     assert "Профилактикалық әңгіме (preventive_talk)" in body
     assert "Профилактическая беседа (preventive_talk)" in body
@@ -91,9 +96,7 @@ def test_a_numbered_step_key_is_named_by_its_kind(
 ) -> None:
     req = make_request(kind=NoticeKind.ESCALATION, **KINDS[NoticeKind.ESCALATION])
 
-    subject, body = render_notice(
-        req, directory.authority(req.recipient, req.region), base_url=BASE_URL
-    )
+    subject, body = rendered(req, directory)
 
     assert "Rehabilitation plan review (plan_review-2)" in body
     assert "Escalation" in subject and "¶11.3" in subject
@@ -104,9 +107,7 @@ def test_urgency_and_category_are_given_in_all_three_languages(
 ) -> None:
     req = make_request(urgent=True, category=Category.SEXUAL_VIOLENCE)
 
-    subject, body = render_notice(
-        req, directory.authority(req.recipient, req.region), base_url=BASE_URL
-    )
+    subject, body = rendered(req, directory)
 
     assert "ШҰҒЫЛ" in subject and "СРОЧНО" in subject and "URGENT" in subject
     for word in ("ШҰҒЫЛ", "СРОЧНО", "URGENT"):
@@ -120,8 +121,32 @@ def test_the_recommendations_text_is_sent_once_after_the_three_languages(
 ) -> None:
     req = make_request(kind=NoticeKind.RECOMMENDATIONS, **KINDS[NoticeKind.RECOMMENDATIONS])
 
-    _, body = render_notice(req, directory.authority(req.recipient, req.region), base_url=BASE_URL)
+    _, body = rendered(req, directory)
 
     assert body.count(str(req.body)) == 1
     assert body.index("Case card") < body.index("Text of the recommendations")
     assert body.rstrip().endswith(str(req.body))
+
+
+def test_the_district_is_named_from_the_directory_in_each_language_never_as_stored(
+    directory: Directory, make_request: RequestFactory
+) -> None:
+    _, body = rendered(make_request(district=ALGA), directory)
+    # A case opened before districts were codes holds what a person typed.
+    _, legacy = rendered(make_request(district="Leakdistrict Zhanibekova"), directory)
+
+    kk, ru, en = body.split("\n\n")[:3]
+    assert ("Аудан: Алға ауданы" in kk and "Район: Алгинский район" in ru
+            and "District: Alga District" in en)
+    assert ALGA not in body
+    assert "Leakdistrict" not in legacy and "Zhanibekova" not in legacy
+    assert "Район: район не указан" in legacy
+
+
+def test_a_district_typed_before_districts_were_codes_reads_as_the_district_it_names(
+    directory: Directory, make_request: RequestFactory
+) -> None:
+    _, body = rendered(make_request(district=" алгинский РАЙОН"), directory)
+
+    assert "Аудан: Алға ауданы" in body and "District: Alga District" in body
+    assert "алгинский РАЙОН" not in body

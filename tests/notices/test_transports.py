@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from temporalio.testing import ActivityEnvironment
 
 from activities.directory import Directory
+from activities.districts import load_districts
 from activities.notices import NoticeActivities, message_id_for
 from activities.transports import FileTransport, SmtpTransport, transport_from_settings
 from ombudsflow.config import Settings
@@ -26,7 +27,8 @@ async def test_file_transport_writes_one_eml_per_notice_and_a_resend_rewrites_it
 ) -> None:
     mail_dir = tmp_path / "not-yet" / "mail"
     notices = NoticeActivities(
-        engine, FileTransport(mail_dir), directory, base_url=BASE_URL, mail_from=MAIL_FROM
+        engine, FileTransport(mail_dir), directory, districts=load_districts(),
+        base_url=BASE_URL, mail_from=MAIL_FROM,
     )
     requests = [make_request(recipient=r) for r in (Recipient.COMMISSIONER, Recipient.AKIMAT)]
 

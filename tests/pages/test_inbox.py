@@ -25,7 +25,7 @@ async def test_inbox_lists_the_talk_with_its_clause_in_kazakh_by_default(site: W
     assert '<html lang="kk">' in page
     row = talk_row(page, driver.case_id)
     assert "Профилактикалық әңгіме" in row and "¶10.2" in row
-    assert "Ақтөбе облысы, Alga district" in row
+    assert "Ақтөбе облысы, Алға ауданы" in row
     assert f'href="/tasks/{driver.case_id}/preventive_talk"' in page
 
 

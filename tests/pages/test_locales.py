@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from activities.districts import load_districts
 from schemas.activities import NoticeKind, Recipient
 from schemas.case import PoliceFinding, Stage, StepStatus
 from schemas.outcomes import (
@@ -78,7 +79,10 @@ def test_no_label_is_left_in_english(language: str) -> None:
     assert same <= {"nav.signed_in_as", "language.kk", "language.ru", "language.en"}
 
 
-def test_step_titles_and_region_names_come_from_the_schemas() -> None:
-    assert Translator("kk").step(StepKind.PREVENTIVE_TALK) == "Профилактикалық әңгіме"
-    assert Translator("ru").region("aktobe") == "Актюбинская область"
-    assert Translator("xx").language == "kk"
+def test_step_titles_region_and_district_names_come_from_the_catalogues() -> None:
+    kk, ru = (Translator(language, districts=load_districts()) for language in ("kk", "ru"))
+    assert kk.step(StepKind.PREVENTIVE_TALK) == "Профилактикалық әңгіме"
+    assert ru.region("aktobe") == "Актюбинская область"
+    assert ru.district("aktobe", "153200000") == "Алгинский район"
+    assert kk.district("aktobe", "typed before districts were codes") == "аудан көрсетілмеген"
+    assert Translator("xx", districts=load_districts()).language == "kk"

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from ombudsflow.intake import parse_report
-from schemas.report import Sex, parse_iin
+from schemas.report import Sex, ViolationReport, parse_iin
 from tests.factories import CHILD_BIRTH, make_iin, report_data
 
 
@@ -100,3 +100,23 @@ def test_reporter_is_anonymous_or_named() -> None:
 
 def test_there_is_at_least_one_alleged_violator() -> None:
     assert "alleged_violators" in errors(report_data(alleged_violators=[]))
+
+
+def test_the_district_is_a_code_of_the_reports_region() -> None:
+    listing = "GET /api/v1/regions/aktobe/districts"
+
+    assert parse_report(report_data(district="156000000")).district == "156000000"
+    assert parse_report(report_data(district="150000000")).district == "150000000"  # unknown
+    assert errors(report_data(district="Alga district")) == {
+        "district": f"Value error, not a district code of aktobe: give the KATO code of a "
+                    f"district or city, listed at {listing}"}
+    assert errors(report_data(district="711300000")) == {
+        "district": f"Value error, district 711300000 is in astana, not in aktobe; the codes "
+                    f"of aktobe are at {listing}"}
+
+
+def test_a_stored_report_decodes_without_the_directory() -> None:
+    """Reports opened before districts were codes replay from their histories unchanged."""
+    legacy = ViolationReport.model_validate(report_data(district="Alga district"))
+
+    assert legacy.district == "Alga district"

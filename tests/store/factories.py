@@ -47,7 +47,7 @@ def make_view(
     version: int = 1,
     steps: list[Step] | None = None,
     region: Region = Region.AKTOBE,
-    district: str = "Alga district",
+    district: str = "153200000",
     category: Category = Category.PHYSICAL_VIOLENCE,
     received_at: datetime = T0,
     stage: Stage = Stage.NOTIFICATION,
@@ -80,7 +80,7 @@ def send_notice(engine: Engine, case_id: str, at: datetime, *,
         idempotency_key=f"{case_id}:{step_key}:{recipient.value}", case_id=case_id,
         step_key=step_key, clause="¶10.1" if kind == NoticeKind.ALARM else "¶10.3",
         kind=kind, recipient=recipient, region=Region.of_case(case_id) or Region.AKTOBE,
-        district="Alga district", category=Category.PHYSICAL_VIOLENCE, urgent=True,
+        district="153200000", category=Category.PHYSICAL_VIOLENCE, urgent=True,
     )
     with session_scope(engine) as session:
         reserve_notice(session, req=req, address="office@example.gov", now=at)

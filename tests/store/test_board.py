@@ -49,7 +49,7 @@ def seed(engine: Engine) -> None:
         make_step("public_statement", StepKind.PUBLIC_STATEMENT, status=StepStatus.DONE),
         make_step("public_statement.approval-1", StepKind.APPROVAL,
                   subject_key="public_statement", due_at=NOW + timedelta(hours=1)),
-    ], stage=Stage.RESPONSE, district="Khromtau district",
+    ], stage=Stage.RESPONSE, district="156000000",
         first_notice_after=timedelta(minutes=2))
     project(engine, "AKT-2026-000003", [
         make_step("closure.approval-1", StepKind.CLOSURE_APPROVAL, subject_key="closure"),
@@ -61,7 +61,7 @@ def seed(engine: Engine) -> None:
         make_step("preventive_talk", due_at=LATE),
         make_step("public_statement.approval-1", StepKind.APPROVAL,
                   subject_key="public_statement"),
-    ], region=Region.PAVLODAR, district="Ekibastuz", stage=Stage.RESPONSE,
+    ], region=Region.PAVLODAR, district="551800000", stage=Stage.RESPONSE,
         first_notice_after=timedelta(hours=3))
 
 
@@ -80,13 +80,13 @@ def test_overdue_steps_are_counted_by_region_district_and_clause(engine: Engine)
     seed(engine)
     with session_scope(engine) as session:
         assert overdue_steps(session, regions=AKTOBE, now=NOW) == [
-            ("aktobe", "Alga district", "¶10.1", 1),
-            ("aktobe", "Alga district", "¶10.2", 1),
-            ("aktobe", "Alga district", "¶11", 1),
-            ("aktobe", "Khromtau district", "¶11.2", 1),
+            ("aktobe", "153200000", "¶10.1", 1),
+            ("aktobe", "153200000", "¶10.2", 1),
+            ("aktobe", "153200000", "¶11", 1),
+            ("aktobe", "156000000", "¶11.2", 1),
         ]
         assert [r[:2] for r in overdue_steps(session, regions=None, now=NOW)][-1] == (
-            "pavlodar", "Ekibastuz")
+            "pavlodar", "551800000")
         assert overdue_steps(session, regions=AKTOBE, now=LATE - timedelta(seconds=1)) == []
 
 
@@ -98,7 +98,7 @@ def test_the_national_summary_counts_overdue_steps_by_region_and_clause(
         make_step("preventive_talk", due_at=LATE),
         make_step("safety_assessment", StepKind.SAFETY_ASSESSMENT, due_at=LATE),
         make_step("police_decision", StepKind.POLICE_DECISION, due_at=NOW + timedelta(days=1)),
-    ], region=Region.PAVLODAR, district="Pavlodar", stage=Stage.RESPONSE)
+    ], region=Region.PAVLODAR, district="551000000", stage=Stage.RESPONSE)
     with session_scope(engine) as session:
         national = overdue_by_region(session, regions=None, now=NOW)
         aktobe = overdue_by_region(session, regions=AKTOBE, now=NOW)

@@ -20,7 +20,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Engine, Integer, MetaData, inspect, text
 from sqlmodel import SQLModel
 
+from schemas.regions import Region
+from schemas.report import ViolationReport
 from store.db import create_schema, make_engine
+from tests.factories import report_data
 from tests.postgres import empty_schema
 
 ROOT = Path(__file__).parents[2]
@@ -184,3 +187,59 @@ def test_0004_gives_existing_cases_their_first_notice_delay(empty: Engine) -> No
     assert "first_notice_seconds" not in columns
     assert {"ix_case_first_notice", "ix_case_region_first_notice"} <= indexes
     assert "ix_case_received_first_notice" not in indexes
+
+
+STEP_ROWS = sa.table(
+    "step", *(sa.column(name) for name in (
+        "id", "case_id", "position", "key", "kind", "clause", "status", "attempt", "region",
+        "district")),
+    sa.column("opened_at", sa.DateTime(timezone=True)),
+)
+# What people typed before districts were codes, and the code each becomes.
+TYPED_DISTRICTS = [
+    ("aktobe", "  алға АУДАНЫ ", "153200000"),  # Kazakh, trimmed, any case
+    ("aktobe", "Хромтауский   район", "156000000"),  # Russian, spaces collapsed
+    ("aktobe", "Alga district", "153200000"),  # English
+    ("aktobe", "153200000", "153200000"),  # already a code of the region
+    ("aktobe", "751200000", "150000000"),  # a code of another region: not specified
+    ("astana", "Leakdistrict Zhanibekova 140309612348", "710000000"),  # no name: not specified
+]
+
+
+def test_0005_maps_stored_districts_to_codes_or_not_specified(empty: Engine) -> None:
+    migrate(empty, command.upgrade, "0004")
+    cases = [(f"{Region(region).code}-2026-00000{n}", region, typed)
+             for n, (region, typed, _) in enumerate(TYPED_DISTRICTS)]
+    with empty.begin() as conn:
+        conn.execute(CASE_ROWS.insert(), [
+            {"case_id": case_id, "version": 1, "region": region, "district": typed,
+             "category": "physical_violence", "channel": "helpline_111",
+             "threat_to_life_or_health": False, "cohabiting_parent": False,
+             "stage": "police_check", "police_finding": "pending", "overdue": False,
+             "report_json": ViolationReport.model_validate(
+                 report_data(region=Region(region), district=typed)).model_dump_json(),
+             "received_at": REPORTED, "first_notice_at": None}
+            for case_id, region, typed in cases])
+        conn.execute(STEP_ROWS.insert(), [
+            {"id": f"{case_id}/preventive_talk", "case_id": case_id, "position": 1,
+             "key": "preventive_talk", "kind": "preventive_talk", "clause": "¶10.2",
+             "status": "open", "attempt": 1, "region": region, "district": typed,
+             "opened_at": REPORTED}
+            for case_id, region, typed in cases])
+
+    migrate(empty, command.upgrade, "head")
+
+    expected = {case_id: code for (case_id, _, _), (_, _, code) in zip(
+        cases, TYPED_DISTRICTS, strict=True)}
+    with empty.connect() as conn:
+        in_cases: dict[str, str] = dict(conn.execute(text(
+            'SELECT case_id, district FROM "case"')).all())
+        in_steps: dict[str, str] = dict(conn.execute(text(
+            "SELECT case_id, district FROM step")).all())
+        reports: dict[str, str] = dict(conn.execute(text(
+            'SELECT case_id, report_json FROM "case"')).all())
+    assert in_cases == expected and in_steps == expected
+    assert {case_id: ViolationReport.model_validate_json(r).district
+            for case_id, r in reports.items()} == expected
+    assert all("Leakdistrict" not in r for r in reports.values())
+    assert differences(empty) == []

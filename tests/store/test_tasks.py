@@ -40,7 +40,7 @@ def seed_inbox(engine: Engine) -> None:
     ])
     project(engine, AST, [
         make_step("talk", due_at=NOW - timedelta(days=2)),
-    ], region=Region.ASTANA, district="Yesil district")
+    ], region=Region.ASTANA, district="711300000")
 
 
 def task_ids(engine: Engine, **filters: Any) -> list[str]:

@@ -19,6 +19,7 @@ from temporalio.workflow import _Definition
 
 from activities.calendar import CalendarActivities
 from activities.directory import Directory
+from activities.districts import load_districts
 from activities.notices import NoticeActivities
 from activities.store import StoreActivities
 from activities.transports import FileTransport
@@ -38,9 +39,10 @@ from workflows.violation_response import ViolationResponseWorkflow
 async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
     time_env: WorkflowEnvironment, engine: Engine, mail_dir: Path
 ) -> None:
-    store = StoreActivities(engine)
+    districts = load_districts()
+    store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, FileTransport(mail_dir), Directory.load(),
-                               base_url="http://ombudsflow.test",
+                               districts=districts, base_url="http://ombudsflow.test",
                                mail_from="ombudsflow@ombudsman.example")
     case_id = f"AKT-2026-{uuid.uuid4().int % 900000 + 100000}"
     with ThreadPoolExecutor(max_workers=4) as executor:

@@ -122,7 +122,7 @@ async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
 def _overdue_by_district(t: Translator, rows: list[tuple[str, str, str, int]]) -> Section:
     return Section("overdue", t("board.overdue"),
                    (t("col.region"), t("col.district"), t("col.clause"), t("col.count")),
-                   [Bar((t.region(r), d, c), n, str(n)) for r, d, c, n in rows])
+                   [Bar((t.region(r), t.district(r, d), c), n, str(n)) for r, d, c, n in rows])
 
 
 def _overdue_by_region(t: Translator, rows: list[tuple[str, str, int]]) -> Section:

@@ -37,7 +37,7 @@ def language(request: Request) -> str:
 
 
 def translator(request: Request) -> Translator:
-    return Translator(language(request))
+    return Translator(language(request), districts=services(request).districts)
 
 
 def render(request: Request, template: str, *, user: Actor | None,

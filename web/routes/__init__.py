@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from web.routes import approvals, auth, cases, decisions, health, reports, tasks
+from web.routes import approvals, auth, cases, decisions, health, regions, reports, tasks
 
 # What every guarded route may answer besides its own responses.
 REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -18,5 +18,6 @@ api_router.include_router(auth.router)
 for _guarded in (reports, cases, tasks, approvals, decisions):
     api_router.include_router(_guarded.router, responses=REFUSALS)
 api_router.include_router(health.router)
+api_router.include_router(regions.router)
 
 __all__ = ["api_router"]

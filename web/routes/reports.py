@@ -33,7 +33,9 @@ class ReportAccepted(BaseModel):
         status.HTTP_200_OK: {"model": ReportAccepted,
                              "description": "already received: the case opened for it"},
         status.HTTP_403_FORBIDDEN: {"description": "the key may not report for this channel"},
-        status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "each bad field and why"},
+        status.HTTP_422_UNPROCESSABLE_CONTENT: {
+            "description": "each bad field and why; a district that is not a code of the "
+                           "report's region names where the codes are listed"},
     },
 )
 async def submit_violation_report(
@@ -45,7 +47,7 @@ async def submit_violation_report(
     # ``body`` documents and pre-checks the schema; intake validates again with the clock, so
     # a report "received" in the future is refused the same way as any other bad field.
     enforce(limits_of(request).reports, key.key_id, "reports from this key")
-    report = parse_report(await request.json())
+    report = parse_report(await request.json(), districts=svc.districts)
     if report.channel.value not in key.channels:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"this key may not report for the {report.channel.value} channel")
