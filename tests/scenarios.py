@@ -109,7 +109,7 @@ class CaseDriver:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + (timeout or self.timeout)
             while step.status != StepStatus.DONE:
-                if loop.time() > deadline:
+                if step.status != StepStatus.OPEN or loop.time() > deadline:
                     raise AssertionError(f"{key} not delivered: {step.status}")
                 await asyncio.sleep(self.poll)
                 step = (await self.view()).step(key)
