@@ -226,7 +226,7 @@ class Recorder:
             async with new_worker(self.env.client, self.engine, transport) as worker:
                 driver = await SCENARIOS[name](
                     Scene(self.env, self.engine, worker.task_queue, smtp))
-                await asyncio.wait_for(driver.handle.result(), driver.timeout)
+                await driver.result()
                 return await self._runs(driver.case_id)
         finally:
             smtp.stop()
