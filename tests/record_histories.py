@@ -279,7 +279,8 @@ def paths(version: str, name: str, runs: int) -> list[Path]:
 
 
 def recorded(version: str, name: str) -> bool:
-    return any(HISTORIES.glob(f"{version}-{name}.json")) or any(
+    """Whether ``version`` has the scenario ``name`` already: a file is never rewritten."""
+    return (HISTORIES / f"{version}-{name}.json").exists() or any(
         HISTORIES.glob(f"{version}-{name}-run*.json"))
 
 
