@@ -20,7 +20,7 @@ run: venv
 
 # The whole suite, then lint. pytest exits 5 when it collects no test: that fails here too.
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 

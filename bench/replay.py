@@ -24,7 +24,7 @@ TARGET_MS = 100.0
 async def measure(keyring: KeyRing, *, scenario: str, repeats: int) -> list[Figure]:
     """Record ``scenario`` (``tests/record_histories.py``), then replay it ``repeats`` times."""
     async with recorder(keyring) as rec:
-        history = await rec.history(scenario)
+        [history] = await rec.histories(scenario)  # one run: it does not continue as new
     replayer = Replayer(workflows=[ViolationResponseWorkflow],
                         data_converter=data_converter(keyring))
     first = await _replay(replayer, history)

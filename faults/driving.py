@@ -34,6 +34,7 @@ class PatientDriver(CaseDriver):
 
     poll = 0.25
     timeout = 600.0
+    close_timeout = 600.0  # an update is held while the store is away
     rpc_timeout = timedelta(seconds=20)
 
     async def view(self) -> CaseView:

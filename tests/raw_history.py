@@ -12,6 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.servers import temporal_binary
 
+CLI_TIMEOUT = 60.0  # seconds for the CLI to print a history
+
 
 async def history_as_the_cli_shows_it(env: WorkflowEnvironment, workflow_id: str) -> str:
     process = await asyncio.create_subprocess_exec(
@@ -21,7 +23,12 @@ async def history_as_the_cli_shows_it(env: WorkflowEnvironment, workflow_id: str
         "--namespace", env.client.namespace,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await process.communicate()
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), CLI_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        raise AssertionError(f"`temporal workflow show` of {workflow_id} gave nothing in "
+                             f"{CLI_TIMEOUT:g} s") from None
     assert process.returncode == 0, stderr.decode()
     return stdout.decode()
 

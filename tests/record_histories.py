@@ -2,81 +2,250 @@
 
 Run it once per workflow version, after changing the workflow: it adds files under the next
 version number and keeps the old ones, so every history ever produced by a released version
-keeps replaying. Recorded without the encryption codec (the replay test must not need a key),
-with a fictional child.
+keeps replaying. A file that exists is never rewritten: `python -m tests.record_histories v3`
+adds only the scenarios v3 lacks (when the code is still v3's shape). Recorded without the
+encryption codec (the replay test must not need a key), with a fictional child, on the
+time-skipping server (deadlines and delays pass at once), notices going to a real SMTP server
+on loopback that a scenario may stop.
+
+Besides the three paths of the procedure, the scenarios go through each branch a running case
+may take: a reminder and an escalation of a late task, a ¶10.1 notice undelivered past the
+policy's delay (the supervisor told), a notice that fails and is delivered on retry, a
+projection the store refuses (the whole case sent instead), and continue-as-new. A case that
+continues as new leaves one history per run: ``<version>-<name>-run<n>.json``.
 """
 
 import asyncio
 import sys
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
-from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from activities.transports import FileTransport
+from activities.transports import SmtpTransport
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
-from store.db import create_schema, make_engine
+from ombudsflow.intake import parse_report
+from schemas.activities import CaseChanges
+from schemas.case import CaseFacts, PoliceFinding, Stage
+from schemas.procedure import CaseInput
+from schemas.steps import StepKind
+from store.cases import apply_changes
+from store.db import create_schema, make_engine, session_scope
 from tests.conftest import new_worker
+from tests.factories import report_data
+from tests.ports import free_port
 from tests.scenarios import (
     CaseDriver,
+    close,
     confirmed_with_danger,
     not_confirmed,
     open_case,
     twelve_months,
 )
 from tests.servers import temporal_binary
+from tests.smtp import SmtpServer
+from workflows.violation_response import ViolationResponseWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 FICTIONAL_CHILD = {"full_name": "Arman Replaybekov", "birth_date": "2015-06-01",
                    "sex": "male"}
+# The lowest limit a case accepts: a confirmed case continues as new once or twice under it.
+SHORT_HISTORY = 200
+# A SMTP outage shorter than the policy's 15 minutes: notices are retried, nobody is told.
+SHORT_OUTAGE = timedelta(minutes=5)
+# Longer than the policy's 15 minutes: the supervisor is told of each late ¶10.1 notice.
+LONG_OUTAGE = timedelta(minutes=16)
+# Past the notices' longest retry interval (2 minutes): server time only moves when asked to.
+NEXT_RETRY = timedelta(minutes=3)
 
-Scenario = Callable[[CaseDriver, WorkflowEnvironment], Awaitable[None]]
+
+@dataclass
+class Scene:
+    """What a scenario acts on: the server, the store, a worker's queue, the SMTP server."""
+
+    env: WorkflowEnvironment
+    engine: Engine
+    task_queue: str
+    smtp: SmtpServer
+
+    async def open(self, **report: Any) -> CaseDriver:
+        """A case opened through intake, as an integration opens one."""
+        return await open_case(self.env.client, self.engine, self.task_queue,
+                               child=FICTIONAL_CHILD, **report)
+
+    async def start(self, inp: CaseInput) -> CaseDriver:
+        """A case started with ``inp`` as given (the workflow records the report itself)."""
+        await self.env.client.start_workflow(ViolationResponseWorkflow.run, inp,
+                                             id=inp.case_id, task_queue=self.task_queue)
+        return CaseDriver(self.env.client, inp.case_id)
+
+    async def sleep_past(self, at: datetime | None) -> None:
+        """Let server time run an hour past ``at``."""
+        assert at is not None
+        await self.env.sleep(at - await self.env.get_current_time() + timedelta(hours=1))
 
 
-async def _confirmed(driver: CaseDriver, env: WorkflowEnvironment) -> None:
-    await confirmed_with_danger(driver, env.sleep)
+Scenario = Callable[[Scene], Awaitable[CaseDriver]]
 
 
-async def _not_confirmed(driver: CaseDriver, env: WorkflowEnvironment) -> None:
+def _new_case_id() -> str:
+    return f"AKT-2026-{uuid.uuid4().int % 10**6:06d}"
+
+
+def _report(**report: Any) -> Any:
+    return parse_report(report_data(child=FICTIONAL_CHILD, **report))
+
+
+async def _confirmed(scene: Scene) -> CaseDriver:
+    driver = await scene.open()
+    await confirmed_with_danger(driver, scene.env.sleep)
+    return driver
+
+
+async def _not_confirmed(scene: Scene) -> CaseDriver:
+    driver = await scene.open(cohabiting_parent=False, threat=False)
     await not_confirmed(driver)
+    return driver
 
 
-async def _twelve_months(driver: CaseDriver, env: WorkflowEnvironment) -> None:
-    await twelve_months(driver, env.sleep)
+async def _twelve_months(scene: Scene) -> CaseDriver:
+    driver = await scene.open()
+    await twelve_months(driver, scene.env.sleep)
+    return driver
 
 
-SCENARIOS: dict[str, tuple[Scenario, dict[str, object]]] = {
-    "confirmed_with_danger": (_confirmed, {}),
-    "not_confirmed": (_not_confirmed, {"cohabiting_parent": False, "threat": False}),
-    "twelve_months": (_twelve_months, {}),
+async def _reminded_and_escalated(scene: Scene) -> CaseDriver:
+    """Tasks left past their deadlines: the ¶10.2 talk is reminded then escalated, the
+    police decision reminded, before both are done; then closure."""
+    driver = await scene.open(cohabiting_parent=False)
+    talk = await driver.wait_for(StepKind.PREVENTIVE_TALK.value)
+    await driver.wait_for(StepKind.POLICE_DECISION.value)
+    await scene.sleep_past(talk.escalate_at)
+    view = await driver.view()
+    assert view.step("preventive_talk").escalated_at is not None, "talk not escalated"
+    police = view.step("police_decision")
+    assert police.reminded_at is not None and police.escalated_at is None, police
+    await not_confirmed(driver)
+    return driver
+
+
+async def _late_notice(scene: Scene) -> CaseDriver:
+    """The mail server is down past the policy's delay: each ¶10.1/¶10.3 notice escalates to
+    the supervisor, and all are delivered once it is back."""
+    scene.smtp.stop()
+    driver = await scene.open()
+    await driver.wait_for("notice.akimat", open_=False)
+    await scene.env.sleep(LONG_OUTAGE)
+    assert (await driver.view()).step("notice.akimat").escalated_at is not None
+    scene.smtp.start()
+    await scene.env.sleep(NEXT_RETRY)
+    await driver.wait_delivered("notice.commissioner", "notice.committee", "notice.akimat",
+                                "referral.guardianship", "referral.police", timeout=60)
+    await driver.complete(StepKind.POLICE_DECISION, confirmed=False)
+    await driver.complete(StepKind.PREVENTIVE_TALK)
+    await close(driver)
+    return driver
+
+
+async def _notice_retried(scene: Scene) -> CaseDriver:
+    """The mail server is down for a few minutes: sending fails, is retried, and succeeds
+    before anyone needs to be told."""
+    scene.smtp.stop()
+    driver = await scene.open(cohabiting_parent=False)
+    await driver.wait_for("notice.akimat", open_=False)
+    await scene.env.sleep(SHORT_OUTAGE)
+    scene.smtp.start()
+    await scene.env.sleep(NEXT_RETRY)
+    await driver.wait_delivered("notice.commissioner", "notice.committee", "notice.akimat",
+                                timeout=60)
+    view = await driver.view()
+    assert view.step("notice.akimat").escalated_at is None, "escalated within the delay"
+    await not_confirmed(driver)
+    return driver
+
+
+async def _projection_refused(scene: Scene) -> CaseDriver:
+    """The store holds a later version of the case than the workflow sent (restored from
+    another backup): it refuses the changes (a non-retryable activity failure) and the
+    workflow sends the whole case."""
+    case_id, report = _new_case_id(), _report()
+    with session_scope(scene.engine) as session:
+        apply_changes(session, changes=CaseChanges(
+            case_id=case_id, version=2, since_version=None, facts=CaseFacts.of(report),
+            stage=Stage.NOTIFICATION, police_finding=PoliceFinding.PENDING,
+            opened_at=datetime.now(UTC), closed_at=None, overdue=False, steps={}))
+    driver = await scene.start(CaseInput(case_id=case_id, report=report))
+    await not_confirmed(driver)
+    return driver
+
+
+async def _continued_as_new(scene: Scene) -> CaseDriver:
+    """The confirmed path under the lowest history limit: the case continues as new and
+    resumes from what it carried."""
+    driver = await scene.start(CaseInput(case_id=_new_case_id(), report=_report(),
+                                         history_limit=SHORT_HISTORY))
+    await confirmed_with_danger(driver, scene.env.sleep)
+    return driver
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "confirmed_with_danger": _confirmed,
+    "not_confirmed": _not_confirmed,
+    "twelve_months": _twelve_months,
+    "reminded_and_escalated": _reminded_and_escalated,
+    "late_notice_escalated": _late_notice,
+    "notice_retried": _notice_retried,
+    "projection_refused": _projection_refused,
+    "continued_as_new": _continued_as_new,
 }
 
 
 @dataclass
 class Recorder:
-    """A time-skipping server and a store, to run scenarios to their end."""
+    """A time-skipping server, a store and a mail server, to run scenarios to their end."""
 
     env: WorkflowEnvironment
     engine: Engine
-    mail_dir: Path
 
-    async def history(self, name: str) -> WorkflowHistory:
-        """Run the scenario ``name`` on a fresh case; its closed workflow's history."""
-        scenario, report = SCENARIOS[name]
-        async with new_worker(self.env.client, self.engine,
-                              FileTransport(self.mail_dir)) as worker:
-            driver = await open_case(self.env.client, self.engine, worker.task_queue,
-                                     child=FICTIONAL_CHILD, **report)
-            await scenario(driver, self.env)
-            handle: WorkflowHandle[object, object] = driver.handle
-            await handle.result()
-            return await handle.fetch_history()
+    async def histories(self, name: str) -> list[WorkflowHistory]:
+        """Run the scenario ``name`` on a fresh case; the histories of its closed workflow's
+        runs, first to last (one unless it continued as new)."""
+        smtp = SmtpServer(free_port())
+        smtp.start()
+        try:
+            transport = SmtpTransport("127.0.0.1", smtp.port, timeout=2)
+            async with new_worker(self.env.client, self.engine, transport) as worker:
+                driver = await SCENARIOS[name](
+                    Scene(self.env, self.engine, worker.task_queue, smtp))
+                await driver.result()
+                return await self._runs(driver.case_id)
+        finally:
+            smtp.stop()
+
+    async def _runs(self, case_id: str) -> list[WorkflowHistory]:
+        """Every run of ``case_id``, followed back from the last through continue-as-new."""
+        runs: list[WorkflowHistory] = []
+        run_id: str | None = None
+        while True:
+            history = await self.env.client.get_workflow_handle(
+                case_id, run_id=run_id).fetch_history()
+            runs.insert(0, history)
+            started = history.events[0]
+            assert started.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
+            run_id = started.workflow_execution_started_event_attributes \
+                .continued_execution_run_id
+            if not run_id:
+                return runs
 
 
 @asynccontextmanager
@@ -91,7 +260,7 @@ async def recorder(keyring: KeyRing | None = None) -> AsyncIterator[Recorder]:
         )
         try:
             await ensure_search_attributes(env.client, env.client.namespace)
-            yield Recorder(env, engine, Path(tmp))
+            yield Recorder(env, engine)
         finally:
             await env.shutdown()
             engine.dispose()
@@ -103,13 +272,30 @@ def next_version() -> str:
     return f"v{max(numbers, default=0) + 1}"
 
 
+def paths(version: str, name: str, runs: int) -> list[Path]:
+    """Where a scenario's histories go: one file, or one per run."""
+    if runs == 1:
+        return [HISTORIES / f"{version}-{name}.json"]
+    return [HISTORIES / f"{version}-{name}-run{n}.json" for n in range(1, runs + 1)]
+
+
+def recorded(version: str, name: str) -> bool:
+    """Whether ``version`` has the scenario ``name`` already: a file is never rewritten."""
+    return (HISTORIES / f"{version}-{name}.json").exists() or any(
+        HISTORIES.glob(f"{version}-{name}-run*.json"))
+
+
 async def record(version: str) -> list[Path]:
+    """Record each scenario ``version`` lacks; never rewrite a file."""
     written = []
     async with recorder() as rec:
         for name in SCENARIOS:
-            path = HISTORIES / f"{version}-{name}.json"
-            path.write_text((await rec.history(name)).to_json())
-            written.append(path)
+            if recorded(version, name):
+                continue
+            runs = await rec.histories(name)
+            for path, history in zip(paths(version, name, len(runs)), runs, strict=True):
+                path.write_text(history.to_json())
+                written.append(path)
     return written
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 
 from ombudsflow.intake import parse_report, submit_report
 from schemas.case import Actor, CaseView, Step, StepStatus
@@ -70,12 +71,16 @@ def valid_outcome(kind: StepKind, **overrides: Any) -> dict[str, Any]:
 
 
 class CaseDriver:
-    """One case, acted on by people through the workflow's updates."""
+    """One case, acted on by people through the workflow's updates. Every wait on the case is
+    bounded, and a wait that runs out says which case, what it waited for, and where the case
+    stood (its stage and open steps), instead of stalling the run."""
 
-    # How often to ask the workflow, and for how long, while waiting for a step; the deadline
-    # of each call to the server (None: the call waits as long as the server takes).
+    # How often to ask the workflow, and for how long, while waiting for a step; how long to
+    # wait for a case to close or an update to be answered; the deadline of each call to the
+    # server (None: as long as the server takes — the waits are still bounded by the above).
     poll = 0.05
     timeout = 20.0
+    close_timeout = 60.0
     rpc_timeout: timedelta | None = None
 
     def __init__(self, client: Client, case_id: str) -> None:
@@ -88,32 +93,62 @@ class CaseDriver:
         return await self.handle.query(ViolationResponseWorkflow.case,
                                        rpc_timeout=self.rpc_timeout)
 
+    async def result(self) -> CaseView:
+        """The case as it closed (the workflow's result), within ``close_timeout``."""
+        try:
+            return await asyncio.wait_for(self.handle.result(), self.close_timeout)
+        except TimeoutError:
+            raise AssertionError(await self._stuck("the workflow's result (the case closed)",
+                                                   self.close_timeout)) from None
+
     async def wait_for(self, key: str, *, open_: bool = True, timeout: float | None = None
                        ) -> Step:
-        """The step ``key`` once it exists (and is open, unless ``open_`` is False)."""
-        deadline = asyncio.get_running_loop().time() + (timeout or self.timeout)
-        while True:
-            view = await self.view()
+        """The step ``key`` once it exists (and is open with its deadlines, unless ``open_``
+        is False)."""
+
+        def ready(view: CaseView) -> Step | None:
             found = [s for s in view.steps if s.key == key]
-            if found and (found[0].is_open() or not open_) and (
-                    not open_ or found[0].due_at is not None):
+            if found and (not open_ or (found[0].is_open() and found[0].due_at is not None)):
                 return found[0]
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"step {key} not reached; steps: "
-                                     f"{[(s.key, s.status.value) for s in view.steps]}")
-            await asyncio.sleep(self.poll)
+            return None
+
+        return await self._until(f"step {key}" + (" open" if open_ else ""), ready, timeout)
 
     async def wait_delivered(self, *keys: str, timeout: float | None = None) -> None:
-        """Wait until each notice step in ``keys`` is delivered."""
+        """Wait until each notice step in ``keys`` is delivered; fail at once if one is
+        skipped."""
         for key in keys:
-            step = await self.wait_for(key, open_=False, timeout=timeout)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + (timeout or self.timeout)
-            while step.status != StepStatus.DONE:
-                if loop.time() > deadline:
-                    raise AssertionError(f"{key} not delivered: {step.status}")
-                await asyncio.sleep(self.poll)
-                step = (await self.view()).step(key)
+            step = await self._until(f"notice {key} delivered", _closed(key), timeout)
+            assert step.status == StepStatus.DONE, (
+                f"case {self.case_id}: notice {key} {step.status.value}, not delivered")
+
+    async def _until(self, what: str, ready: Callable[[CaseView], Step | None],
+                     timeout: float | None) -> Step:
+        """Ask the case until ``ready`` finds its step; within ``timeout`` seconds in all,
+        the queries included (a case whose worker is gone answers none)."""
+        limit = timeout or self.timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while (left := deadline - loop.time()) > 0:
+            try:
+                step = ready(await asyncio.wait_for(self.view(), left))
+            except TimeoutError:
+                break
+            if step is not None:
+                return step
+            await asyncio.sleep(self.poll)
+        raise AssertionError(await self._stuck(what, limit))
+
+    async def _stuck(self, what: str, waited: float) -> str:
+        """What a time-out reports: the case, what was awaited, and where the case stands."""
+        try:
+            view = await asyncio.wait_for(self.view(), min(self.timeout, 5.0))
+        except (TimeoutError, RPCError) as e:  # the report must not hang in its turn
+            return (f"case {self.case_id}: waited {waited:g} s for {what}; the case answers "
+                    f"no query ({type(e).__name__}): is its worker running?")
+        steps = [f"{s.key} ({s.clause}, {s.status.value})" for s in view.steps if s.is_open()]
+        return (f"case {self.case_id}: waited {waited:g} s for {what}; stage "
+                f"{view.stage.value}, open steps: {', '.join(steps) or 'none'}")
 
     async def complete(self, kind: StepKind, key: str | None = None, *, actor: Actor | None = None,
                        **overrides: Any) -> Step:
@@ -128,16 +163,30 @@ class CaseDriver:
         """Complete task ``key``; the same ``update_id`` again is applied only once."""
         name, model = spec_of(kind).completed_by
         arg = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
-        step: Step = await self.handle.execute_update(name, arg, id=update_id, result_type=Step,
-                                                      rpc_timeout=self.rpc_timeout)
-        return step
+        return await self._answered(f"{name} on {key}", self.handle.execute_update(
+            name, arg, id=update_id, result_type=Step, rpc_timeout=self.rpc_timeout))
 
     async def inspect(self, actor: Actor | None = None) -> Step:
         record = InspectionRecord.model_validate({"actor": actor or worker_of(), "outcome": {
             "held_at": _now(), "inspecting_body": "regional prosecutor's office",
             "findings": "school safety measures checked"}})
-        step: Step = await self.handle.execute_update(RECORD_INSPECTION, record, result_type=Step)
-        return step
+        return await self._answered(RECORD_INSPECTION, self.handle.execute_update(
+            RECORD_INSPECTION, record, result_type=Step, rpc_timeout=self.rpc_timeout))
+
+    async def _answered(self, update: str, call: Awaitable[Step]) -> Step:
+        """An update's answer within ``close_timeout``: a workflow may hold an update until
+        the store has the change, and a worker that is gone never answers."""
+        try:
+            return await asyncio.wait_for(call, self.close_timeout)
+        except TimeoutError:
+            raise AssertionError(await self._stuck(f"an answer to {update}",
+                                                   self.close_timeout)) from None
+
+
+def _closed(key: str) -> Callable[[CaseView], Step | None]:
+    def ready(view: CaseView) -> Step | None:
+        return next((s for s in view.steps if s.key == key and not s.is_open()), None)
+    return ready
 
 
 def default_actor(kind: StepKind) -> Actor:

@@ -88,7 +88,7 @@ async def test_history_tells_one_story_across_continue_as_new(
     )
     driver = CaseDriver(time_env.client, case_id)
     await confirmed_with_danger(driver, time_env.sleep)
-    await driver.handle.result()
+    await driver.result()
 
     lines = (await history(api, case_id))["lines"]
 

@@ -109,7 +109,7 @@ async def test_every_task_kind_refuses_an_invalid_outcome_and_takes_a_valid_one(
                 "closure.approval-1")
 
     assert completed == set(TASKS) | {StepKind.INSPECTION}
-    view = await driver.handle.result()
+    view = await driver.result()
     assert view.stage == "closed"
 
 

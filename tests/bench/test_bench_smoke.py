@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[2]
 # A part of some figure's name for each benchmark.
 EXPECTED = (
@@ -15,6 +17,7 @@ EXPECTED = (
 )
 
 
+@pytest.mark.timeout(900)  # past the run's own 600 s bound, so that bound reports first
 def test_every_benchmark_produces_its_figures(tmp_path: Path) -> None:
     output = tmp_path / "figures.json"
     run = subprocess.run(

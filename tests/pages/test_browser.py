@@ -36,6 +36,7 @@ from tests.scenarios import CaseDriver, valid_outcome
 from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
+START_TIMEOUT = 30.0  # seconds for the app to serve
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -55,9 +56,14 @@ async def serving(settings: Settings) -> AsyncIterator[str]:
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     try:
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
         while not server.started:
             if not thread.is_alive():
                 raise RuntimeError("uvicorn stopped before serving")
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the app did not serve on port {settings.web_port} in "
+                                     f"{START_TIMEOUT:g} s (its lifespan connects to Temporal "
+                                     "and the store)")
             await asyncio.sleep(0.05)
         yield f"http://127.0.0.1:{settings.web_port}"
     finally:
@@ -196,4 +202,4 @@ async def test_a_reported_case_is_worked_to_closure_in_the_browser(
             await expect(supervisor.locator("#history + table")).to_contain_text("Іс жабылды")
             await shoot(supervisor, "case")
             await browser.close()
-            assert (await driver.handle.result()).stage == Stage.CLOSED
+            assert (await driver.result()).stage == Stage.CLOSED

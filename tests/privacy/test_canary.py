@@ -145,7 +145,7 @@ async def test_nothing_readable_without_the_key_names_the_child(
                                          task_queue=worker.task_queue, policy=policy)
         case = CaseDriver(env.client, submission.case_id)
         await planted_everywhere(case)
-        await case.handle.result()
+        await case.result()
         # With the key the child is all there: the codec hides her, nothing was left out.
         started = (await case.handle.fetch_history()).events[0]
         [case_input] = await env.client.data_converter.decode(

@@ -53,7 +53,7 @@ async def test_long_case_continues_as_new_and_keeps_its_state(
     await case.complete(StepKind.CLOSURE)
     await case.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-1",
                         actor=supervisor_of(name="sv-dana"))
-    view = await case.handle.result()
+    view = await case.result()
 
     first = await time_env.client.get_workflow_handle(case_id, run_id=first_run).describe()
     assert first.status == WorkflowExecutionStatus.CONTINUED_AS_NEW

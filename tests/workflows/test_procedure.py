@@ -44,7 +44,7 @@ async def test_confirmed_case_with_danger_runs_every_clause_to_closure(
     driver = await open_case(time_env.client, engine, time_worker.task_queue)
 
     await confirmed_with_danger(driver, time_env.sleep)
-    view = await driver.handle.result()
+    view = await driver.result()
 
     assert view.stage == Stage.CLOSED and view.police_finding == PoliceFinding.CONFIRMED
     steps = {s.key: s for s in view.steps}
@@ -80,7 +80,7 @@ async def test_not_confirmed_case_goes_to_closure_without_the_measures_of_11(
                              cohabiting_parent=False)
 
     await not_confirmed(driver)
-    view = await driver.handle.result()
+    view = await driver.result()
 
     assert view.stage == Stage.CLOSED and view.police_finding == PoliceFinding.NOT_CONFIRMED
     kinds = {s.kind for s in view.steps}

@@ -1,9 +1,11 @@
 """Every recorded history replays against today's workflow code: a change that would break
 running cases fails here (guard it with ``workflow.patched``, then record new histories)."""
 
+import json
 from pathlib import Path
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
@@ -11,6 +13,43 @@ from ombudsflow.client import data_converter
 from workflows.violation_response import ViolationResponseWorkflow
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+
+
+def _version(path: Path) -> int:
+    return int(path.stem.split("-", 1)[0].removeprefix("v"))
+
+
+def _branches(history: WorkflowHistory) -> set[str]:
+    """The branches a running case may take that ``history`` goes through."""
+    found = set()
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            found.add("continue-as-new")
+        if event.workflow_execution_started_event_attributes.continued_execution_run_id:
+            found.add("resumed after continue-as-new")
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+            found.add("activity failure handled by the workflow")
+        if event.activity_task_started_event_attributes.attempt > 1:
+            found.add("activity retried")
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name == "send_notice":
+            notice = json.loads(scheduled.input.payloads[0].data)
+            if notice["kind"] == "reminder":
+                found.add("reminder")
+            elif notice["kind"] == "escalation":
+                found.add("late-notice escalation" if notice["subject_step"] is None
+                          else "task escalation")
+    return found
+
+
+def test_the_newest_histories_go_through_every_branch() -> None:
+    """`make histories` keeps recording the branches replay must cover, not only the paths."""
+    newest = max(map(_version, HISTORIES))
+    covered = set().union(*(_branches(WorkflowHistory.from_json(p.stem, p.read_text()))
+                            for p in HISTORIES if _version(p) == newest))
+    assert covered == {"continue-as-new", "resumed after continue-as-new",
+                       "activity failure handled by the workflow", "activity retried",
+                       "reminder", "task escalation", "late-notice escalation"}
 
 
 def test_histories_are_recorded() -> None:

@@ -78,7 +78,7 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
             await visit.complete(StepKind.CLOSURE)
             await visit.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-2",
                                  actor=supervisor_of())
-            view: CaseView = await visit.handle.result()
+            view: CaseView = await visit.result()
 
     assert view.stage == Stage.CLOSED
     assert [s.key for s in view.steps] == [
