@@ -11,7 +11,7 @@ from schemas.outcomes import UPDATE_FOR, InspectionRecord
 from schemas.steps import StepKind
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-ACTOR = {"id": "cw-aigul", "role": "case_worker", "region": "aktobe"}
+ACTOR = {"id": "cw.aktobe", "role": "case_worker", "region": "aktobe"}
 
 
 def test_the_example_report_is_valid_and_received_before_its_outcomes() -> None:
