@@ -553,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "run", help="run the dev stack: Temporal dev server, worker and web app, state in var/"
-    ).set_defaults(command=run_dev_stack, long_running=True)
+    ).set_defaults(command=run_dev_stack)  # its output is the banner; its children log
     commands.add_parser("worker", help="run a worker").set_defaults(
         command=run_worker_until_stopped, long_running=True)
     commands.add_parser("web", help="run the web app and HTTP API").set_defaults(
@@ -621,8 +621,9 @@ def _run_command(argv: Sequence[str] | None) -> int:
         settings = get_settings()
     except ValidationError as e:
         return _fail(_field_reasons(e, "settings"), 1)
-    # A one-shot command's output is its answer: only warnings and errors are logged beside
-    # it (not each HTTP request, not the migration check). The processes log as configured.
+    # A command's output is its answer (``run``'s, the banner): only warnings and errors are
+    # logged beside it, not each HTTP request or migration. The worker and the web app log as
+    # configured.
     configure_logging(settings.log_level if getattr(args, "long_running", False) else "WARNING")
     try:
         args.command(args, settings)
