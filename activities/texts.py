@@ -185,7 +185,10 @@ def step_title(step_key: str, language: str) -> str:
 
 
 def local_time(moment: datetime) -> str:
-    """``moment`` on Kazakhstan's clock; a naive value is taken as UTC (as the store keeps it)."""
+    """``moment`` on Kazakhstan's clock with the offset written out, as every time a person
+    reads is shown (notices, pages, the CLI): ``2026-11-30 19:05 (UTC+05:00)``. A naive value
+    is taken as UTC (as the store keeps it)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M (Asia/Almaty)")
+    local = moment.astimezone(LOCAL_TIME)
+    return f"{local:%Y-%m-%d %H:%M} (UTC{local.isoformat()[-6:]})"  # isoformat: ±HH:MM

@@ -12,7 +12,7 @@ signed-in person (or an integration's key), and the operator's commands on this 
 
 Case commands act as the person ``ombudsflow login`` signed in (the API decides what they may
 do, and writes the audit trail); they never talk to Temporal or the store themselves. Times are
-shown in Almaty time with the offset, as on the pages.
+shown in Almaty time, as on the pages and in the notices, with the offset written out.
 
 Exit status: 0 done; 1 a service (the web app, Temporal, the database) is unreachable or not
 set up; 2 the input was rejected (an invalid file, an unknown task, an action the workflow
@@ -38,7 +38,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from activities.texts import LOCAL_TIME
+from activities.texts import local_time
 from ombudsflow.api_client import ApiClient, ApiError, ApiUnreachable, path_of
 from ombudsflow.config import Settings, get_settings
 from ombudsflow.logging import configure_logging
@@ -101,17 +101,14 @@ def _note(text: str) -> None:
     sys.stderr.write(f"note: {text}\n")
 
 
-def local_time(moment: datetime | None) -> str:
-    """Almaty time with its offset, as people there read it: ``2026-11-30 19:05 (UTC+05:00)``."""
-    if moment is None:
-        return "-"
-    local = moment.astimezone(LOCAL_TIME)
-    return f"{local:%Y-%m-%d %H:%M} (UTC{local.isoformat()[-6:]})"
+def _when(moment: datetime | None) -> str:
+    """Almaty time with its offset, as the pages and notices show it; "-" for none."""
+    return local_time(moment) if moment else "-"
 
 
 def _at(value: str | None) -> str:
     """An API timestamp (ISO 8601 with offset) in local time."""
-    return local_time(datetime.fromisoformat(value) if value else None)
+    return _when(datetime.fromisoformat(value) if value else None)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -126,7 +123,7 @@ def _render_case(view: CaseView, now: datetime) -> str:
     facts = view.facts
     rows = [
         [s.clause, s.key, f"{s.status.value}, overdue" if s.overdue_at(now) else s.status.value,
-         local_time(s.due_at), local_time(s.done_at), s.actor or "-"]
+         _when(s.due_at), _when(s.done_at), s.actor or "-"]
         for s in view.steps
     ]
     return "\n".join([

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from activities.texts import LOCAL_TIME
+from activities import texts
 from schemas.regions import Region
 from schemas.steps import StepKind, title_of
 
@@ -59,8 +59,9 @@ class Translator:
 
 
 def local_time(moment: datetime | None) -> str:
-    """``moment`` on Kazakhstan's clock, as people there read it; empty for None."""
-    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """``moment`` on Kazakhstan's clock, as people there read it (as in the notices, with the
+    offset); empty for None."""
+    return texts.local_time(moment) if moment else ""
 
 
 def duration_text(seconds: float) -> str:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from ombudsflow.cli import local_time
+from activities.texts import local_time
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
 from ombudsflow.signin import SignIn, save_sign_in, token_path
@@ -368,11 +368,6 @@ async def test_commands_say_when_the_web_app_is_unreachable(
     assert result.code == 1
     assert result.err.startswith(f"error: cannot reach the web app at {url}: ")
     assert len(result.err.splitlines()) == 1
-
-
-def test_times_are_shown_in_almaty_with_the_offset() -> None:
-    assert local_time(datetime(2026, 11, 30, 14, 5, tzinfo=UTC)) == "2026-11-30 19:05 (UTC+05:00)"
-    assert local_time(None) == "-"
 
 
 # Operators, on this machine ---------------------------------------------------------------
