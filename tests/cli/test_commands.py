@@ -73,7 +73,7 @@ def steps_shown(out: str) -> dict[str, list[str]]:
 
 
 async def test_login_keeps_the_token_private_and_logout_deletes_it(
-    cli: Cli, web_app: WebApp
+    cli: Cli, web_app: WebApp, tmp_path: Path
 ) -> None:
     signed_in = await log_in(cli, web_app, "cw.aktobe")
     path = token_path()
@@ -84,7 +84,7 @@ async def test_login_keeps_the_token_private_and_logout_deletes_it(
 
     assert re.fullmatch(rf"signed in to {web_app.url} as cw\.aktobe until {ALMATY_TIME} "
                         rf"\(token in {re.escape(str(path))}\)\n", signed_in.out)
-    assert path.is_relative_to(Path.cwd().anchor) and "config" in path.parts
+    assert path == tmp_path / "config" / "ombudsflow" / "token.json"  # $XDG_CONFIG_HOME
     assert (file_mode, dir_mode) == (0o600, 0o700)
     assert listed.code == 0, listed.err
     assert signed_out.out == "signed out\n" and not path.exists()
