@@ -24,7 +24,7 @@ from functools import lru_cache
 import holidays
 from temporalio import activity
 
-from ombudsflow.constants import LOCAL_TIME
+from ombudsflow.local_time import LOCAL_TIME
 from schemas.activities import DeadlineRequest, Deadlines
 from schemas.policy import Span, Unit
 

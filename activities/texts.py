@@ -5,11 +5,10 @@ child), the recipient's directory entry and the district directory's name for th
 district code (never the stored value itself), so a notice cannot leak what it was never given.
 """
 
-from datetime import UTC, datetime
 from typing import NamedTuple
 
 from activities.directory import Authority
-from ombudsflow.constants import LOCAL_TIME
+from ombudsflow.local_time import local_time
 from schemas.activities import NoticeKind, NoticeRequest
 from schemas.districts import Districts
 from schemas.procedure import title_of
@@ -188,8 +187,3 @@ def step_title(step_key: str, language: str) -> str:
     return f"{title_of(kind, language)} ({step_key})"
 
 
-def local_time(moment: datetime) -> str:
-    """``moment`` on Kazakhstan's clock; a naive value is taken as UTC (as the store keeps it)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M (Asia/Almaty)")

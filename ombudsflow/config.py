@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     keys: SecretStr | None = None
 
     public_base_url: str = "http://127.0.0.1:8000"
+    # The CLI's case commands call the web app's API here (default: public_base_url); its
+    # `report submit` and `decision` commands present this integration key.
+    api_url: str | None = None
+    api_key: SecretStr | None = None
     log_level: str = "INFO"
 
     # The worker keeps at most this many cases in memory; an evicted one is rebuilt from its

@@ -1,7 +1,4 @@
-"""Names defined once: the workflow type and its query, search-attribute keys, the local time
-zone."""
-
-from zoneinfo import ZoneInfo
+"""Names defined once: the workflow type and its query, search-attribute keys."""
 
 from temporalio.common import SearchAttributeKey
 
@@ -21,7 +18,3 @@ POLICE_DECISION = SearchAttributeKey.for_keyword("PoliceDecision")
 SEARCH_ATTRIBUTES = (
     CASE_NUMBER, CASE_REGION, CASE_DISTRICT, CASE_STAGE, CASE_OVERDUE, POLICE_DECISION,
 )
-
-# Kazakhstan's official time (one zone for every region since March 2024): deadlines end and
-# dates are shown in it, for people in the regions.
-LOCAL_TIME = ZoneInfo("Asia/Almaty")

@@ -143,8 +143,15 @@ async def run_until_signalled(work: Coroutine[Any, Any, None]) -> None:
 
 
 def _prepare(settings: Settings) -> DemoCredentials:
-    """var/, the key ring, the mail folder, the store's tables and the demo sign-ins."""
-    VAR.mkdir(parents=True, exist_ok=True)
+    """var/, the key ring, the mail folder, the store's tables and the demo sign-ins.
+
+    var/ holds children's personal data: it is its user's alone (0700), and so are the
+    Temporal server's database files of an older run (new ones are, by ``ombudsflow run``'s
+    umask)."""
+    VAR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    VAR.chmod(0o700)
+    for database in VAR.glob(f"{TEMPORAL_DB.name}*"):  # with its -wal and -shm files
+        database.chmod(0o600)
     if settings.keys is None:  # OMBUDSFLOW_KEYS, when set, is the ring: no file needed
         create_keyring_file(settings.keys_file)
     if settings.mail_transport == "file":

@@ -2,6 +2,8 @@
 worker's activities and the web app can read and write at once; the schema is Alembic's
 (``migrations/``), brought to the newest revision by every process that starts."""
 
+import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from typing import cast
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -21,15 +24,16 @@ import migrations
 WAL_SWITCH_ATTEMPTS = 300  # × 0.1 s, as long as the busy timeout
 # pg_advisory_xact_lock key: "ombudsfl" in ASCII, one lock for everything that migrates.
 MIGRATION_LOCK = 0x6F6D627564736671
+VERSION_TABLE = "alembic_version"  # Alembic's default, which migrations/env.py keeps
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; creates the SQLite file's folder when needed."""
+    """An engine for ``url``; a SQLite file (and its folder) is made private first."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -41,6 +45,19 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _private_database_file(path: Path) -> None:
+    """The store holds children's personal data: its SQLite file is created 0600 in a folder
+    created 0700, and an older file of ours left readable by others is closed (0600). SQLite
+    gives its -wal and -shm files the mode of the database file; older ones are closed too."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            found = file.stat()
+            if found.st_mode & 0o077 and found.st_uid == os.getuid():
+                file.chmod(0o600)
 
 
 def _use_wal(cursor: sqlite3.Cursor) -> None:
@@ -66,8 +83,19 @@ def create_schema(engine: Engine) -> None:
     with engine.begin() as connection:
         lock_for_migrations(connection)
         config = _alembic_config()
+        if _at_head(connection, config):  # the usual start: nothing to migrate, nothing to log
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _at_head(connection: Connection, config: Config) -> bool:
+    """Whether the database is at the newest revision, read without a migration context
+    (which logs on creation)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return False
+    current = set(connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalars())
+    return current == set(ScriptDirectory.from_config(config).get_heads())
 
 
 def lock_for_migrations(connection: Connection) -> None:

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ombudsflow.constants import LOCAL_TIME
+from ombudsflow import local_time as clock
 from schemas.districts import Districts
 from schemas.procedure import title_of
 from schemas.regions import Region
@@ -68,8 +68,9 @@ class Translator:
 
 
 def local_time(moment: datetime | None) -> str:
-    """``moment`` on Kazakhstan's clock, as people there read it; empty for None."""
-    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """``moment`` on Kazakhstan's clock, as people there read it (as in the notices, with the
+    offset); empty for None."""
+    return clock.local_time(moment) if moment else ""
 
 
 def duration_text(seconds: float) -> str:

@@ -4,7 +4,7 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.calendar import CalendarActivities, add_span
-from ombudsflow.constants import LOCAL_TIME
+from ombudsflow.local_time import LOCAL_TIME
 from schemas.activities import DeadlineRequest, Deadlines
 from schemas.policy import Deadline, Span, days, hours, working_days
 from schemas.procedure import default_deadlines

@@ -3,6 +3,7 @@ ports, a report submitted through the command opens a case, SIGTERM stops everyt
 case is still there after a restart; and when the server cannot start, the command says why.
 """
 
+import contextlib
 import json
 import os
 import queue
@@ -15,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.factories import report_data
@@ -61,6 +63,18 @@ class Stack:
                 return line
         raise AssertionError(f"no {text!r} from the stack; its log:\n{self.stderr()}")
 
+    def wait_for_web_app(self) -> None:
+        """Until the web app answers: the banner comes once Temporal does, and the web app
+        (which the CLI's case commands call) takes a moment more to listen."""
+        health = f"{self.env['OMBUDSFLOW_PUBLIC_BASE_URL']}/api/v1/health"
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(health, timeout=5).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"the web app never answered at {health}:\n{self.stderr()}")
+
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -72,17 +86,25 @@ class Stack:
         self.log.flush()
         return (self.folder / "stack.log").read_text(errors="replace")
 
-    def command(self, *argv: str) -> subprocess.CompletedProcess[str]:
+    def command(self, *argv: str, stdin: str = "", env: dict[str, str] | None = None
+                ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "ombudsflow.cli", *argv], cwd=self.folder, env=self.env,
-            capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False,
+            [sys.executable, "-m", "ombudsflow.cli", *argv], cwd=self.folder,
+            env=self.env | (env or {}), input=stdin, capture_output=True, text=True,
+            timeout=COMMAND_TIMEOUT, check=False,
         )
+
+    def credentials(self) -> dict[str, dict[str, str]]:
+        """The demo sign-ins and keys ``ombudsflow run`` created."""
+        found: dict[str, dict[str, str]] = json.loads(
+            (self.folder / "var" / "demo-credentials.json").read_text())
+        return found
 
 
 @pytest.fixture
-def stack_env() -> dict[str, str]:
+def stack_env(tmp_path: Path) -> dict[str, str]:
     """This environment without any OMBUDSFLOW_* setting, plus free ports for Temporal and
-    the web app."""
+    the web app, and a config directory (the CLI's sign-in) of the test's own."""
     web_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMBUDSFLOW_")}
     return env | {
@@ -91,6 +113,7 @@ def stack_env() -> dict[str, str]:
         "OMBUDSFLOW_WEB_PORT": str(web_port),
         "OMBUDSFLOW_PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
         "OMBUDSFLOW_LOG_LEVEL": "WARNING",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
     }
 
 
@@ -104,10 +127,16 @@ def test_run_starts_the_dev_stack_stops_on_sigterm_and_keeps_cases(
     try:
         stack.wait_for_line("Ombudsflow is running.")
         ui = stack.wait_for_line("Temporal UI")
-        submitted = stack.command("report", "submit", "report.json")
+        stack.wait_for_web_app()
+        demo = stack.credentials()
+        submitted = stack.command("report", "submit", "report.json", env={
+            "OMBUDSFLOW_API_KEY": demo["api_keys"]["helpline-111"]})
         opened = re.search(r"^case (\S+) opened$", submitted.stdout, re.MULTILINE)
         assert opened, submitted.stdout + submitted.stderr
         case_id = opened.group(1)
+        signed_in = stack.command("login", "cw.aktobe", "--password-stdin",
+                                  stdin=demo["passwords"]["cw.aktobe"])
+        assert signed_in.returncode == 0, signed_in.stderr
         shown = stack.command("case", "show", case_id)
     finally:
         first_exit = stack.stop()
@@ -123,11 +152,11 @@ def test_run_starts_the_dev_stack_stops_on_sigterm_and_keeps_cases(
     again = Stack(tmp_path, stack_env)
     try:
         again.wait_for_line("Ombudsflow is running.")
+        again.wait_for_web_app()
         after_restart = again.command("case", "show", case_id)
     finally:
         second_exit = again.stop()
 
-    # Answered by the workflow itself (no note about falling back to the store).
     assert after_restart.returncode == 0 and after_restart.stderr == "", after_restart.stderr
     assert after_restart.stdout.startswith(f"case {case_id}: ")
     assert second_exit == 0, again.stderr()

@@ -12,7 +12,7 @@ from schemas.procedure import TASKS, spec_of
 from schemas.steps import StepKind
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-ACTOR = {"id": "cw-aigul", "role": "case_worker", "region": "aktobe"}
+ACTOR = {"id": "cw.aktobe", "role": "case_worker", "region": "aktobe"}
 
 
 def test_the_example_report_is_valid_and_received_before_its_outcomes() -> None:

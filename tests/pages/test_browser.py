@@ -25,8 +25,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.transports import FileTransport
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
-from ombudsflow.constants import LOCAL_TIME
 from ombudsflow.demo import DemoCredentials
+from ombudsflow.local_time import LOCAL_TIME
 from schemas.case import Stage
 from schemas.steps import StepKind
 from tests.conftest import new_worker

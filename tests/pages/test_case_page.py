@@ -1,6 +1,8 @@
 """The case page: facts, the child only for the region's people, the checklist, notices, the
 timeline, and a supervisor's approvals decided from it."""
 
+import re
+
 from schemas.case import StepStatus
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
@@ -38,6 +40,7 @@ async def test_the_case_page_shows_facts_steps_notices_and_history(site: WebStac
     assert "Жіберілген хабарламалар" in text and "жіберілді" in text
     assert "Іс ашылды" in text and "Тапсырма орындалды" in text
     assert "report received: case opened" in text  # the record itself, marked lang="en"
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+05:00\)", text)  # as notices and CLI
 
 
 async def test_the_child_is_shown_only_to_the_people_who_work_the_case(site: WebStack) -> None:

@@ -4,7 +4,7 @@ next to its input and the values kept; a valid one completes the task."""
 import re
 from datetime import UTC, datetime, timedelta
 
-from ombudsflow.constants import LOCAL_TIME
+from ombudsflow.local_time import LOCAL_TIME
 from schemas.case import StepStatus
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ombudsflow.constants import LOCAL_TIME
+from ombudsflow.local_time import LOCAL_TIME
 from web.i18n import Translator
 
 LIST_ROWS = 3
