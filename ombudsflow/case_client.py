@@ -23,6 +23,7 @@ from temporalio.client import (
     RPCTimeoutOrCancelledError,
     WorkflowHandle,
     WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -30,6 +31,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from ombudsflow import constants
 from schemas.case import Actor, CaseView, Step
+from schemas.districts import is_code
 from schemas.outcomes import InspectionOutcome, InspectionRecord
 from schemas.procedure import RECORD_INSPECTION, CaseInput, spec_of
 from schemas.steps import StepKind
@@ -148,6 +150,26 @@ class CaseClient:
                 raise  # NOT_FOUND: no such case; the rest as the caller maps them
             raise CaseUnavailable(e, waited=None) from e
         return done
+
+
+async def adopt_district_codes(client: Client) -> dict[str, str]:
+    """Every running case whose ``CaseDistrict`` search attribute is still the district as
+    typed (opened before districts were codes) resolves it to its directory code; returns
+    the codes by case number. Run once after upgrading; running it again finds none."""
+    adopted: dict[str, str] = {}
+    running = f"WorkflowType = '{constants.WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
+    async for execution in client.list_workflows(running):
+        district = execution.typed_search_attributes.get(constants.CASE_DISTRICT)
+        if district is None or is_code(district):
+            continue
+        handle = client.get_workflow_handle(execution.id)
+        try:
+            adopted[execution.id] = await handle.execute_update(
+                constants.ADOPT_DISTRICT_CODE, id=f"{execution.id}/adopt-district-code",
+                result_type=str)
+        except WorkflowUpdateFailedError:
+            continue  # adopted already: the listing lags behind the search attribute
+    return adopted
 
 
 def _digest(arg: BaseModel) -> str:

@@ -441,6 +441,24 @@ def add_api_key(args: argparse.Namespace, settings: Settings) -> None:
     _write(f"  X-API-Key (shown once): {secret}")
 
 
+def adopt_district_codes(args: argparse.Namespace, settings: Settings) -> None:
+    """Running cases opened before districts were codes: their ``CaseDistrict`` search
+    attribute (and district) becomes the directory's code, as migration 0005 did in the
+    store."""
+    from ombudsflow import case_client
+    from ombudsflow.client import connect
+    from ombudsflow.codec import KeyRing
+
+    async def adopt() -> dict[str, str]:
+        client = await connect(settings, KeyRing.from_settings(settings))
+        return await case_client.adopt_district_codes(client)
+
+    adopted = asyncio.run(adopt())
+    for case_id, code in sorted(adopted.items()):
+        _write(f"case {case_id}: district {code}")
+    _write(f"{len(adopted)} running case(s) adopted a district code")
+
+
 def verify_audit_trail(args: argparse.Namespace, settings: Settings) -> None:
     """Check the audit trail's hash chain end to end; a broken chain exits 2 saying where."""
     try:
@@ -585,6 +603,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit = _group(commands, "audit", "the audit trail of case access (on this machine)")
     audit.add_parser("verify", help="check that no audit row was changed or deleted"
                      ).set_defaults(command=verify_audit_trail)
+
+    districts = _group(commands, "districts", "the district directory (on this machine)")
+    districts.add_parser(
+        "adopt", help="running cases opened before districts were codes adopt their code"
+    ).set_defaults(command=adopt_district_codes)
 
     keys = _group(commands, "keys", "the payload encryption key ring (on this machine)")
     keys.add_parser("init", help="create the key file unless it exists").set_defaults(

@@ -5,6 +5,9 @@ from temporalio.common import SearchAttributeKey
 WORKFLOW_TYPE = "ViolationResponseWorkflow"
 # The query every case workflow answers with its ``CaseView``.
 CASE_QUERY = "case"
+# The update that turns a typed district of a case opened before districts were codes into its
+# directory code (and its search attribute with it).
+ADOPT_DISTRICT_CODE = "adopt_district_code"
 
 # Non-personal search attributes: they make cases findable in the Temporal UI and CLI.
 # Search attributes are never encrypted, so nothing about the child may go here.

@@ -12,6 +12,7 @@ the report is checked against the loaded directory through pydantic's validation
 where no file can be read and a report accepted at intake must decode again unchanged.
 """
 
+import re
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -21,6 +22,12 @@ from schemas.regions import Region
 KATO_CODE = r"^\d{9}$"
 # Where a client finds the valid codes (the API's districts endpoint); said in every refusal.
 LISTING = "/api/v1/regions/{region}/districts"
+
+
+def is_code(district: str) -> bool:
+    """Whether ``district`` is shaped as a KATO code (what cases opened before districts were
+    codes do not hold: they hold the free text a person typed)."""
+    return re.fullmatch(KATO_CODE, district) is not None
 
 
 class Names(BaseModel):

@@ -8,14 +8,18 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.districts import DistrictActivities
     from ombudsflow import constants
+    from schemas.activities import LegacyDistrict
     from schemas.case import CaseView
+    from schemas.districts import is_code
+    from schemas.errors import RejectedAction
     from schemas.policy import Deadline
     from schemas.report import Child
     from schemas.steps import StepKind
 
-from workflows.case import CaseState
-from workflows.completions import CompletingWorkflow, Completions
+from workflows.case import STORE_OPTIONS, CaseState
+from workflows.completions import CompletingWorkflow, Completions, reject
 from workflows.notices import Notices
 from workflows.tasks import Tasks
 
@@ -42,3 +46,21 @@ class CaseWorkflow(CompletingWorkflow):
         now = workflow.now()
         view = self.state.view
         return view.model_copy(update={"overdue": any(s.overdue_at(now) for s in view.steps)})
+
+    @workflow.update(name=constants.ADOPT_DISTRICT_CODE)
+    async def adopt_district_code(self) -> str:
+        """A case opened before districts were codes holds the district as typed, and shows
+        it in its ``CaseDistrict`` search attribute (never encrypted). This resolves it to its
+        directory code, as migration 0005 mapped the store, and upserts the attribute. Sent
+        by ``ombudsflow districts adopt``; a case never sent it replays as it ran."""
+        facts = self.state.view.facts
+        facts.district = await workflow.execute_activity_method(
+            DistrictActivities.resolve_district,
+            LegacyDistrict(region=facts.region, text=facts.district), **STORE_OPTIONS)
+        await self.state.projected_to(self.state.changed())
+        return facts.district
+
+    @adopt_district_code.validator
+    def _validate_adoption(self) -> None:
+        if is_code(self.state.view.facts.district):
+            raise reject(RejectedAction.TASK_CLOSED, "district: already a directory code")

@@ -1,23 +1,34 @@
-"""The district directory: the bundled file is complete, a broken one is refused at load, and
-the ``resolve_district`` activity maps a legacy free-text district as migration 0005 does."""
+"""The district directory: the bundled file is complete, a broken one is refused at load, the
+``resolve_district`` activity maps a legacy free-text district as migration 0005 does, and a
+running case opened before districts were codes adopts its code."""
 
+import asyncio
 import json
 import uuid
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from temporalio import workflow
+from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer
 
 from activities.districts import DistrictActivities, load_districts
 from activities.transports import FileTransport
+from ombudsflow.case_client import adopt_district_codes
+from ombudsflow.constants import CASE_DISTRICT
 from schemas.activities import LegacyDistrict
+from schemas.procedure import CaseInput
 from schemas.regions import Region
+from schemas.report import ViolationReport
+from store.cases import get_case
+from store.db import session_scope
 from tests.conftest import new_worker
+from tests.factories import report_data
+from workflows.violation_response import ViolationResponseWorkflow
 
 BUNDLED = Path(__file__).parents[2] / "activities" / "data" / "districts.json"
 
@@ -71,30 +82,50 @@ def test_resolve_district_maps_what_was_typed_to_a_code(
     assert resolved == code
 
 
-@workflow.defn(sandboxed=False)
-class ResolveOnTheCaseQueue:
-    """Calls ``resolve_district`` by name on another task queue, as the case workflow will."""
-
-    @workflow.run
-    async def run(self, args: tuple[str, LegacyDistrict]) -> str:
-        queue, legacy = args
-        code: str = await workflow.execute_activity(
-            "resolve_district", legacy, result_type=str, task_queue=queue,
-            start_to_close_timeout=timedelta(seconds=10))
-        return code
-
-
-async def test_the_case_worker_runs_resolve_district(
-    time_env: WorkflowEnvironment, engine: Engine, tmp_path: Path,
+async def test_a_running_case_with_a_typed_district_adopts_its_code(
+    dev_env: WorkflowEnvironment, engine: Engine, tmp_path: Path,
 ) -> None:
-    async with new_worker(time_env.client, engine, FileTransport(tmp_path)) as case_worker:
-        caller_queue = f"test-{uuid.uuid4()}"
-        async with Worker(time_env.client, task_queue=caller_queue,
-                          workflows=[ResolveOnTheCaseQueue]):
-            code = await time_env.client.execute_workflow(
-                ResolveOnTheCaseQueue.run,
-                (case_worker.task_queue,
-                 LegacyDistrict(region=Region.AKTOBE, text="Alga district")),
-                id=f"resolve-{uuid.uuid4()}", task_queue=caller_queue)
+    """A case opened before districts were codes shows the typed district in ``CaseDistrict``
+    (never encrypted) until ``ombudsflow districts adopt`` turns it into the code; its history
+    then replays with the adoption in it."""
+    case_id = f"AKT-2026-{uuid.uuid4().int % 900000 + 100000}"
+    legacy = ViolationReport.model_validate(report_data(district="Alga district"))
+    async with new_worker(dev_env.client, engine, FileTransport(tmp_path)) as worker:
+        handle = await dev_env.client.start_workflow(
+            ViolationResponseWorkflow.run, CaseInput(case_id=case_id, report=legacy),
+            id=case_id, task_queue=worker.task_queue)
+        await _until(lambda: _district_attribute(handle), "Alga district")
 
-    assert code == "153200000"
+        adopted = await adopt_district_codes(dev_env.client)
+        again = await adopt_district_codes(dev_env.client)
+
+        assert adopted[case_id] == "153200000"
+        assert case_id not in again
+        assert await _district_attribute(handle) == "153200000"
+        view = await handle.query(ViolationResponseWorkflow.case)
+        assert view.facts.district == "153200000"
+        await _until(lambda: _stored_district(engine, case_id), "153200000")
+        history = await handle.fetch_history()
+        await handle.terminate("test over")
+    await Replayer(workflows=[ViolationResponseWorkflow],
+                   data_converter=dev_env.client.data_converter).replay_workflow(history)
+
+
+async def _district_attribute(handle: WorkflowHandle[Any, Any]) -> str | None:
+    described = await handle.describe()
+    return described.typed_search_attributes.get(CASE_DISTRICT)
+
+
+async def _stored_district(engine: Engine, case_id: str) -> str | None:
+    with session_scope(engine) as session:
+        stored = get_case(session, case_id)
+        return stored.district if stored else None
+
+
+async def _until(read: Callable[[], Awaitable[object]], expected: object) -> None:
+    """Poll ``read`` until it gives ``expected`` (visibility and projections lag), 20 s."""
+    for _ in range(200):
+        if await read() == expected:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"still {await read()!r}, not {expected!r}, after 20 s")
