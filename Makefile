@@ -48,7 +48,7 @@ bench: venv
 # Record the current workflow's histories for the replay tests, as the next version (v2, v3,
 # …): the older versions' files stay, since running cases of every version must replay.
 histories: venv
-	$(BIN)/python -m tests.record_histories
+	$(BIN)/python -m tests.support.record_histories
 
 # Build and tool caches and the virtualenv. var/ (your cases and the key ring) is kept:
 # delete it by hand to start from nothing.

@@ -23,9 +23,9 @@ from bench import board, intake, replay, scale, throughput
 from bench.figures import Figure, table, write
 from bench.profile import profiling
 from bench.stack import running_stack
+from commands.devstack import temporal_binary
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
-from ombudsflow.devstack import temporal_binary
 from ombudsflow.logging import configure_logging
 
 BENCHMARKS = ("replay", "throughput", "intake", "board", "scale")

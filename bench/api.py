@@ -12,8 +12,8 @@ import httpx
 from sqlalchemy import Engine
 
 from bench.stack import Stack
+from commands.demo import DemoCredentials, seed_demo
 from ombudsflow.config import Settings
-from ombudsflow.demo import DemoCredentials, seed_demo
 from web.app import create_app
 from web.deps import SESSION_COOKIE, Services
 from web.security import issue_token

@@ -26,7 +26,7 @@ from schemas.procedure import STEPS, clause_of
 from schemas.regions import Region
 from schemas.steps import StepKind
 from store.db import create_schema, make_engine
-from tests.factories import report_data
+from tests.support.factories import report_data
 
 TARGET_P95_MS = 100.0
 SEED = 149

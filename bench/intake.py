@@ -14,7 +14,7 @@ from bench.stack import Stack
 from schemas.procedure import clause_of
 from schemas.regions import Region
 from schemas.steps import StepKind
-from tests.factories import report_data
+from tests.support.factories import report_data
 from workflows.violation_response import ALARM_RECIPIENTS
 
 NOTICE_P50_TARGET = 0.250

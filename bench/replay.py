@@ -14,7 +14,7 @@ from temporalio.worker import Replayer
 from bench.figures import Figure
 from ombudsflow.client import data_converter
 from ombudsflow.codec import KeyRing
-from tests.record_histories import recorder
+from tests.support.record_histories import recorder
 from workflows.violation_response import ViolationResponseWorkflow
 
 SCENARIO = "twelve_months"
@@ -22,7 +22,8 @@ TARGET_MS = 100.0
 
 
 async def measure(keyring: KeyRing, *, scenario: str, repeats: int) -> list[Figure]:
-    """Record ``scenario`` (``tests/record_histories.py``), then replay it ``repeats`` times."""
+    """Record ``scenario`` (``tests/support/record_histories.py``), then replay it ``repeats``
+    times."""
     async with recorder(keyring) as rec:
         [history] = await rec.histories(scenario)  # one run: it does not continue as new
     replayer = Replayer(workflows=[ViolationResponseWorkflow],

@@ -18,15 +18,15 @@ from sqlmodel import col, select
 
 from bench.figures import Figure
 from bench.stack import Stack
-from ombudsflow.intake import parse_report, submit_report
+from cases.intake import parse_report, submit_report
 from schemas.case import StepStatus
 from schemas.procedure import clause_of
 from schemas.regions import Region
 from schemas.steps import StepKind
 from store.db import session_scope
 from store.models import Step
-from tests.factories import report_data
-from tests.scenarios import CaseDriver, default_actor, valid_outcome
+from tests.support.factories import report_data
+from tests.support.scenarios import CaseDriver, default_actor, valid_outcome
 from workflows.violation_response import ALARM_RECIPIENTS
 
 MEMORY_TARGET_MIB = 1024.0

@@ -28,13 +28,13 @@ from temporalio.client import Client
 
 import workflows
 from bench.profile import finish, spy
+from commands.devstack import temporal_server_argv
 from ombudsflow.client import data_converter
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
-from ombudsflow.devstack import temporal_server_argv
 from store.db import create_schema, make_engine
-from tests.ports import free_port
-from tests.postgres import POSTGRES_SERVER, run_on_server
+from tests.support.ports import free_port
+from tests.support.postgres import POSTGRES_SERVER, run_on_server
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0

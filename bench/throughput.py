@@ -22,8 +22,8 @@ from bench.bare import UPDATES, BareWorkflow
 from bench.figures import Figure, Goal, percentiles
 from bench.stack import Stack, Usage, Workers, usage
 from schemas.steps import StepKind
-from tests.factories import report_data
-from tests.scenarios import valid_outcome
+from tests.support.factories import report_data
+from tests.support.scenarios import valid_outcome
 
 POLL_INTERVAL = 0.2
 TARGET_RATIO = 0.8

@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
+from cases.intake import parse_report, submit_report
 from faults.stack import Stack
-from ombudsflow.intake import parse_report, submit_report
 from schemas.case import Actor, CaseView, Step
 from schemas.steps import StepKind
-from tests.factories import report_data
-from tests.scenarios import CaseDriver
+from tests.support.factories import report_data
+from tests.support.scenarios import CaseDriver
 
 T = TypeVar("T")
 RETRY_AFTER = 1.0  # seconds between tries of a failed call

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import httpx
 
+from commands.demo import seed_demo
 from faults.sizes import Size
 from faults.stack import START_TIMEOUT, Process, StoreKind, open_stack
 from faults.tally import Outcome
-from ombudsflow.demo import seed_demo
-from tests.ports import free_port
+from tests.support.ports import free_port
 
 SCHEMATHESIS = Path(sysconfig.get_paths()["scripts"]) / "schemathesis"
-WEB_ARGV = [sys.executable, "-m", "ombudsflow.cli", "web"]
+WEB_ARGV = [sys.executable, "-m", "commands.main", "web"]
 SIGN_INS = (("cw.aktobe", "helpline-111"), ("sv.aktobe", "police-system"))
 RUN_TIMEOUT = 900.0  # seconds for one schemathesis run
 

@@ -18,21 +18,21 @@ from sqlmodel import col
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from cases.intake import parse_report, submit_report
+from commands.demo import seed_demo
 from faults.driving import PatientDriver, drive, driven, open_cases
 from faults.fuzzing import api_fuzzing
 from faults.sizes import Size
 from faults.stack import Stack, StoreKind, open_stack
 from faults.tally import Outcome, audit
-from ombudsflow.demo import seed_demo
-from ombudsflow.intake import parse_report, submit_report
 from schemas.case import Step
 from schemas.errors import RejectedAction
 from schemas.steps import StepKind
 from store.db import session_scope
 from store.models import Case, Notice
 from store.outbox import PENDING
-from tests.factories import report_data, worker_of
-from tests.scenarios import CaseDriver, close, not_confirmed, valid_outcome
+from tests.support.factories import report_data, worker_of
+from tests.support.scenarios import CaseDriver, close, not_confirmed, valid_outcome
 from web.app import create_app
 from web.deps import Services
 from web.security import issue_token

@@ -1,6 +1,6 @@
 """The system under fault, as separate processes on loopback that a scenario can kill, stop and
 start again: the Temporal dev server on its SQLite file, worker processes (``python -m
-ombudsflow.cli worker``, configured only through ``OMBUDSFLOW_*`` variables, as in production),
+commands.main worker``, configured only through ``OMBUDSFLOW_*`` variables, as in production),
 a real SMTP server, and the store: a SQLite file, or a throwaway PostgreSQL database that can be
 made to refuse connections.
 
@@ -27,20 +27,20 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
+from commands.devstack import answering, temporal_server_argv
 from ombudsflow.client import connect
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
-from ombudsflow.devstack import answering, temporal_server_argv
 from store.db import create_schema, make_engine
-from tests.ports import free_port
-from tests.postgres import POSTGRES_SERVER, run_on_server
-from tests.smtp import SmtpServer
+from tests.support.ports import free_port
+from tests.support.postgres import POSTGRES_SERVER, run_on_server
+from tests.support.smtp import SmtpServer
 
 StoreKind = Literal["sqlite", "postgresql"]
 ARTIFACTS = Path("test-artifacts") / "faults"
 START_TIMEOUT = 30.0  # seconds for the dev server to answer
 STOP_TIMEOUT = 15.0  # seconds a process gets after SIGTERM before it is killed
-WORKER_ARGV = [sys.executable, "-m", "ombudsflow.cli", "worker"]
+WORKER_ARGV = [sys.executable, "-m", "commands.main", "worker"]
 
 
 class Process:

@@ -20,13 +20,13 @@ from temporalio.worker import Worker
 from activities.directory import Directory
 from activities.districts import load_districts
 from activities.transports import FileTransport, Transport
+from commands.demo import DemoCredentials, seed_demo
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
-from ombudsflow.demo import DemoCredentials, seed_demo
 from store.db import create_schema, make_engine
-from tests.ports import free_port
-from tests.servers import temporal_binary
-from tests.smtp import SmtpServer
+from tests.support.ports import free_port
+from tests.support.servers import temporal_binary
+from tests.support.smtp import SmtpServer
 from workers.main import ACTIVITY_THREADS, build_worker
 
 

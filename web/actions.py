@@ -7,7 +7,7 @@ its change is in the store, so the row is current for anything an update changed
 is asked live only when the store does not know the task yet. The workflow's update
 validators check everything again, authoritatively, and settle races (a task completed twice
 at once, or just before the row shows it) atomically. Completions go through the case client
-(``ombudsflow/case_client.py``) by the update their step's spec names, so a new task kind needs
+(``cases/client.py``) by the update their step's spec names, so a new task kind needs
 no change. Every update has a deadline (``update_timeout_seconds``: 503 with Retry-After past
 it) and an id fixed by what it does, so a retry joins the first.
 """
@@ -20,7 +20,7 @@ from fastapi import HTTPException, status
 from sqlmodel import Session, col, select
 from temporalio.service import RPCError, RPCStatusCode
 
-from ombudsflow.case_client import CaseUnavailable
+from cases.client import CaseUnavailable
 from ombudsflow.credentials import hash_password, verify_password
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.outcomes import InspectionOutcome

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from activities.districts import load_districts
-from ombudsflow.case_client import CaseClient
+from cases.client import CaseClient
 from ombudsflow.config import Settings
 from ombudsflow.credentials import api_key_matches, split_api_key
 from schemas.case import Actor

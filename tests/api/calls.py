@@ -6,9 +6,9 @@ import httpx
 
 from schemas.regions import Region
 from schemas.steps import StepKind
-from tests.factories import report_data
-from tests.scenarios import CaseDriver, valid_outcome
-from tests.web_stack import WebStack
+from tests.support.factories import report_data
+from tests.support.scenarios import CaseDriver, valid_outcome
+from tests.support.web_stack import WebStack
 
 HELPLINE = "helpline-111"
 POLICE = "police-system"

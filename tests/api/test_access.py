@@ -11,9 +11,9 @@ import httpx
 from schemas.regions import Region
 from schemas.steps import StepKind
 from tests.api.calls import HELPLINE, POLICE, confirm, done, open_case
-from tests.factories import CANARY_IIN, CANARY_NAME, POLICE_SYSTEM, report_data
-from tests.scenarios import CaseDriver, valid_outcome
-from tests.web_stack import WebStack
+from tests.support.factories import CANARY_IIN, CANARY_NAME, POLICE_SYSTEM, report_data
+from tests.support.scenarios import CaseDriver, valid_outcome
+from tests.support.web_stack import WebStack
 
 PEOPLE = ["cw.aktobe", "sv.aktobe", "cw.pavlodar", "sv.pavlodar", "sv.committee", "admin"]
 CALLERS = [*PEOPLE, f"key:{HELPLINE}", f"key:{POLICE}", "anonymous"]

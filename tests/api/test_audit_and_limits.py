@@ -7,7 +7,7 @@ from store.audit import case_trail, verify_chain
 from store.db import session_scope
 from store.models import AuditEvent
 from tests.api.calls import confirm, open_case, report
-from tests.web_stack import WebStack
+from tests.support.web_stack import WebStack
 
 
 async def test_reads_changes_and_refusals_of_a_case_are_audited(api: WebStack) -> None:

@@ -1,6 +1,6 @@
 """Sign-in: the demo password gives a bearer token that works; a wrong one is refused."""
 
-from tests.web_stack import WebStack
+from tests.support.web_stack import WebStack
 
 
 async def test_token_with_the_demo_password_opens_the_inbox(api: WebStack) -> None:

@@ -7,9 +7,9 @@ from temporalio.testing import WorkflowEnvironment
 from schemas.regions import Region
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
-from tests.factories import CANARY_NAME
-from tests.servers import temporal_binary
-from tests.web_stack import WebStack
+from tests.support.factories import CANARY_NAME
+from tests.support.servers import temporal_binary
+from tests.support.web_stack import WebStack
 from web.app import create_app
 from web.deps import Services
 

@@ -22,10 +22,10 @@ from store.cases import get_task
 from store.db import session_scope
 from store.models import Step as StepRow
 from tests.api.calls import POLICE, complete, open_case
-from tests.factories import worker_of
-from tests.ports import free_port
-from tests.scenarios import CaseDriver, valid_outcome
-from tests.web_stack import WebStack
+from tests.support.factories import worker_of
+from tests.support.ports import free_port
+from tests.support.scenarios import CaseDriver, valid_outcome
+from tests.support.web_stack import WebStack
 from web.app import create_app
 from web.deps import Services
 from web.views import load_case

@@ -7,8 +7,8 @@ import httpx
 
 from schemas.steps import StepKind
 from tests.api.calls import POLICE, done, fields, open_case
-from tests.scenarios import valid_outcome
-from tests.web_stack import WebStack
+from tests.support.scenarios import valid_outcome
+from tests.support.web_stack import WebStack
 
 
 async def deliver(api: WebStack, what: str, case_id: str, **outcome: Any) -> httpx.Response:

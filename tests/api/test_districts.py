@@ -11,13 +11,13 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import SmtpTransport
+from commands.demo import DemoCredentials
 from ombudsflow.constants import CASE_DISTRICT
-from ombudsflow.demo import DemoCredentials
 from schemas.regions import Region
 from tests.api.calls import fields, report
-from tests.factories import ALGA, KHROMTAU
-from tests.smtp import SmtpServer
-from tests.web_stack import WebStack, web_stack
+from tests.support.factories import ALGA, KHROMTAU
+from tests.support.smtp import SmtpServer
+from tests.support.web_stack import WebStack, web_stack
 from tests.workflows.test_mail_delivery import arrived
 
 PLANTED = "Leakdistrict Zhanibekova 140309612348"

@@ -1,7 +1,7 @@
 """Inputs the store cannot hold are refused with 422 and a reason, never a 500 (found by the
 API fuzzing in `make faults`)."""
 
-from tests.web_stack import WebStack
+from tests.support.web_stack import WebStack
 
 
 async def test_a_page_past_the_end_of_the_store_is_a_422(api: WebStack) -> None:

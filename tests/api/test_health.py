@@ -4,8 +4,8 @@ import httpx
 from sqlalchemy import create_engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.servers import temporal_binary
-from tests.web_stack import WebStack
+from tests.support.servers import temporal_binary
+from tests.support.web_stack import WebStack
 from web.app import create_app
 from web.deps import Services
 

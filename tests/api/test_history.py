@@ -8,14 +8,14 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from ombudsflow.intake import parse_report
+from cases.intake import parse_report
 from schemas.case import Stage
 from schemas.procedure import CaseInput
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
-from tests.factories import CANARY_IIN, CANARY_NAME, report_data
-from tests.scenarios import CaseDriver, confirmed_with_danger
-from tests.web_stack import WebStack
+from tests.support.factories import CANARY_IIN, CANARY_NAME, report_data
+from tests.support.scenarios import CaseDriver, confirmed_with_danger
+from tests.support.web_stack import WebStack
 from workflows.violation_response import ViolationResponseWorkflow
 
 

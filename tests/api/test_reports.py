@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from schemas.report import Sex
 from tests.api.calls import HELPLINE, POLICE, fields, report
-from tests.factories import CHILD_BIRTH, make_iin, report_data
-from tests.web_stack import WebStack
+from tests.support.factories import CHILD_BIRTH, make_iin, report_data
+from tests.support.web_stack import WebStack
 
 
 async def test_a_new_report_opens_a_case_with_links(api: WebStack) -> None:

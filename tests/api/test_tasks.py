@@ -16,9 +16,9 @@ from schemas.steps import Role, StepKind
 from store.db import session_scope
 from store.users import create_user
 from tests.api.calls import complete, confirm, done, fields, open_case
-from tests.factories import CANARY_NAME
-from tests.scenarios import CaseDriver, valid_outcome
-from tests.web_stack import WebStack
+from tests.support.factories import CANARY_NAME
+from tests.support.scenarios import CaseDriver, valid_outcome
+from tests.support.web_stack import WebStack
 
 CW, SV, COMMITTEE = "cw.aktobe", "sv.aktobe", "sv.committee"
 

@@ -20,12 +20,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.transports import FileTransport
-from ombudsflow.cli import main
+from commands.demo import DemoCredentials
+from commands.main import main
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings, get_settings
-from ombudsflow.demo import DemoCredentials
 from tests.conftest import new_worker
-from tests.ports import free_port
+from tests.support.ports import free_port
 from web.app import create_app
 from web.deps import Services
 

@@ -14,19 +14,19 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from commands.signin import SignIn, save_sign_in, token_path
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
 from ombudsflow.local_time import local_time
-from ombudsflow.signin import SignIn, save_sign_in, token_path
 from schemas.case import CaseView
 from schemas.report import Sex
 from schemas.steps import StepKind
 from store.audit import case_trail
 from store.db import session_scope
 from tests.cli.conftest import Cli, Result, WebApp
-from tests.factories import CHILD_BIRTH, make_iin, report_data
-from tests.ports import free_port
-from tests.scenarios import CaseDriver, valid_outcome
+from tests.support.factories import CHILD_BIRTH, make_iin, report_data
+from tests.support.ports import free_port
+from tests.support.scenarios import CaseDriver, valid_outcome
 from web.security import issue_token
 
 CASE_OPENED = re.compile(r"^case ([A-Z]{3}-\d{4}-\d{6}) opened$", re.MULTILINE)

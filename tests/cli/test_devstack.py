@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.factories import report_data
-from tests.ports import free_port
+from tests.support.factories import report_data
+from tests.support.ports import free_port
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 45.0
@@ -39,7 +39,7 @@ class Stack:
         self.folder, self.env = folder, env
         self.log = (folder / "stack.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ombudsflow.cli", "run"], cwd=folder, env=env,
+            [sys.executable, "-m", "commands.main", "run"], cwd=folder, env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log, text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
@@ -89,7 +89,7 @@ class Stack:
     def command(self, *argv: str, stdin: str = "", env: dict[str, str] | None = None
                 ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "ombudsflow.cli", *argv], cwd=self.folder,
+            [sys.executable, "-m", "commands.main", *argv], cwd=self.folder,
             env=self.env | (env or {}), input=stdin, capture_output=True, text=True,
             timeout=COMMAND_TIMEOUT, check=False,
         )
@@ -171,7 +171,7 @@ def test_run_says_why_when_the_dev_server_cannot_start(
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "ombudsflow.cli", "run"], cwd=tmp_path,
+            [sys.executable, "-m", "commands.main", "run"], cwd=tmp_path,
             env=stack_env | {"OMBUDSFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"},
             capture_output=True, text=True, timeout=START_TIMEOUT, check=False,
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ombudsflow.intake import parse_report
+from cases.intake import parse_report
 from schemas.outcomes import InspectionRecord
 from schemas.procedure import TASKS, spec_of
 from schemas.steps import StepKind

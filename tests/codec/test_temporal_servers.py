@@ -23,8 +23,8 @@ from ombudsflow.constants import (
     POLICE_DECISION,
     SEARCH_ATTRIBUTES,
 )
-from tests.raw_history import history_as_the_cli_shows_it, readable_text
-from tests.servers import temporal_binary
+from tests.support.raw_history import history_as_the_cli_shows_it, readable_text
+from tests.support.servers import temporal_binary
 
 CANARY = "Canary-Aruzhan-Bekova-070315650042"
 EXPECTED = {key.name: int(key.indexed_value_type) for key in SEARCH_ATTRIBUTES}

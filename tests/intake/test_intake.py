@@ -7,10 +7,10 @@ from sqlalchemy import Engine, func, select
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ombudsflow.intake import parse_report, submit_report
+from cases.intake import parse_report, submit_report
 from store.db import session_scope
 from store.models import Intake
-from tests.factories import report_data
+from tests.support.factories import report_data
 
 
 async def test_the_same_report_twice_gives_the_existing_case(

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
 
     from ombudsflow.logging import REDACTED, configure_logging
     from schemas.report import ViolationReport
-    from tests.factories import CANARY_IIN, CANARY_NAME, report_data
+    from tests.support.factories import CANARY_IIN, CANARY_NAME, report_data
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from tests.web_stack import WebStack
+from tests.support.web_stack import WebStack
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 Fields = Mapping[str, str | Sequence[str]]

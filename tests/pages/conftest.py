@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from ombudsflow.demo import DemoCredentials
-from tests.web_stack import WebStack, web_stack
+from commands.demo import DemoCredentials
+from tests.support.web_stack import WebStack, web_stack
 
 
 @pytest.fixture

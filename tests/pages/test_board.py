@@ -13,8 +13,8 @@ from store.cases import project_case
 from store.db import session_scope
 from tests.api.calls import confirm, done, open_case
 from tests.pages.browsing import sign_in, text_of
-from tests.store.factories import make_step, make_view, send_notice
-from tests.web_stack import WebStack
+from tests.support.factories import make_step, make_view, send_notice
+from tests.support.web_stack import WebStack
 
 
 def inner(pattern: str, html: str) -> str:

@@ -23,16 +23,16 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import FileTransport
+from commands.demo import DemoCredentials
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
-from ombudsflow.demo import DemoCredentials
 from ombudsflow.local_time import LOCAL_TIME
 from schemas.case import Stage
 from schemas.steps import StepKind
 from tests.conftest import new_worker
-from tests.factories import report_data
-from tests.ports import free_port
-from tests.scenarios import CaseDriver, valid_outcome
+from tests.support.factories import report_data
+from tests.support.ports import free_port
+from tests.support.scenarios import CaseDriver, valid_outcome
 from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")

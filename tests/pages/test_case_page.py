@@ -6,10 +6,10 @@ import re
 from schemas.case import StepStatus
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
-from tests.factories import CANARY_NAME
 from tests.pages.browsing import page_showing, sign_in, submit, text_of
-from tests.scenarios import CaseDriver, valid_outcome
-from tests.web_stack import WebStack
+from tests.support.factories import CANARY_NAME
+from tests.support.scenarios import CaseDriver, valid_outcome
+from tests.support.web_stack import WebStack
 
 STATEMENT = valid_outcome(StepKind.PUBLIC_STATEMENT)["text"]
 

@@ -5,7 +5,7 @@ import re
 
 from tests.api.calls import open_case
 from tests.pages.browsing import page_showing, sign_in, text_of
-from tests.web_stack import WebStack
+from tests.support.web_stack import WebStack
 
 
 def talk_row(page: str, case_id: str) -> str:

@@ -2,7 +2,7 @@
 
 from ombudsflow.config import Settings
 from tests.pages.browsing import csrf_of, sign_in, text_of
-from tests.web_stack import WebStack
+from tests.support.web_stack import WebStack
 from web.deps import SESSION_COOKIE
 from web.pages.security import is_secure
 

@@ -9,7 +9,7 @@ from schemas.case import StepStatus
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
 from tests.pages.browsing import page_showing, sign_in, submit, text_of
-from tests.web_stack import WebStack
+from tests.support.web_stack import WebStack
 
 
 def local(moment: datetime) -> str:

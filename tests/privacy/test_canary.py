@@ -23,9 +23,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import FileTransport
+from cases.intake import parse_report, submit_report
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
-from ombudsflow.intake import parse_report, submit_report
 from ombudsflow.logging import configure_logging
 from schemas.outcomes import InspectionRecord
 from schemas.procedure import RECORD_INSPECTION, CaseInput, DeadlinePolicy
@@ -33,10 +33,17 @@ from schemas.steps import StepKind
 from store.db import session_scope
 from store.models import Publication
 from tests.conftest import new_worker
-from tests.factories import ALGA, CANARY_IIN, CANARY_NAME, report_data, supervisor_of, worker_of
-from tests.raw_history import history_as_the_cli_shows_it, readable_text
-from tests.scenarios import CaseDriver, valid_outcome
-from tests.servers import temporal_binary
+from tests.support.factories import (
+    ALGA,
+    CANARY_IIN,
+    CANARY_NAME,
+    report_data,
+    supervisor_of,
+    worker_of,
+)
+from tests.support.raw_history import history_as_the_cli_shows_it, readable_text
+from tests.support.scenarios import CaseDriver, valid_outcome
+from tests.support.servers import temporal_binary
 
 PHONE = "+7 701 555 01 99"
 EMAIL = "zhanserikova.canary@mail.example"

@@ -10,13 +10,13 @@ from google.protobuf.json_format import MessageToDict
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from commands.demo import DemoCredentials
 from ombudsflow.codec import CASE_METADATA, ENCODING
-from ombudsflow.demo import DemoCredentials
 from store.audit import case_trail
 from store.db import session_scope
-from tests.factories import CANARY_NAME, report_data
-from tests.scenarios import CaseDriver
-from tests.web_stack import WebStack, web_stack
+from tests.support.factories import CANARY_NAME, report_data
+from tests.support.scenarios import CaseDriver
+from tests.support.web_stack import WebStack, web_stack
 
 UI_ORIGIN = "http://127.0.0.1:8233"
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from ombudsflow.intake import parse_report
+from cases.intake import parse_report
 from schemas.case import CaseFacts
 from schemas.report import Relation
-from tests.factories import report_data
+from tests.support.factories import report_data
 
 # Whether ¶10.3 applies to one alleged violator: (relation, lives with the child) → refer.
 # A step-parent is not a legal representative in law unless appointed guardian.

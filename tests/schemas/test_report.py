@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ombudsflow.intake import parse_report
+from cases.intake import parse_report
 from schemas.report import Sex, ViolationReport, parse_iin
-from tests.factories import CHILD_BIRTH, make_iin, report_data
+from tests.support.factories import CHILD_BIRTH, make_iin, report_data
 
 
 def errors(data: dict[str, Any]) -> dict[str, str]:

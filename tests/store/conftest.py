@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from store.db import create_schema, make_engine
-from tests.postgres import POSTGRES_SERVER, empty_schema, run_on_server
+from tests.support.postgres import POSTGRES_SERVER, empty_schema, run_on_server
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, delete, update
 from sqlmodel import col
 
-from ombudsflow.cli import main
+from commands.main import main
 from ombudsflow.config import get_settings
 from schemas.case import Actor
 from schemas.regions import Region

@@ -21,7 +21,7 @@ from store.board import (
 from store.cases import project_case
 from store.db import session_scope
 from store.models import Case
-from tests.store.factories import T0, make_step, make_view, send_notice
+from tests.support.factories import T0, make_step, make_view, send_notice
 
 NOW = T0 + timedelta(days=5)
 LATE = NOW - timedelta(hours=1)

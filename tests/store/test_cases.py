@@ -24,7 +24,7 @@ from store.cases import (
     record_publication,
 )
 from store.db import session_scope
-from tests.store.factories import T0, make_report, make_step, make_view
+from tests.support.factories import T0, make_report, make_step, make_view
 
 CASE = "AKT-2026-000001"
 ALMATY = timezone(timedelta(hours=5))

@@ -10,7 +10,7 @@ from schemas.regions import Region
 from store.cases import register_intake
 from store.db import session_scope
 from store.models import Intake
-from tests.store.factories import T0
+from tests.support.factories import T0
 
 
 def register(

@@ -23,8 +23,8 @@ from sqlmodel import SQLModel
 from schemas.regions import Region
 from schemas.report import ViolationReport
 from store.db import create_schema, make_engine
-from tests.factories import report_data
-from tests.postgres import empty_schema
+from tests.support.factories import report_data
+from tests.support.postgres import empty_schema
 
 ROOT = Path(__file__).parents[2]
 ALEMBIC_INI = ROOT / "alembic.ini"

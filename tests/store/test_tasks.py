@@ -17,7 +17,7 @@ from store.cases import (
     release_task,
 )
 from store.db import session_scope
-from tests.store.factories import T0, make_step, make_view
+from tests.support.factories import T0, make_step, make_view
 
 AKT = "AKT-2026-000001"
 AST = "AST-2026-000002"

@@ -8,14 +8,14 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ombudsflow.intake import parse_report
+from cases.intake import parse_report
 from schemas.case import Stage, StepStatus
 from schemas.procedure import CaseInput
 from schemas.steps import StepKind
 from store.cases import case_steps, get_case
 from store.db import session_scope
-from tests.factories import report_data, supervisor_of
-from tests.scenarios import CaseDriver
+from tests.support.factories import report_data, supervisor_of
+from tests.support.scenarios import CaseDriver
 from workflows.violation_response import ViolationResponseWorkflow
 
 PLAN_ITEMS = 12

@@ -17,12 +17,12 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ombudsflow.intake import parse_report, submit_report
+from cases.intake import parse_report, submit_report
 from schemas.case import Step
 from schemas.procedure import DeadlinePolicy
 from schemas.steps import StepKind
-from tests.factories import report_data
-from tests.scenarios import CaseDriver, close
+from tests.support.factories import report_data
+from tests.support.scenarios import CaseDriver, close
 
 # Kazakhstan's single time zone since 1 March 2024; a working day's deadline is its 18:00.
 ALMATY = timezone(timedelta(hours=5), "Almaty")

@@ -13,9 +13,9 @@ from activities.transports import SmtpTransport
 from store.db import session_scope
 from store.outbox import case_notices
 from tests.conftest import new_worker
-from tests.factories import CANARY_IIN, CANARY_NAME, report_data
-from tests.scenarios import open_case
-from tests.smtp import SmtpServer
+from tests.support.factories import CANARY_IIN, CANARY_NAME, report_data
+from tests.support.scenarios import open_case
+from tests.support.smtp import SmtpServer
 
 FIRST_NOTICES = {  # ¶10.1 and ¶10.3 for a cohabiting parent in Aktobe
     "commissioner@bala.gov.example": "¶10.1",

@@ -16,8 +16,8 @@ from schemas.steps import StepKind
 from store.cases import case_steps, get_case
 from store.db import session_scope
 from store.models import Publication
-from tests.factories import CANARY_IIN, CANARY_NAME
-from tests.scenarios import confirmed_with_danger, not_confirmed, open_case
+from tests.support.factories import CANARY_IIN, CANARY_NAME
+from tests.support.scenarios import confirmed_with_danger, not_confirmed, open_case
 
 AKTOBE = {
     "akimat": "akimat@aktobe.gov.example",

@@ -13,15 +13,15 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ombudsflow.intake import parse_report
+from cases.intake import parse_report
 from schemas.activities import CaseChanges
 from schemas.case import CaseFacts, PoliceFinding, Stage, StepStatus
 from schemas.procedure import CaseInput
 from schemas.steps import StepKind
 from store.cases import apply_changes, case_steps, get_case
 from store.db import session_scope
-from tests.factories import report_data
-from tests.scenarios import CaseDriver
+from tests.support.factories import report_data
+from tests.support.scenarios import CaseDriver
 from workflows.violation_response import ViolationResponseWorkflow
 
 AHEAD = 2  # a version the workflow never sent

@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from schemas.case import StepStatus
-from tests.scenarios import open_case
+from tests.support.scenarios import open_case
 
 REFERRALS = ("referral.guardianship", "referral.police")
 AKTOBE_REFERRED = ["guardianship@aktobe.gov.example", "police@aktobe.gov.example"]

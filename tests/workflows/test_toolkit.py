@@ -23,15 +23,15 @@ from activities.districts import load_districts
 from activities.notices import NoticeActivities
 from activities.store import StoreActivities
 from activities.transports import FileTransport
-from ombudsflow.intake import parse_report
+from cases.intake import parse_report
 from schemas.case import CaseView, Stage, StepStatus
 from schemas.errors import RejectedAction
 from schemas.procedure import UPDATES, CaseInput
 from schemas.steps import StepKind
 from store.cases import get_case
 from store.db import session_scope
-from tests.factories import report_data, supervisor_of, worker_of
-from tests.scenarios import CaseDriver
+from tests.support.factories import report_data, supervisor_of, worker_of
+from tests.support.scenarios import CaseDriver
 from tests.workflows.district_visit import DistrictVisit
 from workflows.violation_response import ViolationResponseWorkflow
 

@@ -16,8 +16,8 @@ from schemas.case import Actor
 from schemas.errors import RejectedAction
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
-from tests.factories import CANARY_IIN, POLICE_SYSTEM, supervisor_of, worker_of
-from tests.scenarios import CaseDriver, open_case, valid_outcome
+from tests.support.factories import CANARY_IIN, POLICE_SYSTEM, supervisor_of, worker_of
+from tests.support.scenarios import CaseDriver, open_case, valid_outcome
 
 ACCEPTED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
 

@@ -1,5 +1,5 @@
 """A case that stalls fails the test in bounded time, saying what was awaited: the case, the
-step or result, and where the case stands (tests/scenarios.py's waits)."""
+step or result, and where the case stands (tests/support/scenarios.py's waits)."""
 
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from temporalio.worker import Worker
 from activities.transports import FileTransport
 from schemas.steps import StepKind
 from tests.conftest import new_worker
-from tests.scenarios import CaseDriver, open_case
+from tests.support.scenarios import CaseDriver, open_case
 
 
 class Hasty(CaseDriver):

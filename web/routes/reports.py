@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
-from ombudsflow.intake import parse_report, submit_report
+from cases.intake import parse_report, submit_report
 from schemas.report import ViolationReport
 from web.deps import Integration, ServicesDep, require_key
 from web.ratelimit import enforce, limits_of

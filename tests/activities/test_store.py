@@ -12,8 +12,7 @@ from schemas.case import Stage
 from schemas.report import ViolationReport
 from store import models
 from store.cases import case_steps, get_case
-from tests.factories import ALGA, CANARY_NAME
-from tests.store.factories import T0, make_report, make_step, make_view
+from tests.support.factories import ALGA, CANARY_NAME, T0, make_report, make_step, make_view
 
 CASE = "AKT-2026-000001"
 

@@ -39,12 +39,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from activities.districts import load_districts
-from ombudsflow.api_client import ApiClient, ApiError, ApiUnreachable, path_of
+from commands.api_client import ApiClient, ApiError, ApiUnreachable, path_of
+from commands.signin import SignIn, forget_sign_in, load_sign_in, save_sign_in
 from ombudsflow.config import Settings, get_settings
 from ombudsflow.credentials import KEY_SCOPES, hash_password, new_api_key
 from ombudsflow.local_time import local_time
 from ombudsflow.logging import configure_logging
-from ombudsflow.signin import SignIn, forget_sign_in, load_sign_in, save_sign_in
 from schemas.case import CaseView
 from schemas.case import Stage as CaseStage
 from schemas.districts import Districts
@@ -357,7 +357,7 @@ def decide_approval(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def run_dev_stack(args: argparse.Namespace, settings: Settings) -> None:
-    from ombudsflow.devstack import StackError, run_stack, run_until_signalled
+    from commands.devstack import StackError, run_stack, run_until_signalled
 
     os.umask(PRIVATE_UMASK)  # inherited by the Temporal dev server, the worker and the web app
     try:
@@ -367,7 +367,7 @@ def run_dev_stack(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def run_worker_until_stopped(args: argparse.Namespace, settings: Settings) -> None:
-    from ombudsflow.devstack import run_until_signalled
+    from commands.devstack import run_until_signalled
     from workers.main import run_worker
 
     asyncio.run(run_until_signalled(run_worker(settings)))
@@ -445,7 +445,7 @@ def adopt_district_codes(args: argparse.Namespace, settings: Settings) -> None:
     """Running cases opened before districts were codes: their ``CaseDistrict`` search
     attribute (and district) becomes the directory's code, as migration 0005 did in the
     store."""
-    from ombudsflow import case_client
+    from cases import client as case_client
     from ombudsflow.client import connect
     from ombudsflow.codec import KeyRing
 

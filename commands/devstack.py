@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from temporalio.api.enums.v1 import IndexedValueType
 
+from commands.demo import DemoCredentials, seed_demo
 from ombudsflow.client import connect
 from ombudsflow.codec import create_keyring_file
 from ombudsflow.config import VAR, Settings
 from ombudsflow.constants import SEARCH_ATTRIBUTES
-from ombudsflow.demo import DemoCredentials, seed_demo
 from store.db import create_schema, make_engine
 
 TEMPORAL_DB = VAR / "temporal.db"
@@ -94,8 +94,8 @@ def temporal_server_argv(settings: Settings, db_filename: Path = TEMPORAL_DB) ->
 def services() -> list[Service]:
     """The processes that run once Temporal answers."""
     return [
-        Service("worker", [sys.executable, "-m", "ombudsflow.cli", "worker"]),
-        Service("web app", [sys.executable, "-m", "ombudsflow.cli", "web"]),
+        Service("worker", [sys.executable, "-m", "commands.main", "worker"]),
+        Service("web app", [sys.executable, "-m", "commands.main", "web"]),
     ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.servers import temporal_binary
+from tests.support.servers import temporal_binary
 
 CLI_TIMEOUT = 60.0  # seconds for the CLI to print a history
 

@@ -2,11 +2,11 @@
 
 Run it once per workflow version, after changing the workflow: it adds files under the next
 version number and keeps the old ones, so every history ever produced by a released version
-keeps replaying. A file that exists is never rewritten: `python -m tests.record_histories v3`
-adds only the scenarios v3 lacks (when the code is still v3's shape). Recorded without the
-encryption codec (the replay test must not need a key), with a fictional child, on the
-time-skipping server (deadlines and delays pass at once), notices going to a real SMTP server
-on loopback that a scenario may stop.
+keeps replaying. A file that exists is never rewritten:
+`python -m tests.support.record_histories v3` adds only the scenarios v3 lacks (when the code
+is still v3's shape). Recorded without the encryption codec (the replay test must not need a
+key), with a fictional child, on the time-skipping server (deadlines and delays pass at once),
+notices going to a real SMTP server on loopback that a scenario may stop.
 
 Besides the three paths of the procedure, the scenarios go through each branch a running case
 may take: a reminder and an escalation of a late task, a ¶10.1 notice undelivered past the
@@ -32,9 +32,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import SmtpTransport
+from cases.intake import parse_report
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
-from ombudsflow.intake import parse_report
 from schemas.activities import CaseChanges
 from schemas.case import CaseFacts, PoliceFinding, Stage
 from schemas.procedure import CaseInput
@@ -42,9 +42,9 @@ from schemas.steps import StepKind
 from store.cases import apply_changes
 from store.db import create_schema, make_engine, session_scope
 from tests.conftest import new_worker
-from tests.factories import report_data
-from tests.ports import free_port
-from tests.scenarios import (
+from tests.support.factories import report_data
+from tests.support.ports import free_port
+from tests.support.scenarios import (
     CaseDriver,
     close,
     confirmed_with_danger,
@@ -52,11 +52,11 @@ from tests.scenarios import (
     open_case,
     twelve_months,
 )
-from tests.servers import temporal_binary
-from tests.smtp import SmtpServer
+from tests.support.servers import temporal_binary
+from tests.support.smtp import SmtpServer
 from workflows.violation_response import ViolationResponseWorkflow
 
-HISTORIES = Path(__file__).parent / "histories"
+HISTORIES = Path(__file__).parents[1] / "histories"
 FICTIONAL_CHILD = {"full_name": "Arman Replaybekov", "birth_date": "2015-06-01",
                    "sex": "male"}
 # The lowest limit a case accepts: a confirmed case continues as new once or twice under it.

@@ -10,12 +10,12 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
-from ombudsflow.intake import parse_report, submit_report
+from cases.intake import parse_report, submit_report
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.outcomes import InspectionRecord
 from schemas.procedure import RECORD_INSPECTION, spec_of
 from schemas.steps import StepKind
-from tests.factories import POLICE_SYSTEM, report_data, supervisor_of, worker_of
+from tests.support.factories import POLICE_SYSTEM, report_data, supervisor_of, worker_of
 from workflows.violation_response import ViolationResponseWorkflow
 
 Sleep = Callable[[timedelta], Awaitable[None]]

@@ -12,8 +12,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.transports import FileTransport, Transport
+from commands.demo import DemoCredentials
 from ombudsflow.config import Settings
-from ombudsflow.demo import DemoCredentials
 from tests.conftest import new_worker
 from web.app import create_app
 from web.deps import Services

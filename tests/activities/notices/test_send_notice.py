@@ -15,8 +15,8 @@ from schemas.regions import Region
 from store.db import session_scope
 from store.models import Case
 from store.outbox import as_utc, case_notices
-from tests.notices.conftest import BASE_URL, CASE_ID, MAIL_FROM, RequestFactory
-from tests.smtp import SmtpServer
+from tests.activities.notices.conftest import BASE_URL, CASE_ID, MAIL_FROM, RequestFactory
+from tests.support.smtp import SmtpServer
 
 
 def first_notice_at(engine: Engine, case_id: str) -> datetime | None:

@@ -18,7 +18,7 @@ from schemas.regions import Region
 from schemas.report import Category
 from store.db import create_schema, make_engine, session_scope
 from store.models import Case
-from tests.smtp import SmtpServer
+from tests.support.smtp import SmtpServer
 
 BASE_URL = "https://ombudsflow.example"
 MAIL_FROM = "ombudsflow@ombudsman.example"

@@ -10,8 +10,8 @@ from activities.texts import render_notice
 from schemas.activities import NoticeKind, NoticeRequest, Recipient
 from schemas.privacy import personal_data_in
 from schemas.report import Category, ViolationReport
-from tests.factories import ALGA, CANARY_NAME, report_data
-from tests.notices.conftest import BASE_URL, CASE_ID, RequestFactory
+from tests.activities.notices.conftest import BASE_URL, CASE_ID, RequestFactory
+from tests.support.factories import ALGA, CANARY_NAME, report_data
 
 # One request of each kind, as the workflow would build them for a case.
 KINDS: dict[NoticeKind, dict[str, object]] = {

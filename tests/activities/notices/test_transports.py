@@ -14,7 +14,7 @@ from activities.notices import NoticeActivities, message_id_for
 from activities.transports import FileTransport, SmtpTransport, transport_from_settings
 from ombudsflow.config import Settings
 from schemas.activities import Recipient
-from tests.notices.conftest import BASE_URL, MAIL_FROM, RequestFactory
+from tests.activities.notices.conftest import BASE_URL, MAIL_FROM, RequestFactory
 
 
 def eml_files(directory: Path) -> dict[str, bytes]:

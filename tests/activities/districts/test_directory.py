@@ -18,7 +18,7 @@ from temporalio.worker import Replayer
 
 from activities.districts import DistrictActivities, load_districts
 from activities.transports import FileTransport
-from ombudsflow.case_client import adopt_district_codes
+from cases.client import adopt_district_codes
 from ombudsflow.constants import CASE_DISTRICT
 from schemas.activities import LegacyDistrict
 from schemas.procedure import CaseInput
@@ -27,10 +27,10 @@ from schemas.report import ViolationReport
 from store.cases import get_case
 from store.db import session_scope
 from tests.conftest import new_worker
-from tests.factories import report_data
+from tests.support.factories import report_data
 from workflows.violation_response import ViolationResponseWorkflow
 
-BUNDLED = Path(__file__).parents[2] / "activities" / "data" / "districts.json"
+BUNDLED = Path(__file__).parents[3] / "activities" / "data" / "districts.json"
 
 
 def test_the_bundled_directory_names_every_regions_districts_in_three_languages() -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from activities.districts import load_districts
-from ombudsflow.case_client import start_case
+from cases.client import start_case
 from ombudsflow.config import get_settings
 from schemas.activities import CaseRecord
 from schemas.districts import Districts

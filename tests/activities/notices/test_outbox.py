@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 
 from store.db import session_scope
 from store.outbox import case_notices, mark_failed, mark_sent, reserve_notice
-from tests.notices.conftest import CASE_ID, RequestFactory
+from tests.activities.notices.conftest import CASE_ID, RequestFactory
 
 ALMATY = timezone(timedelta(hours=5))
 

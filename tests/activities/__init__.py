@@ -1,0 +1,1 @@
+"""The activities, each against real servers on loopback (SMTP, the store, Temporal)."""

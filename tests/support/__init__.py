@@ -1,0 +1,1 @@
+"""What the tests share: real servers on loopback, factories, case drivers, recorders."""
