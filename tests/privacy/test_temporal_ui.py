@@ -1,0 +1,190 @@
+"""The Temporal Web UI as ``make run`` serves it: the dev server started with the stack's own
+command line (its UI on loopback, under /temporal), a worker, and the web app under uvicorn in
+front of it. Signed-in case workers and supervisors read decoded cases there; nobody else gets
+in, and nothing is written through it."""
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import async_playwright, expect
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from activities.transports import FileTransport
+from ombudsflow.client import connect
+from ombudsflow.codec import KeyRing
+from ombudsflow.config import Settings
+from ombudsflow.demo import DemoCredentials
+from ombudsflow.devstack import answering, temporal_server_argv
+from store.audit import case_trail
+from store.db import session_scope
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serving, sign_in
+from tests.conftest import new_worker
+from tests.factories import CANARY_NAME, report_data
+from tests.ports import free_port
+from tests.scenarios import CaseDriver
+from web.security import issue_token
+
+START_TIMEOUT = 30.0
+UI_TIMEOUT_MS = 20_000  # the UI's first load compiles a few MB of JavaScript
+
+
+@dataclass
+class Site:
+    base: str
+    settings: Settings
+    client: Client
+    engine: Engine
+    credentials: DemoCredentials
+
+    def session(self, user_id: str) -> httpx.AsyncClient:
+        """A browser-like client holding ``user_id``'s session cookie."""
+        http = httpx.AsyncClient(base_url=self.base)
+        http.cookies.set("ombudsflow_session", issue_token(self.settings, user_id))
+        return http
+
+    async def report(self) -> CaseDriver:
+        async with httpx.AsyncClient(base_url=self.base) as http:
+            response = await http.post(
+                "/api/v1/reports", json=report_data(),
+                headers={"X-API-Key": self.credentials.api_keys["helpline-111"]})
+        assert response.status_code == 201, response.text
+        case = CaseDriver(self.client, response.json()["case_id"])
+        await case.wait_for("preventive_talk")
+        return case
+
+
+@pytest.fixture(scope="module")
+async def site(engine: Engine, demo: DemoCredentials, keyring: KeyRing,
+               tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    folder = tmp_path_factory.mktemp("temporal-ui")
+    web_port = free_port()
+    settings = Settings(
+        temporal_address=f"127.0.0.1:{free_port()}",
+        temporal_ui_url=f"http://127.0.0.1:{free_port()}",
+        web_port=web_port, public_base_url=f"http://127.0.0.1:{web_port}",
+        database_url=str(engine.url), keys=SecretStr(keyring.to_json()),
+    )
+    with (folder / "temporal.log").open("wb") as log:
+        server = subprocess.Popen(temporal_server_argv(settings, folder / "temporal.db"),
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        await asyncio.wait_for(answering(settings), START_TIMEOUT)
+        client = await connect(settings, keyring)
+        async with new_worker(client, engine, FileTransport(folder / "mail")) as worker:
+            settings = settings.model_copy(update={"task_queue": worker.task_queue})
+            async with serving(settings) as base:
+                yield Site(base=base, settings=settings, client=client, engine=engine,
+                           credentials=demo)
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+async def test_someone_signed_out_is_sent_to_sign_in(site: Site) -> None:
+    case = await site.report()
+    async with httpx.AsyncClient(base_url=site.base) as http:
+        for path in (f"/temporal/namespaces/default/workflows/{case.case_id}",
+                     "/temporal/api/v1/namespaces/default/workflows"):
+            response = await http.get(path)
+            assert response.status_code == 303, path
+            assert response.headers["location"].startswith("/login?next=%2Ftemporal%2F")
+            assert case.case_id not in response.text
+
+
+async def test_only_case_workers_and_supervisors_get_in(site: Site) -> None:
+    listing = "/temporal/api/v1/namespaces/default/workflows"
+    for user in ("cw.aktobe", "sv.pavlodar", "sv.committee"):
+        async with site.session(user) as http:
+            assert (await http.get(listing)).status_code == 200, user
+    async with site.session("admin") as http:
+        refused = await http.get(listing)
+    assert refused.status_code == 403
+    assert "Temporal Web UI тек маман мен басшыға ашық." in refused.text
+    async with httpx.AsyncClient(base_url=site.base) as http:
+        integration = await http.get(listing, headers={
+            "X-API-Key": site.credentials.api_keys["helpline-111"]})
+    assert integration.status_code == 403
+
+
+async def test_a_regional_user_opens_only_their_regions_workflows(site: Site) -> None:
+    case = await site.report()  # an Aktobe case
+    workflow = f"/temporal/api/v1/namespaces/default/workflows/{case.case_id}"
+    async with site.session("cw.aktobe") as http:
+        own = await http.get(workflow)
+        history = await http.get(f"{workflow}/history")
+    async with site.session("cw.pavlodar") as http:
+        other = await http.get(workflow)
+        other_history = await http.get(f"{workflow}/history")
+    assert own.status_code == history.status_code == 200
+    assert other.status_code == other_history.status_code == 403
+    assert CANARY_NAME not in own.text + history.text  # the server holds ciphertext only
+    with session_scope(site.engine) as session:
+        trail = case_trail(session, case.case_id)
+    opened = {(e.actor_id, e.action, e.result) for e in trail}
+    assert ("cw.aktobe", f"GET {workflow}", 200) in opened
+    assert ("cw.pavlodar", f"GET {workflow}", 403) in opened
+
+
+async def test_nothing_is_written_through_the_ui(site: Site) -> None:
+    """Terminate, cancel, signal, update and reset are refused even when sent as the UI would
+    send them (with its CSRF token), and the case runs on; the UI is told to offer none."""
+    case = await site.report()
+    workflow = f"/temporal/api/v1/namespaces/default/workflows/{case.case_id}"
+    async with site.session("sv.committee") as http:
+        settings = (await http.get("/temporal/api/v1/settings")).json()
+        token = http.cookies["_csrf"]
+        for action, body in (("terminate", {"reason": "via the UI"}), ("cancel", {}),
+                             ("signal/anything", {}), ("update/complete", {}),
+                             ("reset", {"reason": "via the UI"})):
+            response = await http.post(f"{workflow}/{action}", json=body,
+                                       headers={"X-CSRF-TOKEN": token})
+            assert response.status_code == 405, (action, response.text)
+    assert settings["DisableWriteActions"] is True
+    assert settings["WorkflowTerminateDisabled"] is True
+    description = await case.handle.describe()
+    assert description.status == WorkflowExecutionStatus.RUNNING
+    history = await case.handle.fetch_history()
+    assert not [e for e in history.events if e.HasField(
+        "workflow_execution_signaled_event_attributes")]
+
+
+@needs_chromium
+async def test_a_supervisor_reads_a_decoded_case_in_the_ui(site: Site) -> None:
+    case = await site.report()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        await sign_in(page, site.base, "sv.aktobe", site.credentials.passwords["sv.aktobe"])
+        await page.goto(f"{site.base}/cases/{case.case_id}")
+        await page.get_by_role("link", name="Бұл іс Temporal Web UI-да").click()
+        # The input as the worker sealed it, opened by the codec server for this supervisor.
+        await expect(page.locator("body")).to_contain_text(
+            f'"case_id": "{case.case_id}"', timeout=UI_TIMEOUT_MS)
+        await expect(page.get_by_text(CANARY_NAME).first).to_be_visible()
+        # The UI's codec status (a tooltip), and no error shown.
+        await expect(page.get_by_text("Codec Server succesfully converted content")).to_have_count(1)
+        await expect(page.get_by_text("could not connect")).to_have_count(0)
+        await expect(page.get_by_role("alert")).to_have_count(0)
+        assert page.url.startswith(site.settings.temporal_ui_link(case.case_id))
+        await browser.close()
+
+
+@needs_chromium
+async def test_the_ui_refuses_someone_signed_out(site: Site) -> None:
+    case = await site.report()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        await page.goto(site.settings.temporal_ui_link(case.case_id))
+        await expect(page.get_by_role("button", name="Кіру")).to_be_visible()
+        assert page.url.startswith(f"{site.base}/login?next=")
+        await browser.close()
