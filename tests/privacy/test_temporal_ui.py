@@ -4,10 +4,8 @@ front of it. Signed-in case workers and supervisors read decoded cases there; no
 in, and nothing is written through it."""
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -72,8 +70,9 @@ async def site(engine: Engine, demo: DemoCredentials, keyring: KeyRing,
         database_url=str(engine.url), keys=SecretStr(keyring.to_json()),
     )
     with (folder / "temporal.log").open("wb") as log:
-        server = subprocess.Popen(temporal_server_argv(settings, folder / "temporal.db"),
-                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        server = await asyncio.create_subprocess_exec(
+            *temporal_server_argv(settings, folder / "temporal.db"),
+            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
     try:
         await asyncio.wait_for(answering(settings), START_TIMEOUT)
         client = await connect(settings, keyring)
@@ -84,7 +83,7 @@ async def site(engine: Engine, demo: DemoCredentials, keyring: KeyRing,
                            credentials=demo)
     finally:
         server.terminate()
-        server.wait(15)
+        await asyncio.wait_for(server.wait(), 15)
 
 
 async def test_someone_signed_out_is_sent_to_sign_in(site: Site) -> None:
@@ -170,7 +169,7 @@ async def test_a_supervisor_reads_a_decoded_case_in_the_ui(site: Site) -> None:
             f'"case_id": "{case.case_id}"', timeout=UI_TIMEOUT_MS)
         await expect(page.get_by_text(CANARY_NAME).first).to_be_visible()
         # The UI's codec status (a tooltip), and no error shown.
-        await expect(page.get_by_text("Codec Server succesfully converted content")).to_have_count(1)
+        await expect(page.get_by_text("Codec Server succesfully converted")).to_have_count(1)
         await expect(page.get_by_text("could not connect")).to_have_count(0)
         await expect(page.get_by_role("alert")).to_have_count(0)
         assert page.url.startswith(site.settings.temporal_ui_link(case.case_id))
