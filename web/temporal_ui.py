@@ -12,13 +12,15 @@ the only way in. Through it:
   workflow). Terminate, cancel, reset, signal, update, start and batch operations would bypass
   the procedure's validators, authorisation and audit trail, so they are refused, and the UI
   is told that write actions are disabled so it offers none;
-- a regional user opens only their region's workflows (the workflow id is the case number,
-  which starts with the region's code); opening a workflow leaves an audit row.
+- a regional user lists and opens only their region's workflows (the list is filtered by the
+  ``CaseRegion`` search attribute; a workflow id is the case number, which starts with the
+  region's code); opening a workflow leaves an audit row.
 """
 
 import json
 import re
 from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
@@ -26,7 +28,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from ombudsflow.config import Settings
-from ombudsflow.constants import TEMPORAL_UI_PATH
+from ombudsflow.constants import CASE_REGION, TEMPORAL_UI_PATH
 from schemas.case import Actor
 from schemas.regions import Region
 from schemas.steps import Role
@@ -43,6 +45,8 @@ API = f"{TEMPORAL_UI_PATH}/api/v1"
 QUERY = re.compile(rf"^{API}/namespaces/[\w.-]+/workflows/[\w.-]+/query/[\w.-]+$")
 # Any call about one workflow: its id (the case number) is the path segment after workflows/.
 WORKFLOW = re.compile(rf"^{API}/namespaces/[^/]+/workflows/([^/]+)(/.*)?$")
+# The workflow list and its count, filtered by a visibility query.
+LISTING = re.compile(rf"^{API}/namespaces/[^/]+/(workflows|workflow-count)$")
 SETTINGS = f"{API}/settings"
 # What the UI is told, whatever its server was started with: it then shows no write action.
 READ_ONLY_SETTINGS = {
@@ -86,7 +90,7 @@ async def proxy(request: Request, svc: ServicesDep) -> Response:
         response.headers.update(SECURITY_HEADERS)
         return response
     upstream: httpx.AsyncClient = request.app.state.temporal_ui
-    query = request.url.query
+    query = regional(user, path, request.url.query)
     outgoing = upstream.build_request(
         request.method, path + (f"?{query}" if query else ""),
         headers=forwarded_headers(request), content=await request.body())
@@ -122,6 +126,17 @@ def admit(user: Actor, method: str, path: str) -> None:
         case_id = workflow.group(1)
         if not re.match(CASE_NUMBER_PATTERN, case_id) or Region.of_case(case_id) != user.region:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "temporal_ui.other_region")
+
+
+def regional(user: Actor, path: str, query: str) -> str:
+    """A regional user's workflow list and count narrowed to their region's cases."""
+    if user.region is None or not LISTING.match(path):
+        return query
+    params = parse_qsl(query, keep_blank_values=True)
+    asked = " ".join(v for k, v in params if k == "query").strip()
+    own = f"{CASE_REGION.name} = '{user.region.value}'"
+    narrowed = f"{own} AND ({asked})" if asked else own
+    return urlencode([*((k, v) for k, v in params if k != "query"), ("query", narrowed)])
 
 
 def audited_case(request: Request, path: str) -> None:

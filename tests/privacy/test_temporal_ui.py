@@ -20,6 +20,7 @@ from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
 from ombudsflow.demo import DemoCredentials
 from ombudsflow.devstack import answering, temporal_server_argv
+from schemas.regions import Region
 from store.audit import case_trail
 from store.db import session_scope
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serving, sign_in
@@ -47,10 +48,10 @@ class Site:
         http.cookies.set("ombudsflow_session", issue_token(self.settings, user_id))
         return http
 
-    async def report(self) -> CaseDriver:
+    async def report(self, region: Region = Region.AKTOBE) -> CaseDriver:
         async with httpx.AsyncClient(base_url=self.base) as http:
             response = await http.post(
-                "/api/v1/reports", json=report_data(),
+                "/api/v1/reports", json=report_data(region=region),
                 headers={"X-API-Key": self.credentials.api_keys["helpline-111"]})
         assert response.status_code == 201, response.text
         case = CaseDriver(self.client, response.json()["case_id"])
@@ -129,6 +130,25 @@ async def test_a_regional_user_opens_only_their_regions_workflows(site: Site) ->
     opened = {(e.actor_id, e.action, e.result) for e in trail}
     assert ("cw.aktobe", f"GET {workflow}", 200) in opened
     assert ("cw.pavlodar", f"GET {workflow}", 403) in opened
+
+
+async def test_a_regional_user_lists_only_their_regions_cases(site: Site) -> None:
+    aktobe, pavlodar = await site.report(), await site.report(Region.PAVLODAR)
+    listing = "/temporal/api/v1/namespaces/default/workflows"
+    listed: dict[str, set[str]] = {}
+    of_type = "WorkflowType = 'ViolationResponseWorkflow'"
+    for user, query in (("cw.aktobe", ""), ("cw.aktobe", of_type), ("sv.committee", "")):
+        async with site.session(user) as http:
+            response = await http.get(listing, params={"query": query, "pageSize": 1000})
+            count = await http.get("/temporal/api/v1/namespaces/default/workflow-count",
+                                   params={"query": query})
+        assert response.status_code == count.status_code == 200, response.text + count.text
+        ids = {e["execution"]["workflowId"] for e in response.json()["executions"]}
+        assert int(count.json()["count"]) == len(ids)
+        listed[f"{user} {query}"] = ids
+    for key, ids in listed.items():
+        assert aktobe.case_id in ids, key
+        assert (pavlodar.case_id in ids) == key.startswith("sv.committee"), key
 
 
 async def test_nothing_is_written_through_the_ui(site: Site) -> None:
