@@ -134,9 +134,32 @@ def regional(user: Actor, path: str, query: str) -> str:
         return query
     params = parse_qsl(query, keep_blank_values=True)
     asked = " ".join(v for k, v in params if k == "query").strip()
+    if not self_contained(asked):  # e.g. "x) OR (y" would escape the narrowing below
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "temporal_ui.bad_query")
     own = f"{CASE_REGION.name} = '{user.region.value}'"
     narrowed = f"{own} AND ({asked})" if asked else own
     return urlencode([*((k, v) for k, v in params if k != "query"), ("query", narrowed)])
+
+
+def self_contained(query: str) -> bool:
+    """Whether every parenthesis outside quotes closes within ``query``, so that in
+    ``A AND (query)`` it cannot close the group early."""
+    depth, quote, escaped = 0, "", False
+    for c in query:
+        if escaped:
+            escaped = False
+        elif quote:
+            escaped = c == "\\"
+            quote = "" if c == quote else quote
+        elif c in "'\"`":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and not quote
 
 
 def audited_case(request: Request, path: str) -> None:

@@ -149,6 +149,10 @@ async def test_a_regional_user_lists_only_their_regions_cases(site: Site) -> Non
     for key, ids in listed.items():
         assert aktobe.case_id in ids, key
         assert (pavlodar.case_id in ids) == key.startswith("sv.committee"), key
+    async with site.session("cw.aktobe") as http:  # a search that would escape the narrowing
+        escape = await http.get(listing, params={"query": f"{of_type}) OR ({of_type}"})
+    assert escape.status_code == 400
+    assert pavlodar.case_id not in escape.text
 
 
 async def test_nothing_is_written_through_the_ui(site: Site) -> None:
