@@ -4,8 +4,10 @@ front of it. Signed-in case workers and supervisors read decoded cases there; no
 in, and nothing is written through it."""
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -169,6 +171,10 @@ async def test_nothing_is_written_through_the_ui(site: Site) -> None:
             response = await http.post(f"{workflow}/{action}", json=body,
                                        headers={"X-CSRF-TOKEN": token})
             assert response.status_code == 405, (action, response.text)
+        # A query reads (Temporal forbids a query handler to change the workflow): it passes.
+        query = await http.post(f"{workflow}/query/case", json={},
+                                headers={"X-CSRF-TOKEN": token})
+        assert query.status_code == 200, query.text
     assert settings["DisableWriteActions"] is True
     assert settings["WorkflowTerminateDisabled"] is True
     description = await case.handle.describe()
@@ -176,6 +182,23 @@ async def test_nothing_is_written_through_the_ui(site: Site) -> None:
     history = await case.handle.fetch_history()
     assert not [e for e in history.events if e.HasField(
         "workflow_execution_signaled_event_attributes")]
+
+
+def test_the_ui_server_listens_on_loopback_only(site: Site) -> None:
+    """``make run`` binds the UI to 127.0.0.1: from any other address of this machine it is
+    not there, so the web app's sign-in is the way in."""
+    port = urlsplit(site.settings.temporal_ui_url).port or 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:  # a UDP "connect" sends nothing: it only picks this machine's outward address
+            probe.connect(("198.51.100.1", 9))
+        except OSError:
+            pytest.skip("this machine has no address but loopback")
+        outward = probe.getsockname()[0]
+    with socket.socket() as s:
+        s.settimeout(2)
+        assert s.connect_ex((outward, port)) != 0, outward
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) == 0
 
 
 @needs_chromium
