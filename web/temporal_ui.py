@@ -45,8 +45,11 @@ API = f"{TEMPORAL_UI_PATH}/api/v1"
 QUERY = re.compile(rf"^{API}/namespaces/[\w.-]+/workflows/[\w.-]+/query/[\w.-]+$")
 # Any call about one workflow: its id (the case number) is the path segment after workflows/.
 WORKFLOW = re.compile(rf"^{API}/namespaces/[^/]+/workflows/([^/]+)(/.*)?$")
-# The workflow list and its count, filtered by a visibility query.
-LISTING = re.compile(rf"^{API}/namespaces/[^/]+/(workflows|workflow-count)$")
+# The workflow lists and the count, filtered by a visibility query.
+LISTING = re.compile(rf"^{API}/namespaces/[^/]+/(workflows|workflow-count|archived-workflows)$")
+# A path the checks above read as the UI server will: no escapes, empty or dot segments.
+PLAIN_PATH = re.compile(r"^(/[\w.:@~-]+)+$", re.ASCII)
+DOT_SEGMENT = re.compile(r"/\.\.?(/|$)")
 SETTINGS = f"{API}/settings"
 # What the UI is told, whatever its server was started with: it then shows no write action.
 READ_ONLY_SETTINGS = {
@@ -121,8 +124,12 @@ def admit(user: Actor, method: str, path: str) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "temporal_ui.viewers_only")
     if method not in READS and not (method == "POST" and QUERY.match(path)):
         raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, "temporal_ui.read_only")
+    if user.region is None:
+        return
+    if path.startswith(API) and (not PLAIN_PATH.match(path) or DOT_SEGMENT.search(path)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "temporal_ui.unchecked_path")
     workflow = WORKFLOW.match(path)
-    if workflow and user.region is not None:
+    if workflow:
         case_id = workflow.group(1)
         if not re.match(CASE_NUMBER_PATTERN, case_id) or Region.of_case(case_id) != user.region:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "temporal_ui.other_region")
