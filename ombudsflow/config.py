@@ -11,10 +11,10 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ombudsflow.constants import TEMPORAL_UI_PATH
-
 VAR = Path("var")
 DEV_SECRET = "development-only-secret-change-me"
+# Where the web app serves the Temporal Web UI, and the public path its server is started with.
+TEMPORAL_UI_PATH = "/temporal"
 
 
 class Settings(BaseSettings):

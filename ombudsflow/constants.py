@@ -1,12 +1,8 @@
-"""Names defined once: the task queue's default, search-attribute keys, the workflow type,
-the Temporal UI's path."""
+"""Names defined once: the task queue's default, search-attribute keys, the workflow type."""
 
 from temporalio.common import SearchAttributeKey
 
 WORKFLOW_TYPE = "ViolationResponseWorkflow"
-
-# Where the web app serves the Temporal Web UI, and the public path its server is started with.
-TEMPORAL_UI_PATH = "/temporal"
 
 # Non-personal search attributes: they make cases findable in the Temporal UI and CLI.
 # Search attributes are never encrypted, so nothing about the child may go here.

@@ -23,8 +23,8 @@ from temporalio.api.enums.v1 import IndexedValueType
 
 from ombudsflow.client import connect
 from ombudsflow.codec import create_keyring_file
-from ombudsflow.config import VAR, Settings
-from ombudsflow.constants import SEARCH_ATTRIBUTES, TEMPORAL_UI_PATH
+from ombudsflow.config import TEMPORAL_UI_PATH, VAR, Settings
+from ombudsflow.constants import SEARCH_ATTRIBUTES
 from ombudsflow.demo import DemoCredentials, seed_demo
 from store.db import create_schema, make_engine
 

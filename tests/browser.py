@@ -15,6 +15,7 @@ from ombudsflow.config import Settings
 from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
+START_TIMEOUT = 30.0  # seconds for the app to serve
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 needs_chromium = pytest.mark.skipif(
@@ -32,9 +33,14 @@ async def serving(settings: Settings) -> AsyncIterator[str]:
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     try:
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
         while not server.started:
             if not thread.is_alive():
                 raise RuntimeError("uvicorn stopped before serving")
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the app did not serve on port {settings.web_port} in "
+                                     f"{START_TIMEOUT:g} s (its lifespan connects to Temporal "
+                                     "and the store)")
             await asyncio.sleep(0.05)
         yield f"http://127.0.0.1:{settings.web_port}"
     finally:

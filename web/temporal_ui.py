@@ -27,8 +27,8 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from ombudsflow.config import Settings
-from ombudsflow.constants import CASE_REGION, TEMPORAL_UI_PATH
+from ombudsflow.config import TEMPORAL_UI_PATH, Settings
+from ombudsflow.constants import CASE_REGION
 from schemas.case import Actor
 from schemas.regions import Region
 from schemas.steps import Role

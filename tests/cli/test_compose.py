@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ombudsflow.config import Settings
-from ombudsflow.constants import TEMPORAL_UI_PATH
+from ombudsflow.config import TEMPORAL_UI_PATH, Settings
 
 ROOT = Path(__file__).parents[2]
 PREFIX = Settings.model_config.get("env_prefix", "")
