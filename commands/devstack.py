@@ -24,7 +24,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from commands.demo import DemoCredentials, seed_demo
 from ombudsflow.client import connect
 from ombudsflow.codec import create_keyring_file
-from ombudsflow.config import VAR, Settings
+from ombudsflow.config import TEMPORAL_UI_PATH, VAR, Settings
 from ombudsflow.constants import SEARCH_ATTRIBUTES
 from store.db import create_schema, make_engine
 
@@ -32,6 +32,7 @@ TEMPORAL_DB = VAR / "temporal.db"
 TEMPORAL_LOG = VAR / "temporal.log"
 DEMO_CREDENTIALS = VAR / "demo-credentials.json"
 DEFAULT_UI_PORT = 8233
+UI_IP = "127.0.0.1"
 START_TIMEOUT = 30.0  # seconds for the dev server to answer
 STOP_TIMEOUT = 15.0  # seconds a child gets to finish before it is killed
 POLL_INTERVAL = 0.2
@@ -73,18 +74,23 @@ def search_attribute_flags() -> list[str]:
 
 
 def temporal_server_argv(settings: Settings, db_filename: Path = TEMPORAL_DB) -> list[str]:
-    """The dev server on ``settings.temporal_address``, its UI on the port of
-    ``settings.temporal_ui_url``, persisted in ``db_filename``."""
+    """The dev server on ``settings.temporal_address``, persisted in ``db_filename``; its UI
+    on the loopback port of ``settings.temporal_ui_url``, under ``TEMPORAL_UI_PATH``, for the
+    web app to serve behind its sign-in (web/temporal_ui.py)."""
     host, _, port = settings.temporal_address.rpartition(":")
     ui_port = urlsplit(settings.temporal_ui_url).port or DEFAULT_UI_PORT
     return [
         str(temporal_binary()), "server", "start-dev",
         "--db-filename", str(db_filename),
-        "--ip", host, "--port", port, "--ui-port", str(ui_port),
+        "--ip", host, "--port", port,
+        # Only the web app reaches the UI: people open it there, signed in, read-only.
+        "--ui-ip", UI_IP, "--ui-port", str(ui_port), "--ui-public-path", TEMPORAL_UI_PATH,
         "--namespace", settings.temporal_namespace,
         # The UI shows decrypted payloads only through the web app's codec server, which
-        # opens them for signed-in people of the case's region.
+        # opens them for signed-in people of the case's region: on the UI's own origin, so
+        # the browser sends the session cookie with no setting in the UI.
         "--ui-codec-endpoint", f"{settings.public_base_url.rstrip('/')}/codec",
+        "--ui-disable-news-fetch",
         "--log-level", "warn",
         *[arg for pragma in SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)],
         *search_attribute_flags(),
@@ -225,7 +231,6 @@ async def _stop(children: dict[str, asyncio.subprocess.Process]) -> None:
 
 
 def _banner(settings: Settings, credentials: DemoCredentials) -> str:
-    ui = settings.temporal_ui_url.rstrip("/")
     mail = (f"{settings.mail_dir}/*.eml" if settings.mail_transport == "file"
             else f"smtp://{settings.smtp_host}:{settings.smtp_port}")
     store = make_url(settings.database_url).render_as_string(hide_password=True)
@@ -234,7 +239,8 @@ def _banner(settings: Settings, credentials: DemoCredentials) -> str:
     return "\n".join([
         "Ombudsflow is running.",
         f"  web app      {settings.public_base_url.rstrip('/')}/  (API docs: /docs)",
-        f"  Temporal UI  {ui}/namespaces/{settings.temporal_namespace}/workflows",
+        f"  Temporal UI  {settings.temporal_ui_public_url}/namespaces/"
+        f"{settings.temporal_namespace}/workflows  (case workers and supervisors, read-only)",
         f"  Temporal     {settings.temporal_address} (log: {TEMPORAL_LOG})",
         f"  store        {store}",
         f"  mail         {mail}",

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR = Path("var")
 DEV_SECRET = "development-only-secret-change-me"
+# Where the web app serves the Temporal Web UI, and the public path its server is started with.
+TEMPORAL_UI_PATH = "/temporal"
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,8 @@ class Settings(BaseSettings):
     temporal_tls_server_ca: Path | None = None
     temporal_tls_server_name: str | None = None
     temporal_api_key: SecretStr | None = None
+    # Where the web app reaches the Temporal Web UI's server (started with the public path
+    # TEMPORAL_UI_PATH). Never published: people open the UI through the web app, signed in.
     temporal_ui_url: str = "http://127.0.0.1:8233"
     task_queue: str = "ombudsflow-cases"
 
@@ -93,9 +97,15 @@ class Settings(BaseSettings):
         return self
 
     def temporal_ui_link(self, case_id: str) -> str:
-        """The case's workflow in the Temporal Web UI (the workflow id is the case number)."""
-        ui = self.temporal_ui_url.rstrip("/")
+        """The case's workflow in the Temporal Web UI, as the web app serves it (the workflow
+        id is the case number)."""
+        ui = self.temporal_ui_public_url
         return f"{ui}/namespaces/{self.temporal_namespace}/workflows/{case_id}"
+
+    @property
+    def temporal_ui_public_url(self) -> str:
+        """The Temporal Web UI behind the web app's sign-in."""
+        return f"{self.public_base_url.rstrip('/')}{TEMPORAL_UI_PATH}"
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> Self:

@@ -15,8 +15,8 @@ from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings, get_settings
 from ombudsflow.logging import configure_logging
 from store.db import create_schema, make_engine
+from web import temporal_ui
 from web.audit import audit_case_access
-from web.codec_server import allow_temporal_ui
 from web.codec_server import router as codec_router
 from web.deps import Services
 from web.errors import install_error_handlers
@@ -39,6 +39,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             app.state.services = Services(settings=settings, client=client, engine=engine)
             load_districts(settings.districts_file)  # a broken directory stops the start-up
         yield
+        await app.state.temporal_ui.aclose()
 
     app = FastAPI(
         title="Ombudsflow",
@@ -63,9 +64,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         response.headers["X-Request-ID"] = request_id
         return response
 
-    allow_temporal_ui(app, settings)
     app.include_router(api_router)
     app.include_router(codec_router)
+    temporal_ui.mount(app, settings)
     app.include_router(pages_router)
     return app
 

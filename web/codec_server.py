@@ -1,24 +1,23 @@
 """The codec server for the Temporal Web UI (Temporal's remote codec protocol).
 
 ``POST /codec/decode`` opens encrypted payloads for a signed-in case worker or supervisor, and
-only those sealed for a case of their region (national supervisors: every case); payloads not
-bound to a case open for national supervisors only. Every decode leaves an audit row.
-``POST /codec/encode`` seals payloads the UI sends (e.g. a signal's input). CORS admits the
-Temporal UI's origin only.
+only those sealed for a case of their region (national supervisors: every case); encrypted
+payloads not bound to a case open for national supervisors only; a payload whose case label was
+changed fails authentication and is refused. Unencrypted payloads come back unchanged. Every
+decode of encrypted payloads leaves an audit row. ``POST /codec/encode`` seals payloads the UI
+sends (e.g. a query's arguments). The web app serves the Temporal UI on its own origin
+(web/temporal_ui.py), so the UI's calls carry the session cookie and no CORS is needed.
 """
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from google.protobuf.json_format import MessageToDict, ParseDict
 from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
-from ombudsflow.codec import case_of
-from ombudsflow.config import Settings
+from ombudsflow.codec import ENCODING, PayloadDecryptionError, case_of
 from schemas.case import Actor
 from schemas.regions import Region
 from schemas.steps import Role
@@ -56,9 +55,15 @@ def _dump(payloads: list[Payload]) -> Payloads:
     return Payloads(payloads=[MessageToDict(p) for p in payloads])
 
 
-def _cases_allowed(user: Actor, payloads: list[Payload]) -> set[str]:
+def _sealed(payloads: list[Payload]) -> list[Payload]:
+    """The encrypted payloads. The others hold nothing to protect: whoever sees the workflow
+    sees them as they are."""
+    return [p for p in payloads if p.metadata.get("encoding") == ENCODING]
+
+
+def _cases_allowed(user: Actor, sealed: list[Payload]) -> set[str]:
     """The case numbers the payloads were sealed for; 403 if any is not the user's."""
-    cases = {case_of(p) for p in payloads}
+    cases = {case_of(p) for p in sealed}
     for case_id in cases:
         region = Region.of_case(case_id) if case_id else None
         if user.region is not None and region != user.region:
@@ -72,8 +77,14 @@ def _cases_allowed(user: Actor, payloads: list[Payload]) -> set[str]:
 async def decode(body: Payloads, user: Reader, svc: ServicesDep, request: Request) -> Payloads:
     """Open payloads for the Temporal UI, for those entitled to the case."""
     payloads = _parse(body)
-    cases = _cases_allowed(user, payloads)
-    opened = await _codec(svc).decode(payloads)
+    sealed = _sealed(payloads)
+    if not sealed:
+        return _dump(payloads)  # nothing to open
+    cases = _cases_allowed(user, sealed)
+    try:
+        opened = await _codec(svc).decode(payloads)
+    except PayloadDecryptionError as e:  # a relabelled or corrupted payload, or a lost key
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"payloads: {e}") from e
     source = request.client.host if request.client else ""
 
     targets: list[str | None] = [*sorted(cases)] or [None]
@@ -92,14 +103,3 @@ async def encode(body: Payloads, user: Reader, svc: ServicesDep) -> Payloads:
     """Seal payloads the Temporal UI sends."""
     return _dump(await _codec(svc).encode(_parse(body)))
 
-
-def allow_temporal_ui(app: FastAPI, settings: Settings) -> None:
-    """CORS for the Temporal UI's origin, which calls the codec server from the browser."""
-    ui = urlsplit(settings.temporal_ui_url)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=[f"{ui.scheme}://{ui.netloc}"],
-        allow_credentials=True,
-        allow_methods=["POST", "OPTIONS"],
-        allow_headers=["Content-Type", "X-Namespace", "Authorization"],
-    )

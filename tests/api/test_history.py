@@ -45,7 +45,7 @@ async def test_history_of_a_confirmed_case_cites_clauses_actors_and_delays(
 
     body = await history(api, driver.case_id, until="deadline_reached")
 
-    assert body["temporal_ui"] == (f"{api.settings.temporal_ui_url}/namespaces/"
+    assert body["temporal_ui"] == (f"{api.settings.public_base_url}/temporal/namespaces/"
                                    f"{api.settings.temporal_namespace}/workflows/{driver.case_id}")
     lines = body["lines"]
     times = [datetime.fromisoformat(line["at"]) for line in lines]

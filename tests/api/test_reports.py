@@ -20,7 +20,7 @@ async def test_a_new_report_opens_a_case_with_links(api: WebStack) -> None:
     assert body["links"] == {
         "self": f"http://testserver/api/v1/cases/{case_id}",
         "history": f"http://testserver/api/v1/cases/{case_id}/history",
-        "temporal_ui": f"{api.settings.temporal_ui_url}/namespaces/"
+        "temporal_ui": f"{api.settings.public_base_url}/temporal/namespaces/"
                        f"{api.settings.temporal_namespace}/workflows/{case_id}",
     }
 

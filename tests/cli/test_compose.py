@@ -1,7 +1,7 @@
 """``docker-compose.yml`` and ``Dockerfile``: the services the README names, their health checks
-and start order, two worker replicas, the UI decoding through the web app, and that every
-``OMBUDSFLOW_*`` variable given is one ``Settings`` reads. No container engine is needed; the
-compose client (installed by ``.ci/run``) validates the file as well."""
+and start order, two worker replicas, the UI reached (read-only) and decoding only through the
+web app, and that every ``OMBUDSFLOW_*`` variable given is one ``Settings`` reads. No container
+engine is needed; the compose client (installed by ``.ci/run``) validates the file as well."""
 
 import re
 import shutil
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ombudsflow.config import Settings
+from ombudsflow.config import TEMPORAL_UI_PATH, Settings
 
 ROOT = Path(__file__).parents[2]
 PREFIX = Settings.model_config.get("env_prefix", "")
@@ -116,16 +116,21 @@ def test_the_apps_settings_point_at_the_stack(compose: dict[str, Any]) -> None:
             "environment"], name
 
 
-def test_the_temporal_ui_decodes_through_the_web_apps_codec_endpoint(
+def test_the_temporal_ui_is_reached_only_through_the_web_app_read_only(
     compose: dict[str, Any]
 ) -> None:
-    ui = services(compose)["temporal-ui"]["environment"]
+    ui = services(compose)["temporal-ui"]
+    env = ui["environment"]
     settings = app_settings(services(compose)["web"])
 
-    assert ui["TEMPORAL_ADDRESS"] == settings.temporal_address
-    assert ui["TEMPORAL_CODEC_ENDPOINT"] == f"{settings.public_base_url}/codec"
-    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"  # the sign-in cookie
-    assert ui["TEMPORAL_CORS_ORIGINS"] == settings.temporal_ui_url
+    assert "ports" not in ui  # no way in but the web app's sign-in
+    assert env["TEMPORAL_ADDRESS"] == settings.temporal_address
+    assert settings.temporal_ui_url == "http://temporal-ui:8080"
+    assert env["TEMPORAL_UI_PUBLIC_PATH"] == TEMPORAL_UI_PATH
+    assert env["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+    # On the UI's own origin, so the browser sends the sign-in cookie with it.
+    assert env["TEMPORAL_CODEC_ENDPOINT"] == f"{settings.public_base_url}/codec"
+    assert env["TEMPORAL_CORS_ORIGINS"] == settings.public_base_url
 
 
 def test_the_image_runs_the_worker_as_an_unprivileged_user() -> None:

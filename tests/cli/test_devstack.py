@@ -141,7 +141,7 @@ def test_run_starts_the_dev_stack_stops_on_sigterm_and_keeps_cases(
     finally:
         first_exit = stack.stop()
 
-    assert stack_env["OMBUDSFLOW_TEMPORAL_UI_URL"] + "/namespaces/default/workflows" in ui
+    assert stack_env["OMBUDSFLOW_PUBLIC_BASE_URL"] + "/temporal/namespaces/default/workflows" in ui
     assert shown.returncode == 0 and shown.stderr == "", shown.stderr
     assert "¶10.2" in shown.stdout
     assert first_exit == 0, stack.stderr()

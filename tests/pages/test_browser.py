@@ -8,15 +8,10 @@ the closure in the browser. Screenshots of each page go to ``test-artifacts/``.
 """
 
 import asyncio
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -30,58 +25,18 @@ from ombudsflow.local_time import LOCAL_TIME
 from schemas.case import Stage
 from schemas.steps import StepKind
 from tests.conftest import new_worker
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serving, sign_in
 from tests.support.factories import report_data
 from tests.support.ports import free_port
 from tests.support.scenarios import CaseDriver, valid_outcome
-from web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-START_TIMEOUT = 30.0  # seconds for the app to serve
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-)
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[str]:
-    """The app under uvicorn in a thread; its lifespan connects to Temporal and the store
-    from ``settings`` alone, as ``ombudsflow web`` does."""
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1",
-                                           port=settings.web_port, log_config=None))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn stopped before serving")
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"the app did not serve on port {settings.web_port} in "
-                                     f"{START_TIMEOUT:g} s (its lifespan connects to Temporal "
-                                     "and the store)")
-            await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{settings.web_port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 10)
+pytestmark = needs_chromium
 
 
 def now_local() -> str:
     """Now, as a datetime-local input takes it (Kazakhstan's clock)."""
     return datetime.now(UTC).astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
-
-
-async def sign_in(page: Page, base: str, user_id: str, password: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.get_by_label("Пайдаланушы аты").fill(user_id)
-    await page.get_by_label("Құпиясөз").fill(password)
-    await page.get_by_role("button", name="Кіру").click()
-    await expect(page.get_by_role("heading", name="Тапсырмалар")).to_be_visible()
 
 
 async def open_from_inbox(page: Page, base: str, case_id: str, key: str) -> None:
