@@ -32,7 +32,7 @@ from store.models import Case as CaseRow
 from store.models import Step as StepRow
 from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
-from web.errors import TEMPORAL_DOWN, temporal_unavailable
+from web.errors import TEMPORAL_DOWN, refuses, temporal_unavailable
 from web.security import hash_password, verify_password
 from web.views import StepView, TaskView, case_handle, load_case, step_view, task_view
 
@@ -51,6 +51,7 @@ async def sign_in(svc: Services, user_id: str, password: str) -> Actor | None:
                  region=Region(user.region) if user.region else None)
 
 
+@refuses(403)
 def _may_act_on(user: Actor, kind: StepKind, clause: str) -> None:
     if not may_complete(kind, user.role):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
@@ -125,6 +126,7 @@ async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
                                    view.facts.region, step, row)
 
 
+@refuses(404, 409)
 async def _checked_and_sent(svc: Services, actor: Actor, case_id: str, key: str,
                             outcome: dict[str, Any], kinds: Collection[StepKind],
                             region: Region, task: Step | StepRow | None,
@@ -158,6 +160,8 @@ def _digest(arg: BaseModel) -> str:
     return hashlib.sha256(arg.model_dump_json().encode()).hexdigest()[:20]
 
 
+# A workflow update: its validators refuse (schemas/errors.py), or Temporal does not answer.
+@refuses(403, 404, 409, 422, 503)
 async def _send(svc: Services, case_id: str, update: str, arg: BaseModel,
                 update_id: str) -> StepView:
     """Send the update and wait for the step it closed, at most ``update_timeout_seconds``:
@@ -193,6 +197,7 @@ async def decide_approval(svc: Services, user: Actor, case_id: str, key: str, *,
                                {"approved": approved, "reason": reason}, kinds=APPROVALS)
 
 
+@refuses(409)
 async def deliver_decision(svc: Services, actor: Actor, case_id: str, kind: StepKind,
                            outcome: dict[str, Any]) -> StepView:
     """Another body's decision (the police answer, the KDN's) on the case's task of ``kind``:

@@ -26,6 +26,7 @@ from store.cases import case_view, list_cases, list_tasks, steps_by_id, stored_r
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
+from web.errors import refuses
 from web.history import HistoryLine, timeline
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -183,6 +184,7 @@ def case_handle(svc: Services, case_id: str) -> WorkflowHandle[Any, CaseView]:
     return svc.client.get_workflow_handle_for(ViolationResponseWorkflow.run, case_id)
 
 
+@refuses(404)
 async def load_case(svc: Services, case_id: str) -> CaseView:
     """The case as its workflow holds it now; if the workflow cannot answer (no worker,
     Temporal down, or history gone), as last projected into the store. 404 if neither knows it.
@@ -315,6 +317,7 @@ def _draft_view(row: StepRow | None) -> DraftView | None:
     )
 
 
+@refuses(404, 503)  # reads the workflow's history from Temporal
 async def case_history(svc: Services, user: Actor, case_id: str) -> CaseHistory:
     """The case's timeline from its Temporal event history, for a reader of its region."""
     view = await load_case(svc, case_id)
