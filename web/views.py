@@ -8,11 +8,12 @@ yours), which the API answers as JSON and the pages render in the reader's langu
 
 import asyncio
 import json
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import HTTPException, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlmodel import Session
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
@@ -102,6 +103,18 @@ class CaseSummary(BaseModel):
 
 # Deeper pages than this are refused (422): no one reads them, and the store's integers end.
 MAX_OFFSET = 1_000_000
+_WRITTEN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _written_out(value: object) -> object:
+    """A filter's date-time as documented (ISO 8601), not a count of seconds since 1970,
+    which pydantic would otherwise take from a query string like ``0.5``."""
+    if isinstance(value, str) and not _WRITTEN_DATE.match(value):
+        raise ValueError("expected an ISO 8601 date-time, e.g. 2026-01-31T10:00:00+05:00")
+    return value
+
+
+QueryDatetime = Annotated[AwareDatetime, BeforeValidator(_written_out)]
 
 
 class CaseQuery(BaseModel):
@@ -114,8 +127,8 @@ class CaseQuery(BaseModel):
     stage: Stage | None = None
     overdue: bool | None = None
     category: Category | None = None
-    received_from: AwareDatetime | None = Field(default=None, description="inclusive")
-    received_to: AwareDatetime | None = Field(default=None, description="exclusive")
+    received_from: QueryDatetime | None = Field(default=None, description="inclusive")
+    received_to: QueryDatetime | None = Field(default=None, description="exclusive")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
@@ -148,7 +161,7 @@ class TaskQuery(BaseModel):
 
     kind: StepKind | None = None
     case_id: str | None = None
-    due_before: AwareDatetime | None = None
+    due_before: QueryDatetime | None = None
     overdue: bool = Field(default=False, description="only tasks past their due date")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
