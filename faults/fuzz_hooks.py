@@ -67,7 +67,8 @@ def _child(generated: object, valid: dict[str, Any]) -> object:
     if not isinstance(generated, dict) or generated.get("sex") not in ("male", "female"):
         return generated
     received = datetime.fromisoformat(valid["received_at"]).date()
-    born = received.replace(year=received.year - 1 - len(str(generated)) % 17, day=1)
+    age = len(str(generated)) % 17  # 0 to 16 full years, varying with what was generated
+    born = received.replace(year=received.year - 1 - age, day=1)
     child = {**generated, "birth_date": born.isoformat()}
     if child.get("iin") is not None:
         child["iin"] = make_iin(born, Sex(child["sex"]))

@@ -274,7 +274,7 @@ def refuses(*statuses: int) -> Callable[[F], F]:
 def refusals_of(operation: Dependant) -> set[int]:
     """The error statuses an operation can answer besides FastAPI's 422 for its parameters
     and body: what its handler and dependencies raise, and whatever they call by name raises
-    (``@refuses``, or an exception handled here)."""
+    (``@refuses``, or a claim refusal of the store, ``REFUSED_AS``)."""
     found: set[int] = set()
     seen: set[CodeType] = set()
     for call in _calls(operation):
@@ -325,8 +325,10 @@ def _raised_by(call: Callable[..., Any], seen: set[CodeType]) -> set[int]:
 
 
 def _raised_in(code: CodeType, names: dict[str, Any], seen: set[CodeType]) -> set[int]:
-    """What the code raises by name: marked functions and handled exceptions it names, and
-    what the functions of this project it names raise in turn (nested functions included)."""
+    """What the code raises by name: the marked functions and the store's claim refusals it
+    names, and what the functions of this project it names raise in turn (nested functions
+    included). Naming is enough: a refusal documented but never raised costs a line of the
+    document; one raised but not documented would break a client."""
     if code in seen:
         return set()
     seen.add(code)
