@@ -4,12 +4,15 @@
 What JSON Schema cannot say is made true of a generated *valid* input, so that schemathesis's
 ``positive_data_acceptance`` check sees it accepted: a report was received in the past, about
 a child under 18 whose IIN matches, from a named or an anonymous reporter, in a district of its
-region; a decision or an inspection happened after the report and not in the future. Each part
+region; a decision or an inspection happened after the report and not in the future; a task's
+outcome is the model of the task's kind (the document cannot tie it to the key in the path,
+so it allows any object there). Each part
 the generator got wrong by those rules is replaced by the same part of a valid report, checked
 with the intake's own validation; the rest is kept as generated. Invalid inputs are left as
 generated, for ``negative_data_rejection``.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,9 +21,12 @@ from pydantic import ValidationError
 from schemathesis import Case, HookContext
 
 from ombudsflow.intake import parse_report
+from schemas.outcomes import UPDATE_FOR
 from schemas.regions import Region
 from schemas.report import Sex
+from schemas.steps import StepKind
 from tests.factories import make_iin, report_data
+from tests.scenarios import valid_outcome
 
 # Parts of a report that depend on each other or on the clock: always taken from a valid one.
 CONSISTENT = ("received_at", "district")
@@ -41,6 +47,15 @@ def dated_now(context: HookContext, case: Case[Any]) -> Case[Any]:
     if _valid(case) and isinstance(body, dict) and isinstance(outcome, dict):
         when = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
         case.body = {**body, "outcome": {**outcome, DATED[case.path]: when}}
+    return case
+
+
+def outcome_of_its_kind(context: HookContext, case: Case[Any]) -> Case[Any]:
+    # A task's key is its kind, numbered when it recurs (plan_review-2), after its draft's
+    # key for an approval (public_statement.approval-1, closure.approval-1).
+    kind = re.sub(r"-\d+$", "", str(case.path_parameters.get("key", ""))).rpartition(".")[2]
+    if _valid(case) and kind in _KINDS:
+        case.body = {"outcome": valid_outcome(StepKind(kind))}
     return case
 
 
@@ -80,7 +95,9 @@ def _valid(case: Case[Any]) -> bool:
 
 
 _REGIONS = {r.value for r in Region}
+_KINDS = {k.value for k in UPDATE_FOR}  # the kinds a task completion is for
 for _hook, _where in ((consistent_report, {"path": "/api/v1/reports"}),
-                      (dated_now, {"path": list(DATED)})):
+                      (dated_now, {"path": list(DATED)}),
+                      (outcome_of_its_kind, {"path": "/api/v1/tasks/{case_id}/{key}/complete"})):
     _map_case: Any = schemathesis.hook("map_case")  # its filters are attached at run time
     _map_case.apply_to(method="POST", **_where)(_hook)
