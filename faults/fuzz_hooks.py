@@ -78,13 +78,15 @@ def consistent(generated: dict[str, Any]) -> dict[str, Any]:
 
 def _child(generated: object, valid: dict[str, Any]) -> object:
     """The generated child, born within the 18 years before the report, its IIN (if it has
-    one) made to match."""
+    one) made to match, named as a valid report's child: a generated name may be a word of
+    any text ("the"), and a public statement using that word is then rightly refused (¶13)."""
     if not isinstance(generated, dict) or generated.get("sex") not in ("male", "female"):
         return generated
     received = datetime.fromisoformat(valid["received_at"]).date()
     age = len(str(generated)) % 17  # 0 to 16 full years, varying with what was generated
     born = received.replace(year=received.year - 1 - age, day=1)
-    child = {**generated, "birth_date": born.isoformat()}
+    child = {**generated, "birth_date": born.isoformat(),
+             "full_name": valid["child"]["full_name"]}
     if child.get("iin") is not None:
         child["iin"] = make_iin(born, Sex(child["sex"]))
     return child
