@@ -2,9 +2,9 @@
 every operation of ``/openapi.json``, generated inputs, against the web app as a real process
 on a stack. Each operation gets the credential it asks for: an integration key allowed every
 scope and channel, or the bearer token of a signed-in person (a national supervisor, who may
-use every operation for people; the full run also as a case worker). Every
-answer must be as documented (status, body, headers, content type), valid inputs accepted
-(``faults.fuzz_hooks`` makes generated reports consistent), invalid ones refused, none a 5xx."""
+use every operation for people; the full run also as a case worker). Every answer must be as
+documented (status, body, headers, content type), valid inputs accepted (``faults.fuzz_hooks``
+makes generated reports consistent), invalid ones refused, none a 5xx."""
 
 import asyncio
 import os
