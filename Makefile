@@ -30,8 +30,9 @@ lint: venv
 
 # The fault scenarios at full size, on PostgreSQL: 100 cases through killed workers, a Temporal
 # server restart, SMTP and database outages, duplicate and racing input; then schemathesis on
-# the API. Prints the summary table; fails if a case, a task or a notice was lost or doubled,
-# or an API answer was a 5xx. About 17 minutes on 2 cores.
+# the API with all its checks. Prints the summary table; fails if a case, a task or a notice was
+# lost or doubled, or an API answer was not as /openapi.json documents it (or a 5xx). About 17
+# minutes on 2 cores.
 faults: venv
 	$(BIN)/python -m faults
 

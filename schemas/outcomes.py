@@ -9,13 +9,16 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from schemas.case import Actor
+from schemas.stripped import stripped_lengths
 
 
 class _Outcome(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    # A yes or no is JSON's true or false, not 0, 1 or "yes" (pydantic's lax mode takes them).
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid",
+                              json_schema_extra=stripped_lengths)
 
 
 # ¶10.2 -----------------------------------------------------------------------------------
@@ -31,7 +34,7 @@ class TalkParty(StrEnum):
 class Talk(_Outcome):
     party: TalkParty
     held_at: AwareDatetime
-    responsibility_explained: bool = Field(
+    responsibility_explained: StrictBool = Field(
         description="¶10.2: their responsibility under the law was explained"
     )
 
@@ -51,7 +54,7 @@ class PreventiveTalkOutcome(_Outcome):
 
 
 class PoliceDecisionOutcome(_Outcome):
-    confirmed: bool
+    confirmed: StrictBool
     police_reference: str = Field(min_length=3, max_length=64, pattern=r"^[\w./\-№ ]+$")
     decided_at: AwareDatetime
     notes: str = Field(default="", max_length=4000)
@@ -61,7 +64,7 @@ class PoliceDecisionOutcome(_Outcome):
 
 
 class SafetyAssessmentOutcome(_Outcome):
-    child_in_danger: bool
+    child_in_danger: StrictBool
     measures: list[str] = Field(default_factory=list, max_length=20)
     notes: str = Field(default="", max_length=4000)
 
@@ -86,8 +89,8 @@ class SafePlacementOutcome(_Outcome):
     facility_type: FacilityType
     facility_name: str = Field(min_length=2, max_length=200)
     placed_at: AwareDatetime
-    delivered_to_police: bool
-    delivered_separately_from_suspect: bool | None = None
+    delivered_to_police: StrictBool
+    delivered_separately_from_suspect: StrictBool | None = None
 
     @model_validator(mode="after")
     def _separate_delivery(self) -> Self:
@@ -125,7 +128,7 @@ class PlanItem(_Outcome):
 class PsychologicalSupportOutcome(_Outcome):
     education_organisation: str = Field(min_length=2, max_length=300)
     assessment: str = Field(min_length=10, max_length=4000)
-    legal_consultation_held: bool
+    legal_consultation_held: StrictBool
     plan: list[PlanItem] = Field(min_length=1, max_length=50)
 
     @model_validator(mode="after")
@@ -190,7 +193,7 @@ class ClosureOutcome(_Outcome):
 
 
 class ApprovalOutcome(_Outcome):
-    approved: bool
+    approved: StrictBool
     reason: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")

@@ -6,13 +6,14 @@ the Telegram chat, a school, the police) can fix its message without calling any
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -20,6 +21,7 @@ from pydantic import (
 
 from schemas.districts import KATO_CODE, Districts
 from schemas.regions import Region
+from schemas.stripped import stripped_lengths
 
 # Clock skew tolerated between an integration and us before a report counts as "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -128,7 +130,7 @@ class Child(BaseModel):
     """The child whose rights are reported violated. Personal data: encrypted in Temporal,
     never logged, never in a notice or a publication."""
 
-    model_config = ConfigDict(str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True, json_schema_extra=stripped_lengths)
 
     full_name: str = Field(min_length=2, max_length=200)
     birth_date: date
@@ -155,15 +157,15 @@ class AllegedViolator(BaseModel):
     """Who is said to have violated the child's rights; no names are needed for the procedure."""
 
     relation: Relation
-    lives_with_child: bool
+    lives_with_child: StrictBool
 
 
 class Reporter(BaseModel):
     """Who reported. Anonymous reports are accepted (¶10 applies to any information received)."""
 
-    model_config = ConfigDict(str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True, json_schema_extra=stripped_lengths)
 
-    anonymous: bool = False
+    anonymous: StrictBool = False
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()\-]{5,31}$")
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -177,13 +179,33 @@ class Reporter(BaseModel):
         return self
 
 
+# A valid report for the OpenAPI document (a fictional child; its IIN matches): what /docs
+# shows, and what schemathesis sends first.
+EXAMPLE_REPORT = {
+    "channel": "helpline_111", "external_ref": "111-2026-000042",
+    "received_at": "2026-01-15T09:30:00+05:00", "region": "aktobe", "district": "153200000",
+    "child": {"full_name": "Example Child", "birth_date": "2014-03-09", "sex": "female",
+              "iin": "140309600017"},
+    "alleged_violators": [{"relation": "father", "lives_with_child": True}],
+    "category": "physical_violence", "threat_to_life_or_health": True,
+    "description": "The child came to school with bruises and is afraid to go home.",
+    "reporter": {"anonymous": True},
+}
+
+
+def _documented(schema: dict[str, Any]) -> None:
+    stripped_lengths(schema)
+    schema["examples"] = [EXAMPLE_REPORT]
+
+
 class ViolationReport(BaseModel):
     """A report of a violation of a child's rights, as an integration or the CLI submits it.
 
     ``(channel, external_ref)`` is the idempotency key: the same pair never opens two cases.
     """
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid",
+                              json_schema_extra=_documented)
 
     channel: Channel
     external_ref: str = Field(
@@ -200,7 +222,7 @@ class ViolationReport(BaseModel):
     child: Child
     alleged_violators: list[AllegedViolator] = Field(min_length=1, max_length=20)
     category: Category
-    threat_to_life_or_health: bool
+    threat_to_life_or_health: StrictBool
     description: str = Field(min_length=10, max_length=4000)
     reporter: Reporter
 

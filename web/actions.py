@@ -32,7 +32,7 @@ from store.models import Case as CaseRow
 from store.models import Step as StepRow
 from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
-from web.errors import temporal_unavailable
+from web.errors import refuses, temporal_unavailable
 from web.views import StepView, TaskView, load_case, step_view, task_view
 
 # Checked against when the user is unknown, so a wrong name takes as long as a wrong password.
@@ -49,6 +49,7 @@ async def sign_in(svc: Services, user_id: str, password: str) -> Actor | None:
                  region=Region(user.region) if user.region else None)
 
 
+@refuses(403)
 def _may_act_on(user: Actor, kind: StepKind, clause: str) -> None:
     if not may_complete(kind, user.role):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
@@ -125,6 +126,7 @@ async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
                                    claimed_by=row.claimed_by if row is not None else None)
 
 
+@refuses(404, 409)
 async def _checked_and_sent(svc: Services, actor: Actor, outcome: dict[str, Any],
                             kinds: Collection[StepKind], *, case_id: str, key: str,
                             region: Region, task: Step | StepRow | None,
@@ -149,6 +151,7 @@ async def _checked_and_sent(svc: Services, actor: Actor, outcome: dict[str, Any]
                                           actor=actor, outcome=outcome))
 
 
+@refuses(403, 404, 409, 422, 503)
 async def _sent(update: Awaitable[Step]) -> StepView:
     """The step ``update`` closed; a 503 with Retry-After when Temporal did not confirm it
     within the deadline (a hung request never). NOT_FOUND: no such case (404), as
@@ -167,6 +170,7 @@ async def decide_approval(svc: Services, user: Actor, case_id: str, key: str, *,
                                {"approved": approved, "reason": reason}, kinds=APPROVALS)
 
 
+@refuses(409)
 async def deliver_decision(svc: Services, actor: Actor, case_id: str, kind: StepKind,
                            outcome: dict[str, Any]) -> StepView:
     """Another body's decision (the police answer, the KDN's) on the case's task of ``kind``:

@@ -4,6 +4,7 @@ engine made in its lifespan (or handed in by tests)."""
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 import uvicorn
@@ -19,10 +20,18 @@ from web import temporal_ui
 from web.audit import audit_case_access
 from web.codec_server import router as codec_router
 from web.deps import Services
-from web.errors import install_error_handlers
+from web.errors import document_refusals, install_error_handlers
 from web.pages import router as pages_router
 from web.ratelimit import RateLimits
 from web.routes import api_router
+
+
+class Api(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document, with the refusals each operation answers (web.errors)."""
+        if self.openapi_schema is None:
+            document_refusals(super().openapi(), self.routes)
+        return super().openapi()
 
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
@@ -41,7 +50,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         yield
         await app.state.temporal_ui.aclose()
 
-    app = FastAPI(
+    app = Api(
         title="Ombudsflow",
         summary="The response to reported violations of children's rights, Order No. 149 "
                 "(2024) ¶10–¶11, as durable workflows.",

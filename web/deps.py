@@ -25,6 +25,7 @@ from schemas.regions import Region
 from schemas.steps import Role
 from store.db import session_scope
 from store.users import get_api_key, get_user
+from web.errors import refuses
 from web.security import read_token
 
 SESSION_COOKIE = "ombudsflow_session"
@@ -66,8 +67,10 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
+@refuses(503)
 async def in_store(engine: Engine, work: Callable[[Session], T]) -> T:
-    """Run store work in a thread, in one committed transaction, off the event loop."""
+    """Run store work in a thread, in one committed transaction, off the event loop; an
+    unreachable store is a 503 (web.errors)."""
 
     def run() -> T:
         with session_scope(engine) as session:
@@ -86,6 +89,7 @@ UNAUTHENTICATED = HTTPException(
 )
 
 
+@refuses(401, 403)
 async def current_user(
     request: Request, svc: ServicesDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Actor:
@@ -110,6 +114,7 @@ UserDep = Annotated[Actor, Depends(current_user)]
 def require_role(*roles: Role) -> Callable[[Actor], Actor]:
     """A dependency admitting only people of ``roles``."""
 
+    @refuses(403)
     def check(user: UserDep) -> Actor:
         if user.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN,
@@ -137,13 +142,15 @@ class Integration:
 def require_key(scope: str) -> Callable[..., object]:
     """A dependency admitting integrations whose key carries ``scope``."""
 
+    @refuses(401, 403)
     async def check(request: Request, svc: ServicesDep,
                     presented: Annotated[str | None, Depends(_api_key)]) -> Integration:
         key_id = split_api_key(presented) if presented else None
         key = await in_store(svc.engine, lambda s: get_api_key(s, key_id)) if key_id else None
         if key is None or presented is None or not api_key_matches(key.secret_hash, presented):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                                "a valid X-API-Key header is required")
+                                f"a valid {API_KEY_HEADER} header is required",
+                                headers={"WWW-Authenticate": f'APIKey header="{API_KEY_HEADER}"'})
         scopes = frozenset(filter(None, key.scopes.split(",")))
         integration = Integration(key_id=key.id, name=key.name, scopes=scopes,
                                   channels=frozenset(filter(None, key.channels.split(","))))
@@ -161,6 +168,7 @@ def regions_of(user: Actor) -> list[Region] | None:
     return None if user.region is None else [user.region]
 
 
+@refuses(403)
 def ensure_covers(user: Actor, region: Region) -> None:
     if not user.covers(region):
         raise HTTPException(status.HTTP_403_FORBIDDEN,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request, status
 
 from ombudsflow.config import Settings
+from web.errors import refuses
 
 
 class SlidingWindow:
@@ -36,6 +37,7 @@ class SlidingWindow:
         return 0.0
 
 
+@refuses(429)
 def enforce(window: SlidingWindow, key: str, what: str) -> None:
     """Raise 429 with the wait when ``key`` has used up ``window``."""
     wait = window.retry_after(key)

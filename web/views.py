@@ -7,11 +7,12 @@ yours), which the API answers as JSON and the pages render in the reader's langu
 """
 
 import json
+import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import HTTPException, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlmodel import Session
 
 from schemas.activities import NoticeKind
@@ -24,6 +25,7 @@ from store.cases import case_view, list_cases, list_tasks, steps_by_id, stored_r
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
+from web.errors import refuses
 from web.history import HistoryLine, timeline
 
 # People who read cases; admins manage users and integrations only deliver decisions.
@@ -96,6 +98,18 @@ class CaseSummary(BaseModel):
 
 # Deeper pages than this are refused (422): no one reads them, and the store's integers end.
 MAX_OFFSET = 1_000_000
+_WRITTEN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _written_out(value: object) -> object:
+    """A filter's date-time as documented (ISO 8601), not a count of seconds since 1970,
+    which pydantic would otherwise take from a query string like ``0.5``."""
+    if isinstance(value, str) and not _WRITTEN_DATE.match(value):
+        raise ValueError("expected an ISO 8601 date-time, e.g. 2026-01-31T10:00:00+05:00")
+    return value
+
+
+QueryDatetime = Annotated[AwareDatetime, BeforeValidator(_written_out)]
 
 
 class CaseQuery(BaseModel):
@@ -109,8 +123,8 @@ class CaseQuery(BaseModel):
     stage: Stage | None = None
     overdue: bool | None = None
     category: Category | None = None
-    received_from: AwareDatetime | None = Field(default=None, description="inclusive")
-    received_to: AwareDatetime | None = Field(default=None, description="exclusive")
+    received_from: QueryDatetime | None = Field(default=None, description="inclusive")
+    received_to: QueryDatetime | None = Field(default=None, description="exclusive")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
@@ -143,7 +157,7 @@ class TaskQuery(BaseModel):
 
     kind: StepKind | None = None
     case_id: str | None = None
-    due_before: AwareDatetime | None = None
+    due_before: QueryDatetime | None = None
     overdue: bool = Field(default=False, description="only tasks past their due date")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
@@ -175,6 +189,7 @@ class CaseHistory(BaseModel):
 # Builders ---------------------------------------------------------------------------------
 
 
+@refuses(404)
 async def load_case(svc: Services, case_id: str) -> CaseView:
     """The case as its workflow holds it now; if the workflow cannot answer (no worker,
     Temporal down, or history gone), as last projected into the store. 404 if neither knows it.
@@ -298,6 +313,7 @@ def _draft_view(row: StepRow | None) -> DraftView | None:
     )
 
 
+@refuses(404, 503)  # reads the workflow's history from Temporal
 async def case_history(svc: Services, user: Actor, case_id: str) -> CaseHistory:
     """The case's timeline from its Temporal event history, for a reader of its region."""
     view = await load_case(svc, case_id)

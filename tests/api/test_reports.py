@@ -51,7 +51,7 @@ async def test_a_bad_report_is_refused_field_by_field(api: WebStack) -> None:
                                           headers=api.as_key(HELPLINE)))
                for data in (adult, bad_iin, unknown_region, future)]
 
-    assert answers[0] == {"(body)": "child must be under 18 at received_at (child.birth_date)"}
+    assert answers[0] == {"body": "child must be under 18 at received_at (child.birth_date)"}
     assert answers[1] == {"child": "IIN check digit does not match"}
     assert list(answers[2]) == ["region"] and "aktobe" in answers[2]["region"]
     assert answers[3] == {"received_at": "received_at is in the future"}

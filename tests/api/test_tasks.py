@@ -66,11 +66,11 @@ async def test_every_task_kind_refuses_an_invalid_outcome_and_takes_a_valid_one(
                           {"delivered_separately_from_suspect": None})
     assert refused["detail"][0]["reason"].startswith("¶11.7: record whether the child")
 
-    # A validator's reason (not a field's) comes back 422 with its message.
+    # The workflow validator's refusal comes back as the same 422, naming the outcome's field.
     refused = await check(CW, StepKind.PUBLIC_STATEMENT,
                           {"text": f"We helped {CANARY_NAME} and her family in Alga."})
-    assert refused == {"detail": "text: ¶13 forbids publishing the child's name",
-                       "type": "InvalidOutcome"}
+    assert refused == {"detail": [{"field": "outcome.text",
+                                   "reason": "¶13 forbids publishing the child's name"}]}
     refused = await check(SV, StepKind.APPROVAL, {"approved": False},
                           "public_statement.approval-1")
     assert refused["detail"] == [{"field": "outcome", "reason": "a reason is required to reject"}]
@@ -99,8 +99,8 @@ async def test_every_task_kind_refuses_an_invalid_outcome_and_takes_a_valid_one(
     await time_env.sleep(timedelta(days=31))
     refused = await check(CW, StepKind.PLAN_REVIEW, {"items_done": [7]}, "plan_review-1",
                           items_done=[0])
-    assert refused == {"detail": "items_done: the plan has items 0 to 1, not 7",
-                       "type": "InvalidOutcome"}
+    assert refused == {"detail": [{"field": "outcome.items_done",
+                                   "reason": "the plan has items 0 to 1, not 7"}]}
     await time_env.sleep(timedelta(days=31))
     await done(api, driver, CW, StepKind.PLAN_REVIEW, "plan_review-2", items_done=[1])
     refused = await check(CW, StepKind.CLOSURE, {"summary": "done"})

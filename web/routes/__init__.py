@@ -1,23 +1,13 @@
-"""The HTTP API, version 1 (OpenAPI at ``/docs``): one router per resource under ``/api/v1``."""
-
-from typing import Any
+"""The HTTP API, version 1 (OpenAPI at ``/docs``): one router per resource under ``/api/v1``.
+What each operation may answer besides success is documented from the code that raises it
+(web.errors)."""
 
 from fastapi import APIRouter
 
 from web.routes import approvals, auth, cases, decisions, health, regions, reports, tasks
 
-# What every guarded route may answer besides its own responses.
-REFUSALS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "not signed in, or no valid X-API-Key"},
-    403: {"description": "not for your role, region or key"},
-    503: {"description": "the store or Temporal is unreachable; nothing was changed"},
-}
-
 api_router = APIRouter(prefix="/api/v1")
-api_router.include_router(auth.router)
-for _guarded in (reports, cases, tasks, approvals, decisions):
-    api_router.include_router(_guarded.router, responses=REFUSALS)
-api_router.include_router(health.router)
-api_router.include_router(regions.router)
+for _resource in (auth, reports, cases, tasks, approvals, decisions, health, regions):
+    api_router.include_router(_resource.router)
 
 __all__ = ["api_router"]

@@ -3,10 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from schemas.case import Actor
 from schemas.steps import Role
+from schemas.stripped import stripped_lengths
 from web.actions import decide_approval
 from web.deps import CaseId, ServicesDep, TaskKey, require_role
 from web.views import MAX_OFFSET, ApprovalView, StepView, approval_queue
@@ -16,6 +17,8 @@ Supervisor = Annotated[Actor, Depends(require_role(Role.SUPERVISOR))]
 
 
 class Rejection(BaseModel):
+    model_config = ConfigDict(json_schema_extra=stripped_lengths)
+
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=2000)]
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from web.actions import sign_in
 from web.deps import ServicesDep
+from web.errors import refuses
 from web.ratelimit import enforce, limits_of
 from web.security import issue_token
 
@@ -22,6 +23,7 @@ class AccessToken(BaseModel):
 
 @router.post("/token", responses={401: {"description": "wrong user name or password"},
                                   429: {"description": "too many attempts; see Retry-After"}})
+@refuses(401)
 async def issue_access_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], svc: ServicesDep, request: Request
 ) -> AccessToken:

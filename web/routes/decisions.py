@@ -14,7 +14,6 @@ from web.views import StepView
 
 router = APIRouter(tags=["decisions"])
 RESPONSES: dict[int | str, dict[str, str]] = {
-    404: {"description": "no such case"},
     409: {"description": "already decided, or the case is not waiting for this decision"},
 }
 
