@@ -5,7 +5,7 @@ import logging
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import structlog
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -24,6 +25,7 @@ from ombudsflow.codec import KeyRing
 from ombudsflow.demo import DemoCredentials, seed_demo
 from store.db import create_schema, make_engine
 from tests.ports import free_port
+from tests.postgres import POSTGRES_SERVER, run_on_server
 from tests.servers import temporal_binary
 from tests.smtp import SmtpServer
 from workers.main import ACTIVITY_THREADS, build_worker
@@ -67,6 +69,27 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}")
     create_schema(engine)
     return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Callable[[str], str]]:
+    """Makes databases on the PostgreSQL server for this session, each under a fresh name so
+    no other suite or run meets it there, and drops them at the end; a test that asks for one
+    while the server is unreachable is skipped."""
+    made: list[str] = []
+
+    def make(prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        try:
+            run_on_server(f'CREATE DATABASE "{name}"')
+        except OperationalError as exc:
+            pytest.skip(f"PostgreSQL at {POSTGRES_SERVER} is unreachable: {exc.orig}")
+        made.append(name)
+        return f"{POSTGRES_SERVER}/{name}"
+
+    yield make
+    for name in made:
+        run_on_server(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
