@@ -134,5 +134,5 @@ class CaseInput(BaseModel):
     # Continue-as-new past this many history events (Temporal suggests it at 4,096).
     history_limit: int = Field(default=4000, ge=200)
     carried: CaseView | None = None
-    # The intake stored the report already (cases opened before it did: the workflow does).
+    # The intake stores the report itself (for cases opened before it did: the workflow).
     recorded: bool = False
