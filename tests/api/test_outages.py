@@ -114,10 +114,12 @@ async def test_a_report_while_the_store_is_away_is_a_503_and_sent_again_opens_on
 
     await store_proxy.refuse()
     refused = await send()
+    left = cases_of(engine, report)
     await store_proxy.forward()
     opened, again = await send(), await send()
 
     assert_unavailable(refused, "case store is unavailable")
+    assert left == ([], [])
     assert opened.status_code == 201, opened.text
     assert again.status_code == 200 and again.json()["case_id"] == opened.json()["case_id"]
     case_id = opened.json()["case_id"]
@@ -166,13 +168,13 @@ async def test_a_completion_while_the_store_is_away_is_a_503_and_sent_again_is_a
 
     await store_proxy.refuse()
     refused = await complete(cut_off, CW, driver.case_id, "preventive_talk", outcome)
-    untouched = (await driver.view()).step("preventive_talk")
+    untouched = (await driver.view()).step("preventive_talk"), task_row(engine, task_id)
     await store_proxy.forward()
     applied = await complete(cut_off, CW, driver.case_id, "preventive_talk", outcome)
     again = await complete(cut_off, CW, driver.case_id, "preventive_talk", outcome)
 
     assert_unavailable(refused, "case store is unavailable")
-    assert untouched.is_open()
+    assert untouched[0].is_open() and untouched[1] == ("open", None)
     assert applied.status_code == 200 and applied.json()["actor"] == CW, applied.text
     assert again.status_code == 409, again.text
     assert await accepted_updates(driver) == before + 1
