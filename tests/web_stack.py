@@ -42,8 +42,11 @@ class WebStack:
 
 @asynccontextmanager
 async def web_stack(client: Client, engine: Engine, credentials: DemoCredentials,
-                    mail_dir: Path, **settings_overrides: Any) -> AsyncIterator[WebStack]:
-    async with new_worker(client, engine, FileTransport(mail_dir)) as worker:
+                    mail_dir: Path, *, worker_engine: Engine | None = None,
+                    **settings_overrides: Any) -> AsyncIterator[WebStack]:
+    """The app on ``engine``; its worker on ``worker_engine`` if given (the same store,
+    reached another way), else on ``engine``."""
+    async with new_worker(client, worker_engine or engine, FileTransport(mail_dir)) as worker:
         settings = Settings(task_queue=worker.task_queue, database_url=str(engine.url),
                             public_base_url="http://testserver", **settings_overrides)
         app = create_app(settings, services=Services(settings=settings, client=client,

@@ -3,14 +3,15 @@ answer 503 with Retry-After and leave nothing half-written, or, once under way, 
 after the outage; the same request sent again makes one case and one completion.
 
 The store is taken away as its server going down would: the web app and a worker reach its
-PostgreSQL database through a TCP proxy that stops (connections refused, open ones cut), so
-those tests run on the PostgreSQL store only. Temporal is taken away from the web app through a
+PostgreSQL database each through a TCP proxy that stops (connections refused, open ones cut),
+so those tests run on the PostgreSQL store only. Temporal is taken away from the web app through a
 proxy in front of the server, as in test_completion_paths. What the store holds is read
 directly, not through the proxy.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,30 +38,54 @@ ACCEPTED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
 Send = Callable[[], Coroutine[Any, Any, httpx.Response]]
 
 
+@dataclass
+class StoreLinks:
+    """The web app's and the worker's ways to the store, each through a proxy in front of its
+    PostgreSQL server, to be taken away together or one after the other."""
+
+    app: Proxy
+    worker: Proxy
+
+    async def away(self) -> None:
+        await self.app.refuse()
+        await self.worker.refuse()
+
+    async def back(self) -> None:
+        await self.app.forward()
+        await self.worker.forward()
+
+
+def through(proxy: Proxy, engine: Engine) -> Engine:
+    """An engine on ``engine``'s database, connecting through ``proxy``."""
+    return make_engine(engine.url.set(port=proxy.port).render_as_string(hide_password=False))
+
+
 @pytest.fixture
-async def store_proxy(engine: Engine) -> AsyncIterator[Proxy]:
-    """A proxy in front of the store's PostgreSQL server, forwarding until told otherwise."""
+async def store(engine: Engine) -> AsyncIterator[StoreLinks]:
+    """The links to the store, forwarding until told otherwise."""
     if engine.dialect.name != "postgresql":
         pytest.skip("the store is taken away at its PostgreSQL server; a SQLite file has none")
-    proxy = Proxy(f"{engine.url.host}:{engine.url.port}")
-    await proxy.forward()
-    yield proxy
-    await proxy.refuse()
+    target = f"{engine.url.host}:{engine.url.port}"
+    links = StoreLinks(app=Proxy(target), worker=Proxy(target))
+    await links.back()
+    yield links
+    await links.away()
 
 
 @pytest.fixture
-async def cut_off(store_proxy: Proxy, time_env: WorkflowEnvironment, engine: Engine,
+async def cut_off(store: StoreLinks, time_env: WorkflowEnvironment, engine: Engine,
                   demo: DemoCredentials, mail_dir: Path) -> AsyncIterator[WebStack]:
-    """The web app and a worker that reach the store through ``store_proxy`` (updates wait at
-    most 3 s for their change to reach the store)."""
-    url = engine.url.set(port=store_proxy.port).render_as_string(hide_password=False)
-    proxied = make_engine(url)
+    """The web app and a worker that reach the store through ``store``'s links (updates wait
+    at most 3 s for their change to reach the store)."""
+    app_engine = through(store.app, engine)
+    worker_engine = through(store.worker, engine)
     try:
-        async with web_stack(time_env.client, proxied, demo, mail_dir,
-                             update_timeout_seconds=3) as stack:
+        async with web_stack(time_env.client, app_engine, demo, mail_dir,
+                             worker_engine=worker_engine, update_timeout_seconds=3) as stack:
             yield stack
     finally:
-        proxied.dispose()
+        app_engine.dispose()
+        worker_engine.dispose()
 
 
 def cases_of(engine: Engine, report: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -104,7 +129,7 @@ def assert_unavailable(answer: httpx.Response, says: str) -> None:
 
 
 async def test_a_report_while_the_store_is_away_is_a_503_and_sent_again_opens_one_case(
-    cut_off: WebStack, store_proxy: Proxy, engine: Engine
+    cut_off: WebStack, store: StoreLinks, engine: Engine
 ) -> None:
     report = report_data()
 
@@ -112,10 +137,10 @@ async def test_a_report_while_the_store_is_away_is_a_503_and_sent_again_opens_on
         return cut_off.http.post("/api/v1/reports", json=report,
                                  headers=cut_off.as_key(HELPLINE))
 
-    await store_proxy.refuse()
+    await store.away()
     refused = await send()
     left = cases_of(engine, report)
-    await store_proxy.forward()
+    await store.back()
     opened, again = await send(), await send()
 
     assert_unavailable(refused, "case store is unavailable")
@@ -158,7 +183,7 @@ async def test_a_report_while_temporal_is_away_is_a_503_leaving_no_case_and_sent
 
 
 async def test_a_completion_while_the_store_is_away_is_a_503_and_sent_again_is_applied_once(
-    cut_off: WebStack, store_proxy: Proxy, engine: Engine
+    cut_off: WebStack, store: StoreLinks, engine: Engine
 ) -> None:
     driver = await open_case(cut_off)
     task_id = f"{driver.case_id}/preventive_talk"
@@ -166,10 +191,10 @@ async def test_a_completion_while_the_store_is_away_is_a_503_and_sent_again_is_a
     before = await accepted_updates(driver)
     outcome = valid_outcome(StepKind.PREVENTIVE_TALK)
 
-    await store_proxy.refuse()
+    await store.away()
     refused = await complete(cut_off, CW, driver.case_id, "preventive_talk", outcome)
     untouched = (await driver.view()).step("preventive_talk"), task_row(engine, task_id)
-    await store_proxy.forward()
+    await store.back()
     applied = await complete(cut_off, CW, driver.case_id, "preventive_talk", outcome)
     again = await complete(cut_off, CW, driver.case_id, "preventive_talk", outcome)
 
@@ -182,22 +207,24 @@ async def test_a_completion_while_the_store_is_away_is_a_503_and_sent_again_is_a
 
 
 async def completed_once_after_the_store_returns(
-    driver: CaseDriver, store_proxy: Proxy, engine: Engine, key: str, actor: str, send: Send
+    driver: CaseDriver, store: StoreLinks, engine: Engine, key: str, actor: str, send: Send
 ) -> None:
-    """Send; once the workflow has taken the change, take the store away: the answer is a
-    503 (the change cannot reach the store, nor the request its audit row); once the store is
-    back the change lands there once, and the same request again is refused as done."""
+    """The store goes while the change is under way: the worker loses it first (the change,
+    taken by the workflow, cannot reach the store), then the web app (nor can the request's
+    audit row). The answer is a 503; once the store is back the change lands there once, and
+    the same request again is refused as done."""
     task_id = f"{driver.case_id}/{key}"
     await until_stored(engine, task_id, "open")
     before = await accepted_updates(driver)
+    await store.worker.refuse()
     sending = asyncio.create_task(send())
-    for _ in range(2000):
-        if await accepted_updates(driver) > before or sending.done():
+    for _ in range(400):
+        if await accepted_updates(driver) > before:
             break
-        await asyncio.sleep(0.005)
-    await store_proxy.refuse()
+        await asyncio.sleep(0.01)
+    await store.app.refuse()
     cut = await sending
-    await store_proxy.forward()
+    await store.back()
     await until_stored(engine, task_id, "done")
     again = await send()
 
@@ -208,18 +235,18 @@ async def completed_once_after_the_store_returns(
 
 
 async def test_a_completion_under_way_when_the_store_goes_is_a_503_and_completes_once(
-    cut_off: WebStack, store_proxy: Proxy, engine: Engine
+    cut_off: WebStack, store: StoreLinks, engine: Engine
 ) -> None:
     driver = await open_case(cut_off)
     outcome = valid_outcome(StepKind.PREVENTIVE_TALK)
 
     await completed_once_after_the_store_returns(
-        driver, store_proxy, engine, "preventive_talk", CW,
+        driver, store, engine, "preventive_talk", CW,
         lambda: complete(cut_off, CW, driver.case_id, "preventive_talk", outcome))
 
 
 async def test_an_approval_under_way_when_the_store_goes_is_a_503_and_completes_once(
-    cut_off: WebStack, store_proxy: Proxy, engine: Engine
+    cut_off: WebStack, store: StoreLinks, engine: Engine
 ) -> None:
     driver = await open_case(cut_off)
     await driver.complete(StepKind.POLICE_DECISION)
@@ -228,6 +255,6 @@ async def test_an_approval_under_way_when_the_store_goes_is_a_503_and_completes_
     await driver.wait_for(key)
 
     await completed_once_after_the_store_returns(
-        driver, store_proxy, engine, key, SV,
+        driver, store, engine, key, SV,
         lambda: cut_off.http.post(f"/api/v1/approvals/{driver.case_id}/{key}/approve",
                                   headers=cut_off.as_user(SV)))
