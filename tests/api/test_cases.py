@@ -17,6 +17,7 @@ from web.deps import Services
 async def test_the_case_page_shows_the_child_to_the_regions_people_only(api: WebStack) -> None:
     driver = await open_case(api)
     await driver.wait_delivered("notice.commissioner")
+    await driver.wait_for("preventive_talk")  # opens once its deadline is worked out
 
     own = (await api.http.get(f"/api/v1/cases/{driver.case_id}",
                               headers=api.as_user("cw.aktobe"))).json()
