@@ -1,7 +1,9 @@
 """How a composed notice leaves the system: SMTP in production, ``.eml`` files in development.
 
-Both are idempotent per ``Message-ID`` as far as they can be: the file transport overwrites the
-same file, and SMTP receivers can de-duplicate on the deterministic id a retry reuses.
+Neither de-duplicates: every send is a delivery. The file transport, like an SMTP relay, keeps a
+second send of the same ``Message-ID`` as a second (numbered) file, so a duplicate shows; the
+outbox (``activities/notices.py``) is what sends each notice once, and receivers can
+de-duplicate on the deterministic id a retry after a crash reuses.
 """
 
 import asyncio
@@ -56,8 +58,8 @@ class SmtpTransport:
 
 
 class FileTransport:
-    """Writes each message to ``<message-id>.eml`` in ``directory``, replacing it atomically,
-    so a reader never sees half a message and a resend leaves one file."""
+    """Writes each message to ``<message-id>.eml`` in ``directory`` (``<message-id>.2.eml``,
+    ``.3.eml`` … for each send of it again), whole or not at all, never over another file."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -66,8 +68,8 @@ class FileTransport:
         message_id = message["Message-ID"]
         if not message_id:
             raise ValueError("FileTransport needs a Message-ID to name the file")
-        path = self.directory / f"{_file_stem(str(message_id))}.eml"
-        await asyncio.to_thread(_write_atomically, path, message.as_bytes())
+        await asyncio.to_thread(_write_new_file, self.directory, _file_stem(str(message_id)),
+                                message.as_bytes())
 
 
 def transport_from_settings(settings: Settings) -> Transport:
@@ -87,15 +89,23 @@ def _file_stem(message_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._@-]", "_", message_id.strip().strip("<>"))
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+def _write_new_file(directory: Path, stem: str, data: bytes) -> Path:
+    """Write ``data`` to a temporary file, then link it under the first free name: a link
+    never replaces a file, so racing sends each get their own."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        copy = 1
+        while True:
+            path = directory / (f"{stem}.eml" if copy == 1 else f"{stem}.{copy}.eml")
+            try:
+                os.link(tmp, path)
+                return path
+            except FileExistsError:
+                copy += 1
+    finally:
         os.unlink(tmp)
-        raise

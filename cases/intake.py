@@ -3,6 +3,10 @@
 Used by the CLI and the API alike. Idempotent by (channel, external_ref): the store's unique
 constraint numbers the case once, and the workflow is started with an ID-conflict policy, so
 racing duplicates and a retry after a crash between the two all land on the same case.
+
+The case is kept in the store only once its workflow runs: with Temporal away the report is
+refused (503) leaving only its number reserved, never a case on the board that nothing works
+on; the same report sent again gets that number and opens the case.
 """
 
 import asyncio
@@ -54,16 +58,20 @@ async def submit_report(
 
     def register() -> tuple[str, bool]:
         with session_scope(engine) as session:
-            case_id, created = register_intake(
+            return register_intake(
                 session, channel=report.channel.value, external_ref=report.external_ref,
                 region=report.region, received_at=report.received_at,
             )
-            # Kept here, idempotently, so the workflow need not spend an activity on it first.
-            record_case(session, record=CaseRecord(case_id=case_id, report=report))
-            return case_id, created
 
-    case_id, created = await asyncio.to_thread(register)
+    def record(case_id: str) -> bool:
+        with session_scope(engine) as session:
+            # Kept here, idempotently, so the workflow need not spend an activity on it first.
+            return record_case(session, record=CaseRecord(case_id=case_id, report=report))
+
+    case_id, _ = await asyncio.to_thread(register)
     await start_case(client, CaseInput(case_id=case_id, report=report,
                                        policy=policy or DeadlinePolicy(), recorded=True),
                      task_queue=task_queue)
+    # Opened by this request if it kept the report: a retry after a refusal still opens it.
+    created = await asyncio.to_thread(record, case_id)
     return Submission(case_id=case_id, workflow_id=case_id, created=created)

@@ -78,9 +78,10 @@ def register_intake(
     return case_id, created
 
 
-def record_case(session: Session, *, record: CaseRecord) -> None:
-    """Keep a new case's report. Idempotent; if a projection created the row first, the report
-    and channel (which projections do not carry) are filled in once."""
+def record_case(session: Session, *, record: CaseRecord) -> bool:
+    """Keep a new case's report; whether this call kept it (False: it was kept already).
+    Idempotent; if a projection created the row first, the report and channel (which
+    projections do not carry) are filled in once."""
     report = record.report
     inserted = _insert_if_absent(
         session,
@@ -91,12 +92,14 @@ def record_case(session: Session, *, record: CaseRecord) -> None:
             report_json=report.model_dump_json(),
         ),
     )
-    if not inserted:
-        session.exec(
-            update(Case)
-            .where(col(Case.case_id) == record.case_id, col(Case.report_json) == "")
-            .values(channel=report.channel.value, report_json=report.model_dump_json())
-        )
+    if inserted:
+        return True
+    filled = session.exec(
+        update(Case)
+        .where(col(Case.case_id) == record.case_id, col(Case.report_json) == "")
+        .values(channel=report.channel.value, report_json=report.model_dump_json())
+    )
+    return bool(filled.rowcount)
 
 
 def project_case(session: Session, *, view: CaseView) -> bool:

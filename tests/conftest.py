@@ -5,7 +5,7 @@ import logging
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import structlog
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -25,6 +26,7 @@ from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from store.db import create_schema, make_engine
 from tests.support.ports import free_port
+from tests.support.postgres import POSTGRES_SERVER, run_on_server
 from tests.support.servers import temporal_binary
 from tests.support.smtp import SmtpServer
 from workers.main import ACTIVITY_THREADS, build_worker
@@ -49,16 +51,25 @@ async def time_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-@pytest.fixture(scope="session")
-async def dev_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+@asynccontextmanager
+async def dev_server(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server (real visibility: search attributes as production keeps them)."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary("temporal"),
         data_converter=data_converter(keyring),
         dev_server_log_level="error",
     )
-    await ensure_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
+    try:
+        await ensure_search_attributes(env.client, env.client.namespace)
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    async with dev_server(keyring) as env:
+        yield env
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +79,27 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}")
     create_schema(engine)
     return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Callable[[str], str]]:
+    """Makes databases on the PostgreSQL server for this session, each under a fresh name so
+    no other suite or run meets it there, and drops them at the end; a test that asks for one
+    while the server is unreachable is skipped."""
+    made: list[str] = []
+
+    def make(prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        try:
+            run_on_server(f'CREATE DATABASE "{name}"')
+        except OperationalError as exc:
+            pytest.skip(f"PostgreSQL at {POSTGRES_SERVER} is unreachable: {exc.orig}")
+        made.append(name)
+        return f"{POSTGRES_SERVER}/{name}"
+
+    yield make
+    for name in made:
+        run_on_server(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -1,18 +1,26 @@
 """Every read or change of a case leaves a row in the audit trail (store/audit.py): who (from
 the authentication dependencies), in which role and region, what (method and route), when, from
-where, and the HTTP status answered — refusals included."""
+where, and the HTTP status answered — refusals included. An answer whose row cannot be written
+(the store went away while the request ran) is withheld: a 503 to retry, never a 500."""
 
 import re
 from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import Request, Response
+from fastapi import Request, Response, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from schemas.case import Actor
 from store.audit import Access, record_access
 from web.deps import CASE_NUMBER_CHARS, CASE_NUMBER_PATTERN, Services, in_store
+from web.errors import RETRY_AFTER
 
 log = structlog.get_logger()
+UNRECORDED = ("the case store became unavailable, so this request could not be entered in the "
+              "audit trail and its answer is withheld. Retry in a minute; a change sent again "
+              "is applied only once")
 
 
 def case_touched(request: Request) -> str | None:
@@ -41,5 +49,11 @@ async def audit_case_access(
                     source=request.client.host if request.client else "",
                     result=response.status_code)
     services: Services = request.app.state.services
-    await in_store(services.engine, lambda session: record_access(session, access))
+    try:
+        await in_store(services.engine, lambda session: record_access(session, access))
+    except (OperationalError, PoolTimeout) as exc:
+        log.warning("audit row not written: store unavailable", error=type(exc).__name__,
+                    case_id=case_id, result=response.status_code)
+        return JSONResponse({"detail": UNRECORDED}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            headers={"Retry-After": RETRY_AFTER})
     return response

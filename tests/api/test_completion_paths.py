@@ -6,14 +6,13 @@ Retry-After within the update deadline, with nothing lost."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session, col, update
-from temporalio.client import Client
 
 import web.actions as actions
 from schemas.case import CaseView
@@ -23,10 +22,9 @@ from store.db import session_scope
 from store.models import Step as StepRow
 from tests.api.calls import POLICE, complete, open_case
 from tests.support.factories import worker_of
-from tests.support.ports import free_port
+from tests.support.proxy import Proxy
 from tests.support.scenarios import CaseDriver, valid_outcome
-from tests.support.web_stack import WebStack
-from web.app import create_app
+from tests.support.web_stack import WebStack, app_through
 from web.deps import Services
 from web.views import load_case
 
@@ -201,84 +199,6 @@ async def test_the_same_completion_sent_again_is_applied_once(
 
 
 # Temporal unreachable or silent ----------------------------------------------------------
-
-
-class Proxy:
-    """A TCP proxy in front of the Temporal server, to take it away and bring it back:
-    ``refuse`` (down, restarting: connections refused), ``silence`` (up but not answering:
-    nothing forwarded), ``forward`` (back)."""
-
-    def __init__(self, target: str) -> None:
-        host, port = target.rsplit(":", 1)
-        self.target = (host, int(port))
-        self.port = free_port()
-        self.forwarding = True
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    async def forward(self) -> None:
-        self._drop_connections()  # nothing half-forwarded is resumed
-        self.forwarding = True
-        if self._server is None:
-            self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
-
-    def silence(self) -> None:
-        self.forwarding = False
-
-    async def refuse(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        self._drop_connections()
-
-    def _drop_connections(self) -> None:
-        for writer in self._writers:
-            writer.transport.abort()
-        self._writers.clear()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers.add(up_writer)
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                if self.forwarding:
-                    writer.write(data)
-                    await writer.drain()
-        except (ConnectionError, RuntimeError):
-            pass
-        finally:
-            writer.transport.abort()
-
-
-@asynccontextmanager
-async def app_through(proxy: Proxy, api: WebStack, update_timeout: float
-                      ) -> AsyncIterator[httpx.AsyncClient]:
-    """The web app with its Temporal client connected through ``proxy``."""
-    await proxy.forward()
-    client = await Client.connect(proxy.address, namespace=api.client.namespace,
-                                  data_converter=api.client.data_converter)
-    settings = api.settings.model_copy(update={"update_timeout_seconds": update_timeout})
-    app = create_app(settings, services=Services(settings=settings, client=client,
-                                                  engine=api.engine))
-    transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
-    finally:
-        await proxy.refuse()
 
 
 async def test_a_completion_while_temporal_is_away_is_a_503_and_nothing_is_lost(

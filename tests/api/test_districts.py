@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import SmtpTransport
 from commands.demo import DemoCredentials
+from ombudsflow.codec import KeyRing
 from ombudsflow.constants import CASE_DISTRICT
 from schemas.regions import Region
 from tests.api.calls import fields, report
+from tests.conftest import dev_server
 from tests.support.factories import ALGA, KHROMTAU
 from tests.support.smtp import SmtpServer
 from tests.support.web_stack import WebStack, web_stack
@@ -25,13 +26,14 @@ LISTING = "GET /api/v1/regions/aktobe/districts"
 
 
 @pytest.fixture
-async def mailing_api(dev_env: WorkflowEnvironment, engine: Engine, demo: DemoCredentials,
+async def mailing_api(keyring: KeyRing, engine: Engine, demo: DemoCredentials,
                       smtp: SmtpServer, mail_dir: Path) -> AsyncIterator[WebStack]:
-    """The API on the dev server (search attributes as production keeps them), its notices
-    sent to a real SMTP server."""
+    """The API on a dev server of its own (search attributes as production keeps them; its
+    own, since each store the API tests run on numbers its cases from 1), its notices sent to
+    a real SMTP server."""
     transport = SmtpTransport("127.0.0.1", smtp.port, timeout=5.0)
-    async with web_stack(dev_env.client, engine, demo, mail_dir,
-                         transport=transport) as stack:
+    async with dev_server(keyring) as env, web_stack(env.client, engine, demo, mail_dir,
+                                                     transport=transport) as stack:
         yield stack
 
 

@@ -4,28 +4,20 @@ Each test session gets its own PostgreSQL database, dropped at the end, so dropp
 recreating tables never disturbs another suite (or another run of this one) on the server.
 """
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from store.db import create_schema, make_engine
-from tests.support.postgres import POSTGRES_SERVER, empty_schema, run_on_server
+from tests.support.postgres import empty_schema
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database for this session; skips PostgreSQL tests if the server is unreachable."""
-    name = f"store_test_{uuid.uuid4().hex[:12]}"
-    try:
-        run_on_server(f'CREATE DATABASE "{name}"')
-    except OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {POSTGRES_SERVER} is unreachable: {exc.orig}")
-    yield f"{POSTGRES_SERVER}/{name}"
-    run_on_server(f'DROP DATABASE "{name}" WITH (FORCE)')
+def postgres_url(postgres_database: Callable[[str], str]) -> str:
+    """This session's database for the store tests (skipped if the server is unreachable)."""
+    return postgres_database("store_test")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

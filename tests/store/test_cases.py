@@ -30,9 +30,9 @@ CASE = "AKT-2026-000001"
 ALMATY = timezone(timedelta(hours=5))
 
 
-def record(engine: Engine, report: ViolationReport, case_id: str = CASE) -> None:
+def record(engine: Engine, report: ViolationReport, case_id: str = CASE) -> bool:
     with session_scope(engine) as session:
-        record_case(session, record=CaseRecord(case_id=case_id, report=report))
+        return record_case(session, record=CaseRecord(case_id=case_id, report=report))
 
 
 def project(engine: Engine, case_id: str = CASE, **view: Any) -> bool:
@@ -70,10 +70,12 @@ def test_record_case_keeps_facts_and_the_full_report(engine: Engine) -> None:
 
 
 def test_record_case_twice_changes_nothing(engine: Engine) -> None:
-    record(engine, make_report())
+    first = record(engine, make_report())
     project(engine, version=3, stage=Stage.POLICE_CHECK)
 
-    record(engine, make_report(district="Another district"))
+    again = record(engine, make_report(district="Another district"))
+
+    assert first and not again
 
     case = stored_case(engine)
     assert case.district == "153200000"
@@ -86,8 +88,9 @@ def test_record_case_after_a_projection_fills_in_the_report(engine: Engine) -> N
     assert stored_case(engine).report_json == ""
 
     report = make_report()
-    record(engine, report)
+    kept = record(engine, report)
 
+    assert kept and not record(engine, report)
     case = stored_case(engine)
     assert case.channel == "helpline_111"
     assert ViolationReport.model_validate_json(case.report_json) == report

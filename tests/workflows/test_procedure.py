@@ -30,6 +30,8 @@ NATIONAL = ["commissioner@bala.gov.example", "committee@edu.gov.example"]
 
 
 def mails(mail_dir: Path) -> list[Message]:
+    """Every delivery: the file transport keeps a second send of one Message-ID as a second
+    file, so counting files counts sends."""
     return [message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted(mail_dir.glob("*.eml"))]
 

@@ -199,7 +199,14 @@ async def test_plan_review_items_must_exist_and_not_be_done_twice(
     await rejected(case, StepKind.PLAN_REVIEW, "plan_review-1", worker_of(),
                    {"items_done": [5]}, RejectedAction.INVALID_OUTCOME,
                    "the plan has items 0 to 1, not 5")
-    await case.complete(StepKind.PLAN_REVIEW, "plan_review-1", items_done=[0])
+    first = await case.complete(StepKind.PLAN_REVIEW, "plan_review-1", items_done=[0])
+    assert first.done_at is not None
+    await time_env.sleep(first.done_at + timedelta(days=31) - await time_env.get_current_time())
+    await case.wait_for("plan_review-2")
+    await rejected(case, StepKind.PLAN_REVIEW, "plan_review-2", worker_of(),
+                   {"items_done": [1, 0]}, RejectedAction.INVALID_OUTCOME,
+                   "item 0 was already marked done")
+    await case.complete(StepKind.PLAN_REVIEW, "plan_review-2", items_done=[1])
 
 
 async def test_inspections_are_recorded_only_after_confirmation(case: CaseDriver) -> None:

@@ -8,10 +8,9 @@ from activities.directory import Directory
 from activities.districts import load_districts
 from activities.texts import render_notice
 from schemas.activities import NoticeKind, NoticeRequest, Recipient
-from schemas.privacy import personal_data_in
 from schemas.report import Category, ViolationReport
 from tests.activities.notices.conftest import BASE_URL, CASE_ID, RequestFactory
-from tests.support.factories import ALGA, CANARY_NAME, report_data
+from tests.support.factories import ALGA, report_data
 
 # One request of each kind, as the workflow would build them for a case.
 KINDS: dict[NoticeKind, dict[str, object]] = {
@@ -48,19 +47,30 @@ def request_from(report: ViolationReport, kind: NoticeKind) -> NoticeRequest:
     )
 
 
+# A child's data planted as literals, and each way it could show in a text: the test must not
+# lean on the privacy check it would be judging (schemas/privacy.py).
+PLANTED_CHILD = {
+    "full_name": "Zhanserikova Aigerimka Canarytest", "birth_date": "2014-03-09",
+    "sex": "female", "iin": "140309643219", "school": "School-lyceum No. 77 Zerde",
+    "address": "Abylai Khan street 5, apt 12",
+}
+PLANTED_DESCRIPTION = "Aigerimka came to school with bruises; the neighbours heard shouting."
+NEVER_SAID = ("Zhanserikova", "Aigerimka", "Canarytest", "140309643219", "2014-03-09",
+              "09.03.2014", "Zerde", "Abylai Khan", "apt 12", "bruises", "shouting")
+
+
 @pytest.mark.parametrize("kind", list(NoticeKind))
 def test_no_notice_of_any_kind_carries_the_childs_personal_data(
     kind: NoticeKind, directory: Directory
 ) -> None:
-    report = ViolationReport.model_validate(report_data())
+    report = ViolationReport.model_validate(
+        report_data(child=PLANTED_CHILD, description=PLANTED_DESCRIPTION))
     req = request_from(report, kind)
 
     subject, body = rendered(req, directory)
 
     for text in (subject, body):
-        assert personal_data_in(text, report.child) == []
-        assert CANARY_NAME.split()[-1] not in text
-        assert report.description not in text
+        assert [v for v in NEVER_SAID if v.casefold() in text.casefold()] == []
 
 
 @pytest.mark.parametrize("kind", list(NoticeKind))

@@ -22,7 +22,7 @@ def eml_files(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
 
 
-async def test_file_transport_writes_one_eml_per_notice_and_a_resend_rewrites_it(
+async def test_file_transport_writes_one_eml_per_notice_and_a_resent_notice_adds_none(
     tmp_path: Path, engine: Engine, directory: Directory, make_request: RequestFactory
 ) -> None:
     mail_dir = tmp_path / "not-yet" / "mail"
@@ -34,7 +34,10 @@ async def test_file_transport_writes_one_eml_per_notice_and_a_resend_rewrites_it
 
     for req in requests:
         await ActivityEnvironment().run(notices.send_notice, req)
+    # The activity retried for each (its result lost): the outbox holds the second send back.
+    resent = [await ActivityEnvironment().run(notices.send_notice, req) for req in requests]
 
+    assert all(r.already_sent for r in resent)
     files = eml_files(mail_dir)
     assert len(files) == 2 and all(name.endswith(".eml") for name in files)
     written = {BytesParser(policy=policy.default).parsebytes(raw)["Message-ID"]
@@ -42,7 +45,9 @@ async def test_file_transport_writes_one_eml_per_notice_and_a_resend_rewrites_it
     assert written == {message_id_for(r.idempotency_key) for r in requests}
 
 
-async def test_rewriting_the_same_message_leaves_one_identical_file(tmp_path: Path) -> None:
+async def test_the_same_message_sent_twice_is_two_files_so_a_duplicate_shows(
+    tmp_path: Path
+) -> None:
     transport = FileTransport(tmp_path)
     message = EmailMessage()
     message["Message-ID"] = "<abc/../def@ombudsflow.example>"
@@ -50,11 +55,12 @@ async def test_rewriting_the_same_message_leaves_one_identical_file(tmp_path: Pa
     message.set_content("Дерек")
 
     await transport.send(message)
-    first = eml_files(tmp_path)
     await transport.send(message)
 
-    assert eml_files(tmp_path) == first
-    assert list(first) == ["abc_.._def@ombudsflow.example.eml"]
+    files = eml_files(tmp_path)
+    assert list(files) == ["abc_.._def@ombudsflow.example.2.eml",
+                           "abc_.._def@ombudsflow.example.eml"]
+    assert set(files.values()) == {message.as_bytes()}
 
 
 def test_settings_choose_the_transport(tmp_path: Path) -> None:
