@@ -451,6 +451,19 @@ def verify_audit_trail(args: argparse.Namespace, settings: Settings) -> None:
     _write(f"audit trail intact: {rows} rows, hash chain verified")
 
 
+def sync_schedules(args: argparse.Namespace, settings: Settings) -> None:
+    from ombudsflow.client import connect
+    from ombudsflow.codec import KeyRing
+    from ombudsflow.schedules import sync
+
+    async def synced() -> dict[str, str]:
+        client = await connect(settings, KeyRing.from_settings(settings))
+        return dict(await sync(client, task_queue=settings.task_queue))
+
+    done = asyncio.run(synced())
+    _write(_table(("schedule", "done"), sorted(done.items())))
+
+
 def _warn_if_keys_in_env(settings: Settings) -> None:
     if settings.keys is not None:
         _note("OMBUDSFLOW_KEYS is set and takes precedence over the key file")
@@ -585,6 +598,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit = _group(commands, "audit", "the audit trail of case access (on this machine)")
     audit.add_parser("verify", help="check that no audit row was changed or deleted"
                      ).set_defaults(command=verify_audit_trail)
+
+    schedules = _group(commands, "schedules", "the Temporal Schedules of the periodic work")
+    schedules.add_parser("sync", help="create or update the ¶8, ¶6.1, ¶6.10 and monthly "
+                         "control schedules of every region").set_defaults(
+        command=sync_schedules)
 
     keys = _group(commands, "keys", "the payload encryption key ring (on this machine)")
     keys.add_parser("init", help="create the key file unless it exists").set_defaults(

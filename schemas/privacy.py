@@ -48,3 +48,20 @@ def personal_data_in(text: str, child: Child) -> list[str]:
 
 def _name_parts(full_name: str) -> set[str]:
     return {p for p in re.findall(r"\w+", _fold(full_name)) if len(p) >= MIN_NAME_PART}
+
+
+# An IIN (12 digits, the first six a birth date) or a date written out: what identifies a
+# person in a text meant for the public when no particular child is known to check against.
+_IIN = re.compile(r"(?<!\d)\d{6}[0-6]\d{5}(?!\d)")
+_DATE = re.compile(r"(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d)")
+
+
+def identifiers_in(text: str) -> list[str]:
+    """The kinds of personal identifier found in a public text about no one case (a ¶6.10
+    briefing summary): IIN-like numbers and dates (birth dates); empty when clean."""
+    found = []
+    if _IIN.search(re.sub(r"[\s-]", "", text)):
+        found.append("an IIN")
+    if _DATE.search(text):
+        found.append("a date that may be a birth date")
+    return found
