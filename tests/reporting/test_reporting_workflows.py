@@ -4,10 +4,10 @@ working day; the ¶6.1 plan agreed nationally and escalated past 30 December; th
 summary refused when it carries an IIN."""
 
 import email
-from email import policy
 import io
 import uuid
 from datetime import UTC, date, datetime
+from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ NARRATIVE = {
 
 async def _start(
     env: WorkflowEnvironment, worker: Worker, wf: object, period: Period
-) -> WorkflowHandle:
+) -> WorkflowHandle[Any, Any]:
     return await env.client.start_workflow(
         wf.run,  # type: ignore[attr-defined]
         ReportingInput(region=Region.AKTOBE, period=period),
@@ -60,7 +60,7 @@ async def _start(
     )
 
 
-async def _refused(handle: WorkflowHandle, update: Any, arg: object, reason: str) -> None:
+async def _refused(handle: WorkflowHandle[Any, Any], update: Any, arg: object, reason: str) -> None:
     """The update's validator refuses ``arg``, saying ``reason``."""
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(update, arg)
@@ -69,7 +69,7 @@ async def _refused(handle: WorkflowHandle, update: Any, arg: object, reason: str
 
 def _mails(mail_dir: Path) -> list[EmailMessage]:
     return [
-        email.message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=policy.default)
         for p in sorted(mail_dir.glob("*.eml"))
     ]
 
@@ -114,7 +114,7 @@ async def test_half_year_report_is_approved_by_four_eyes_and_delivered_with_docu
     delivered = [m for m in _mails(mail_dir) if m.is_multipart()]
     assert len(delivered) == 3  # the Commissioner, the Committee, the akim
     attachments = {
-        part.get_filename(): part.get_payload(decode=True)
+        str(part.get_filename()): part.get_payload(decode=True)
         for part in delivered[0].iter_attachments()
     }
     assert sorted(attachments) == sorted(

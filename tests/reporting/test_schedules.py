@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -62,7 +63,7 @@ async def test_next_runs_are_on_the_almaty_clock(synced: tuple[Client, str]) -> 
     assert {t.utcoffset() for t in monthly} == {timedelta(hours=5)}
 
 
-async def _started_by(client: Client, sid: str, count: int) -> list[WorkflowHandle]:
+async def _started_by(client: Client, sid: str, count: int) -> list[WorkflowHandle[Any, Any]]:
     """The workflows the schedule ``sid`` has started, once there are ``count``."""
     for _ in range(100):
         described = await client.get_schedule_handle(sid).describe()
@@ -73,10 +74,11 @@ async def _started_by(client: Client, sid: str, count: int) -> list[WorkflowHand
     raise AssertionError(f"schedule {sid} started fewer than {count} workflows in 20 s")
 
 
-async def _report(handle: WorkflowHandle) -> ReportView:
+async def _report(handle: WorkflowHandle[Any, Any]) -> ReportView:
     for _ in range(100):
         try:
-            return await handle.query("report", result_type=ReportView)
+            view: ReportView = await handle.query("report", result_type=ReportView)
+            return view
         except Exception:  # the worker has not taken its first task yet
             await asyncio.sleep(0.2)
     raise AssertionError(f"{handle.id} never answered its report query")
