@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("opened_at", UTC_TIMESTAMP, nullable=False),
         sa.Column("saved_at", UTC_TIMESTAMP, nullable=False),
-        sa.Column("view_json", sa.Text(), nullable=False),
+        sa.Column("view_json", sa.String(), nullable=False),
     )
     op.create_index("ix_activity_report_region_kind", "activityreport",
                     ["region", "kind", "period_start"])
