@@ -261,14 +261,17 @@ class PlanDraft(BaseModel):
     items: list[PlanItem] = Field(min_length=1, max_length=200)
 
 
-class BriefingDraft(BaseModel):
+class Briefing(BaseModel):
     """¶6.10: the briefing held and its public summary (checked for personal data)."""
 
-    actor: Actor
     held_on: date
     place: str = Field(min_length=2, max_length=200)
     topics: list[str] = Field(min_length=1, max_length=20)
     summary: str = Field(min_length=20, max_length=4000)
+
+
+class BriefingDraft(Briefing):
+    actor: Actor
 
 
 class MailKind(StrEnum):
@@ -281,6 +284,7 @@ class ReportView(BaseModel):
     """What the ``report`` query answers and the store keeps of a report."""
 
     report_id: str
+    workflow_id: str = ""  # where the decisions on it are sent
     kind: ReportKind
     clause: str
     region: Region

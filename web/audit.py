@@ -1,6 +1,6 @@
-"""Every read or change of a case leaves a row in the audit trail (store/audit.py): who (from
-the authentication dependencies), in which role and region, what (method and route), when, from
-where, and the HTTP status answered — refusals included."""
+"""Every read or change of a case (or of an activity report) leaves a row in the audit trail
+(store/audit.py): who (from the authentication dependencies), in which role and region, what
+(method and route), when, from where, and the HTTP status answered — refusals included."""
 
 import re
 from collections.abc import Awaitable, Callable
@@ -34,7 +34,9 @@ async def audit_case_access(
     response = await call_next(request)
     case_id = case_touched(request)
     actor: Actor | None = getattr(request.state, "actor", None)
-    if case_id is None or actor is None:  # no case, or nobody identified (a 401)
+    # An activity report (¶8, ¶6.1, ¶6.10) is audited like a case; its id is in the path.
+    report_id: str | None = getattr(request.state, "report_id", None)
+    if (case_id is None and report_id is None) or actor is None:
         return response
     what = f"{request.method} {request.url.path}"  # case numbers carry no personal data
     access = Access(actor=actor, case_id=case_id, action=what,

@@ -70,7 +70,8 @@ class PeriodicWork:
         scheduled = workflow.info().typed_search_attributes.get(SCHEDULED_AT)
         period = inp.period or PERIOD_OF[self.kind](scheduled or workflow.info().start_time)
         self.view = ReportView(
-            report_id=report_id(self.kind, inp.region, period), kind=self.kind,
+            report_id=report_id(self.kind, inp.region, period),
+            workflow_id=workflow.info().workflow_id, kind=self.kind,
             clause=self.kind.clause, region=inp.region, period=period,
             status=ReportStatus.DRAFTING, opened_at=workflow.now())
 
