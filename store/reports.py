@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from schemas.regions import Region
 from schemas.reporting import ReportView
 from store.db import insert_for
-from store.models import ActivityReport, DistrictControlMonth
+from store.models import ActivityReport, Case, DistrictControlMonth
 
 
 def save_report(session: Session, view: ReportView, *, now: datetime) -> None:
@@ -66,3 +66,12 @@ def district_trend(session: Session, *, region: Region, months: int = 12
         .where(col(DistrictControlMonth.region) == region.value,
                col(DistrictControlMonth.month).in_(recent))
         .order_by(col(DistrictControlMonth.month), col(DistrictControlMonth.district))))
+
+
+def case_rows(session: Session, *, regions: Collection[Region] | None) -> list[Case]:
+    """Cases in scope, newest first, for the supervisors' export (only closed-set columns
+    are read out of them: never ``report_json``)."""
+    query = select(Case).order_by(col(Case.received_at).desc())
+    if regions is not None:
+        query = query.where(col(Case.region).in_([r.value for r in regions]))
+    return list(session.exec(query))
