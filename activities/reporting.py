@@ -19,11 +19,20 @@ from activities.notices import message_id_for
 from activities.texts import LANGUAGES
 from activities.transports import Transport
 from ombudsflow.local_time import local_time
-from schemas.reporting import HalfYearFigures, MailKind, MonthlyControl, ReportMail, ReportView
+from schemas.reporting import (
+    HalfYearFigures,
+    MailKind,
+    MonthlyControl,
+    PlanItem,
+    ReportKind,
+    ReportMail,
+    ReportStatus,
+    ReportView,
+)
 from store.db import session_scope
 from store.figures import district_control, half_year_figures
 from store.models import Publication
-from store.reports import save_report
+from store.reports import get_report, save_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAIL_LEADS = {
@@ -47,6 +56,16 @@ class ReportingActivities:
         """¶8: the figures of the report's region and period."""
         with session_scope(self._engine) as session:
             return half_year_figures(session, view.period, view.region)
+
+    @activity.defn(name="approved_plan_items")
+    def approved_plan_items(self, view: ReportView) -> list[PlanItem]:
+        """¶6.1 → ¶8: the items of the region's plan for the half-year's year, once
+        approved (none otherwise), for the report to say what became of them."""
+        year = str(view.period.start.year)
+        with session_scope(self._engine) as session:
+            plan = get_report(session, f"{ReportKind.ANNUAL_PLAN.value}-{view.region.value}-"
+                                       f"{year}")
+        return plan.plan if plan and plan.status == ReportStatus.DELIVERED else []
 
     @activity.defn(name="compute_district_control")
     def compute_district_control(self, view: ReportView) -> MonthlyControl:

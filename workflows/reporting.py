@@ -185,6 +185,8 @@ class HalfYearReportWorkflow(PeriodicWork):
         view = self.view
         view.figures = await workflow.execute_activity_method(
             ReportingActivities.compute_half_year_figures, view, **ACTIVITY)
+        view.plan = await workflow.execute_activity_method(
+            ReportingActivities.approved_plan_items, view, **ACTIVITY)  # ¶6.1's, reported on
         await self.drafted_and_approved(DRAFT)
         for recipient in HALF_YEAR_RECIPIENTS:
             await self.mail(MailKind.DELIVERY, recipient)

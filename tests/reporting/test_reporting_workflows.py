@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import Engine
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -30,9 +31,12 @@ from schemas.reporting import (
     PlanItem,
     ReportDecision,
     ReportingInput,
+    ReportKind,
     ReportStatus,
     ReportView,
 )
+from store.db import session_scope
+from store.reports import save_report
 from tests.factories import supervisor_of, worker_of
 from workflows.reporting import (
     AnnualPlanWorkflow,
@@ -74,9 +78,25 @@ def _mails(mail_dir: Path) -> list[EmailMessage]:
     ]
 
 
+def _approved_plan_for_2026(engine: Engine) -> PlanItem:
+    item = PlanItem(activity="Мектептерде профилактикалық кездесулер", clause="¶6.1",
+                    responsible="Өңірлік кеңсе", quarter=2, expected_result="20 кездесу")
+    plan = ReportView(
+        report_id="annual-plan-aktobe-2026", kind=ReportKind.ANNUAL_PLAN, clause="¶6.1",
+        region=Region.AKTOBE, period=Period(start=date(2026, 1, 1), end=date(2027, 1, 1),
+                                            label="2026"),
+        status=ReportStatus.DELIVERED, opened_at=datetime(2025, 12, 1, 4, tzinfo=UTC),
+        plan=[item])
+    with session_scope(engine) as session:
+        save_report(session, plan, now=plan.opened_at)
+    return item
+
+
 async def test_half_year_report_is_approved_by_four_eyes_and_delivered_with_documents(
-    time_env: WorkflowEnvironment, time_worker: Worker, mail_dir: Path
+    time_env: WorkflowEnvironment, time_worker: Worker, mail_dir: Path, engine: Engine
 ) -> None:
+    """It reports on the year's approved ¶6.1 plan too."""
+    item = _approved_plan_for_2026(engine)
     handle = await _start(time_env, time_worker, HalfYearReportWorkflow, H1)
     drafter, supervisor = worker_of(), supervisor_of()
     await handle.execute_update(
@@ -111,6 +131,7 @@ async def test_half_year_report_is_approved_by_four_eyes_and_delivered_with_docu
     )
     view = await handle.result()
     assert view.status == ReportStatus.DELIVERED and view.figures is not None
+    assert view.plan == [item]
     delivered = [m for m in _mails(mail_dir) if m.is_multipart()]
     assert len(delivered) == 3  # the Commissioner, the Committee, the akim
     attachments = {
