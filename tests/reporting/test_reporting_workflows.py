@@ -36,6 +36,7 @@ from schemas.reporting import (
     ReportView,
 )
 from store.db import session_scope
+from store.models import Publication
 from store.reports import save_report
 from tests.factories import supervisor_of, worker_of
 from workflows.reporting import (
@@ -220,7 +221,7 @@ async def test_the_plan_is_agreed_nationally_and_escalated_past_30_december(
 
 
 async def test_a_briefing_summary_with_an_iin_is_refused(
-    time_env: WorkflowEnvironment, time_worker: Worker
+    time_env: WorkflowEnvironment, time_worker: Worker, engine: Engine
 ) -> None:
     handle = await _start(time_env, time_worker, BriefingWorkflow, H1)
     draft = BriefingDraft(
@@ -238,3 +239,7 @@ async def test_a_briefing_summary_with_an_iin_is_refused(
     )
     view: ReportView = await handle.result()
     assert view.status == ReportStatus.DELIVERED
+    with session_scope(engine) as session:  # the publication register
+        published = session.get(Publication, ("BRF-AKT-2026-H1", "briefing"))
+    assert published is not None and published.text == clean.summary
+    assert published.approved_by == supervisor_of().id
