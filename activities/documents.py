@@ -8,6 +8,7 @@ in: counts, clauses, district codes and staff ids, never a child's or an applica
 
 import io
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +16,10 @@ import matplotlib
 import xlsxwriter
 from fpdf import FPDF
 
+from activities.texts import CATEGORIES
 from ombudsflow.local_time import local_time
+from schemas.districts import Districts
+from schemas.report import Category
 from schemas.reporting import HalfYearFigures, ReportView
 
 matplotlib.use("Agg")  # no display in a worker
@@ -91,7 +95,12 @@ def _heading(view: ReportView, language: str, generated_at: datetime) -> list[st
     ]
 
 
-def _figure_rows(figures: HalfYearFigures, language: str) -> list[tuple[str, object]]:
+def _category(key: str, language: str) -> str:
+    return CATEGORIES[Category(key)].in_language(language)
+
+
+def _figure_rows(figures: HalfYearFigures, language: str, district: Callable[[str], str]
+                 ) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [(_label("reports_received", language),
                                        figures.reports_received)]
     for name in ("first_notice_median_seconds", "first_notice_p90_seconds",
@@ -102,29 +111,36 @@ def _figure_rows(figures: HalfYearFigures, language: str) -> list[tuple[str, obj
         rows.append((_label(name, language), "—" if value is None else value))
     rows += [(_label("appeals_received", language), figures.appeals.received),
              (_label("appeals_answered_on_time", language), figures.appeals.answered_on_time)]
-    for key, breakdown in (("by_category", figures.reports_by_category),
-                           ("by_channel", figures.reports_by_channel),
-                           ("by_district", figures.reports_by_district)):
-        rows += [(f"{_label(key, language)}: {c.key}", c.count) for c in breakdown]
+    rows += [(f"{_label('by_category', language)}: {_category(c.key, language)}", c.count)
+             for c in figures.reports_by_category]
+    rows += [(f"{_label('by_channel', language)}: {c.key}", c.count)
+             for c in figures.reports_by_channel]
+    rows += [(f"{_label('by_district', language)}: {district(c.key)}", c.count)
+             for c in figures.reports_by_district]
     rows += [(f"{_label('on_time', language)}: {o.clause}", f"{o.done} / {o.on_time}")
              for o in figures.steps_on_time]
     return rows
 
 
-def _body_rows(view: ReportView, language: str) -> list[tuple[str, object]]:
-    rows = _figure_rows(view.figures, language) if view.figures else []
+def _body_rows(view: ReportView, language: str, districts: Districts
+               ) -> list[tuple[str, object]]:
+    def district(code: str) -> str:
+        return districts.name_in(view.region, code, language)
+
+    rows = _figure_rows(view.figures, language, district) if view.figures else []
     rows += [(f"{_label('narrative', language)}: {s.value}", text)
              for s, text in view.narrative.items()]
     rows += [(f"{_label('plan', language)} Q{i.quarter} {i.clause}",
               f"{i.activity} — {i.responsible} — {i.expected_result}") for i in view.plan]
     if view.control:
-        rows += [(d.district, f"{d.alarms_registered_late}; {len(d.tasks_overdue)}; "
+        rows += [(district(d.district), f"{d.alarms_registered_late}; {len(d.tasks_overdue)}; "
                   f"{d.plans_not_reviewed_on_time}; {d.reports_without_preventive_talk}")
                  for d in view.control.districts]
     return rows
 
 
-def xlsx_of(view: ReportView, language: str, generated_at: datetime) -> bytes:
+def xlsx_of(view: ReportView, language: str, generated_at: datetime, *,
+            districts: Districts) -> bytes:
     """The report as a workbook; constant-memory mode writes rows as they come (a district
     control of a large region has many), so it goes through a temporary file."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,7 +156,7 @@ def xlsx_of(view: ReportView, language: str, generated_at: datetime) -> bytes:
             row += 1
         row += 1
         sheet.write_row(row, 0, (_label("figure", language), _label("value", language)), bold)
-        for label, value in _body_rows(view, language):
+        for label, value in _body_rows(view, language, districts):
             row += 1
             sheet.write_row(row, 0, (label, value if isinstance(value, int | float)
                                      else str(value)))
@@ -148,7 +164,8 @@ def xlsx_of(view: ReportView, language: str, generated_at: datetime) -> bytes:
         return path.read_bytes()
 
 
-def pdf_of(view: ReportView, language: str, generated_at: datetime) -> bytes:
+def pdf_of(view: ReportView, language: str, generated_at: datetime, *,
+           districts: Districts) -> bytes:
     """The report as a PDF with DejaVu Sans embedded and, for ¶8, a chart of the reports by
     category."""
     pdf = FPDF()
@@ -165,7 +182,7 @@ def pdf_of(view: ReportView, language: str, generated_at: datetime) -> bytes:
         pdf.multi_cell(0, 6, _label("control_columns", language), new_x="LMARGIN",
                        new_y="NEXT")
     pdf.set_font_size(9)
-    for label, value in _body_rows(view, language):
+    for label, value in _body_rows(view, language, districts):
         pdf.multi_cell(0, 5, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
@@ -174,7 +191,8 @@ def _chart(figures: HalfYearFigures, language: str) -> io.BytesIO:
     figure, axes = pyplot.subplots(figsize=(8, 3.2))
     try:
         counts = figures.reports_by_category
-        axes.barh([c.key for c in counts], [c.count for c in counts], color="#2f6f8f")
+        axes.barh([_category(c.key, language) for c in counts], [c.count for c in counts],
+                  color="#2f6f8f")
         axes.set_title(_label("by_category", language))
         figure.tight_layout()
         image = io.BytesIO()

@@ -19,6 +19,7 @@ from activities.notices import message_id_for
 from activities.texts import LANGUAGES
 from activities.transports import Transport
 from ombudsflow.local_time import local_time
+from schemas.districts import Districts
 from schemas.reporting import (
     HalfYearFigures,
     MailKind,
@@ -45,8 +46,9 @@ MAIL_LEADS = {
 
 class ReportingActivities:
     def __init__(self, engine: Engine, transport: Transport, directory: Directory, *,
-                 mail_from: str) -> None:
+                 districts: Districts, mail_from: str) -> None:
         self._engine = engine
+        self._districts = districts
         self._transport = transport
         self._directory = directory
         self._mail_from = mail_from
@@ -104,7 +106,7 @@ class ReportingActivities:
         now = datetime.now(UTC)
         message_id = message_id_for(mail.idempotency_key)
         message = _compose(mail, to=authority.email, sender=self._mail_from,
-                           message_id=message_id, now=now)
+                           message_id=message_id, now=now, districts=self._districts)
         await self._transport.send(message)
         log.info("report_mail_sent", message_id=message_id)
         return message_id
@@ -114,8 +116,8 @@ def _register_id(view: ReportView) -> str:
     return f"BRF-{view.region.code}-{view.period.label}"
 
 
-def _compose(mail: ReportMail, *, to: str, sender: str, message_id: str, now: datetime
-             ) -> EmailMessage:
+def _compose(mail: ReportMail, *, to: str, sender: str, message_id: str, now: datetime,
+             districts: Districts) -> EmailMessage:
     view = mail.report
     titles = KIND_TITLES[view.kind.value]
     message = EmailMessage()
@@ -137,9 +139,11 @@ def _compose(mail: ReportMail, *, to: str, sender: str, message_id: str, now: da
     if mail.kind == MailKind.DELIVERY:
         for language in DOCUMENT_LANGUAGES:
             name = f"{view.report_id}-{language}"
-            message.add_attachment(xlsx_of(view, language, now), maintype="application",
-                                   subtype=XLSX.split("/")[1], filename=f"{name}.xlsx")
-            message.add_attachment(pdf_of(view, language, now), maintype="application",
-                                   subtype="pdf", filename=f"{name}.pdf")
+            xlsx = xlsx_of(view, language, now, districts=districts)
+            pdf = pdf_of(view, language, now, districts=districts)
+            message.add_attachment(xlsx, maintype="application", subtype=XLSX.split("/")[1],
+                                   filename=f"{name}.xlsx")
+            message.add_attachment(pdf, maintype="application", subtype="pdf",
+                                   filename=f"{name}.pdf")
     return message
 

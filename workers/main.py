@@ -48,7 +48,8 @@ def build_worker(
                                base_url=base_url, mail_from=mail_from)
     calendar = CalendarActivities()
     district_codes = DistrictActivities(districts)
-    reporting = ReportingActivities(engine, transport, directory, mail_from=mail_from)
+    reporting = ReportingActivities(engine, transport, directory, districts=districts,
+                                    mail_from=mail_from)
     return Worker(
         client,
         task_queue=task_queue,

@@ -7,8 +7,11 @@ from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
 
+from activities.districts import load_districts
 from activities.documents import pdf_of, xlsx_of
+from activities.texts import CATEGORIES
 from schemas.regions import Region
+from schemas.report import Category
 from schemas.reporting import (
     Count,
     HalfYearFigures,
@@ -18,6 +21,7 @@ from schemas.reporting import (
     ReportView,
 )
 
+DISTRICTS = load_districts()
 GENERATED = datetime(2027, 1, 12, 5, 30, tzinfo=UTC)
 VIEW = ReportView(
     report_id="half-year-mangystau-2026-H2", kind=ReportKind.HALF_YEAR, clause="¶8",
@@ -34,7 +38,7 @@ VIEW = ReportView(
 
 def test_the_pdf_says_period_region_and_generation_time_with_kazakh_letters() -> None:
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        pdf_of(VIEW, "kk", GENERATED))).pages)
+        pdf_of(VIEW, "kk", GENERATED, districts=DISTRICTS))).pages)
     assert "Маңғыстау облысы" in text
     assert "01.07.2026 – 01.01.2027 (2026-H2)" in text
     assert "2027-01-12 10:30 (UTC+05:00)" in text
@@ -42,8 +46,9 @@ def test_the_pdf_says_period_region_and_generation_time_with_kazakh_letters() ->
 
 
 def test_the_workbook_in_russian_holds_the_heading_and_every_figure() -> None:
-    with zipfile.ZipFile(io.BytesIO(xlsx_of(VIEW, "ru", GENERATED))) as book:
+    with zipfile.ZipFile(io.BytesIO(xlsx_of(VIEW, "ru", GENERATED, districts=DISTRICTS))) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     for shown in ("Мангистауская область", "2026-H2", "2027-01-12 10:30 (UTC+05:00)",
-                  "¶11.6 направлено рекомендаций", "Сообщения по категориям: neglect"):
+                  "¶11.6 направлено рекомендаций",
+                  f"Сообщения по категориям: {CATEGORIES[Category.NEGLECT].ru}"):
         assert shown in sheet, shown

@@ -106,7 +106,7 @@ async def download_activity_report(request: Request, report_id: ReportId, docume
     view = await _in_scope(request, svc, user, report_id)
     language, ext = document.split(".")
     render = xlsx_of if ext == "xlsx" else pdf_of
-    body = render(view, language, datetime.now(UTC))
+    body = render(view, language, datetime.now(UTC), districts=svc.districts)
     return Response(body, media_type=MEDIA[ext], headers={
         "Content-Disposition": f'attachment; filename="{report_id}-{document}"'})
 
