@@ -338,7 +338,7 @@ class BriefingWorkflow(PeriodicWork):
     def _briefing(self, b: BriefingDraft) -> None:
         self.check(b.actor, Role.CASE_WORKER, ReportStatus.DRAFTING)
         for field, text in (("summary", b.summary), *(("topics", t) for t in b.topics)):
-            found = identifiers_in(text)
+            found = identifiers_in(text, workflow.now().date())
             if found:
                 raise reject(RejectedAction.INVALID_OUTCOME,
                              f"{field}: ¶13 forbids publishing {', '.join(found)}")
