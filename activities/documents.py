@@ -139,6 +139,12 @@ def _body_rows(view: ReportView, language: str, districts: Districts
     return rows
 
 
+def report_rows(view: ReportView, language: str, districts: Districts
+                ) -> list[tuple[str, object]]:
+    """What every document lists after its heading, label and value, for a page to show."""
+    return _body_rows(view, language, districts)
+
+
 def xlsx_of(view: ReportView, language: str, generated_at: datetime, *,
             districts: Districts) -> bytes:
     """The report as a workbook; constant-memory mode writes rows as they come (a district

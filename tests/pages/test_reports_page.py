@@ -2,7 +2,9 @@
 board shows each district's monthly control trend; supervisors export the case list as CSV and
 XLSX without personal data."""
 
+import asyncio
 import io
+import uuid
 import zipfile
 from datetime import UTC, date, datetime
 
@@ -13,6 +15,7 @@ from schemas.reporting import (
     DistrictControl,
     MonthlyControl,
     Period,
+    ReportingInput,
     ReportKind,
     ReportStatus,
     ReportView,
@@ -21,8 +24,9 @@ from store.db import session_scope
 from store.reports import save_report
 from tests.api.calls import open_case
 from tests.factories import CANARY_NAME
-from tests.pages.browsing import sign_in, text_of
+from tests.pages.browsing import csrf_of, sign_in, text_of
 from tests.web_stack import WebStack
+from workflows.reporting import HalfYearReportWorkflow
 
 MONTH = Period(start=date(2018, 3, 1), end=date(2018, 4, 1), label="2018-03")
 AKT = "153200000"
@@ -66,3 +70,36 @@ async def test_supervisors_export_the_case_list_without_personal_data(site: WebS
         assert driver.case_id in book.read("xl/sharedStrings.xml").decode()
     await sign_in(site, "cw.aktobe")
     assert (await site.http.get("/reports/cases.csv")).status_code == 403
+
+
+async def test_a_half_year_report_is_drafted_and_approved_on_its_page(site: WebStack) -> None:
+    period = Period(start=date(2017, 7, 1), end=date(2018, 1, 1), label="2017-H2")
+    await site.worker.client.start_workflow(
+        HalfYearReportWorkflow.run, ReportingInput(region=Region.AKTOBE, period=period),
+        id=f"test-page-report-{uuid.uuid4()}", task_queue=site.worker.task_queue)
+    path = "/reports/half-year-aktobe-2017-H2"
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, path, "Готовится")
+    drafted = await site.http.post(path, data={
+        "csrf_token": csrf_of(page), "summary": "Жарты жылда шаһар мен аудандарда жұмыс."})
+    assert drafted.status_code == 303
+    await sign_in(site, "cw.aktobe")
+    refused = await site.http.post(path, data={
+        "csrf_token": csrf_of((await site.http.get(path)).text), "decision": "approve"})
+    assert refused.status_code == 403 and "supervisor" in text_of(refused.text)
+    await sign_in(site, "sv.aktobe")
+    page = await _until(site, path, "На утверждении")
+    approved = await site.http.post(path, data={"csrf_token": csrf_of(page),
+                                                "decision": "approve"})
+    assert approved.status_code == 303
+    await _until(site, path, "Направлен")
+
+
+async def _until(site: WebStack, path: str, status: str) -> str:
+    """The page (in Russian) once the report shows ``status``."""
+    for _ in range(100):
+        page = await site.http.get(f"{path}?lang=ru")
+        if page.status_code == 200 and status in text_of(page.text):
+            return page.text
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{path} never showed {status}: {text_of(page.text)[:300]}")

@@ -9,14 +9,21 @@ from typing import Annotated
 
 import xlsxwriter
 from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import ValidationError
+from temporalio.client import WorkflowUpdateFailedError
 
+from activities.documents import report_rows
 from schemas.case import Actor
+from schemas.reporting import NarrativeSection, ReportKind, ReportStatus, ReportView
 from schemas.steps import Role
 from store.reports import case_rows, list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
+from web.errors import rejection_of
 from web.i18n import local_time
-from web.pages.render import render, translator
+from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
+from web.pages.security import CsrfChecked
+from web.report_actions import decide, report_in_scope, submit_narrative
 
 router = APIRouter(route_class=PageRoute)
 ReaderDep = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
@@ -62,3 +69,53 @@ async def export_cases(request: Request, svc: ServicesDep, user: SupervisorDep,
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, media_type=media, headers={
         "Content-Disposition": f'attachment; filename="ombudsflow-cases-{stamp}.{extension}"'})
+
+
+# After the export: a path is matched in the order routes are declared.
+ReportIdPath = Annotated[str, Path(max_length=80, pattern=r"^[a-z_\-]+-\d{4}(-H[12]|-\d{2})?$")]
+
+
+def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
+          error: str = "", status_code: int = 200) -> Response:
+    t = translator(request)
+    language = t.language if t.language in ("kk", "ru") else "ru"
+    drafting = (user.role == Role.CASE_WORKER and view.kind == ReportKind.HALF_YEAR
+                and view.status == ReportStatus.DRAFTING)
+    deciding = user.role == Role.SUPERVISOR and view.status in (ReportStatus.APPROVING,
+                                                                ReportStatus.AGREEING)
+    return render(request, "report.html", user=user, report=view, error=error,
+                  rows=report_rows(view, language, svc.districts), local_time=local_time,
+                  sections=list(NarrativeSection) if drafting else [], deciding=deciding,
+                  status_code=status_code)
+
+
+@router.get("/reports/{report_id}")
+async def show_report(request: Request, svc: ServicesDep, user: ReaderDep,
+                      report_id: ReportIdPath) -> Response:
+    """One report: status, deadline, figures and texts; the form its reader may act on."""
+    request.state.report_id = report_id  # audited
+    return _page(request, svc, user, await report_in_scope(svc, user, report_id))
+
+
+@router.post("/reports/{report_id}")
+async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: CsrfChecked,
+                        report_id: ReportIdPath) -> Response:
+    """¶8 narrative (case worker) or a decision (supervisor); a refusal is shown with why."""
+    request.state.report_id = report_id
+    view = await report_in_scope(svc, user, report_id)
+    form = await request.form()
+    try:
+        if "decision" in form:
+            await decide(svc, user, view, approved=form["decision"] == "approve",
+                         reason=str(form.get("reason", "")))
+        else:
+            sections = {s: str(form[s.value]) for s in NarrativeSection
+                        if str(form.get(s.value, "")).strip()}
+            await submit_narrative(svc, user, view, sections)
+    except ValidationError as e:
+        reasons = "; ".join(str(err["msg"]) for err in e.errors())
+        return _page(request, svc, user, view, error=reasons, status_code=422)
+    except WorkflowUpdateFailedError as e:
+        code, body = rejection_of(e)
+        return _page(request, svc, user, view, error=body["detail"], status_code=code)
+    return redirect(f"/reports/{report_id}")

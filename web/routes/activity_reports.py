@@ -5,7 +5,7 @@ naming a report is audited like a case access."""
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from activities.documents import pdf_of, xlsx_of
@@ -14,18 +14,17 @@ from schemas.regions import Region
 from schemas.reporting import (
     Briefing,
     BriefingDraft,
-    Narrative,
     NarrativeSection,
     PlanDraft,
     PlanItem,
-    ReportDecision,
     ReportKind,
     ReportStatus,
     ReportView,
 )
 from schemas.steps import Role
-from store.reports import get_report, list_reports
+from store.reports import list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
+from web.report_actions import decide, report_in_scope, send, submit_narrative
 
 router = APIRouter(prefix="/activity-reports", tags=["activity reports"])
 Reader = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
@@ -81,14 +80,7 @@ async def list_activity_reports(user: Reader, svc: ServicesDep) -> list[ReportSu
 async def _in_scope(request: Request, svc: ServicesDep, user: Actor, report_id: str
                     ) -> ReportView:
     request.state.report_id = report_id  # audited
-    view = await in_store(svc.engine, lambda s: get_report(s, report_id))
-    if view is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no activity report {report_id!r}")
-    if not user.covers(view.region):
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"{user.id} acts for {user.region}; this report belongs to "
-                            f"{view.region.value}")
-    return view
+    return await report_in_scope(svc, user, report_id)
 
 
 @router.get("/{report_id}")
@@ -111,19 +103,12 @@ async def download_activity_report(request: Request, report_id: ReportId, docume
         "Content-Disposition": f'attachment; filename="{report_id}-{document}"'})
 
 
-async def _send(svc: ServicesDep, view: ReportView, update: str, arg: BaseModel) -> ReportView:
-    handle = svc.client.get_workflow_handle(view.workflow_id, result_type=ReportView)
-    result: ReportView = await handle.execute_update(update, arg, result_type=ReportView)
-    return result
-
-
 @router.post("/{report_id}/narrative")
 async def submit_report_narrative(request: Request, report_id: ReportId, body: NarrativeBody,
                                   user: Reader, svc: ServicesDep) -> ReportView:
     """¶8: the case worker's sections beside the figures; the report goes for approval."""
     view = await _in_scope(request, svc, user, report_id)
-    return await _send(svc, view, "submit_narrative",
-                       Narrative(actor=user, sections=body.sections))
+    return await submit_narrative(svc, user, view, body.sections)
 
 
 @router.post("/{report_id}/plan")
@@ -131,7 +116,7 @@ async def submit_annual_plan(request: Request, report_id: ReportId, body: PlanBo
                              user: Reader, svc: ServicesDep) -> ReportView:
     """¶6.1: the plan's items; it goes to the national Commissioner for agreement."""
     view = await _in_scope(request, svc, user, report_id)
-    return await _send(svc, view, "submit_plan", PlanDraft(actor=user, items=body.items))
+    return await send(svc, view, "submit_plan", PlanDraft(actor=user, items=body.items))
 
 
 @router.post("/{report_id}/briefing")
@@ -140,7 +125,7 @@ async def submit_briefing(request: Request, report_id: ReportId, body: Briefing,
     """¶6.10: the briefing held and its public summary (checked for personal data)."""
     view = await _in_scope(request, svc, user, report_id)
     draft = BriefingDraft.model_validate({**body.model_dump(), "actor": user})
-    return await _send(svc, view, "submit_briefing", draft)
+    return await send(svc, view, "submit_briefing", draft)
 
 
 @router.post("/{report_id}/decision")
@@ -149,9 +134,4 @@ async def decide_activity_report(request: Request, report_id: ReportId, body: De
     """A supervisor's approval or return (four eyes); for the ¶6.1 plan awaiting agreement,
     the national Commissioner's office's agreement."""
     view = await _in_scope(request, svc, user, report_id)
-    decision = ReportDecision(actor=user, approved=body.approved, reason=body.reason)
-    if view.kind == ReportKind.ANNUAL_PLAN:
-        update = "agree_plan" if view.status == ReportStatus.AGREEING else "approve_plan"
-    else:
-        update = "decide_report"
-    return await _send(svc, view, update, decision)
+    return await decide(svc, user, view, approved=body.approved, reason=body.reason)
