@@ -6,8 +6,12 @@ from pydantic import BaseModel
 
 from schemas.case import Actor
 from schemas.reporting import (
+    Briefing,
+    BriefingDraft,
     Narrative,
     NarrativeSection,
+    PlanDraft,
+    PlanItem,
     ReportDecision,
     ReportKind,
     ReportStatus,
@@ -39,6 +43,19 @@ async def submit_narrative(svc: Services, user: Actor, view: ReportView,
                            sections: dict[NarrativeSection, str]) -> ReportView:
     """¶8: the case worker's sections (a ``ValidationError`` names a section too short)."""
     return await send(svc, view, "submit_narrative", Narrative(actor=user, sections=sections))
+
+
+async def submit_plan(svc: Services, user: Actor, view: ReportView, items: list[PlanItem]
+                      ) -> ReportView:
+    """¶6.1: the plan's items; it goes to the national Commissioner for agreement."""
+    return await send(svc, view, "submit_plan", PlanDraft(actor=user, items=items))
+
+
+async def submit_briefing(svc: Services, user: Actor, view: ReportView, briefing: Briefing
+                          ) -> ReportView:
+    """¶6.10: the briefing held and its public summary (the workflow checks it)."""
+    draft = BriefingDraft(actor=user, **briefing.model_dump())
+    return await send(svc, view, "submit_briefing", draft)
 
 
 async def decide(svc: Services, user: Actor, view: ReportView, *, approved: bool,

@@ -26,10 +26,11 @@ from tests.api.calls import open_case
 from tests.factories import CANARY_NAME
 from tests.pages.browsing import csrf_of, sign_in, text_of
 from tests.web_stack import WebStack
-from workflows.reporting import HalfYearReportWorkflow
+from workflows.reporting import AnnualPlanWorkflow, BriefingWorkflow, HalfYearReportWorkflow
 
 MONTH = Period(start=date(2018, 3, 1), end=date(2018, 4, 1), label="2018-03")
 AKT = "153200000"
+H1_2017 = Period(start=date(2017, 1, 1), end=date(2017, 7, 1), label="2017-H1")
 
 
 def _control(engine: Engine) -> None:
@@ -103,3 +104,33 @@ async def _until(site: WebStack, path: str, status: str) -> str:
             return page.text
         await asyncio.sleep(0.1)
     raise AssertionError(f"{path} never showed {status}: {text_of(page.text)[:300]}")
+
+
+async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebStack) -> None:
+    plan_period = Period(start=date(2018, 1, 1), end=date(2019, 1, 1), label="2018")
+    for wf, period in ((AnnualPlanWorkflow, plan_period), (BriefingWorkflow, H1_2017)):
+        await site.worker.client.start_workflow(
+            wf.run, ReportingInput(region=Region.AKTOBE, period=period),
+            id=f"test-page-{uuid.uuid4()}", task_queue=site.worker.task_queue)
+    plan, briefing = "/reports/annual-plan-aktobe-2018", "/reports/briefing-aktobe-2017-H1"
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, plan, "Готовится")
+    submitted = await site.http.post(plan, data={
+        "csrf_token": csrf_of(page), "activity-0": "Мектептердегі профилактикалық кездесулер",
+        "clause-0": "¶6.1", "responsible-0": "Өңірлік кеңсе", "quarter-0": "2",
+        "expected_result-0": "20 кездесу"})
+    assert submitted.status_code == 303
+    await _until(site, plan, "На согласовании у Уполномоченного")
+    await sign_in(site, "sv.committee")
+    page = await _until(site, plan, "На согласовании")
+    agreed = await site.http.post(plan, data={"csrf_token": csrf_of(page),
+                                              "decision": "approve"})
+    assert agreed.status_code == 303
+    await _until(site, plan, "На утверждении")
+
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, briefing, "Готовится")
+    refused = await site.http.post(briefing, data={
+        "csrf_token": csrf_of(page), "held_on": "2017-07-20", "place": "Ақтөбе",
+        "topics": "буллинг, қауіпсіздік", "summary": "Бала 150312500123 туралы айтылды."})
+    assert refused.status_code == 422 and "IIN" in text_of(refused.text)

@@ -10,11 +10,19 @@ from typing import Annotated
 import xlsxwriter
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.documents import report_rows
 from schemas.case import Actor
-from schemas.reporting import NarrativeSection, ReportKind, ReportStatus, ReportView
+from schemas.reporting import (
+    Briefing,
+    NarrativeSection,
+    PlanItem,
+    ReportKind,
+    ReportStatus,
+    ReportView,
+)
 from schemas.steps import Role
 from store.reports import case_rows, list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
@@ -23,7 +31,13 @@ from web.i18n import local_time
 from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
 from web.pages.security import CsrfChecked
-from web.report_actions import decide, report_in_scope, submit_narrative
+from web.report_actions import (
+    decide,
+    report_in_scope,
+    submit_briefing,
+    submit_narrative,
+    submit_plan,
+)
 
 router = APIRouter(route_class=PageRoute)
 ReaderDep = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
@@ -72,6 +86,17 @@ async def export_cases(request: Request, svc: ServicesDep, user: SupervisorDep,
 
 
 # After the export: a path is matched in the order routes are declared.
+PLAN_ROWS = 8  # blank item rows on the ¶6.1 form; the plan may be returned and resubmitted
+PLAN_FIELDS = ("activity", "clause", "responsible", "quarter", "expected_result")
+
+
+def _plan_items(form: FormData) -> list[PlanItem]:
+    """The rows of the ¶6.1 form that have an activity, as plan items."""
+    rows = [{f: str(form.get(f"{f}-{i}", "")).strip() for f in PLAN_FIELDS}
+            for i in range(PLAN_ROWS)]
+    return [PlanItem.model_validate(r) for r in rows if r["activity"]]
+
+
 ReportIdPath = Annotated[str, Path(max_length=80, pattern=r"^[a-z_\-]+-\d{4}(-H[12]|-\d{2})?$")]
 
 
@@ -79,14 +104,13 @@ def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
           error: str = "", status_code: int = 200) -> Response:
     t = translator(request)
     language = t.language if t.language in ("kk", "ru") else "ru"
-    drafting = (user.role == Role.CASE_WORKER and view.kind == ReportKind.HALF_YEAR
-                and view.status == ReportStatus.DRAFTING)
+    drafting = user.role == Role.CASE_WORKER and view.status == ReportStatus.DRAFTING
     deciding = user.role == Role.SUPERVISOR and view.status in (ReportStatus.APPROVING,
                                                                 ReportStatus.AGREEING)
     return render(request, "report.html", user=user, report=view, error=error,
                   rows=report_rows(view, language, svc.districts), local_time=local_time,
-                  sections=list(NarrativeSection) if drafting else [], deciding=deciding,
-                  status_code=status_code)
+                  drafting=drafting, sections=list(NarrativeSection), plan_rows=PLAN_ROWS,
+                  deciding=deciding, status_code=status_code)
 
 
 @router.get("/reports/{report_id}")
@@ -108,6 +132,14 @@ async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: 
         if "decision" in form:
             await decide(svc, user, view, approved=form["decision"] == "approve",
                          reason=str(form.get("reason", "")))
+        elif view.kind == ReportKind.ANNUAL_PLAN:
+            await submit_plan(svc, user, view, _plan_items(form))
+        elif view.kind == ReportKind.BRIEFING:
+            await submit_briefing(svc, user, view, Briefing(
+                held_on=str(form.get("held_on", "")), place=str(form.get("place", "")),
+                topics=[t.strip() for t in str(form.get("topics", "")).split(",")
+                        if t.strip()],
+                summary=str(form.get("summary", ""))))
         else:
             sections = {s: str(form[s.value]) for s in NarrativeSection
                         if str(form.get(s.value, "")).strip()}

@@ -13,9 +13,7 @@ from schemas.case import Actor
 from schemas.regions import Region
 from schemas.reporting import (
     Briefing,
-    BriefingDraft,
     NarrativeSection,
-    PlanDraft,
     PlanItem,
     ReportKind,
     ReportStatus,
@@ -24,7 +22,13 @@ from schemas.reporting import (
 from schemas.steps import Role
 from store.reports import list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
-from web.report_actions import decide, report_in_scope, send, submit_narrative
+from web.report_actions import (
+    decide,
+    report_in_scope,
+    submit_briefing,
+    submit_narrative,
+    submit_plan,
+)
 
 router = APIRouter(prefix="/activity-reports", tags=["activity reports"])
 Reader = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
@@ -116,16 +120,15 @@ async def submit_annual_plan(request: Request, report_id: ReportId, body: PlanBo
                              user: Reader, svc: ServicesDep) -> ReportView:
     """¶6.1: the plan's items; it goes to the national Commissioner for agreement."""
     view = await _in_scope(request, svc, user, report_id)
-    return await send(svc, view, "submit_plan", PlanDraft(actor=user, items=body.items))
+    return await submit_plan(svc, user, view, body.items)
 
 
 @router.post("/{report_id}/briefing")
-async def submit_briefing(request: Request, report_id: ReportId, body: Briefing,
+async def submit_report_briefing(request: Request, report_id: ReportId, body: Briefing,
                           user: Reader, svc: ServicesDep) -> ReportView:
     """¶6.10: the briefing held and its public summary (checked for personal data)."""
     view = await _in_scope(request, svc, user, report_id)
-    draft = BriefingDraft.model_validate({**body.model_dump(), "actor": user})
-    return await send(svc, view, "submit_briefing", draft)
+    return await submit_briefing(svc, user, view, body)
 
 
 @router.post("/{report_id}/decision")
