@@ -94,11 +94,12 @@ class PeriodicWork:
             DeadlineRequest(start=workflow.now(), deadline=deadline), **ACTIVITY)
         return found.due_at, found.escalate_at
 
-    async def until(self, status: ReportStatus, *, reminders: list[datetime],
+    async def until(self, status: ReportStatus, *, due: datetime, reminders: list[datetime],
                     escalate_at: datetime, escalate_to: Recipient) -> None:
-        """Wait while the report is in ``status``: remind the regional office at each of
-        ``reminders`` and tell ``escalate_to`` once at ``escalate_at``, if still waiting."""
-        self.view.due_at = reminders[-1] if reminders else escalate_at
+        """Wait while the report is in ``status`` (``due`` then, as people are shown): remind
+        the regional office at each of ``reminders`` and tell ``escalate_to`` once at
+        ``escalate_at``, if still waiting."""
+        self.view.due_at = due
         await self.save()
         for at, late in [*((r, MailKind.REMINDER) for r in reminders),
                          (escalate_at, MailKind.ESCALATION)]:
@@ -125,11 +126,11 @@ class PeriodicWork:
         """Drafting under ``draft``, then a supervisor's decision; a rejection returns it."""
         while True:
             due, escalate = await self.deadlines(draft)
-            await self.until(ReportStatus.DRAFTING, reminders=[due], escalate_at=escalate,
-                             escalate_to=Recipient.SUPERVISOR)
+            await self.until(ReportStatus.DRAFTING, due=due, reminders=[due],
+                             escalate_at=escalate, escalate_to=Recipient.SUPERVISOR)
             due, escalate = await self.deadlines(APPROVAL)
-            await self.until(ReportStatus.APPROVING, reminders=[due], escalate_at=escalate,
-                             escalate_to=Recipient.SUPERVISOR)
+            await self.until(ReportStatus.APPROVING, due=due, reminders=[due],
+                             escalate_at=escalate, escalate_to=Recipient.SUPERVISOR)
             if self.view.status == ReportStatus.APPROVED:
                 return
 
@@ -266,8 +267,8 @@ class AnnualPlanWorkflow(PeriodicWork):
             for status in (ReportStatus.DRAFTING, ReportStatus.AGREEING,
                            ReportStatus.APPROVING):
                 if view.status == status:
-                    await self.until(status, reminders=reminders, escalate_at=deadline,
-                                     escalate_to=Recipient.COMMISSIONER)
+                    await self.until(status, due=deadline, reminders=reminders,
+                                     escalate_at=deadline, escalate_to=Recipient.COMMISSIONER)
         view.status, view.delivered_at = ReportStatus.DELIVERED, workflow.now()
         await self.save()
         return view

@@ -214,6 +214,8 @@ async def test_the_plan_is_agreed_nationally_and_escalated_past_30_december(
     view = await handle.query(AnnualPlanWorkflow.report)
     assert view.status == ReportStatus.APPROVING and view.escalated_at is not None
     assert view.escalated_at >= datetime(2026, 12, 30, 13, tzinfo=UTC)
+    assert view.due_at == datetime(2026, 12, 30, 13, tzinfo=UTC)  # 18:00 in Almaty
+    assert len(view.reminded_at) == 2  # 20 and 27 December
     await handle.execute_update(
         AnnualPlanWorkflow.approve_plan, ReportDecision(actor=supervisor_of(), approved=True)
     )
