@@ -50,6 +50,7 @@ bench: venv
 # …): the older versions' files stay, since running cases of every version must replay.
 histories: venv
 	$(BIN)/python -m tests.support.record_histories
+	$(BIN)/python -m tests.reporting.record_reporting_histories
 
 # Build and tool caches and the virtualenv. var/ (your cases and the key ring) is kept:
 # delete it by hand to start from nothing.

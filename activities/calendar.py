@@ -78,3 +78,24 @@ class CalendarActivities:
             due_at=add_span(req.start, req.deadline.due),
             escalate_at=add_span(req.start, req.deadline.escalate),
         )
+
+
+# The hour a day's periodic work starts, on Kazakhstan's clock.
+START_OF_WORKING_DAY = time(9, 0)
+
+
+def first_working_day_from(day: date) -> date:
+    """``day`` if it is a working day, else the next one."""
+    return day if is_working_day(day) else nth_working_day_after(day, 1)
+
+
+class WorkingDayActivities:
+    """When periodic work starts, computed here for the same reason as deadlines."""
+
+    @activity.defn(name="first_working_morning")
+    def first_working_morning(self, day: date) -> datetime:
+        """09:00 Almaty time on the first working day from ``day`` (monthly control wakes on
+        the 1st, a holiday or weekend perhaps, and starts on the first working day)."""
+        start = datetime.combine(first_working_day_from(day), START_OF_WORKING_DAY,
+                                 tzinfo=LOCAL_TIME)
+        return start.astimezone(UTC)

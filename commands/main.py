@@ -469,6 +469,19 @@ def verify_audit_trail(args: argparse.Namespace, settings: Settings) -> None:
     _write(f"audit trail intact: {rows} rows, hash chain verified")
 
 
+def sync_schedules(args: argparse.Namespace, settings: Settings) -> None:
+    from ombudsflow.client import connect
+    from ombudsflow.codec import KeyRing
+    from workers.schedules import sync
+
+    async def synced() -> dict[str, str]:
+        client = await connect(settings, KeyRing.from_settings(settings))
+        return dict(await sync(client, task_queue=settings.task_queue))
+
+    done = asyncio.run(synced())
+    _write(_table(("schedule", "done"), sorted(done.items())))
+
+
 def _warn_if_keys_in_env(settings: Settings) -> None:
     if settings.keys is not None:
         _note("OMBUDSFLOW_KEYS is set and takes precedence over the key file")
@@ -608,6 +621,11 @@ def build_parser() -> argparse.ArgumentParser:
     districts.add_parser(
         "adopt", help="running cases opened before districts were codes adopt their code"
     ).set_defaults(command=adopt_district_codes)
+
+    schedules = _group(commands, "schedules", "the Temporal Schedules of the periodic work")
+    schedules.add_parser("sync", help="create or update the ¶8, ¶6.1, ¶6.10 and monthly "
+                         "control schedules of every region").set_defaults(
+        command=sync_schedules)
 
     keys = _group(commands, "keys", "the payload encryption key ring (on this machine)")
     keys.add_parser("init", help="create the key file unless it exists").set_defaults(

@@ -48,3 +48,29 @@ def personal_data_in(text: str, child: Child) -> list[str]:
 
 def _name_parts(full_name: str) -> set[str]:
     return {p for p in re.findall(r"\w+", _fold(full_name)) if len(p) >= MIN_NAME_PART}
+
+
+# An IIN (12 digits, the first six a birth date) or a date written out: what identifies a
+# person in a text meant for the public when no particular child is known to check against.
+_IIN = re.compile(r"(?<!\d)\d{6}[0-6]\d{5}(?!\d)")
+_DATE = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?!\d)")
+# A date at least this many years back, and less than 18, may be a child's birth date; a
+# recent one (the briefing's own, an event of the half-year) is not.
+CHILDHOOD_YEARS = range(1, 18)
+
+
+def identifiers_in(text: str, today: date) -> list[str]:
+    """The kinds of personal identifier found in a public text about no one case (a ¶6.10
+    briefing summary): IIN-like numbers, and dates that may be a child's birth date."""
+    found = []
+    if _IIN.search(re.sub(r"[\s-]", "", text)):
+        found.append("an IIN")
+    for day, month, year in _DATE.findall(text):
+        try:
+            written = date(int(year), int(month), int(day))
+        except ValueError:
+            continue
+        if (today - written).days // 365 in CHILDHOOD_YEARS:
+            found.append("a date that may be a child's birth date")
+            break
+    return found

@@ -202,3 +202,37 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+class ActivityReport(SQLModel, table=True):
+    """A periodic report (¶8, ¶6.1, ¶6.10, monthly control) as its workflow last saved it.
+    ``view_json`` is the whole ``ReportView``: figures, narrative, plan items, no child's
+    personal data."""
+
+    __table_args__ = (Index("ix_activity_report_region_kind", "region", "kind", "period_start"),)
+
+    report_id: str = Field(primary_key=True, max_length=80)
+    kind: str = Field(max_length=32)
+    clause: str = Field(max_length=32)
+    region: str = Field(max_length=32)
+    period_label: str = Field(max_length=16)
+    period_start: str = Field(max_length=10)  # ISO date, Kazakhstan's clock
+    status: str = Field(max_length=16)
+    opened_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    saved_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    view_json: str
+
+
+class DistrictControlMonth(SQLModel, table=True):
+    """Seed 002: one district's monthly control figures, kept so the board shows a trend."""
+
+    __table_args__ = (Index("ix_district_control_region_month", "region", "month"),)
+
+    report_id: str = Field(primary_key=True, max_length=80)
+    district: str = Field(primary_key=True, max_length=200)
+    region: str = Field(max_length=32)
+    month: str = Field(max_length=7)  # 2026-11
+    alarms_registered_late: int = 0
+    tasks_overdue: int = 0
+    plans_not_reviewed_on_time: int = 0
+    reports_without_preventive_talk: int = 0

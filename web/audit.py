@@ -1,7 +1,8 @@
-"""Every read or change of a case leaves a row in the audit trail (store/audit.py): who (from
-the authentication dependencies), in which role and region, what (method and route), when, from
-where, and the HTTP status answered — refusals included. An answer whose row cannot be written
-(the store went away while the request ran) is withheld: a 503 to retry, never a 500."""
+"""Every read or change of a case (or of an activity report) leaves a row in the audit trail
+(store/audit.py): who (from the authentication dependencies), in which role and region, what
+(method and route), when, from where, and the HTTP status answered — refusals included. An
+answer whose row cannot be written (the store went away while the request ran) is withheld: a
+503 to retry, never a 500."""
 
 import re
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,9 @@ async def audit_case_access(
     response = await call_next(request)
     case_id = case_touched(request)
     actor: Actor | None = getattr(request.state, "actor", None)
-    if case_id is None or actor is None:  # no case, or nobody identified (a 401)
+    # An activity report (¶8, ¶6.1, ¶6.10) is audited like a case; its id is in the path.
+    report_id: str | None = getattr(request.state, "report_id", None)
+    if (case_id is None and report_id is None) or actor is None:
         return response
     what = f"{request.method} {request.url.path}"  # case numbers carry no personal data
     access = Access(actor=actor, case_id=case_id, action=what,

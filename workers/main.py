@@ -8,10 +8,11 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.calendar import CalendarActivities
+from activities.calendar import CalendarActivities, WorkingDayActivities
 from activities.directory import Directory
 from activities.districts import DistrictActivities, load_districts
 from activities.notices import NoticeActivities
+from activities.reporting import ReportingActivities
 from activities.store import StoreActivities
 from activities.transports import Transport, transport_from_settings
 from ombudsflow.client import connect, ensure_search_attributes
@@ -20,6 +21,8 @@ from ombudsflow.config import Settings, get_settings
 from ombudsflow.logging import configure_logging
 from schemas.districts import Districts
 from store.db import create_schema, make_engine
+from workers.schedules import sync
+from workflows.reporting import REPORTING_WORKFLOWS
 from workflows.violation_response import ViolationResponseWorkflow
 
 # Sync activities (store, calendar) run here; sized for the store's connection pool.
@@ -39,20 +42,26 @@ def build_worker(
     executor: ThreadPoolExecutor,
     max_cached_workflows: int = 1000,
 ) -> Worker:
-    """A worker for the case workflow and every activity it calls."""
+    """A worker for the case workflow, the periodic work and every activity they call."""
     store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, transport, directory, districts=districts,
                                base_url=base_url, mail_from=mail_from)
     calendar = CalendarActivities()
     district_codes = DistrictActivities(districts)
+    reporting = ReportingActivities(engine, transport, directory, districts=districts,
+                                    mail_from=mail_from)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ViolationResponseWorkflow],
+        workflows=[ViolationResponseWorkflow, *REPORTING_WORKFLOWS],
         activities=[
             store.record_case, store.project_case, store.project_changes,
             store.publish_statement,
             notices.send_notice, calendar.compute_deadlines, district_codes.resolve_district,
+            WorkingDayActivities().first_working_morning,
+            reporting.compute_half_year_figures, reporting.approved_plan_items,
+            reporting.compute_district_control,
+            reporting.save_report, reporting.send_report_mail, reporting.publish_briefing,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
@@ -66,6 +75,8 @@ async def run_worker(settings: Settings) -> None:
     await ensure_search_attributes(client, settings.temporal_namespace)
     engine = make_engine(settings.database_url)
     create_schema(engine)
+    synced = await sync(client, task_queue=settings.task_queue)
+    log.info("schedules synced", count=len(synced))
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(
             client, task_queue=settings.task_queue, engine=engine,

@@ -1,12 +1,12 @@
-"""The server-rendered web app: sign-in, inbox, task forms, case pages and the supervisor
-board, in Kazakh, Russian or English, usable without JavaScript."""
+"""The server-rendered web app: sign-in, inbox, task forms, case pages, the supervisor
+board and the reports page, in Kazakh, Russian or English, usable without JavaScript."""
 
 from fastapi import APIRouter
 
-from web.pages import auth, board, cases, inbox, static, tasks
+from web.pages import auth, board, cases, inbox, reports, static, tasks
 
 router = APIRouter(include_in_schema=False)
-for pages in (auth, inbox, tasks, cases, board, static):
+for pages in (auth, inbox, tasks, cases, board, reports, static):
     router.include_router(pages.router)
 
 __all__ = ["router"]

@@ -30,6 +30,8 @@ from store.board import (
     overdue_by_region,
     overdue_steps,
 )
+from store.models import DistrictControlMonth
+from store.reports import district_trend
 from web.deps import Services, ServicesDep, in_store, require_role
 from web.i18n import Translator, duration_text, local_time
 from web.pages.render import render, translator
@@ -94,7 +96,8 @@ async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
                 overdue.append(_overdue_by_district(
                     t, overdue_steps(session, regions=None, now=now)))
         else:
-            overdue = [_overdue_by_district(t, overdue_steps(session, regions=regions, now=now))]
+            overdue = [_overdue_by_district(t, overdue_steps(session, regions=regions, now=now)),
+                       _district_trend(t, scope, district_trend(session, region=scope))]
         approvals = approvals_waiting(session, regions=regions)
         return [
             Section("stages", t("board.stages"), (t("col.stage"), t("col.count")),
@@ -123,6 +126,23 @@ def _overdue_by_district(t: Translator, rows: list[tuple[str, str, str, int]]) -
     return Section("overdue", t("board.overdue"),
                    (t("col.region"), t("col.district"), t("col.clause"), t("col.count")),
                    [Bar((t.region(r), t.district(r, d), c), n, str(n)) for r, d, c, n in rows])
+
+
+def _district_trend(t: Translator, region: Region, rows: list[DistrictControlMonth]
+                    ) -> Section:
+    """Seed 002: the monthly control of the last 12 months, month by month and district by
+    district, as the monthly control workflow kept it."""
+    def counts(r: DistrictControlMonth) -> tuple[int, ...]:
+        return (r.alarms_registered_late, r.tasks_overdue, r.plans_not_reviewed_on_time,
+                r.reports_without_preventive_talk)
+
+    return Section(
+        "trend", t("reports.trend"),
+        (t("reports.month"), t("col.district"), t("reports.total"), t("reports.late_alarms"),
+         t("reports.tasks_overdue"), t("reports.plans_late"), t("reports.no_talk")),
+        [Bar((r.month, t.district(region, r.district)), sum(counts(r)), str(sum(counts(r))),
+             tuple(str(n) for n in counts(r))) for r in rows],
+        note=t("reports.trend_note"), numbers=5)
 
 
 def _overdue_by_region(t: Translator, rows: list[tuple[str, str, int]]) -> Section:

@@ -4,10 +4,21 @@ What each operation may answer besides success is documented from the code that 
 
 from fastapi import APIRouter
 
-from web.routes import approvals, auth, cases, decisions, health, regions, reports, tasks
+from web.routes import (
+    activity_reports,
+    approvals,
+    auth,
+    cases,
+    decisions,
+    health,
+    regions,
+    reports,
+    tasks,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for _resource in (auth, reports, cases, tasks, approvals, decisions, health, regions):
+for _resource in (auth, reports, cases, tasks, approvals, decisions, health, regions,
+                  activity_reports):
     api_router.include_router(_resource.router)
 
 __all__ = ["api_router"]

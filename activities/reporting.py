@@ -1,0 +1,149 @@
+"""Activities of the periodic work: figures and district control computed from the store, the
+report saved, mailed with its documents, and a ¶6.10 briefing published.
+
+A mail's ``Message-ID`` is fixed by its idempotency key (report, kind, recipient, count), so a
+retried activity sends a duplicate receivers can recognise, never a different message.
+"""
+
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import structlog
+from sqlalchemy import Engine
+from temporalio import activity
+
+from activities.directory import Directory
+from activities.documents import DOCUMENT_LANGUAGES, KIND_TITLES, pdf_of, xlsx_of
+from activities.notices import message_id_for
+from activities.texts import LANGUAGES
+from activities.transports import Transport
+from ombudsflow.local_time import local_time
+from schemas.districts import Districts
+from schemas.reporting import (
+    HalfYearFigures,
+    MailKind,
+    MonthlyControl,
+    PlanItem,
+    ReportKind,
+    ReportMail,
+    ReportStatus,
+    ReportView,
+)
+from store.db import session_scope
+from store.figures import district_control, half_year_figures
+from store.models import Publication
+from store.reports import get_report, save_report
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAIL_LEADS = {
+    MailKind.DELIVERY: ("Есеп қоса беріледі.", "Отчёт прилагается.", "The report is attached."),
+    MailKind.REMINDER: ("Есептің мерзімі келді.", "Наступил срок отчёта.", "The report is due."),
+    MailKind.ESCALATION: ("Есептің мерзімі өтті.", "Срок отчёта пропущен.",
+                          "The report is past its deadline."),
+}
+
+
+class ReportingActivities:
+    def __init__(self, engine: Engine, transport: Transport, directory: Directory, *,
+                 districts: Districts, mail_from: str) -> None:
+        self._engine = engine
+        self._districts = districts
+        self._transport = transport
+        self._directory = directory
+        self._mail_from = mail_from
+
+    @activity.defn(name="compute_half_year_figures")
+    def compute_half_year_figures(self, view: ReportView) -> HalfYearFigures:
+        """¶8: the figures of the report's region and period."""
+        with session_scope(self._engine) as session:
+            return half_year_figures(session, view.period, view.region)
+
+    @activity.defn(name="approved_plan_items")
+    def approved_plan_items(self, view: ReportView) -> list[PlanItem]:
+        """¶6.1 → ¶8: the items of the region's plan for the half-year's year, once
+        approved (none otherwise), for the report to say what became of them."""
+        year = str(view.period.start.year)
+        with session_scope(self._engine) as session:
+            plan = get_report(session, f"{ReportKind.ANNUAL_PLAN.value}-{view.region.value}-"
+                                       f"{year}")
+        return plan.plan if plan and plan.status == ReportStatus.DELIVERED else []
+
+    @activity.defn(name="compute_district_control")
+    def compute_district_control(self, view: ReportView) -> MonthlyControl:
+        """Seed 002: each district's month, tasks overdue as of now."""
+        now = datetime.now(UTC)
+        with session_scope(self._engine) as session:
+            rows = district_control(session, view.period, view.region, now)
+        return MonthlyControl(region=view.region, period=view.period, computed_at=now,
+                              districts=rows)
+
+    @activity.defn(name="save_report")
+    def save_report(self, view: ReportView) -> None:
+        with session_scope(self._engine) as session:
+            save_report(session, view, now=datetime.now(UTC))
+
+    @activity.defn(name="publish_briefing")
+    def publish_briefing(self, view: ReportView) -> None:
+        """¶6.10: the approved summary into the publication register (once)."""
+        assert view.briefing is not None and view.approved_by is not None
+        with session_scope(self._engine) as session:
+            if session.get(Publication, (_register_id(view), "briefing")) is None:
+                session.add(Publication(
+                    case_id=_register_id(view), step_key="briefing", clause=view.clause,
+                    text=view.briefing.summary, approved_by=view.approved_by,
+                    approved_at=datetime.now(UTC)))
+
+    @activity.defn(name="send_report_mail")
+    async def send_report_mail(self, mail: ReportMail) -> str:
+        """Mail the report (documents attached) or a reminder or escalation about it; the
+        Message-ID, fixed by the idempotency key, is returned."""
+        view = mail.report
+        log = structlog.get_logger(__name__).bind(report_id=view.report_id,
+                                                  kind=mail.kind.value,
+                                                  recipient=mail.recipient.value)
+        authority = self._directory.authority(mail.recipient, view.region)
+        now = datetime.now(UTC)
+        message_id = message_id_for(mail.idempotency_key)
+        message = _compose(mail, to=authority.email, sender=self._mail_from,
+                           message_id=message_id, now=now, districts=self._districts)
+        await self._transport.send(message)
+        log.info("report_mail_sent", message_id=message_id)
+        return message_id
+
+
+def _register_id(view: ReportView) -> str:
+    return f"BRF-{view.region.code}-{view.period.label}"
+
+
+def _compose(mail: ReportMail, *, to: str, sender: str, message_id: str, now: datetime,
+             districts: Districts) -> EmailMessage:
+    view = mail.report
+    titles = KIND_TITLES[view.kind.value]
+    message = EmailMessage()
+    message["Subject"] = f"{view.clause} {titles[0]} / {titles[1]} — {view.report_id}"
+    message["From"], message["To"] = sender, to
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Ombudsflow-Idempotency-Key"] = mail.idempotency_key
+    message["X-Ombudsflow-Clause"] = view.clause
+    lines = []
+    for i, language in enumerate(LANGUAGES):
+        lines += [f"{titles[i]}: {view.region.name_in(language)}, {view.period.label}",
+                  MAIL_LEADS[mail.kind][i]]
+        if view.due_at and mail.kind != MailKind.DELIVERY:
+            lines.append(local_time(view.due_at))
+        lines.append("")
+    message.set_content("\n".join(lines))
+    if mail.kind == MailKind.DELIVERY:
+        for language in DOCUMENT_LANGUAGES:
+            name = f"{view.report_id}-{language}"
+            xlsx = xlsx_of(view, language, now, districts=districts)
+            pdf = pdf_of(view, language, now, districts=districts)
+            message.add_attachment(xlsx, maintype="application", subtype=XLSX.split("/")[1],
+                                   filename=f"{name}.xlsx")
+            message.add_attachment(pdf, maintype="application", subtype="pdf",
+                                   filename=f"{name}.pdf")
+    return message
+

@@ -1,0 +1,74 @@
+"""Activity reports over the API: listed in scope, refused out of it, drafted and decided by
+the right people, downloaded as XLSX and PDF, and every call naming one audited."""
+
+import asyncio
+import uuid
+from datetime import date
+
+from sqlmodel import select
+
+from schemas.regions import Region
+from schemas.reporting import Period, ReportingInput
+from store.db import session_scope
+from store.models import AuditEvent
+from tests.support.web_stack import WebStack
+from workflows.reporting import HalfYearReportWorkflow
+
+PERIOD = Period(start=date(2019, 1, 1), end=date(2019, 7, 1), label="2019-H1")
+REPORT = "half-year-aktobe-2019-H1"
+PATH = f"/api/v1/activity-reports/{REPORT}"
+
+
+async def _listed(api: WebStack, user: str) -> list[str]:
+    answer = await api.http.get("/api/v1/activity-reports", headers=api.as_user(user))
+    assert answer.status_code == 200
+    return [r["report_id"] for r in answer.json()]
+
+
+async def _status_becomes(api: WebStack, status: str) -> None:
+    for _ in range(100):
+        answer = await api.http.get(PATH, headers=api.as_user("sv.aktobe"))
+        if answer.status_code == 200 and answer.json()["status"] == status:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{REPORT} never became {status}: {answer.status_code} {answer.text}")
+
+
+async def test_a_half_year_report_through_the_api(api: WebStack) -> None:
+    await api.worker.client.start_workflow(
+        HalfYearReportWorkflow.run, ReportingInput(region=Region.AKTOBE, period=PERIOD),
+        id=f"test-api-report-{uuid.uuid4()}", task_queue=api.worker.task_queue)
+    await _status_becomes(api, "drafting")
+    assert REPORT in await _listed(api, "cw.aktobe")
+    assert REPORT in await _listed(api, "sv.committee")
+    assert REPORT not in await _listed(api, "cw.pavlodar")
+    refused = await api.http.get(PATH, headers=api.as_user("cw.pavlodar"))
+    assert refused.status_code == 403 and "aktobe" in refused.json()["detail"]
+
+    short = await api.http.post(f"{PATH}/narrative", headers=api.as_user("cw.aktobe"),
+                                json={"sections": {"summary": "short"}})
+    assert short.status_code == 422
+    drafted = await api.http.post(f"{PATH}/narrative", headers=api.as_user("cw.aktobe"),
+                                  json={"sections": {"summary": "Жарты жылдың қорытындысы."}})
+    assert drafted.status_code == 200 and drafted.json()["status"] == "approving"
+    by_drafter = await api.http.post(f"{PATH}/decision", headers=api.as_user("cw.aktobe"),
+                                     json={"approved": True})
+    assert by_drafter.status_code == 403
+    approved = await api.http.post(f"{PATH}/decision", headers=api.as_user("sv.aktobe"),
+                                   json={"approved": True})
+    assert approved.status_code == 200
+    await _status_becomes(api, "delivered")
+
+    pdf = await api.http.get(f"{PATH}/documents/kk.pdf", headers=api.as_user("sv.aktobe"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    xlsx = await api.http.get(f"{PATH}/documents/ru.xlsx", headers=api.as_user("sv.aktobe"))
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    assert (await api.http.get(f"{PATH}/documents/en.pdf",
+                               headers=api.as_user("sv.aktobe"))).status_code == 422
+
+    with session_scope(api.engine) as session:
+        trail = {(e.actor_id, e.action, e.result) for e in session.exec(select(AuditEvent))
+                 if REPORT in e.action}
+    assert ("cw.pavlodar", f"GET {PATH}", 403) in trail
+    assert ("sv.aktobe", f"GET {PATH}/documents/kk.pdf", 200) in trail
+    assert ("sv.aktobe", f"POST {PATH}/decision", 200) in trail

@@ -1,0 +1,136 @@
+"""The reports page lists the periodic reports in the reader's scope in their language; the
+board shows each district's monthly control trend; supervisors export the case list as CSV and
+XLSX without personal data."""
+
+import asyncio
+import io
+import uuid
+import zipfile
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+
+from schemas.regions import Region
+from schemas.reporting import (
+    DistrictControl,
+    MonthlyControl,
+    Period,
+    ReportingInput,
+    ReportKind,
+    ReportStatus,
+    ReportView,
+)
+from store.db import session_scope
+from store.reports import save_report
+from tests.api.calls import open_case
+from tests.pages.browsing import csrf_of, sign_in, text_of
+from tests.support.factories import CANARY_NAME
+from tests.support.web_stack import WebStack
+from workflows.reporting import AnnualPlanWorkflow, BriefingWorkflow, HalfYearReportWorkflow
+
+MONTH = Period(start=date(2018, 3, 1), end=date(2018, 4, 1), label="2018-03")
+AKT = "153200000"
+H1_2017 = Period(start=date(2017, 1, 1), end=date(2017, 7, 1), label="2017-H1")
+
+
+def _control(engine: Engine) -> None:
+    now = datetime(2018, 4, 2, 4, tzinfo=UTC)
+    view = ReportView(
+        report_id="monthly-control-aktobe-2018-03", kind=ReportKind.MONTHLY_CONTROL,
+        clause=ReportKind.MONTHLY_CONTROL.clause, region=Region.AKTOBE, period=MONTH,
+        status=ReportStatus.DONE, opened_at=now,
+        control=MonthlyControl(region=Region.AKTOBE, period=MONTH, computed_at=now, districts=[
+            DistrictControl(district=AKT, alarms_registered_late=2, tasks_overdue=[],
+                            plans_not_reviewed_on_time=1, reports_without_preventive_talk=3)]))
+    with session_scope(engine) as session:
+        save_report(session, view, now=now)
+
+
+async def test_reports_page_and_board_trend_in_kazakh(site: WebStack) -> None:
+    _control(site.engine)
+    await sign_in(site, "sv.aktobe")
+    page = text_of((await site.http.get("/reports?lang=kk")).text)
+    assert "Кезеңдік есептер" in page and "Ай сайынғы бақылау" in page and "2018-03" in page
+    await sign_in(site, "cw.pavlodar")
+    assert "2018-03" not in text_of((await site.http.get("/reports")).text)
+    await sign_in(site, "sv.aktobe")
+    board = text_of((await site.http.get("/board?lang=en")).text)
+    assert "Monthly control of the districts, last 12 months" in board
+    assert "2018-03 Alga District 6 2 0 1 3" in board  # month, district, total, each count
+
+
+async def test_supervisors_export_the_case_list_without_personal_data(site: WebStack) -> None:
+    driver = await open_case(site)
+    await sign_in(site, "sv.aktobe")
+    csv = await site.http.get("/reports/cases.csv")
+    assert csv.status_code == 200 and driver.case_id in csv.text
+    assert CANARY_NAME not in csv.text
+    xlsx = await site.http.get("/reports/cases.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    with zipfile.ZipFile(io.BytesIO(xlsx.content)) as book:
+        assert driver.case_id in book.read("xl/sharedStrings.xml").decode()
+    await sign_in(site, "cw.aktobe")
+    assert (await site.http.get("/reports/cases.csv")).status_code == 403
+
+
+async def test_a_half_year_report_is_drafted_and_approved_on_its_page(site: WebStack) -> None:
+    period = Period(start=date(2017, 7, 1), end=date(2018, 1, 1), label="2017-H2")
+    await site.worker.client.start_workflow(
+        HalfYearReportWorkflow.run, ReportingInput(region=Region.AKTOBE, period=period),
+        id=f"test-page-report-{uuid.uuid4()}", task_queue=site.worker.task_queue)
+    path = "/reports/half-year-aktobe-2017-H2"
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, path, "Готовится")
+    drafted = await site.http.post(path, data={
+        "csrf_token": csrf_of(page), "summary": "Жарты жылда шаһар мен аудандарда жұмыс."})
+    assert drafted.status_code == 303
+    await sign_in(site, "cw.aktobe")
+    refused = await site.http.post(path, data={
+        "csrf_token": csrf_of((await site.http.get(path)).text), "decision": "approve"})
+    assert refused.status_code == 403 and "supervisor" in text_of(refused.text)
+    await sign_in(site, "sv.aktobe")
+    page = await _until(site, path, "На утверждении")
+    approved = await site.http.post(path, data={"csrf_token": csrf_of(page),
+                                                "decision": "approve"})
+    assert approved.status_code == 303
+    await _until(site, path, "Направлен")
+
+
+async def _until(site: WebStack, path: str, status: str) -> str:
+    """The page (in Russian) once the report shows ``status``."""
+    for _ in range(100):
+        page = await site.http.get(f"{path}?lang=ru")
+        if page.status_code == 200 and status in text_of(page.text):
+            return page.text
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{path} never showed {status}: {text_of(page.text)[:300]}")
+
+
+async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebStack) -> None:
+    plan_period = Period(start=date(2018, 1, 1), end=date(2019, 1, 1), label="2018")
+    for wf, period in ((AnnualPlanWorkflow, plan_period), (BriefingWorkflow, H1_2017)):
+        await site.worker.client.start_workflow(
+            wf.run, ReportingInput(region=Region.AKTOBE, period=period),
+            id=f"test-page-{uuid.uuid4()}", task_queue=site.worker.task_queue)
+    plan, briefing = "/reports/annual-plan-aktobe-2018", "/reports/briefing-aktobe-2017-H1"
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, plan, "Готовится")
+    submitted = await site.http.post(plan, data={
+        "csrf_token": csrf_of(page), "activity-0": "Мектептердегі профилактикалық кездесулер",
+        "clause-0": "¶6.1", "responsible-0": "Өңірлік кеңсе", "quarter-0": "2",
+        "expected_result-0": "20 кездесу"})
+    assert submitted.status_code == 303
+    await _until(site, plan, "На согласовании у Уполномоченного")
+    await sign_in(site, "sv.committee")
+    page = await _until(site, plan, "На согласовании")
+    agreed = await site.http.post(plan, data={"csrf_token": csrf_of(page),
+                                              "decision": "approve"})
+    assert agreed.status_code == 303
+    await _until(site, plan, "На утверждении")
+
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, briefing, "Готовится")
+    refused = await site.http.post(briefing, data={
+        "csrf_token": csrf_of(page), "held_on": "2017-07-20", "place": "Ақтөбе",
+        "topics": "буллинг, қауіпсіздік", "summary": "Бала 150312500123 туралы айтылды."})
+    assert refused.status_code == 422 and "IIN" in text_of(refused.text)

@@ -1,0 +1,113 @@
+"""Record one history per reporting workflow type, in clear, for the replay test:
+``python -m tests.reporting.record_reporting_histories``. A file that exists is never
+rewritten (a changed workflow gets ``-v2-`` files beside the old ones)."""
+
+import asyncio
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from activities.transports import FileTransport
+from schemas.regions import Region
+from schemas.reporting import (
+    BriefingDraft,
+    Narrative,
+    NarrativeSection,
+    Period,
+    PlanDraft,
+    PlanItem,
+    ReportDecision,
+    ReportingInput,
+)
+from tests.conftest import new_worker
+from tests.support.factories import supervisor_of, worker_of
+from tests.support.record_histories import recorder
+from workflows.reporting import (
+    AnnualPlanWorkflow,
+    BriefingWorkflow,
+    HalfYearReportWorkflow,
+    MonthlyControlWorkflow,
+)
+
+HISTORIES = Path(__file__).parent.parent / "histories" / "reporting"
+H1 = Period(start=date(2026, 1, 1), end=date(2026, 7, 1), label="2026-H1")
+RETURNED = ReportDecision(actor=supervisor_of(), approved=False, reason="Add the KDN figures")
+APPROVED = ReportDecision(actor=supervisor_of(), approved=True)
+
+
+async def _half_year(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
+    narrative = Narrative(actor=worker_of(),
+                          sections={NarrativeSection.SUMMARY: "Жарты жылдың қорытындысы."})
+    await h.execute_update(HalfYearReportWorkflow.submit_narrative, narrative)
+    await h.execute_update(HalfYearReportWorkflow.decide_report, RETURNED)
+    await env.sleep(60 * 60 * 24 * 30)  # reminded and escalated while back in draft
+    await h.execute_update(HalfYearReportWorkflow.submit_narrative, narrative)
+    await h.execute_update(HalfYearReportWorkflow.decide_report, APPROVED)
+
+
+async def _plan(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
+    draft = PlanDraft(actor=worker_of(), items=[PlanItem(
+        activity="Профилактикалық кездесулер", clause="¶6.1", responsible="Кеңсе",
+        quarter=1, expected_result="20 кездесу")])
+    national = supervisor_of(region=None, name="commissioner-office")
+    await h.execute_update(AnnualPlanWorkflow.submit_plan, draft)
+    await h.execute_update(AnnualPlanWorkflow.agree_plan, ReportDecision(
+        actor=national, approved=False, reason="Add ¶6.10 briefings"))
+    await h.execute_update(AnnualPlanWorkflow.submit_plan, draft)
+    await h.execute_update(AnnualPlanWorkflow.agree_plan,
+                           ReportDecision(actor=national, approved=True))
+    await env.sleep(60 * 60 * 24 * 40)
+    await h.execute_update(AnnualPlanWorkflow.approve_plan, APPROVED)
+
+
+async def _briefing(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
+    await h.execute_update(BriefingWorkflow.submit_briefing, BriefingDraft(
+        actor=worker_of(), held_on=date(2026, 7, 20), place="Ақтөбе", topics=["буллинг"],
+        summary="Брифингте буллингтің алдын алу талқыланды."))
+    await h.execute_update(BriefingWorkflow.decide_report, APPROVED)
+
+
+async def _nothing(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
+    return None
+
+
+Drive = Callable[[WorkflowHandle[Any, Any], WorkflowEnvironment], Awaitable[None]]
+SCENARIOS: dict[str, tuple[object, Period, Drive]] = {
+    "half-year-v1-returned-reminded-escalated-delivered": (HalfYearReportWorkflow, H1,
+                                                           _half_year),
+    "monthly-control-v1-first-working-day": (
+        MonthlyControlWorkflow, Period(start=date(2027, 1, 1), end=date(2027, 2, 1),
+                                       label="2027-01"), _nothing),
+    "annual-plan-v1-returned-escalated-approved": (
+        AnnualPlanWorkflow, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
+        _plan),
+    "briefing-v1-published": (BriefingWorkflow, H1, _briefing),
+}
+
+
+async def main() -> None:
+    async with recorder() as rec:
+        for name, (wf, period, drive) in SCENARIOS.items():
+            path = HISTORIES / f"{name}.json"
+            if path.exists():
+                continue
+            with tempfile.TemporaryDirectory() as mail:
+                async with new_worker(rec.env.client, rec.engine,
+                                      FileTransport(Path(mail))) as worker:
+                    handle = await rec.env.client.start_workflow(
+                        wf.run,  # type: ignore[attr-defined]
+                        ReportingInput(region=Region.AKTOBE, period=period),
+                        id=f"{name}-{uuid.uuid4()}", task_queue=worker.task_queue)
+                    await drive(handle, rec.env)
+                    await handle.result()
+                    path.write_text((await handle.fetch_history()).to_json())
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,109 @@
+"""The Temporal Schedules on the dev server (the time-skipping server has none): created,
+re-synced without duplicates, next runs at the Almaty times the Order asks, and a trigger and
+a backfill start the workflow for the right period."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import Client, ScheduleBackfill, ScheduleOverlapPolicy, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from activities.transports import FileTransport
+from ombudsflow.local_time import LOCAL_TIME
+from schemas.regions import Region
+from schemas.reporting import ReportKind, ReportView
+from tests.conftest import new_worker
+from workers.schedules import Synced, schedule_id, sync
+
+REGION = Region.ULYTAU
+
+
+@pytest.fixture
+async def synced(dev_env: WorkflowEnvironment, engine: Engine, tmp_path: Path
+                 ) -> AsyncIterator[tuple[Client, str]]:
+    async with new_worker(dev_env.client, engine, FileTransport(tmp_path)) as worker:
+        yield dev_env.client, worker.task_queue
+        for kind in ReportKind:
+            await dev_env.client.get_schedule_handle(schedule_id(kind, REGION)).delete()
+
+
+async def _next_local(client: Client, kind: ReportKind) -> list[datetime]:
+    described = await client.get_schedule_handle(schedule_id(kind, REGION)).describe()
+    return [t.astimezone(LOCAL_TIME) for t in described.info.next_action_times]
+
+
+async def test_schedules_are_created_once_and_updated_after(
+        synced: tuple[Client, str]) -> None:
+    client, queue = synced
+    first = await sync(client, task_queue=queue, regions=[REGION])
+    assert set(first.values()) == {Synced.CREATED} and len(first) == len(ReportKind)
+    again = await sync(client, task_queue=queue, regions=[REGION])
+    assert set(again.values()) == {Synced.UPDATED}
+    ids = [s.id async for s in await client.list_schedules()]
+    assert sorted(i for i in ids if i.endswith(REGION.value)) == sorted(first)
+
+
+async def test_next_runs_are_on_the_almaty_clock(synced: tuple[Client, str]) -> None:
+    client, queue = synced
+    await sync(client, task_queue=queue, regions=[REGION])
+    now = datetime.now(LOCAL_TIME)
+    half = await _next_local(client, ReportKind.HALF_YEAR)
+    assert all((t.month, t.day, t.hour, t.minute) in {(1, 5, 9, 0), (7, 5, 9, 0)} for t in half)
+    assert now < half[0] < now + timedelta(days=184)
+    plan = await _next_local(client, ReportKind.ANNUAL_PLAN)
+    assert [(t.month, t.day, t.hour) for t in plan[:2]] == [(12, 1, 9)] * 2
+    assert plan[1].year == plan[0].year + 1
+    monthly = await _next_local(client, ReportKind.MONTHLY_CONTROL)
+    assert [(t.day, t.hour) for t in monthly] == [(1, 0)] * len(monthly)
+    assert {t.utcoffset() for t in monthly} == {timedelta(hours=5)}
+
+
+async def _started_by(client: Client, sid: str, count: int) -> list[WorkflowHandle[Any, Any]]:
+    """The workflows the schedule ``sid`` has started, once there are ``count``."""
+    for _ in range(100):
+        described = await client.get_schedule_handle(sid).describe()
+        if len(described.info.recent_actions) >= count:
+            return [client.get_workflow_handle(a.action.workflow_id)  # type: ignore[attr-defined]
+                    for a in described.info.recent_actions]
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"schedule {sid} started fewer than {count} workflows in 20 s")
+
+
+async def _report(handle: WorkflowHandle[Any, Any]) -> ReportView:
+    for _ in range(100):
+        try:
+            view: ReportView = await handle.query("report", result_type=ReportView)
+            return view
+        except Exception:  # the worker has not taken its first task yet
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"{handle.id} never answered its report query")
+
+
+async def test_a_backfill_reports_on_the_period_it_was_meant_for(
+        synced: tuple[Client, str]) -> None:
+    """A run the server missed (say, 5 July 2026) reports on January–June, not on today's
+    half-year; a trigger now reports on the half-year just ended."""
+    client, queue = synced
+    await sync(client, task_queue=queue, regions=[REGION])
+    handle = client.get_schedule_handle(schedule_id(ReportKind.HALF_YEAR, REGION))
+    meant = datetime(2026, 7, 5, 9, tzinfo=LOCAL_TIME)
+    await handle.backfill(ScheduleBackfill(start_at=meant - timedelta(minutes=1),
+                                           end_at=meant + timedelta(minutes=1),
+                                           overlap=ScheduleOverlapPolicy.ALLOW_ALL))
+    [backfilled] = await _started_by(client, handle.id, 1)
+    assert backfilled.id == f"{handle.id}-{meant.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    view = await _report(backfilled)
+    assert (view.period.label, view.region, view.status.value) == ("2026-H1", REGION,
+                                                                   "drafting")
+    await handle.trigger()
+    triggered = (await _started_by(client, handle.id, 2))[-1]
+    now = datetime.now(LOCAL_TIME)
+    expected = f"{now.year}-H1" if now.month >= 7 else f"{now.year - 1}-H2"
+    assert (await _report(triggered)).period.label == expected
+    for started in (backfilled, triggered):
+        await started.terminate("test over")

@@ -1,0 +1,364 @@
+"""The periodic work of Order No. 149 a Temporal Schedule starts, one workflow per clause:
+¶8 the half-yearly information, ¶6.1 the annual plan, ¶6.10 the half-yearly briefing, and
+seed 002's monthly district control.
+
+What they share (``PeriodicWork``): the period is the one before the time the schedule meant
+to run (``TemporalScheduledStartTime``), so a backfilled run reports on its own period; the
+report is saved in the store at every change; a person's draft waits under a deadline with a
+reminder to the regional office and an escalation past it; a draft is decided by another
+person (four eyes), and a rejection returns it with the reason. Updates are refused by their
+validators before anything enters the history.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarActivities, WorkingDayActivities
+    from activities.reporting import ReportingActivities
+    from ombudsflow.local_time import LOCAL_TIME
+    from schemas.activities import DeadlineRequest, Recipient
+    from schemas.case import Actor
+    from schemas.errors import RejectedAction
+    from schemas.policy import Deadline, working_days
+    from schemas.privacy import identifiers_in
+    from schemas.reporting import (
+        PERIOD_OF,
+        BriefingDraft,
+        MailKind,
+        Narrative,
+        PlanDraft,
+        ReportDecision,
+        ReportingInput,
+        ReportKind,
+        ReportMail,
+        ReportStatus,
+        ReportView,
+        report_id,
+    )
+    from schemas.steps import Role
+
+from workflows.completions import reject
+
+SCHEDULED_AT = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
+ACTIVITY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=2),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=2),
+                                maximum_interval=timedelta(minutes=2)),
+}
+# ¶8: the draft is due ten working days after the half-year's report opens; its approval
+# three. ¶6.10: the briefing within a month of working days.
+DRAFT = Deadline(due=working_days(10), escalate=working_days(15))
+APPROVAL = Deadline(due=working_days(3), escalate=working_days(5))
+BRIEFING = Deadline(due=working_days(20), escalate=working_days(25))
+# ¶8 goes to the Commissioner, the Committee and the akim; monthly control to the regional
+# ombudsman and the akimat.
+HALF_YEAR_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
+CONTROL_RECIPIENTS = (Recipient.SUPERVISOR, Recipient.AKIMAT)
+
+
+class PeriodicWork:
+    """One report of one region and period, held in ``view`` and saved at every change."""
+
+    kind: ReportKind
+    view: ReportView
+
+    def open(self, inp: ReportingInput) -> None:
+        scheduled = workflow.info().typed_search_attributes.get(SCHEDULED_AT)
+        period = inp.period or PERIOD_OF[self.kind](scheduled or workflow.info().start_time)
+        self.view = ReportView(
+            report_id=report_id(self.kind, inp.region, period),
+            workflow_id=workflow.info().workflow_id, kind=self.kind,
+            clause=self.kind.clause, region=inp.region, period=period,
+            status=ReportStatus.DRAFTING, opened_at=workflow.now())
+
+    @workflow.query(name="report")
+    def report(self) -> ReportView:
+        return self.view
+
+    async def save(self) -> None:
+        await workflow.execute_activity_method(ReportingActivities.save_report, self.view,
+                                               **ACTIVITY)
+
+    async def mail(self, kind: MailKind, recipient: Recipient) -> None:
+        await workflow.execute_activity_method(
+            ReportingActivities.send_report_mail,
+            ReportMail(kind=kind, recipient=recipient, report=self.view), **ACTIVITY)
+
+    async def deadlines(self, deadline: Deadline) -> tuple[datetime, datetime]:
+        found = await workflow.execute_activity_method(
+            CalendarActivities.compute_deadlines,
+            DeadlineRequest(start=workflow.now(), deadline=deadline), **ACTIVITY)
+        return found.due_at, found.escalate_at
+
+    async def until(self, status: ReportStatus, *, due: datetime, reminders: list[datetime],
+                    escalate_at: datetime, escalate_to: Recipient) -> None:
+        """Wait while the report is in ``status`` (``due`` then, as people are shown): remind
+        the regional office at each of ``reminders`` and tell ``escalate_to`` once at
+        ``escalate_at``, if still waiting."""
+        self.view.due_at = due
+        await self.save()
+        for at, late in [*((r, MailKind.REMINDER) for r in reminders),
+                         (escalate_at, MailKind.ESCALATION)]:
+            if at <= workflow.now() or not await self._still(status, at):
+                continue
+            if late == MailKind.REMINDER:
+                self.view.reminded_at.append(workflow.now())
+                await self.mail(late, Recipient.OMBUDSMAN_OFFICE)
+            elif self.view.escalated_at is None:
+                self.view.escalated_at = workflow.now()
+                await self.mail(late, escalate_to)
+            await self.save()
+        await workflow.wait_condition(lambda: self.view.status != status)
+
+    async def _still(self, status: ReportStatus, at: datetime) -> bool:
+        try:
+            await workflow.wait_condition(lambda: self.view.status != status,
+                                          timeout=at - workflow.now())
+        except TimeoutError:
+            return True
+        return False
+
+    async def drafted_and_approved(self, draft: Deadline) -> None:
+        """Drafting under ``draft``, then a supervisor's decision; a rejection returns it."""
+        while True:
+            due, escalate = await self.deadlines(draft)
+            await self.until(ReportStatus.DRAFTING, due=due, reminders=[due],
+                             escalate_at=escalate, escalate_to=Recipient.SUPERVISOR)
+            due, escalate = await self.deadlines(APPROVAL)
+            await self.until(ReportStatus.APPROVING, due=due, reminders=[due],
+                             escalate_at=escalate, escalate_to=Recipient.SUPERVISOR)
+            if self.view.status == ReportStatus.APPROVED:
+                return
+
+    # Updates' shared checks -------------------------------------------------------------
+
+    def check(self, actor: Actor, role: Role, status: ReportStatus, *,
+              national: bool = False) -> None:
+        """The report is at ``status`` and ``actor`` may act on it: their role, their region
+        (``national``: only a national-level user), and four eyes for a decision."""
+        view = self.view
+        if view.status != status:
+            raise reject(RejectedAction.TASK_CLOSED,
+                         f"{view.clause} report {view.report_id} is {view.status.value}, "
+                         f"not {status.value}")
+        if actor.role != role:
+            raise reject(RejectedAction.FORBIDDEN,
+                         f"{actor.id} ({actor.role.value}) may not do this; a {role.value} "
+                         f"does ({view.clause})")
+        if national and actor.region is not None:
+            raise reject(RejectedAction.FORBIDDEN,
+                         f"{view.clause}: the national Commissioner's office agrees the plan; "
+                         f"{actor.id} acts for {actor.region}")
+        if not actor.covers(view.region):
+            raise reject(RejectedAction.FORBIDDEN,
+                         f"the report belongs to {view.region.value}; {actor.id} acts for "
+                         f"{actor.region}")
+        if role != Role.CASE_WORKER and actor.id == view.drafted_by:
+            raise reject(RejectedAction.FORBIDDEN,
+                         f"four eyes: {actor.id} drafted this and may not decide it")
+
+    def decided(self, d: ReportDecision, next_status: ReportStatus) -> None:
+        """Move on to ``next_status``, or back to drafting with the reason."""
+        if d.approved:
+            self.view.status = next_status
+            self.view.approved_by = d.actor.id
+        else:
+            self.view.status, self.view.returned_with = ReportStatus.DRAFTING, d.reason
+
+
+@workflow.defn(name="HalfYearReportWorkflow")
+class HalfYearReportWorkflow(PeriodicWork):
+    """¶8: information on the ombudsman's activity for the half-year, to the Commissioner, the
+    Committee and the akim."""
+
+    kind = ReportKind.HALF_YEAR
+
+    @workflow.init
+    def __init__(self, inp: ReportingInput) -> None:
+        self.open(inp)
+
+    @workflow.run
+    async def run(self, inp: ReportingInput) -> ReportView:
+        view = self.view
+        view.figures = await workflow.execute_activity_method(
+            ReportingActivities.compute_half_year_figures, view, **ACTIVITY)
+        view.plan = await workflow.execute_activity_method(
+            ReportingActivities.approved_plan_items, view, **ACTIVITY)  # ¶6.1's, reported on
+        await self.drafted_and_approved(DRAFT)
+        for recipient in HALF_YEAR_RECIPIENTS:
+            await self.mail(MailKind.DELIVERY, recipient)
+        view.status, view.delivered_at = ReportStatus.DELIVERED, workflow.now()
+        await self.save()
+        return view
+
+    @workflow.update
+    async def submit_narrative(self, n: Narrative) -> ReportView:
+        """¶8: the case worker's sections beside the figures; the report goes for approval."""
+        self.view.narrative, self.view.drafted_by = dict(n.sections), n.actor.id
+        self.view.status = ReportStatus.APPROVING
+        return self.view
+
+    @submit_narrative.validator
+    def _narrative(self, n: Narrative) -> None:
+        self.check(n.actor, Role.CASE_WORKER, ReportStatus.DRAFTING)
+
+    @workflow.update
+    async def decide_report(self, d: ReportDecision) -> ReportView:
+        """¶8: the supervisor approves (four eyes) or returns it with the reason."""
+        self.decided(d, ReportStatus.APPROVED)
+        return self.view
+
+    @decide_report.validator
+    def _decision(self, d: ReportDecision) -> None:
+        self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
+
+
+@workflow.defn(name="MonthlyControlWorkflow")
+class MonthlyControlWorkflow(PeriodicWork):
+    """Seed 002: on the first working day of the month, each district's alarms registered
+    late, tasks overdue (who holds each, how long), plans not reviewed on time and reports
+    without a preventive talk, to the regional ombudsman and the akimat."""
+
+    kind = ReportKind.MONTHLY_CONTROL
+
+    @workflow.init
+    def __init__(self, inp: ReportingInput) -> None:
+        self.open(inp)
+
+    @workflow.run
+    async def run(self, inp: ReportingInput) -> ReportView:
+        view = self.view
+        start = await workflow.execute_activity_method(
+            WorkingDayActivities.first_working_morning, view.period.end, **ACTIVITY)
+        if start > workflow.now():
+            await workflow.sleep(start - workflow.now())
+        view.control = await workflow.execute_activity_method(
+            ReportingActivities.compute_district_control, view, **ACTIVITY)
+        for recipient in CONTROL_RECIPIENTS:
+            await self.mail(MailKind.DELIVERY, recipient)
+        view.status, view.delivered_at = ReportStatus.DONE, workflow.now()
+        await self.save()
+        return view
+
+
+@workflow.defn(name="AnnualPlanWorkflow")
+class AnnualPlanWorkflow(PeriodicWork):
+    """¶6.1: next year's work plan, agreed with the national Commissioner and approved by the
+    regional ombudsman by 30 December; reminders on 20 and 27 December, and the Commissioner
+    is told if the 30th passes."""
+
+    kind = ReportKind.ANNUAL_PLAN
+
+    @workflow.init
+    def __init__(self, inp: ReportingInput) -> None:
+        self.open(inp)
+
+    @workflow.run
+    async def run(self, inp: ReportingInput) -> ReportView:
+        view = self.view
+        year = view.period.start.year - 1
+        reminders = [_local(date(year, 12, day), 9) for day in (20, 27)]
+        deadline = _local(date(year, 12, 30), 18)
+        while view.status != ReportStatus.APPROVED:
+            for status in (ReportStatus.DRAFTING, ReportStatus.AGREEING,
+                           ReportStatus.APPROVING):
+                if view.status == status:
+                    await self.until(status, due=deadline, reminders=reminders,
+                                     escalate_at=deadline, escalate_to=Recipient.COMMISSIONER)
+        view.status, view.delivered_at = ReportStatus.DELIVERED, workflow.now()
+        await self.save()
+        return view
+
+    @workflow.update
+    async def submit_plan(self, p: PlanDraft) -> ReportView:
+        """¶6.1: the plan's items; it goes to the Commissioner for agreement."""
+        self.view.plan, self.view.drafted_by = list(p.items), p.actor.id
+        self.view.status = ReportStatus.AGREEING
+        return self.view
+
+    @submit_plan.validator
+    def _plan(self, p: PlanDraft) -> None:
+        self.check(p.actor, Role.CASE_WORKER, ReportStatus.DRAFTING)
+
+    @workflow.update
+    async def agree_plan(self, d: ReportDecision) -> ReportView:
+        """¶6.1: the national Commissioner's agreement, or the plan back with the reason."""
+        self.decided(d, ReportStatus.APPROVING)
+        return self.view
+
+    @agree_plan.validator
+    def _agreement(self, d: ReportDecision) -> None:
+        self.check(d.actor, Role.SUPERVISOR, ReportStatus.AGREEING, national=True)
+
+    @workflow.update
+    async def approve_plan(self, d: ReportDecision) -> ReportView:
+        """¶6.1: the regional ombudsman's approval."""
+        self.decided(d, ReportStatus.APPROVED)
+        return self.view
+
+    @approve_plan.validator
+    def _approval(self, d: ReportDecision) -> None:
+        self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
+        if d.actor.region is None:
+            raise reject(RejectedAction.FORBIDDEN,
+                         "¶6.1: the regional ombudsman approves the plan, not a national user")
+
+
+@workflow.defn(name="BriefingWorkflow")
+class BriefingWorkflow(PeriodicWork):
+    """¶6.10: the half-yearly public briefing held, its public summary checked for personal
+    data, approved (four eyes) and published in the publication register."""
+
+    kind = ReportKind.BRIEFING
+
+    @workflow.init
+    def __init__(self, inp: ReportingInput) -> None:
+        self.open(inp)
+
+    @workflow.run
+    async def run(self, inp: ReportingInput) -> ReportView:
+        await self.drafted_and_approved(BRIEFING)
+        await workflow.execute_activity_method(ReportingActivities.publish_briefing, self.view,
+                                               **ACTIVITY)
+        self.view.status, self.view.delivered_at = ReportStatus.DELIVERED, workflow.now()
+        await self.save()
+        return self.view
+
+    @workflow.update
+    async def submit_briefing(self, b: BriefingDraft) -> ReportView:
+        """¶6.10: the briefing held and its public summary; it goes for approval."""
+        self.view.briefing, self.view.drafted_by = b, b.actor.id
+        self.view.status = ReportStatus.APPROVING
+        return self.view
+
+    @submit_briefing.validator
+    def _briefing(self, b: BriefingDraft) -> None:
+        self.check(b.actor, Role.CASE_WORKER, ReportStatus.DRAFTING)
+        for field, text in (("summary", b.summary), *(("topics", t) for t in b.topics)):
+            found = identifiers_in(text, workflow.now().date())
+            if found:
+                raise reject(RejectedAction.INVALID_OUTCOME,
+                             f"{field}: ¶13 forbids publishing {', '.join(found)}")
+
+    @workflow.update
+    async def decide_report(self, d: ReportDecision) -> ReportView:
+        """¶6.10: the supervisor approves the summary (four eyes) or returns it."""
+        self.decided(d, ReportStatus.APPROVED)
+        return self.view
+
+    @decide_report.validator
+    def _decision(self, d: ReportDecision) -> None:
+        self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
+
+
+def _local(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TIME)
+
+
+REPORTING_WORKFLOWS = (HalfYearReportWorkflow, MonthlyControlWorkflow, AnnualPlanWorkflow,
+                       BriefingWorkflow)
+WORKFLOW_OF: dict[ReportKind, type[PeriodicWork]] = {w.kind: w for w in REPORTING_WORKFLOWS}
