@@ -10,9 +10,16 @@ so it allows any object there). Each part
 the generator got wrong by those rules is replaced by the same part of a valid report, checked
 with the intake's own validation; the rest is kept as generated. Invalid inputs are left as
 generated, for ``negative_data_rejection``.
+
+Each rule is registered twice, because schemathesis hands its cases to hooks by two roads:
+generated cases (the coverage, fuzzing and stateful phases) pass through ``map_case``, but the
+cases of the examples phase, built from the document's examples, reach only
+``before_add_examples``. One of those is a report assembled from the district's example with
+every other field drawn by schemathesis (first enum values, "0", 2000-01-01, ``reporter: {}``).
 """
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -98,8 +105,21 @@ def _valid(case: Case[Any]) -> bool:
 
 _REGIONS = {r.value for r in Region}
 _KINDS = {k.value for k in TASKS}  # the kinds a task completion is for
-for _hook, _where in ((consistent_report, {"path": "/api/v1/reports"}),
+CaseMap = Callable[[HookContext, Case[Any]], Case[Any]]
+
+
+def _on_examples(rule: CaseMap) -> Callable[[HookContext, list[Case[Any]]], None]:
+    """``rule`` as a ``before_add_examples`` hook: applied to each example case in place."""
+
+    def before_add_examples(context: HookContext, examples: list[Case[Any]]) -> None:
+        examples[:] = [rule(context, case) for case in examples]
+
+    return before_add_examples
+
+
+for _rule, _where in ((consistent_report, {"path": "/api/v1/reports"}),
                       (dated_now, {"path": list(DATED)}),
                       (outcome_of_its_kind, {"path": "/api/v1/tasks/{case_id}/{key}/complete"})):
-    _map_case: Any = schemathesis.hook("map_case")  # its filters are attached at run time
-    _map_case.apply_to(method="POST", **_where)(_hook)
+    for _name, _hook in (("map_case", _rule), ("before_add_examples", _on_examples(_rule))):
+        _register: Any = schemathesis.hook(_name)  # its filters are attached at run time
+        _register.apply_to(method="POST", **_where)(_hook)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from google.protobuf.json_format import MessageToDict, ParseDict
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
@@ -28,10 +28,28 @@ router = APIRouter(prefix="/codec", tags=["codec"])
 Reader = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
 
 
+# Padded standard base64, as Temporal's protobuf JSON writes bytes: what the protobuf parser
+# decodes, so every body the document allows is one ``_parse`` accepts.
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+Base64 = Annotated[str, Field(pattern=BASE64)]
+
+
+class JsonPayload(BaseModel):
+    """A Temporal payload in protobuf's JSON form; an empty field is left out, as there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metadata: dict[str, Base64] = Field(default_factory=dict,
+                                        description="metadata values, base64")
+    data: Base64 = Field(default="", description="the payload's bytes, base64")
+
+
 class Payloads(BaseModel):
     """``{"payloads": [{"metadata": {name: base64}, "data": base64}]}``."""
 
-    payloads: list[dict[str, Any]]
+    model_config = ConfigDict(extra="forbid")
+
+    payloads: list[JsonPayload]
 
 
 def _codec(svc: Services) -> PayloadCodec:
@@ -45,14 +63,14 @@ def _codec(svc: Services) -> PayloadCodec:
 
 def _parse(body: Payloads) -> list[Payload]:
     try:
-        return [ParseDict(p, Payload()) for p in body.payloads]
+        return [ParseDict(p.model_dump(exclude_unset=True), Payload()) for p in body.payloads]
     except Exception as e:  # the protobuf JSON parser raises its own ParseError family
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             f"payloads: not Temporal JSON payloads ({e})") from e
 
 
 def _dump(payloads: list[Payload]) -> Payloads:
-    return Payloads(payloads=[MessageToDict(p) for p in payloads])
+    return Payloads.model_validate({"payloads": [MessageToDict(p) for p in payloads]})
 
 
 def _sealed(payloads: list[Payload]) -> list[Payload]:
@@ -73,7 +91,7 @@ def _cases_allowed(user: Actor, sealed: list[Payload]) -> set[str]:
     return {c for c in cases if c}
 
 
-@router.post("/decode", response_model=Payloads)
+@router.post("/decode", response_model=Payloads, response_model_exclude_unset=True)
 async def decode(body: Payloads, user: Reader, svc: ServicesDep, request: Request) -> Payloads:
     """Open payloads for the Temporal UI, for those entitled to the case."""
     payloads = _parse(body)
@@ -98,7 +116,7 @@ async def decode(body: Payloads, user: Reader, svc: ServicesDep, request: Reques
     return _dump(opened)
 
 
-@router.post("/encode", response_model=Payloads)
+@router.post("/encode", response_model=Payloads, response_model_exclude_unset=True)
 async def encode(body: Payloads, user: Reader, svc: ServicesDep) -> Payloads:
     """Seal payloads the Temporal UI sends."""
     return _dump(await _codec(svc).encode(_parse(body)))

@@ -152,6 +152,21 @@ async def test_unencrypted_payloads_come_back_as_they_are(stack: WebStack) -> No
     assert mixed.status_code == 403
 
 
+
+async def test_what_is_not_a_temporal_json_payload_is_refused_naming_the_field(
+        stack: WebStack) -> None:
+    """Metadata and data are padded base64, as Temporal writes them; text that is not (here
+    an encoding name sent as it is) is refused, not decoded into other bytes."""
+    bodies: dict[str, dict[str, Any]] = {
+        "payloads.0.metadata.encoding": {"metadata": {"encoding": "json/plain"}},
+        "payloads.0.data": {"data": "not base64"},
+        "payloads.0.external": {"data": "", "external": "x"}}
+    for field, payload in bodies.items():
+        response = await decode(stack, [payload], stack.as_user("sv.committee"))
+        assert response.status_code == 422, (field, response.text)
+        assert [e["field"] for e in response.json()["detail"]] == [field]
+
+
 async def test_only_case_workers_and_supervisors_may_encode(stack: WebStack) -> None:
     plain = {"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
              "data": base64.b64encode(b'"' + CANARY_NAME.encode() + b'"').decode()}
