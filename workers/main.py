@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.appeals import AppealActivities
 from activities.calendar import CalendarActivities
 from activities.directory import Directory
 from activities.districts import DistrictActivities, load_districts
@@ -20,6 +21,7 @@ from ombudsflow.config import Settings, get_settings
 from ombudsflow.logging import configure_logging
 from schemas.districts import Districts
 from store.db import create_schema, make_engine
+from workflows.appeal import AppealWorkflow
 from workflows.violation_response import ViolationResponseWorkflow
 
 # Sync activities (store, calendar) run here; sized for the store's connection pool.
@@ -39,20 +41,23 @@ def build_worker(
     executor: ThreadPoolExecutor,
     max_cached_workflows: int = 1000,
 ) -> Worker:
-    """A worker for the case workflow and every activity it calls."""
+    """A worker for the case and appeal workflows and every activity they call."""
     store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, transport, directory, districts=districts,
                                base_url=base_url, mail_from=mail_from)
     calendar = CalendarActivities()
     district_codes = DistrictActivities(districts)
+    appeals = AppealActivities(engine, transport, mail_from=mail_from)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ViolationResponseWorkflow],
+        workflows=[ViolationResponseWorkflow, AppealWorkflow],
         activities=[
             store.record_case, store.project_case, store.project_changes,
             store.publish_statement,
             notices.send_notice, calendar.compute_deadlines, district_codes.resolve_district,
+            appeals.project_appeal, appeals.send_to_applicant, calendar.registration_time,
+            calendar.working_days_late,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
