@@ -24,7 +24,7 @@ def _ts(name: str, *, nullable: bool = True) -> sa.Column:  # type: ignore[type-
 
 def _text(name: str, length: int | None = None, *, nullable: bool = True
           ) -> sa.Column:  # type: ignore[type-arg]
-    kind = sa.String(length) if length else sa.Text()
+    kind = sa.String(length) if length else sa.String()
     return sa.Column(name, kind, nullable=nullable)
 
 
