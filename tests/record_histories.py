@@ -303,9 +303,12 @@ class Recorder:
     env: WorkflowEnvironment
     engine: Engine
 
-    async def histories(self, scenario: Scenario) -> list[WorkflowHistory]:
-        """Run ``scenario`` on a fresh case; the histories of its closed workflow's runs,
-        first to last (one unless it continued as new)."""
+    async def histories(self, name: str, scenarios: dict[str, Scenario] | None = None
+                        ) -> list[WorkflowHistory]:
+        """Run the scenario ``name`` of ``scenarios`` (by default the ¶10–¶11 case's) on a
+        fresh case; the histories of its closed workflow's runs, first to last (one unless
+        it continued as new)."""
+        scenario = (scenarios or SCENARIOS)[name]
         smtp = SmtpServer(free_port())
         smtp.start()
         try:
@@ -377,10 +380,10 @@ async def record(version: str) -> list[Path]:
     written = []
     scenarios = APPEAL_SCENARIOS if version.startswith("appeal-") else SCENARIOS
     async with recorder() as rec:
-        for name, scenario in scenarios.items():
+        for name in scenarios:
             if recorded(version, name):
                 continue
-            runs = await rec.histories(scenario)
+            runs = await rec.histories(name, scenarios)
             for path, history in zip(paths(version, name, len(runs)), runs, strict=True):
                 path.write_text(history.to_json())
                 written.append(path)
