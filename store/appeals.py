@@ -18,13 +18,15 @@ from schemas.appeal import Appeal as AppealSchema
 from schemas.case import Step as ProcedureStep
 from schemas.case import StepStatus
 from schemas.regions import Region
-from schemas.steps import StepKind
+from schemas.steps import Role, StepKind
 from store.cases import _insert_if_absent
 from store.db import insert_for, table_of
 from store.models import Appeal, AppealStep, Notice
 from store.outbox import PENDING
 
 APPEAL_TABLE = table_of(Appeal)
+# Where an appeal stands, as the store derives it from its steps (the pages name each).
+APPEAL_STAGES = ("registration", "triage", "forwarding", "consideration", "closed")
 # The outbox's recipient of letters to the applicant (their address is the appeal's).
 APPLICANT = "applicant"
 
@@ -170,3 +172,25 @@ def reserve_applicant_notice(session: Session, *, appeal_id: str, key: str, step
                             set_={"attempts": col(Notice.attempts) + 1})
     row = session.connection().execute(statement.returning(*table_of(Notice).c)).one()
     return Notice.model_validate(row._asdict())
+
+
+def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assignee: Role,
+                      kind: StepKind | None = None, appeal_id: str | None = None,
+                      overdue_only: bool = False, due_before: datetime | None = None,
+                      now: datetime, limit: int = 50) -> list[AppealStep]:
+    """Open appeal tasks for ``assignee`` in ``regions`` (None: every region), the soonest
+    due (the Code's terms) first: the inbox lists them beside the cases' tasks."""
+    query = select(AppealStep).where(col(AppealStep.status) == StepStatus.OPEN.value,
+                                     col(AppealStep.assignee) == assignee.value)
+    if regions is not None:
+        query = query.where(col(AppealStep.region).in_([r.value for r in regions]))
+    if kind is not None:
+        query = query.where(col(AppealStep.kind) == kind.value)
+    if appeal_id is not None:
+        query = query.where(col(AppealStep.appeal_id) == appeal_id)
+    if overdue_only:
+        query = query.where(col(AppealStep.due_at) <= now)
+    if due_before is not None:
+        query = query.where(col(AppealStep.due_at) < due_before)
+    query = query.order_by(col(AppealStep.due_at).asc().nulls_last(), col(AppealStep.id))
+    return list(session.exec(query.limit(limit)))

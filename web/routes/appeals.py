@@ -3,7 +3,7 @@ chat) submit and never read; the office registers walk-in, written and telephone
 workers and supervisors of the appeal's region (national ones: all) read and act on them."""
 
 from collections.abc import Awaitable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
@@ -15,8 +15,8 @@ from schemas.appeal import Appeal, AppealChannel, Extension, Withdrawal
 from schemas.case import Actor, Step
 from schemas.procedure import APPEAL_TASKS
 from schemas.steps import Role
-from store.appeals import get_appeal, list_appeals, procedure_steps, stored_appeal
-from store.models import Appeal as AppealRow
+from store.appeals import list_appeals
+from web.appeal_views import AppealDetail, AppealSummary, appeal_detail, appeal_steps, readable
 from web.deps import (
     Integration,
     ServicesDep,
@@ -46,35 +46,6 @@ class AppealAccepted(BaseModel):
     case_id: str | None = Field(description="the ¶10 case opened at once, if the appeal "
                                             "reports a violation against a child")
     self_link: str
-
-
-class AppealSummary(BaseModel):
-    appeal_id: str
-    kind: str
-    channel: str
-    region: str
-    district: str
-    received_at: datetime
-    registered_at: datetime | None
-    stage: str
-    due_at: datetime | None
-    overdue: bool
-    verdict: str | None
-    term_met: bool | None
-    working_days_late: int | None
-    case_id: str | None
-
-    @classmethod
-    def of(cls, row: AppealRow) -> "AppealSummary":
-        return cls.model_validate(row, from_attributes=True)
-
-
-class AppealDetail(AppealSummary):
-    """The appeal with the applicant (personal data: only for its region's people)."""
-
-    taken_by: str
-    appeal: Appeal
-    steps: list[Step]
 
 
 class TaskOutcome(BaseModel):
@@ -140,33 +111,13 @@ async def list_appeals_in_scope(user: UserDep, svc: ServicesDep) -> list[AppealS
     return [AppealSummary.of(r) for r in rows]
 
 
-async def _steps(svc: ServicesDep, appeal_id: str) -> list[Step]:
-    """The appeal's steps live from its workflow; as last projected if it cannot answer."""
-    live = await svc.cases.read(appeal_id)
-    if live is not None:
-        return live.steps
-    return await in_store(svc.engine, lambda s: procedure_steps(s, appeal_id))
-
-
-async def _readable(svc: ServicesDep, user: Actor, appeal_id: str) -> AppealRow:
-    row = await in_store(svc.engine, lambda s: get_appeal(s, appeal_id))
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no appeal {appeal_id}")
-    ensure_covers(user, stored_appeal(row).region)
-    return row
-
-
 @router.get("/{appeal_id}")
 async def read_appeal(appeal_id: AppealId, request: Request, user: UserDep,
                       svc: ServicesDep) -> AppealDetail:
     """The appeal: the applicant, the substance, its steps with their articles, the ¶10
     case it opened."""
     request.state.case_id = appeal_id
-    row = await _readable(svc, user, appeal_id)
-    steps = await _steps(svc, appeal_id)
-    return AppealDetail.model_validate({**AppealSummary.of(row).model_dump(),
-                                        "taken_by": row.taken_by, "appeal": stored_appeal(row),
-                                        "steps": steps})
+    return await appeal_detail(svc, user, appeal_id)
 
 
 @router.post("/{appeal_id}/tasks/{key}/complete")
@@ -174,8 +125,8 @@ async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutc
                                request: Request, user: Person, svc: ServicesDep) -> Step:
     """Complete an appeal's task (triage, forwarding, the answer, its approval)."""
     request.state.case_id = appeal_id
-    await _readable(svc, user, appeal_id)
-    steps = await _steps(svc, appeal_id)
+    await readable(svc, user, appeal_id)
+    steps = await appeal_steps(svc, appeal_id)
     step = next((s for s in steps if s.key == key and s.kind in APPEAL_TASKS), None)
     if step is None or not step.is_open():
         raise HTTPException(status.HTTP_404_NOT_FOUND,
@@ -191,7 +142,7 @@ async def extend(appeal_id: AppealId, body: ExtensionRequest, request: Request,
     """APPC art. 76: extend the term by a reasoned decision, at most two months from
     receipt; the applicant is told at once."""
     request.state.case_id = appeal_id
-    await _readable(svc, user, appeal_id)
+    await readable(svc, user, appeal_id)
     extension = Extension(actor=user, reason=body.reason, new_due=body.new_due)
     return await _confirmed(svc.cases.update(
         appeal_id, "extend_appeal", extension,
@@ -203,7 +154,7 @@ async def withdraw(appeal_id: AppealId, body: WithdrawalRequest, request: Reques
                    user: Person, svc: ServicesDep) -> Step:
     """Record the applicant's withdrawal: the appeal closes at once, the reason kept."""
     request.state.case_id = appeal_id
-    await _readable(svc, user, appeal_id)
+    await readable(svc, user, appeal_id)
     return await _confirmed(svc.cases.update(
         appeal_id, "withdraw_appeal", Withdrawal(actor=user, reason=body.reason),
         update_id=f"{appeal_id}/withdrawal"))
