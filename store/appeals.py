@@ -7,10 +7,12 @@ external_ref) always gets the same number, and a projection never goes back a ve
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import to_json
-from sqlalchemy import update
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, update
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from schemas.activities import CaseChanges
@@ -194,3 +196,39 @@ def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assigne
         query = query.where(col(AppealStep.due_at) < due_before)
     query = query.order_by(col(AppealStep.due_at).asc().nulls_last(), col(AppealStep.id))
     return list(session.exec(query.limit(limit)))
+
+
+class AppealCounts(NamedTuple):
+    """One district's appeals received in a period, for the board."""
+
+    region: str
+    district: str
+    received: int
+    open: int
+    due_soon: int
+    overdue: int
+    answered: int
+    on_time: int
+
+
+def appeal_counts(session: Session, *, regions: list[Region] | None, since: datetime,
+                  now: datetime, due_soon_before: datetime) -> list[AppealCounts]:
+    """Appeals received since ``since`` by region and district: how many, how many open,
+    due before ``due_soon_before``, overdue, answered (or forwarded) and answered in time.
+    A withdrawn appeal is neither open nor answered."""
+    table = APPEAL_TABLE.c
+    still_open = table.closed_at.is_(None)
+    answered = table.verdict.is_not(None) & (table.verdict != "withdrawn")
+
+    def count(condition: Any) -> Any:
+        return func.sum(sql_case((condition, 1), else_=0))
+
+    query = (sql_select(table.region, table.district, func.count(), count(still_open),
+                    count(still_open & (table.due_at >= now) & (table.due_at < due_soon_before)),
+                    count(still_open & (table.due_at < now)), count(answered),
+                    count(answered & table.term_met.is_(True)))
+             .where(table.appeal_id.is_not(None), table.received_at >= since)
+             .group_by(table.region, table.district).order_by(table.region, table.district))
+    if regions is not None:
+        query = query.where(table.region.in_([r.value for r in regions]))
+    return [AppealCounts(*row) for row in session.connection().execute(query)]
