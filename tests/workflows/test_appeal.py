@@ -103,7 +103,8 @@ async def test_an_appeal_answered_in_time_under_four_eyes(
                                 f"four eyes: {worker_of().id} drafted this and may not "
                                 "approve it")
     await approve(appeal, approved=False, reason="Cite the law on school places.")
-    assert (await appeal.wait_for("appeal_answer")).attempt == 2
+    reopened = await appeal.wait_for("appeal_answer")
+    assert reopened.attempt == 2 and reopened.due_at == answer.due_at  # the term stays
     await draft(appeal)
     await approve(appeal, attempt=2)
     view = await appeal.result()
