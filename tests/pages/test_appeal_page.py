@@ -1,10 +1,12 @@
-"""The appeal page and the inbox: an appeal's facts and terms with their articles, the
-applicant only for its region's people, the ¶10 case it opened; its tasks in the inbox beside
-the cases' tasks, linking to it."""
+"""The appeal page, the operator's form and the inbox: an appeal's facts and terms with their
+articles, the applicant only for its region's people, the ¶10 case it opened; a walk-in appeal
+registered from the form; its tasks in the inbox beside the cases' tasks, linking to it."""
+
+import re
 
 from tests.api.test_appeals import E_OTINISH
-from tests.factories import CANARY_APPLICANT, appeal_data
-from tests.pages.browsing import page_showing, sign_in, text_of
+from tests.factories import ALGA, CANARY_APPLICANT, appeal_data
+from tests.pages.browsing import page_showing, sign_in, submit, text_of
 from tests.scenarios import CaseDriver
 from tests.web_stack import WebStack
 
@@ -34,3 +36,32 @@ async def test_the_appeal_page_shows_the_appeal_its_terms_and_its_case(site: Web
     await sign_in(site, "cw.pavlodar")
     other = await site.http.get(f"/appeals/{appeal_id}")
     assert other.status_code == 403 and CANARY_APPLICANT not in other.text
+
+
+async def test_an_operator_registers_a_walk_in_appeal_from_the_form(site: WebStack) -> None:
+    await sign_in(site, "cw.aktobe")
+    form = await page_showing(site, "/appeals/new", "Жеке қабылдау")
+    reference = re.search(r'name="reference" value="([^"]+)"', form)
+    assert reference is not None
+    fields = {"reference": reference.group(1), "kind": "appeal", "channel": "walk_in",
+              "received_at": "2026-11-30T10:15",
+              "region": "aktobe", "district": ALGA, "name": "Dana Walkin",
+              "relation": "parent", "email": "", "phone": "", "address": "",
+              "language": "kk", "body": "", "official": "",
+              "substance": "short", "attachments": "a school letter\n"}
+    refused = await submit(site, "/appeals/new", fields)
+    assert refused.status_code == 422
+    text = text_of(refused.text)
+    assert "a contact is required (email, phone or address)" in text
+    assert "String should have at least 10 characters" in text
+    assert 'value="Dana Walkin"' in refused.text  # nothing typed is lost
+
+    fields |= {"phone": "+7 701 000 11 22",
+               "substance": "The school refuses my son a place in the first grade."}
+    registered = await submit(site, "/appeals/new", fields)
+    assert registered.status_code == 303, registered.text
+    appeal_id = registered.headers["location"].removeprefix("/appeals/")
+    again = await submit(site, "/appeals/new", fields)
+    assert again.headers["location"] == f"/appeals/{appeal_id}"  # the same form: one appeal
+    page = await page_showing(site, f"/appeals/{appeal_id}", "Dana Walkin")
+    assert "Жеке қабылдау" in text_of(page) and "cw.aktobe" in text_of(page)
