@@ -30,7 +30,7 @@ async def test_the_appeal_page_shows_the_appeal_its_terms_and_its_case(site: Web
     assert f'href="/appeals/{appeal_id}"' in case  # linked both ways
 
     inbox = await page_showing(site, "/", appeal_id)
-    assert f'href="/appeals/{appeal_id}#appeal_triage"' in inbox
+    assert f'href="/tasks/{appeal_id}/appeal_triage"' in inbox
     assert "Өтінішті іріктеу: құзыреті" in text_of(inbox)
 
     await sign_in(site, "cw.pavlodar")
@@ -65,3 +65,39 @@ async def test_an_operator_registers_a_walk_in_appeal_from_the_form(site: WebSta
     assert again.headers["location"] == f"/appeals/{appeal_id}"  # the same form: one appeal
     page = await page_showing(site, f"/appeals/{appeal_id}", "Dana Walkin")
     assert "Жеке қабылдау" in text_of(page) and "cw.aktobe" in text_of(page)
+
+
+async def test_triaged_drafted_and_approved_from_the_task_forms_the_answer_mailed(
+    site: WebStack,
+) -> None:
+    response = await site.http.post("/api/v1/appeals", json=appeal_data(),
+                                    headers=site.as_key(E_OTINISH))
+    appeal_id = response.json()["appeal_id"]
+    driver = CaseDriver(site.worker.client, appeal_id)
+    await sign_in(site, "cw.aktobe")
+    await page_showing(site, f"/tasks/{appeal_id}/appeal_triage", "Өтінішті іріктеу")
+    triaged = await submit(site, f"/tasks/{appeal_id}/appeal_triage",
+                           {"within_competence": "true", "notes": ""})
+    assert triaged.status_code == 303 and triaged.headers["location"] == f"/appeals/{appeal_id}"
+    await driver.wait_for("appeal_answer")
+    refused = await submit(site, f"/tasks/{appeal_id}/appeal_answer",
+                           {"verdict": "withdrawn", "text": "We explained the law to you."})
+    assert refused.status_code == 422
+    assert "an answer concludes one of upheld" in text_of(refused.text)
+    drafted = await submit(site, f"/tasks/{appeal_id}/appeal_answer",
+                           {"verdict": "explained", "text": "We explained the law to you."})
+    assert drafted.status_code == 303, drafted.text
+
+    await sign_in(site, "sv.aktobe")
+    await page_showing(site, f"/tasks/{appeal_id}/appeal_answer.approval-1", "Жауапты бекіту")
+    approved = await submit(site, f"/tasks/{appeal_id}/appeal_answer.approval-1",
+                            {"approved": "true", "reason": ""})
+    assert approved.status_code == 303, approved.text
+    await driver.result()
+    page = text_of(await page_showing(site, f"/appeals/{appeal_id}", "Түсіндірілді"))
+    assert "уақытында" in page  # the term met
+    assert "¶6.2 Іс ашылды appeal received: registered under the Code (art. 64)" in page
+    assert "¶6.2 Іс жабылды appeal closed" in page and "¶10" not in page
+    letters = [m.read_text() for m in site.mail_dir.glob("*.eml")
+               if appeal_id in m.read_text() and "X-Ombudsflow-Appeal" in m.read_text()]
+    assert len(letters) == 2  # the ticket and the answer

@@ -17,7 +17,7 @@ from schemas.outcomes import (
     KdnDecisionKind,
     TalkParty,
 )
-from schemas.procedure import TASKS
+from schemas.procedure import APPEAL_TASKS, TASKS
 from schemas.report import Category, Sex
 from schemas.steps import Role, StepKind
 from store.appeals import APPEAL_STAGES
@@ -51,7 +51,7 @@ def named_keys() -> set[str]:
 
 def form_keys() -> set[str]:
     keys = set()
-    for kind in TASKS:
+    for kind in TASKS | APPEAL_TASKS:
         for f in build_form(outcome_model(kind)).fields:
             keys.add(f"field.{f.name}")
             inputs = [i for row in f.rows for i in row.inputs] if isinstance(f, Repeated) else [f]
@@ -62,8 +62,8 @@ def form_keys() -> set[str]:
 
 def test_every_appeal_value_the_appeal_page_shows_has_a_label() -> None:
     wanted = {f"appeal.{prefix}.{value.value}" for prefix, enum in (
-        ("kind", AppealKind), ("channel", AppealChannel), ("verdict", Verdict),
-        ("relation", ApplicantRelation)) for value in enum}
+        ("kind", AppealKind), ("channel", AppealChannel), ("relation", ApplicantRelation))
+        for value in enum} | {f"Verdict.{value.value}" for value in Verdict}
     wanted |= {f"appeal.stage.{stage}" for stage in APPEAL_STAGES}
     for language in LANGUAGES:
         assert sorted(wanted - set(catalogue(language))) == [], language

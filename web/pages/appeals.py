@@ -4,6 +4,7 @@ history from Temporal."""
 
 from fastapi import APIRouter, Request, Response
 
+from schemas.procedure import APPEAL_TASKS, may_complete
 from web.appeal_views import appeal_detail
 from web.deps import ServicesDep, UserDep
 from web.history import timeline
@@ -21,5 +22,7 @@ async def show_appeal(request: Request, svc: ServicesDep, user: UserDep, appeal_
     appeal = await appeal_detail(svc, user, appeal_id)  # checks the reader's region first
     history = await timeline(svc.client, appeal_id)
     steps = {s.key: s for s in appeal.steps}
+    workable = {s.key for s in appeal.steps
+                if s.is_open() and s.kind in APPEAL_TASKS and may_complete(s.kind, user.role)}
     return render(request, "appeal.html", user=user, appeal=appeal, steps=steps,
-                  history=history)
+                  history=history, workable=workable)
