@@ -9,8 +9,11 @@ from typing import Any
 import httpx
 
 from schemas.case import StepStatus
-from tests.api.calls import HELPLINE, fields
-from tests.factories import appeal_data, report_data
+from schemas.regions import Region
+from schemas.steps import StepKind
+from tests.api.calls import HELPLINE, POLICE, fields
+from tests.api.test_access import OF_PAVLODAR, PEOPLE, READERS, headers
+from tests.factories import appeal_data, first_district, report_data, worker_of
 from tests.scenarios import CaseDriver
 from tests.web_stack import WebStack
 
@@ -149,3 +152,44 @@ async def test_the_office_registers_a_walk_in_appeal_and_answers_it(api: WebStac
     assert (read["stage"], read["verdict"], read["term_met"], read["taken_by"]) == (
         "closed", "explained", True, "cw.aktobe")
     assert all(s["status"] != StepStatus.OPEN.value for s in read["steps"])
+
+
+async def test_every_appeal_endpoint_serves_only_its_callers(api: WebStack) -> None:
+    callers = [*PEOPLE, f"key:{HELPLINE}", f"key:{POLICE}", f"key:{E_OTINISH}", "anonymous"]
+    of_aktobe = {"cw.aktobe", "sv.aktobe", "sv.committee"}
+    aktobe = (await submit(api)).json()["appeal_id"]
+    pavlodar = (await submit(api, region="pavlodar",
+                             district=first_district(Region.PAVLODAR))).json()["appeal_id"]
+    # Each caller allowed to close or extend one gets an appeal of its own.
+    own = {c: (await submit(api)).json()["appeal_id"] for c in of_aktobe}
+    for appeal_id in own.values():
+        driver = CaseDriver(api.worker.client, appeal_id)
+        await driver.wait_for("appeal_triage")
+        await driver.send(StepKind.APPEAL_TRIAGE, "appeal_triage", worker_of(),
+                          {"within_competence": True})
+        await driver.wait_for("appeal_answer")
+    extension = {"reason": "The akimat's answer is awaited.",
+                 "new_due": (date.today() + timedelta(days=40)).isoformat()}
+    calls: list[tuple[str, Any, set[str], Any]] = [
+        ("POST", "/api/v1/appeals", {f"key:{E_OTINISH}"}, lambda _: appeal_data()),
+        ("POST", "/api/v1/appeals/register", of_aktobe,
+         lambda _: appeal_data(channel="walk_in")),
+        ("GET", "/api/v1/appeals", READERS, None),
+        ("GET", f"/api/v1/appeals/{aktobe}", of_aktobe, None),
+        ("GET", f"/api/v1/appeals/{pavlodar}", OF_PAVLODAR, None),
+        ("POST", lambda c: f"/api/v1/appeals/{own.get(c, aktobe)}/extension",
+         {"sv.aktobe", "sv.committee"}, lambda _: extension),
+        ("POST", lambda c: f"/api/v1/appeals/{own.get(c, aktobe)}/withdrawal", of_aktobe,
+         lambda _: {"reason": "The school gave the place."}),
+    ]
+    wrong = []
+    for method, path, allowed, body in calls:
+        for caller in sorted(callers, key=lambda c: c in allowed):
+            url = path(caller) if callable(path) else path
+            response = await api.http.request(method, url, json=body(caller) if body else None,
+                                              headers=headers(api, caller))
+            expected = (200, 201) if caller in allowed else (401, 403)
+            if response.status_code not in expected:
+                wrong.append(f"{caller} {method} {url} → {response.status_code} "
+                             f"{response.text[:150]}")
+    assert wrong == []

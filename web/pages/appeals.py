@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request, Response
 
 from schemas.procedure import APPEAL_TASKS, may_complete
 from web.appeal_views import appeal_detail
-from web.deps import ServicesDep, UserDep
+from web.deps import ServicesDep
 from web.history import timeline
+from web.pages.appeal_form import Person
 from web.pages.render import render
 from web.pages.route import PageRoute
 
@@ -15,7 +16,7 @@ router = APIRouter(route_class=PageRoute)
 
 
 @router.get("/appeals/{appeal_id}")
-async def show_appeal(request: Request, svc: ServicesDep, user: UserDep, appeal_id: str
+async def show_appeal(request: Request, svc: ServicesDep, user: Person, appeal_id: str
                       ) -> Response:
     """The whole appeal as the reader may see it."""
     request.state.case_id = appeal_id

@@ -21,7 +21,6 @@ from web.deps import (
     Integration,
     ServicesDep,
     TaskKey,
-    UserDep,
     ensure_covers,
     in_store,
     regions_of,
@@ -105,14 +104,14 @@ async def register_appeal_in_the_office(
 
 
 @router.get("")
-async def list_appeals_in_scope(user: UserDep, svc: ServicesDep) -> list[AppealSummary]:
+async def list_appeals_in_scope(user: Person, svc: ServicesDep) -> list[AppealSummary]:
     """Appeals of your region (national: every region), newest first."""
     rows = await in_store(svc.engine, lambda s: list_appeals(s, regions=regions_of(user)))
     return [AppealSummary.of(r) for r in rows]
 
 
 @router.get("/{appeal_id}")
-async def read_appeal(appeal_id: AppealId, request: Request, user: UserDep,
+async def read_appeal(appeal_id: AppealId, request: Request, user: Person,
                       svc: ServicesDep) -> AppealDetail:
     """The appeal: the applicant, the substance, its steps with their articles, the ¶10
     case it opened."""
