@@ -31,6 +31,8 @@ VERDICTS: dict[Verdict, Words] = {
     Verdict.FORWARDED: Words("құзыретті органға жолданды", "направлено по подведомственности",
                              "forwarded"),
     Verdict.WITHDRAWN: Words("кері қайтарылды", "отозвано", "withdrawn"),
+    Verdict.UNCONSIDERED: Words("қаралмай жабылды", "закрыто без рассмотрения",
+                                "closed unconsidered"),
 }
 
 MANDATE = Words(

@@ -211,10 +211,12 @@ class AppealPolicy(BaseModel):
     extension_limit_months: int = Field(default=2, ge=1, le=2)
     # art. 76: the applicant is told of an extension within 3 working days (we tell at once).
     extension_notice: Span = working_days(3)
-    # An anonymous appeal reporting no violation against a child is still triaged and
-    # considered: the ombudsman acts on information about children's rights whoever gives it
-    # (¶6.2); it only gets no ticket and no answer, having no contact.
-    anonymous_considered: bool = True
+    # Whether triage may close unconsidered an anonymous appeal reporting no violation against
+    # a child. Default no: the ombudsman acts on information about children's rights whoever
+    # gives it (¶6.2), and registering is never refused (art. 64); such an appeal is simply
+    # considered without a ticket or an answer, having no contact. An office may choose
+    # otherwise; an anonymous appeal about a violation is always considered.
+    anonymous_may_close_unconsidered: bool = False
 
 
 def months_after(day: date, months: int) -> date:
@@ -245,6 +247,7 @@ class Verdict(StrEnum):
     EXPLAINED = "explained"
     FORWARDED = "forwarded"
     WITHDRAWN = "withdrawn"
+    UNCONSIDERED = "unconsidered"  # anonymous, no violation reported, and the policy allows
 
 
 # What an answer may conclude; forwarded and withdrawn are what the procedure records itself.
@@ -258,11 +261,15 @@ class TriageOutcome(_Outcome):
                                     pattern=r"^[A-Z]{3}-A-\d{4}-\d{6,}$",
                                     description="an earlier appeal by the same applicant on "
                                                 "the same subject")
+    close_unconsidered: bool = Field(
+        default=False, description="an anonymous appeal reporting no violation, closed "
+                                   "unconsidered (only if the policy allows it)")
     notes: str = Field(default="", max_length=4000)
 
     @model_validator(mode="after")
     def _body_when_forwarded(self) -> Self:
-        if not self.within_competence and not self.competent_body:
+        if not self.within_competence and not self.close_unconsidered \
+                and not self.competent_body:
             raise ValueError("competent_body: name the body the appeal is forwarded to")
         return self
 

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         ForwardOutcome,
         LatenessRequest,
         RegistrationRequest,
+        TriageCompletion,
         TriageOutcome,
         Verdict,
         Withdrawal,
@@ -156,12 +157,26 @@ class AppealWorkflow(CaseWorkflow):
         triage = await self.tasks.task(
             StepKind.APPEAL_TRIAGE,
             term=await self._deadlines(StepKind.APPEAL_TRIAGE, registered))
-        if triage.outcome_as(TriageOutcome).within_competence:
+        decided = triage.outcome_as(TriageOutcome)
+        if decided.close_unconsidered:
+            await self._result(Verdict.UNCONSIDERED, due=None)
+        elif decided.within_competence:
             await self._consider()
         else:
             await self._forward(registered)
 
-    triage_appeal = completes(StepKind.APPEAL_TRIAGE)
+    def _may_close_unconsidered(self, c: TriageCompletion) -> None:
+        """Only an anonymous appeal reporting no violation, and only if the policy allows."""
+        appeal = self._input.appeal
+        if c.outcome.close_unconsidered and not (
+                self._input.policy.anonymous_may_close_unconsidered
+                and appeal.applicant.anonymous and appeal.violation is None):
+            raise reject(RejectedAction.INVALID_OUTCOME,
+                         "close_unconsidered: only an anonymous appeal reporting no violation "
+                         "against a child, where the office's policy allows it; it is "
+                         "considered otherwise (¶6.2)")
+
+    triage_appeal = completes(StepKind.APPEAL_TRIAGE, check=_may_close_unconsidered)
 
     async def _forward(self, registered: datetime) -> None:
         """Outside the ombudsman's competence: forwarded with a cover letter within 3 working

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from ombudsflow.appeal_intake import AppealSubmission, parse_appeal, submit_appeal
-from schemas.appeal import AppealResult, Extension, Withdrawal
+from schemas.appeal import AppealPolicy, AppealResult, Extension, Withdrawal
 from schemas.case import CaseView, Stage, Step, StepStatus
 from schemas.errors import RejectedAction
 from schemas.steps import StepKind
@@ -34,13 +34,13 @@ OPERATOR = "op-dana"
 
 
 async def submit(env: WorkflowEnvironment, worker: Worker, engine: Engine,
-                 **overrides: Any) -> AppealSubmission:
+                 policy: AppealPolicy | None = None, **overrides: Any) -> AppealSubmission:
     received = datetime.now(UTC) - timedelta(minutes=5)
     now = await env.get_current_time()
     appeal = parse_appeal(appeal_data(**{"received_at": min(received, now), **overrides}),
                           now=now)
     return await submit_appeal(env.client, engine, appeal, taken_by=OPERATOR,
-                               task_queue=worker.task_queue)
+                               task_queue=worker.task_queue, policy=policy)
 
 
 def mails(mail_dir: Path) -> list[EmailMessage]:
@@ -297,3 +297,25 @@ async def test_a_violation_appeal_opens_its_case_at_once_both_linked_and_duplica
         assert get_case(session, first.case_id) is not None
         linked = appeal_of_case(session, first.case_id)
         assert linked is not None and linked.appeal_id == first.appeal_id
+
+
+async def test_an_anonymous_appeal_is_closed_unconsidered_only_where_the_policy_allows(
+    time_env: WorkflowEnvironment, time_worker: Worker, engine: Engine, mail_dir: Path
+) -> None:
+    anonymous: dict[str, Any] = {"anonymous": True}
+    kept = CaseDriver(time_env.client, (await submit(
+        time_env, time_worker, engine, applicant=anonymous)).appeal_id)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await triage(kept, within=False, close_unconsidered=True)
+    kind, message = refusal(refused)
+    assert kind == RejectedAction.INVALID_OUTCOME.value and "office's policy" in message
+
+    allowed = AppealPolicy(anonymous_may_close_unconsidered=True)
+    closed = CaseDriver(time_env.client, (await submit(
+        time_env, time_worker, engine, policy=allowed, applicant=anonymous)).appeal_id)
+    await triage(closed, within=False, close_unconsidered=True)
+    view = await closed.result()
+    assert result_of(view).verdict == "unconsidered"
+    # Anonymous: no contact, so no letter (the ticket's step records none was mailed).
+    assert (view.step("notice.ticket").outcome or {}) == {"message_id": None}
+    assert to_applicant(mail_dir) == []
