@@ -26,10 +26,13 @@ from temporalio import activity
 
 from ombudsflow.local_time import LOCAL_TIME
 from schemas.activities import DeadlineRequest, Deadlines
+from schemas.appeal import LatenessRequest, RegistrationRequest
 from schemas.policy import Span, Unit
 
 # A deadline of n working days ends when the n-th working day's office hours end.
 END_OF_WORKING_DAY = time(18, 0)
+# An appeal registered on the next working day is registered when the office opens.
+START_OF_WORKING_DAY = time(9, 0)
 
 
 @lru_cache(maxsize=32)
@@ -68,6 +71,29 @@ def add_span(start: datetime, span: Span) -> datetime:
     return end.astimezone(UTC)
 
 
+def registration_time(received: datetime, closes_at_hour: int) -> datetime:
+    """APPC art. 64: an appeal is registered when it arrives; after ``closes_at_hour``
+    (Almaty) or on a non-working day, when the next working day opens. In UTC."""
+    local = received.astimezone(LOCAL_TIME)
+    if is_working_day(local.date()) and local.time() < time(closes_at_hour):
+        return received.astimezone(UTC)
+    day = nth_working_day_after(local.date(), 1)
+    return datetime.combine(day, START_OF_WORKING_DAY, tzinfo=LOCAL_TIME).astimezone(UTC)
+
+
+def working_days_late(due: datetime, done: datetime) -> int:
+    """How many working days ``done`` came after ``due``: the working days after due's
+    (Almaty) date up to and including done's; 0 when on time."""
+    if done <= due:
+        return 0
+    day, last = due.astimezone(LOCAL_TIME).date(), done.astimezone(LOCAL_TIME).date()
+    late = 0
+    while day < last:
+        day += timedelta(days=1)
+        late += is_working_day(day)
+    return late
+
+
 class CalendarActivities:
     """Deadline computation as a (sync) activity, so workflow code stays deterministic."""
 
@@ -79,6 +105,15 @@ class CalendarActivities:
             escalate_at=add_span(req.start, req.deadline.escalate),
         )
 
+    @activity.defn(name="appeal_registration_time")
+    def registration_time(self, req: RegistrationRequest) -> datetime:
+        """APPC art. 64: when an appeal received at ``req.received_at`` is registered."""
+        return registration_time(req.received_at, req.closes_at_hour)
+
+    @activity.defn(name="working_days_late")
+    def working_days_late(self, req: LatenessRequest) -> int:
+        """How many working days past ``req.due_at`` it was done."""
+        return working_days_late(req.due_at, req.done_at)
 
 # The hour a day's periodic work starts, on Kazakhstan's clock.
 START_OF_WORKING_DAY = time(9, 0)

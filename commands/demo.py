@@ -23,10 +23,12 @@ DEMO_USERS: list[tuple[str, str, Role, Region | None]] = [
     ("sv.committee", "Saule (Committee supervisor, national)", Role.SUPERVISOR, None),
     ("admin", "Administrator", Role.ADMIN, None),
 ]
-# name → (scopes, channels): the helpline submits reports; the police system delivers decisions.
+# name → (scopes, channels): the helpline submits reports; the police system delivers
+# decisions; e-Otinish, the national appeals platform, submits ¶6.2 appeals.
 DEMO_KEYS: dict[str, tuple[list[str], list[str]]] = {
     "helpline-111": (["reports"], ["helpline_111", "telegram"]),
     "police-system": (["police_decisions", "kdn_decisions"], []),
+    "e-otinish": (["appeals"], ["e_otinish"]),
 }
 
 

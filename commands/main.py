@@ -3,6 +3,7 @@ signed-in person (or an integration's key), and the operator's commands on this 
 
     ombudsflow login [USER] [--password-stdin] | logout
     ombudsflow report submit FILE.json                      (an integration key: OMBUDSFLOW_API_KEY)
+    ombudsflow appeal submit FILE.json                      (an integration key: OMBUDSFLOW_API_KEY)
     ombudsflow decision police|kdn CASE FILE.json            (an integration key)
     ombudsflow task list | claim CASE/KEY | release CASE/KEY | complete CASE/KEY FILE.json
     ombudsflow approval list | approve CASE/KEY | reject CASE/KEY --reason TEXT
@@ -45,6 +46,7 @@ from ombudsflow.config import Settings, get_settings
 from ombudsflow.credentials import KEY_SCOPES, hash_password, new_api_key
 from ombudsflow.local_time import local_time
 from ombudsflow.logging import configure_logging
+from schemas.appeal import AppealChannel
 from schemas.case import CaseView
 from schemas.case import Stage as CaseStage
 from schemas.districts import Districts
@@ -244,6 +246,17 @@ def submit_report_file(args: argparse.Namespace, settings: Settings) -> None:
     _write(f"  Temporal UI: {accepted['links']['temporal_ui']}")
 
 
+def submit_appeal_file(args: argparse.Namespace, settings: Settings) -> None:
+    appeal = _read_json(args.file)
+    with _as_integration(args, settings) as api:
+        response = api.answer("POST", path_of("appeals"), json=appeal)
+    accepted = response.json()
+    verb = "registered" if response.status_code == 201 else "already received (existing appeal)"
+    _write(f"appeal {accepted['appeal_id']} {verb}")
+    if accepted["case_id"]:
+        _write(f"  ¶10 case opened at once: {accepted['case_id']}")
+
+
 def deliver_decision(args: argparse.Namespace, settings: Settings) -> None:
     body = {"case_id": args.case, "outcome": _read_json(args.file)}
     with _as_integration(args, settings) as api:
@@ -431,12 +444,13 @@ def add_user(args: argparse.Namespace, settings: Settings) -> None:
 
 def add_api_key(args: argparse.Namespace, settings: Settings) -> None:
     """Create an integration key, scoped to uses and report channels; shown once."""
-    if "reports" in args.scope and not args.channel:
-        raise rejected("--channel: a key that submits reports needs at least one channel")
+    if {"reports", "appeals"} & set(args.scope) and not args.channel:
+        raise rejected("--channel: a key that submits reports or appeals needs at least one "
+                       "channel")
     key_id, secret, secret_hash = new_api_key()
     with session_scope(_engine(settings)) as session:
         create_api_key(session, key_id=key_id, name=args.name, secret_hash=secret_hash,
-                       scopes=args.scope, channels=[c.value for c in args.channel])
+                       scopes=args.scope, channels=args.channel)
     _write(f"key {key_id} created for {args.name}: {', '.join(args.scope)}")
     _write(f"  X-API-Key (shown once): {secret}")
 
@@ -520,6 +534,12 @@ def build_parser() -> argparse.ArgumentParser:
                                help="submit a report (JSON) and open its case")
     submit.add_argument("file", type=Path, metavar="FILE.json")
     submit.set_defaults(command=submit_report_file, key_use="report submit")
+
+    appeal = _group(commands, "appeal", "¶6.2 appeals and complaints (an integration's key)")
+    lodge = appeal.add_parser("submit", parents=[keyed],
+                              help="submit an appeal (JSON) and register it")
+    lodge.add_argument("file", type=Path, metavar="FILE.json")
+    lodge.set_defaults(command=submit_appeal_file, key_use="appeal submit")
 
     decision = _group(commands, "decision",
                       "decisions other bodies deliver (an integration's key)")
@@ -609,8 +629,9 @@ def build_parser() -> argparse.ArgumentParser:
     new_key = key.add_parser("create", help="create an API key (printed once)")
     new_key.add_argument("name", help="who uses it, e.g. helpline-111")
     new_key.add_argument("--scope", action="append", required=True, choices=KEY_SCOPES)
-    new_key.add_argument("--channel", action="append", default=[], type=Channel,
-                         choices=list(Channel), help="report channels the key may submit for")
+    new_key.add_argument("--channel", action="append", default=[],
+                         choices=sorted({*Channel, *AppealChannel}),
+                         help="report or appeal channels the key may submit for")
     new_key.set_defaults(command=add_api_key)
 
     audit = _group(commands, "audit", "the audit trail of case access (on this machine)")

@@ -3,6 +3,8 @@
 from temporalio.common import SearchAttributeKey
 
 WORKFLOW_TYPE = "ViolationResponseWorkflow"
+# ¶6.2 appeals and complaints: one workflow per appeal, its id the appeal's number.
+APPEAL_WORKFLOW_TYPE = "AppealWorkflow"
 # The query every case workflow answers with its ``CaseView``.
 CASE_QUERY = "case"
 # The update that turns a typed district of a case opened before districts were codes into its

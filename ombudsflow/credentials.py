@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 API_KEY_PREFIX = "ofk"
 # What an integration key may be allowed to do; integrations never read cases.
-KEY_SCOPES = ("reports", "police_decisions", "kdn_decisions")
+KEY_SCOPES = ("reports", "police_decisions", "kdn_decisions", "appeals")
 
 
 def hash_password(password: str) -> str:

@@ -14,6 +14,7 @@ from typing import Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from schemas.appeal import AnswerCompletion, ForwardCompletion, TriageCompletion
 from schemas.case import CaseView
 from schemas.checks import Check, FourEyes, NoPersonalData, NotBeforeReport, Scope
 from schemas.outcomes import (
@@ -191,10 +192,53 @@ STEPS: dict[StepKind, StepSpec] = {
         _d(working_days(3), working_days(5)),
         APPROVAL_UPDATE, ApprovalCompletion, (FourEyes(Scope.CASE),),
     ),
+    # ¶6.2 appeals and complaints: their terms are the Code's, in ``AppealPolicy``.
+    StepKind.APPEAL_REGISTRATION: StepSpec(
+        "¶6.2, APPC art. 64", None,
+        Titles("Өтінішті тіркеу", "Регистрация обращения", "Registration of the appeal"),
+    ),
+    StepKind.APPLICANT_NOTICE: StepSpec(
+        "¶6.2", None,
+        Titles("Өтініш берушіге хат", "Письмо заявителю", "Letter to the applicant"),
+    ),
+    StepKind.APPEAL_TRIAGE: StepSpec(
+        "¶6.2, APPC art. 64", Role.CASE_WORKER,
+        Titles("Өтінішті іріктеу: құзыреті", "Рассмотрение подведомственности",
+               "Triage: within competence"),
+        None, "triage_appeal", TriageCompletion,
+    ),
+    StepKind.APPEAL_FORWARD: StepSpec(
+        "¶6.2, APPC", Role.CASE_WORKER,
+        Titles("Құзыретті органға жолдау", "Направление по подведомственности",
+               "Forwarding to the competent body"),
+        None, "forward_appeal", ForwardCompletion, (NotBeforeReport("sent_at"),),
+    ),
+    StepKind.APPEAL_ANSWER: StepSpec(
+        "¶6.2, APPC art. 76", Role.CASE_WORKER,
+        Titles("Өтінішке жауап", "Ответ на обращение", "Answer to the appeal"),
+        None, "draft_appeal_answer", AnswerCompletion,
+    ),
+    StepKind.APPEAL_ANSWER_APPROVAL: StepSpec(
+        "¶6.2, APPC art. 76", Role.SUPERVISOR,
+        Titles("Жауапты бекіту", "Утверждение ответа", "Approval of the answer"),
+        None, APPROVAL_UPDATE, ApprovalCompletion, (FourEyes(Scope.DRAFT),),
+    ),
+    StepKind.APPEAL_EXTENSION: StepSpec(
+        "¶6.2, APPC art. 76", None,
+        Titles("Қарау мерзімін ұзарту", "Продление срока рассмотрения",
+               "Extension of the term"),
+    ),
+    StepKind.APPEAL_RESULT: StepSpec(
+        "¶6.2", None,
+        Titles("Өтініштің нәтижесі", "Итог обращения", "Outcome of the appeal"),
+    ),
 }
 
 # Tasks: the steps a person completes, each by its update, with a deadline.
 TASKS = frozenset(k for k, s in STEPS.items() if s.update is not None and s.deadline)
+# The tasks of an appeal (their deadlines are the Code's, in ``AppealPolicy``).
+APPEAL_TASKS = frozenset({StepKind.APPEAL_TRIAGE, StepKind.APPEAL_FORWARD,
+                          StepKind.APPEAL_ANSWER, StepKind.APPEAL_ANSWER_APPROVAL})
 APPROVALS = frozenset(k for k, s in STEPS.items()
                       if any(isinstance(c, FourEyes) for c in s.checks))
 # The argument model of every update, by update name.

@@ -33,3 +33,12 @@ class StepKind(StrEnum):
     APPROVAL = "approval"  # a supervisor's decision on a draft (statement, recommendations)
     CLOSURE = "closure"  # the case worker's closing summary
     CLOSURE_APPROVAL = "closure_approval"  # four eyes: a supervisor who did none of the steps
+    # ¶6.2 appeals and complaints, under the Administrative Procedural Code (APPC).
+    APPEAL_REGISTRATION = "appeal_registration"  # art. 64: registered, the ticket's facts
+    APPLICANT_NOTICE = "applicant_notice"  # a letter to the applicant (ticket, answer, ...)
+    APPEAL_TRIAGE = "appeal_triage"  # within the ombudsman's competence or not
+    APPEAL_FORWARD = "appeal_forward"  # sent to the competent body with a cover letter
+    APPEAL_ANSWER = "appeal_answer"  # art. 76: the answer, drafted by the case worker
+    APPEAL_ANSWER_APPROVAL = "appeal_answer_approval"  # four eyes: a supervisor who did not draft
+    APPEAL_EXTENSION = "appeal_extension"  # art. 76: the head's reasoned extension
+    APPEAL_RESULT = "appeal_result"  # the verdict, and whether the term was met

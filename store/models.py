@@ -120,6 +120,70 @@ class Step(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=100)
 
 
+class Appeal(SQLModel, table=True):
+    """An appeal or complaint (¶6.2): numbered at intake ((channel, external_ref) is the
+    idempotency key), as last projected from its workflow, with the appeal itself (the
+    applicant's personal data, never logged) and the ¶10 case it opened, if any."""
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_ref"),
+        Index("ix_appeal_region_district_received", "region", "district", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str | None = Field(default=None, max_length=32, unique=True)
+    channel: str = Field(max_length=32)
+    external_ref: str = Field(max_length=128)
+    kind: str = Field(max_length=16)
+    region: str = Field(max_length=32, index=True)
+    district: str = Field(max_length=200)
+    received_at: datetime = _ts(nullable=False, index=True)  # type: ignore[assignment]
+    taken_by: str = Field(default="", max_length=140)
+    case_id: str | None = Field(default=None, max_length=32, index=True)
+    appeal_json: str = ""  # the full Appeal: personal data, never logged
+    version: int = 0
+    stage: str = Field(default="registration", max_length=32)
+    registered_at: datetime | None = _ts()
+    due_at: datetime | None = _ts()  # the term of consideration (extended, if it was)
+    overdue: bool = False
+    verdict: str | None = Field(default=None, max_length=16)
+    term_met: bool | None = None
+    working_days_late: int | None = None
+    closed_at: datetime | None = _ts()
+
+
+class AppealStep(SQLModel, table=True):
+    """A step of an appeal; human ones are tasks of the inbox. ``id`` = ``{appeal_id}/{key}``."""
+
+    __tablename__ = "appeal_step"
+    __table_args__ = (
+        Index("ix_appeal_step_inbox", "region", "status", "assignee", "due_at"),
+        Index("ix_appeal_step_appeal", "appeal_id", "position"),
+    )
+
+    id: str = Field(primary_key=True, max_length=140)
+    appeal_id: str = Field(max_length=32)
+    position: int = 0
+    key: str = Field(max_length=100)
+    kind: str = Field(max_length=32)
+    clause: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    assignee: str | None = Field(default=None, max_length=16)
+    subject_key: str | None = Field(default=None, max_length=100)
+    attempt: int = 1
+    region: str = Field(max_length=32)
+    district: str = Field(max_length=200)
+    opened_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    due_at: datetime | None = _ts()
+    escalate_at: datetime | None = _ts()
+    reminded_at: datetime | None = _ts()
+    escalated_at: datetime | None = _ts()
+    done_at: datetime | None = _ts()
+    actor: str | None = Field(default=None, max_length=100)
+    outcome_json: str | None = None
+    note: str | None = None
+
+
 class Notice(SQLModel, table=True):
     """The notification outbox: one row per (case, step, recipient). A retried activity finds
     the row already ``sent`` and sends nothing."""

@@ -66,6 +66,8 @@ STAGE_CLAUSE: dict[Stage, str] = {
     Stage.CLOSURE_REVIEW: "¶10–¶11",
     Stage.CLOSED: "¶10–¶11",
 }
+# An appeal's opening, stages and closing cite the mandate it is considered under.
+APPEAL_CLAUSE = "¶6.2"
 NOTICE_TEXT: dict[NoticeKind, str] = {
     NoticeKind.ALARM: "notice of the violation delivered to the {recipient}",
     NoticeKind.REFERRAL: "referral delivered to the {recipient}",
@@ -127,6 +129,7 @@ class _Reader:
         self._acting_on: list[HistoryEvent] = []
         self._stage: str | None = None
         self._overdue = False
+        self._appeal = False  # a ¶6.2 appeal's history: its lines cite ¶6.2, not ¶10–¶11
         handlers: dict[int, Callable[[HistoryEvent], Awaitable[None]]] = {
             EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: self._started,
             EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: self._workflow_task_completed,
@@ -156,10 +159,19 @@ class _Reader:
         return (await self._converter.decode(payloads.payloads, [model]))[0]
 
     async def _started(self, event: HistoryEvent) -> None:
-        if event.workflow_execution_started_event_attributes.continued_execution_run_id:
+        started = event.workflow_execution_started_event_attributes
+        self._appeal = started.workflow_type.name == constants.APPEAL_WORKFLOW_TYPE
+        if started.continued_execution_run_id:
             return  # the previous run's continue-as-new line stands for it
-        self._line(event, HistoryEventKind.OPENED, "¶10",
-                   "report received: case opened, the ¶10 procedure started")
+        if self._appeal:
+            self._line(event, HistoryEventKind.OPENED, APPEAL_CLAUSE,
+                       "appeal received: registered under the Code (art. 64)")
+        else:
+            self._line(event, HistoryEventKind.OPENED, "¶10",
+                       "report received: case opened, the ¶10 procedure started")
+
+    def _stage_clause(self, stage: Stage) -> str:
+        return APPEAL_CLAUSE if self._appeal else STAGE_CLAUSE[stage]
 
     async def _workflow_task_completed(self, event: HistoryEvent) -> None:
         self._acting_on, self._fired = self._fired, []
@@ -239,8 +251,8 @@ class _Reader:
         if stage is not None and stage != self._stage:
             self._stage = stage
             if stage != Stage.CLOSED:  # the end of the workflow says it
-                self._line(event, HistoryEventKind.STAGE_CHANGED, STAGE_CLAUSE[Stage(stage)],
-                           f"stage: {stage}")
+                self._line(event, HistoryEventKind.STAGE_CHANGED,
+                           self._stage_clause(Stage(stage)), f"stage: {stage}")
         overdue = found.get(constants.CASE_OVERDUE)
         if overdue is not None and overdue != self._overdue:
             self._overdue = overdue
@@ -253,7 +265,8 @@ class _Reader:
                    "unchanged")
 
     async def _completed(self, event: HistoryEvent) -> None:
-        self._line(event, HistoryEventKind.CLOSED, STAGE_CLAUSE[Stage.CLOSED], "case closed")
+        self._line(event, HistoryEventKind.CLOSED, self._stage_clause(Stage.CLOSED),
+                   "appeal closed" if self._appeal else "case closed")
 
     async def _ended(self, event: HistoryEvent) -> None:
         self._line(event, HistoryEventKind.ENDED, None, ENDINGS[event.event_type])

@@ -21,6 +21,7 @@ from schemas.procedure import title_of
 from schemas.regions import Region
 from schemas.report import AllegedViolator, Category, Child, Reporter
 from schemas.steps import Role, StepKind
+from store.appeals import list_appeal_tasks
 from store.cases import case_view, list_cases, list_tasks, steps_by_id, stored_report
 from store.models import Step as StepRow
 from store.outbox import case_notices
@@ -273,14 +274,39 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
     now = datetime.now(UTC)
 
     def read(session: Session) -> list[TaskView]:
+        shown = query.offset + query.limit
         rows = list_tasks(
             session, regions=regions_of(user), assignee=user.role, kind=query.kind,
             case_id=query.case_id, overdue_only=query.overdue, due_before=query.due_before,
-            claimable_by=user.id, now=now, limit=query.limit, offset=query.offset,
+            claimable_by=user.id, now=now, limit=shown,
         )
-        return [task_view(row, now) for row in rows]
+        tasks = [task_view(row, now) for row in rows] + appeal_tasks(
+            session, user, now, kind=query.kind, appeal_id=query.case_id,
+            overdue_only=query.overdue, due_before=query.due_before, limit=shown)
+        return sorted(tasks, key=_urgency)[query.offset:shown]
 
     return await in_store(svc.engine, read)
+
+
+def appeal_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind | None = None,
+                 appeal_id: str | None = None, overdue_only: bool = False,
+                 due_before: datetime | None = None, limit: int = 50) -> list[TaskView]:
+    """¶6.2 appeal tasks for the reader, as inbox lines (their ``case_id`` is the appeal's
+    number; they are not claimed)."""
+    if user.role not in (Role.CASE_WORKER, Role.SUPERVISOR):
+        return []
+    rows = list_appeal_tasks(session, regions=regions_of(user), assignee=user.role, kind=kind,
+                             appeal_id=appeal_id, overdue_only=overdue_only,
+                             due_before=due_before, now=now, limit=limit)
+    return [TaskView.model_validate({
+        **row.model_dump(), "case_id": row.appeal_id, "claimed_by": None,
+        "title": title_of(StepKind(row.kind)),
+        "overdue": row.due_at is not None and now >= row.due_at}) for row in rows]
+
+
+def _urgency(task: TaskView) -> tuple[bool, datetime, str]:
+    """Overdue and soonest due first, tasks without a due date last."""
+    return task.due_at is None, task.due_at or datetime.max.replace(tzinfo=UTC), task.id
 
 
 async def approval_queue(svc: Services, user: Actor, *, limit: int = 50, offset: int = 0

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.appeals import AppealActivities
 from activities.calendar import CalendarActivities, WorkingDayActivities
 from activities.directory import Directory
 from activities.districts import DistrictActivities, load_districts
@@ -22,6 +23,7 @@ from ombudsflow.logging import configure_logging
 from schemas.districts import Districts
 from store.db import create_schema, make_engine
 from workers.schedules import sync
+from workflows.appeal import AppealWorkflow
 from workflows.reporting import REPORTING_WORKFLOWS
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -42,7 +44,8 @@ def build_worker(
     executor: ThreadPoolExecutor,
     max_cached_workflows: int = 1000,
 ) -> Worker:
-    """A worker for the case workflow, the periodic work and every activity they call."""
+    """A worker for the case and appeal workflows, the periodic work and every activity they
+    call."""
     store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, transport, directory, districts=districts,
                                base_url=base_url, mail_from=mail_from)
@@ -50,10 +53,11 @@ def build_worker(
     district_codes = DistrictActivities(districts)
     reporting = ReportingActivities(engine, transport, directory, districts=districts,
                                     mail_from=mail_from)
+    appeals = AppealActivities(engine, transport, mail_from=mail_from)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ViolationResponseWorkflow, *REPORTING_WORKFLOWS],
+        workflows=[ViolationResponseWorkflow, AppealWorkflow, *REPORTING_WORKFLOWS],
         activities=[
             store.record_case, store.project_case, store.project_changes,
             store.publish_statement,
@@ -62,6 +66,8 @@ def build_worker(
             reporting.compute_half_year_figures, reporting.approved_plan_items,
             reporting.compute_district_control,
             reporting.save_report, reporting.send_report_mail, reporting.publish_briefing,
+            appeals.project_appeal, appeals.send_to_applicant, calendar.registration_time,
+            calendar.working_days_late,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,

@@ -6,9 +6,12 @@ the approval rejected and reopens the draft with the reason, and the loop goes o
 version is approved. Who may decide (four eyes) is the approval spec's declared check.
 """
 
+from collections.abc import Callable
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from schemas.activities import Deadlines
     from schemas.case import Step, StepStatus
     from schemas.outcomes import ApprovalOutcome
     from schemas.steps import StepKind
@@ -18,10 +21,12 @@ from workflows.tasks import Tasks
 
 
 async def drafted_and_approved(case: CaseState, tasks: Tasks, kind: StepKind,
-                               approval_kind: StepKind = StepKind.APPROVAL) -> Step:
-    """The draft of ``kind`` once a supervisor has approved it."""
+                               approval_kind: StepKind = StepKind.APPROVAL, *,
+                               term: Callable[[], Deadlines] | None = None) -> Step:
+    """The draft of ``kind`` once a supervisor has approved it. ``term``: the draft's
+    deadlines as the law fixes them now (an appeal's answer), kept when it is sent back."""
     while True:
-        draft = await tasks.task(kind)
+        draft = await tasks.task(kind, term=term() if term else None)
         approval = await tasks.task(approval_kind, approval_key(draft), subject=draft)
         decision = approval.outcome_as(ApprovalOutcome)
         if decision.approved:

@@ -39,9 +39,11 @@ class CaseState:
     """One case's state inside its workflow. ``derive`` brings the view's derived fields (a
     finding read from a step) up to date before each change is recorded."""
 
-    def __init__(self, view: CaseView, *, derive: Callable[[CaseView], None] | None = None
-                 ) -> None:
+    def __init__(self, view: CaseView, *, derive: Callable[[CaseView], None] | None = None,
+                 projection: Any = StoreActivities.project_changes) -> None:
         self.view = view
+        # The activity that brings the store up to a ``CaseChanges`` (appeals have their own).
+        self._projection = projection
         self.steps: dict[str, Step] = {s.key: s for s in view.steps}
         self._derive = derive
         self._projected = view.version
@@ -160,14 +162,14 @@ class CaseState:
         """Send ``changes``, or the whole case if the store lacks what they build on."""
         try:
             await workflow.execute_activity_method(
-                StoreActivities.project_changes, changes, **STORE_OPTIONS
+                self._projection, changes, **STORE_OPTIONS
             )
         except ActivityError as e:
             if not (isinstance(e.cause, ApplicationError) and e.cause.type == PROJECTION_GAP):
                 raise
             changes = self._changes(since=None)
             await workflow.execute_activity_method(
-                StoreActivities.project_changes, changes, **STORE_OPTIONS
+                self._projection, changes, **STORE_OPTIONS
             )
         return changes
 

@@ -4,11 +4,13 @@ runs its clauses through ``state.run()`` (see ``workflows/README.md``)."""
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.districts import DistrictActivities
+    from activities.store import StoreActivities
     from ombudsflow import constants
     from schemas.activities import LegacyDistrict
     from schemas.case import CaseView
@@ -30,12 +32,14 @@ class CaseWorkflow(CompletingWorkflow):
     tasks: Tasks
 
     def start(self, view: CaseView, *, deadlines: Mapping[StepKind, Deadline],
-              notice_escalation: timedelta, child: Child,
-              derive: Callable[[CaseView], None] | None = None) -> None:
+              notice_escalation: timedelta, child: Child | None,
+              derive: Callable[[CaseView], None] | None = None,
+              projection: Any = StoreActivities.project_changes) -> None:
         """Hold ``view`` (new, or carried over by continue-as-new) with the machinery around
         it: tasks under ``deadlines``, notices escalated after ``notice_escalation``, published
-        text checked against ``child``, and ``derive`` run before each change is recorded."""
-        self.state = CaseState(view, derive=derive)
+        text checked against ``child`` (if there is one), ``derive`` run before each change
+        is recorded, and the store brought up to date by the ``projection`` activity."""
+        self.state = CaseState(view, derive=derive, projection=projection)
         self.notices = Notices(self.state, escalation=notice_escalation)
         self.tasks = Tasks(self.state, self.notices, deadlines=deadlines)
         self.completions = Completions(self.state, child=child)

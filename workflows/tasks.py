@@ -8,7 +8,7 @@ it is closed (by the update that completes it). Nothing is sent twice after cont
 what was sent is on the step.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,31 +42,48 @@ class Tasks:
         self._deadlines_of = deadlines
 
     async def task(self, kind: StepKind, key: str | None = None, *,
-                   subject: Step | None = None) -> Step:
+                   subject: Step | None = None, term: Deadlines | None = None) -> Step:
         """Open (or find) the task ``key`` (by default the kind's name) and wait until it is
         closed, reminding at its due time and escalating at the second deadline. ``subject``:
-        the step an approval decides, whose clause it takes."""
+        the step an approval decides, whose clause it takes; ``term``: its deadlines when the
+        law fixes them (an appeal's run from its receipt), not counted from its opening. A
+        deadline moved while the task is open (an extension) is waited for anew."""
         case = self._case
         clause, subject_key = (subject.clause, subject.key) if subject else (None, None)
         if (key or kind.value) not in case.steps and workflow.patched(DEADLINES_FIRST):
             opened = workflow.now()
             step = case.open(kind, key, clause=clause, subject_key=subject_key,
-                             opened_at=opened, deadlines=await self._deadlines(kind, opened))
+                             opened_at=opened,
+                             deadlines=term or await self._deadlines(kind, opened))
         else:
             step = case.open(kind, key, clause=clause, subject_key=subject_key)
         if not step.is_open():
             return step
         if step.due_at is None:
-            deadlines = await self._deadlines(kind, step.opened_at)
+            deadlines = term or await self._deadlines(kind, step.opened_at)
             step.due_at, step.escalate_at = deadlines.due_at, deadlines.escalate_at
             case.changed()
-        for at, late in ((step.due_at, NoticeKind.REMINDER), (step.escalate_at,
-                                                              NoticeKind.ESCALATION)):
-            sent = step.reminded_at if late == NoticeKind.REMINDER else step.escalated_at
-            if sent is None and at is not None and not await _closed_by(step, at):
+        for late in (NoticeKind.REMINDER, NoticeKind.ESCALATION):
+            if await self._late_at(step, late):
                 self._late(step, late)
         await workflow.wait_condition(lambda: not step.is_open())
         return step
+
+    async def _late_at(self, step: Step, late: NoticeKind) -> bool:
+        """Whether ``step`` is still open at its deadline for ``late`` (not yet sent),
+        waiting until then; a deadline moved meanwhile is waited for instead."""
+        def deadline() -> datetime | None:
+            return step.due_at if late == NoticeKind.REMINDER else step.escalate_at
+
+        def sent() -> datetime | None:
+            return step.reminded_at if late == NoticeKind.REMINDER else step.escalated_at
+
+        while sent() is None and (at := deadline()) is not None:
+            if await _closed_by(step, at, deadline=deadline):
+                return False
+            if deadline() == at:
+                return True
+        return False
 
     async def _deadlines(self, kind: StepKind, start: datetime) -> Deadlines:
         request = DeadlineRequest(start=start, deadline=self._deadlines_of[kind])
@@ -88,13 +105,16 @@ class Tasks:
             step, late, recipient, key=f"{step.key}.{step.attempt}:{late.value}"))
 
 
-async def _closed_by(step: Step, at: datetime) -> bool:
-    """Whether ``step`` is closed by ``at``, waiting until then if need be."""
+async def _closed_by(step: Step, at: datetime, *,
+                     deadline: Callable[[], datetime | None]) -> bool:
+    """Whether ``step`` is closed by ``at``, waiting until then if need be (or until
+    ``deadline()`` is no longer ``at``: then False, and the caller waits for the new one)."""
     remaining = at - workflow.now()
     if remaining <= timedelta(0):
         return not step.is_open()
     try:
-        await workflow.wait_condition(lambda: not step.is_open(), timeout=remaining)
+        await workflow.wait_condition(lambda: not step.is_open() or deadline() != at,
+                                      timeout=remaining)
     except TimeoutError:
         return False
-    return True
+    return not step.is_open()

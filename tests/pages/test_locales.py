@@ -9,6 +9,7 @@ import pytest
 
 from activities.districts import load_districts
 from schemas.activities import NoticeKind, Recipient
+from schemas.appeal import AppealChannel, AppealKind, ApplicantRelation, Verdict
 from schemas.case import PoliceFinding, Stage, StepStatus
 from schemas.outcomes import (
     Addressee,
@@ -16,9 +17,10 @@ from schemas.outcomes import (
     KdnDecisionKind,
     TalkParty,
 )
-from schemas.procedure import TASKS
+from schemas.procedure import APPEAL_TASKS, TASKS
 from schemas.report import Category, Sex
 from schemas.steps import Role, StepKind
+from store.appeals import APPEAL_STAGES
 from web.history import HistoryEventKind
 from web.i18n import LANGUAGES, Translator, catalogue
 from web.pages.forms import Repeated, build_form
@@ -39,20 +41,32 @@ def named_keys() -> set[str]:
     keys = set()
     for path in [*WEB.glob("templates/*.html"), *WEB.glob("pages/*.py")]:
         for key in re.findall(r"""["']([A-Za-z_]+\.[A-Za-z0-9_.]+)["']""", path.read_text()):
-            if key.split(".")[0] in prefixes and not key.endswith(FILE_SUFFIXES):
+            # A key ending in "." is the prefix of one built from a value ("appeal.stage."
+            # ~ stage): each value's key is checked with its enumeration.
+            if (key.split(".")[0] in prefixes and not key.endswith(FILE_SUFFIXES)
+                    and not key.endswith(".")):
                 keys.add(key)
     return keys
 
 
 def form_keys() -> set[str]:
     keys = set()
-    for kind in TASKS:
+    for kind in TASKS | APPEAL_TASKS:
         for f in build_form(outcome_model(kind)).fields:
             keys.add(f"field.{f.name}")
             inputs = [i for row in f.rows for i in row.inputs] if isinstance(f, Repeated) else [f]
             keys |= {f"field.{i.name}" for i in inputs}
             keys |= {key for i in inputs for _, key in i.options}
     return keys
+
+
+def test_every_appeal_value_the_appeal_page_shows_has_a_label() -> None:
+    wanted = {f"appeal.{prefix}.{value.value}" for prefix, enum in (
+        ("kind", AppealKind), ("channel", AppealChannel), ("relation", ApplicantRelation))
+        for value in enum} | {f"Verdict.{value.value}" for value in Verdict}
+    wanted |= {f"appeal.stage.{stage}" for stage in APPEAL_STAGES}
+    for language in LANGUAGES:
+        assert sorted(wanted - set(catalogue(language))) == [], language
 
 
 def test_every_language_has_the_same_keys() -> None:

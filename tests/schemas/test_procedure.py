@@ -26,9 +26,13 @@ def test_update_names_are_the_ones_clients_and_running_cases_use() -> None:
         "record_safe_placement", "record_kdn_decision", "complete_psychological_support",
         "complete_plan_review", "record_coordination_meeting", "record_inspection",
         "draft_recommendations", "draft_public_statement", "submit_closure", "decide_approval",
+        # ¶6.2 appeals
+        "triage_appeal", "forward_appeal", "draft_appeal_answer",
     }
-    assert kinds_of("decide_approval") == (StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL)
-    assert {StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL} == APPROVALS
+    assert kinds_of("decide_approval") == (StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL,
+                                           StepKind.APPEAL_ANSWER_APPROVAL)
+    assert {StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL,
+            StepKind.APPEAL_ANSWER_APPROVAL} == APPROVALS
 
 
 def test_every_task_has_a_spec_with_all_it_needs() -> None:

@@ -98,6 +98,37 @@ def supervisor_of(region: Region | None = Region.AKTOBE, name: str = "sv-marat")
 POLICE_SYSTEM = Actor(id="police-integration", role=Role.INTEGRATION, region=None)
 
 
+CANARY_APPLICANT = "Applicantova Saule Canarytest"
+CANARY_APPLICANT_PHONE = "+7 701 555 0199"
+CANARY_APPLICANT_ADDRESS = "Canary street 17, Aktobe"
+
+
+def appeal_data(*, external_ref: str | None = None, received_at: datetime | None = None,
+                violation: bool = False, **overrides: Any) -> dict[str, Any]:
+    """An appeal as e-Otinish would send it (JSON-shaped), about a child's schooling; with
+    ``violation`` it reports a violation against the child (a ¶10 case opens)."""
+    data: dict[str, Any] = {
+        "kind": "appeal",
+        "channel": "e_otinish",
+        "external_ref": external_ref or f"ZT-{uuid.uuid4()}",
+        "received_at": (received_at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "region": Region.AKTOBE.value,
+        "district": ALGA,
+        "applicant": {"name": CANARY_APPLICANT, "relation": "parent",
+                      "email": "saule.canary@example.kz", "phone": CANARY_APPLICANT_PHONE,
+                      "address": CANARY_APPLICANT_ADDRESS, "language": "kk"},
+        "substance": "My daughter has been refused a place at the district school for months.",
+        "attachments": ["the school's refusal letter"],
+    }
+    if violation:
+        data["child"] = report_data()["child"]
+        data["violation"] = {"category": "physical_violence", "threat_to_life_or_health": True,
+                             "alleged_violators": [{"relation": "teacher",
+                                                    "lives_with_child": False}]}
+    data.update(overrides)
+    return data
+
+
 # Store rows and case views, for the store's and the pages' tests ---------------------------------
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

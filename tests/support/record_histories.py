@@ -32,17 +32,19 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import SmtpTransport
+from cases.appeals import parse_appeal, submit_appeal
 from cases.intake import parse_report
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from schemas.activities import CaseChanges
-from schemas.case import CaseFacts, PoliceFinding, Stage
+from schemas.appeal import Extension, Withdrawal
+from schemas.case import CaseFacts, PoliceFinding, Stage, Step
 from schemas.procedure import CaseInput
 from schemas.steps import StepKind
 from store.cases import apply_changes
 from store.db import create_schema, make_engine, session_scope
 from tests.conftest import new_worker
-from tests.support.factories import report_data
+from tests.support.factories import appeal_data, report_data, supervisor_of, worker_of
 from tests.support.ports import free_port
 from tests.support.scenarios import (
     CaseDriver,
@@ -59,6 +61,8 @@ from workflows.violation_response import ViolationResponseWorkflow
 HISTORIES = Path(__file__).parents[1] / "histories"
 FICTIONAL_CHILD = {"full_name": "Arman Replaybekov", "birth_date": "2015-06-01",
                    "sex": "male"}
+FICTIONAL_APPLICANT = {"name": "Dana Replayeva", "relation": "parent",
+                      "email": "dana.replay@example.kz", "language": "ru"}
 # The lowest limit a case accepts: a confirmed case continues as new once or twice under it.
 SHORT_HISTORY = 200
 # A SMTP outage shorter than the policy's 15 minutes: notices are retried, nobody is told.
@@ -198,6 +202,88 @@ async def _continued_as_new(scene: Scene) -> CaseDriver:
     return driver
 
 
+async def _open_appeal(scene: Scene) -> CaseDriver:
+    """An appeal registered through intake, from a fictional applicant."""
+    data = appeal_data(applicant=FICTIONAL_APPLICANT)
+    submitted = await submit_appeal(scene.env.client, scene.engine, parse_appeal(data),
+                                    taken_by="op-replay", task_queue=scene.task_queue)
+    return CaseDriver(scene.env.client, submitted.appeal_id)
+
+
+async def _appeal_triaged(driver: CaseDriver, *, within: bool = True) -> None:
+    await driver.wait_for("appeal_triage")
+    await driver.send(StepKind.APPEAL_TRIAGE, "appeal_triage", worker_of(), {
+        "within_competence": within,
+        **({} if within else {"competent_body": "Department of land relations"})})
+
+
+async def _appeal_answered(driver: CaseDriver, attempt: int = 1) -> None:
+    await driver.wait_for("appeal_answer")
+    await driver.send(StepKind.APPEAL_ANSWER, "appeal_answer", worker_of(), {
+        "verdict": "partly_upheld", "text": "The akimat was asked to give the child a place."})
+    key = f"appeal_answer.approval-{attempt}"
+    await driver.wait_for(key)
+    await driver.send(StepKind.APPEAL_ANSWER_APPROVAL, key, supervisor_of(), {"approved": True})
+
+
+async def _appeal_extended_and_answered(scene: Scene) -> CaseDriver:
+    """Triaged within competence, the term extended (the applicant told), the answer sent
+    back once by the supervisor, then approved and mailed."""
+    driver = await _open_appeal(scene)
+    await _appeal_triaged(driver)
+    answer = await driver.wait_for("appeal_answer")
+    assert answer.due_at is not None
+    await driver.handle.execute_update("extend_appeal", Extension(
+        actor=supervisor_of(), reason="The akimat's answer is awaited.",
+        new_due=(answer.due_at + timedelta(days=10)).date()), result_type=Step)
+    await driver.send(StepKind.APPEAL_ANSWER, "appeal_answer", worker_of(), {
+        "verdict": "upheld", "text": "A first draft of the answer to the applicant."})
+    await driver.wait_for("appeal_answer.approval-1")
+    await driver.send(StepKind.APPEAL_ANSWER_APPROVAL, "appeal_answer.approval-1",
+                      supervisor_of(), {"approved": False, "reason": "Cite the law."})
+    await _appeal_answered(driver, attempt=2)
+    return driver
+
+
+async def _appeal_reminded_and_escalated(scene: Scene) -> CaseDriver:
+    """The consideration left past its term: reminded, escalated, then answered late."""
+    driver = await _open_appeal(scene)
+    await _appeal_triaged(driver)
+    answer = await driver.wait_for("appeal_answer")
+    await scene.sleep_past(answer.escalate_at)
+    await _appeal_answered(driver)
+    return driver
+
+
+async def _appeal_forwarded(scene: Scene) -> CaseDriver:
+    driver = await _open_appeal(scene)
+    await _appeal_triaged(driver, within=False)
+    await driver.wait_for("appeal_forward")
+    await driver.send(StepKind.APPEAL_FORWARD, "appeal_forward", worker_of(), {
+        "competent_body": "Department of land relations",
+        "cover_letter": "Forwarded for consideration within your competence.",
+        "outgoing_ref": "01-12/345", "sent_at": datetime.now(UTC).isoformat()})
+    return driver
+
+
+async def _appeal_withdrawn(scene: Scene) -> CaseDriver:
+    driver = await _open_appeal(scene)
+    await _appeal_triaged(driver)
+    await driver.wait_for("appeal_answer")
+    await driver.handle.execute_update("withdraw_appeal", Withdrawal(
+        actor=worker_of(), reason="Resolved by the school."), result_type=Step)
+    return driver
+
+
+# ¶6.2 appeals: recorded as ``appeal-v<n>-<name>.json`` (``python -m tests.support.record_histories
+# appeal-v1``).
+APPEAL_SCENARIOS: dict[str, Scenario] = {
+    "extended_and_answered": _appeal_extended_and_answered,
+    "reminded_and_escalated": _appeal_reminded_and_escalated,
+    "forwarded": _appeal_forwarded,
+    "withdrawn": _appeal_withdrawn,
+}
+
 SCENARIOS: dict[str, Scenario] = {
     "confirmed_with_danger": _confirmed,
     "not_confirmed": _not_confirmed,
@@ -217,15 +303,18 @@ class Recorder:
     env: WorkflowEnvironment
     engine: Engine
 
-    async def histories(self, name: str) -> list[WorkflowHistory]:
-        """Run the scenario ``name`` on a fresh case; the histories of its closed workflow's
-        runs, first to last (one unless it continued as new)."""
+    async def histories(self, name: str, scenarios: dict[str, Scenario] | None = None
+                        ) -> list[WorkflowHistory]:
+        """Run the scenario ``name`` of ``scenarios`` (by default the ¶10–¶11 case's) on a
+        fresh case; the histories of its closed workflow's runs, first to last (one unless
+        it continued as new)."""
+        scenario = (scenarios or SCENARIOS)[name]
         smtp = SmtpServer(free_port())
         smtp.start()
         try:
             transport = SmtpTransport("127.0.0.1", smtp.port, timeout=2)
             async with new_worker(self.env.client, self.engine, transport) as worker:
-                driver = await SCENARIOS[name](
+                driver = await scenario(
                     Scene(self.env, self.engine, worker.task_queue, smtp))
                 await driver.result()
                 return await self._runs(driver.case_id)
@@ -286,13 +375,15 @@ def recorded(version: str, name: str) -> bool:
 
 
 async def record(version: str) -> list[Path]:
-    """Record each scenario ``version`` lacks; never rewrite a file."""
+    """Record each scenario ``version`` lacks (``appeal-v<n>``: the appeal's); never
+    rewrite a file."""
     written = []
+    scenarios = APPEAL_SCENARIOS if version.startswith("appeal-") else SCENARIOS
     async with recorder() as rec:
-        for name in SCENARIOS:
+        for name in scenarios:
             if recorded(version, name):
                 continue
-            runs = await rec.histories(name)
+            runs = await rec.histories(name, scenarios)
             for path, history in zip(paths(version, name, len(runs)), runs, strict=True):
                 path.write_text(history.to_json())
                 written.append(path)

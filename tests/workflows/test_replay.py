@@ -10,9 +10,14 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from ombudsflow.client import data_converter
+from workflows.appeal import AppealWorkflow
 from workflows.violation_response import ViolationResponseWorkflow
 
-HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+RECORDED = Path(__file__).parent.parent / "histories"
+# The ¶10–¶11 workflow's (``v<n>-…``), whose newest must cover every branch, and every history.
+HISTORIES = sorted(RECORDED.glob("v*.json"))
+EVERY_HISTORY = sorted(RECORDED.glob("*.json"))
+WORKFLOWS = [ViolationResponseWorkflow, AppealWorkflow]
 
 
 def _version(path: Path) -> int:
@@ -56,9 +61,15 @@ def test_histories_are_recorded() -> None:
     assert HISTORIES, "run `make histories` to record the current workflow's histories"
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+def test_appeal_histories_are_recorded() -> None:
+    assert {p.stem for p in EVERY_HISTORY} >= {
+        "appeal-v1-extended_and_answered", "appeal-v1-reminded_and_escalated",
+        "appeal-v1-forwarded", "appeal-v1-withdrawn"}
+
+
+@pytest.mark.parametrize("path", EVERY_HISTORY, ids=[p.stem for p in EVERY_HISTORY])
 async def test_recorded_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=[ViolationResponseWorkflow], data_converter=data_converter(None))
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(None))
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

@@ -26,13 +26,14 @@ from activities.transports import FileTransport
 from cases.intake import parse_report
 from schemas.case import CaseView, Stage, StepStatus
 from schemas.errors import RejectedAction
-from schemas.procedure import UPDATES, CaseInput
+from schemas.procedure import APPEAL_TASKS, UPDATES, CaseInput, spec_of
 from schemas.steps import StepKind
 from store.cases import get_case
 from store.db import session_scope
 from tests.support.factories import report_data, supervisor_of, worker_of
 from tests.support.scenarios import CaseDriver
 from tests.workflows.district_visit import DistrictVisit
+from workflows.appeal import AppealWorkflow
 from workflows.violation_response import ViolationResponseWorkflow
 
 
@@ -95,7 +96,10 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
         assert stored.version == view.version
 
 
-def test_the_case_workflow_answers_every_update_of_the_registry() -> None:
+def test_each_workflow_answers_every_update_of_its_procedure() -> None:
+    appeal_updates = {spec_of(k).update for k in APPEAL_TASKS}
     defn = _Definition.must_from_class(ViolationResponseWorkflow)
-    assert set(defn.updates) == set(UPDATES)
+    assert set(defn.updates) == set(UPDATES) - appeal_updates | {"decide_approval"}
     assert set(defn.queries) == {"case"}
+    appeal = _Definition.must_from_class(AppealWorkflow)
+    assert set(appeal.updates) == appeal_updates | {"extend_appeal", "withdraw_appeal"}

@@ -1,6 +1,7 @@
 """The supervisor board: open cases by stage, overdue steps, time from report to the first
-¶10.1 notice, approvals waiting. Each section is one table and one bar chart drawn from the
-same rows, and the CSV export writes those very rows, so what is downloaded is what is shown.
+¶10.1 notice, approvals waiting, ¶6.2 appeals by district (for a chosen period). Each section
+is one table and one bar chart drawn from the same rows, and the CSV export writes those very
+rows, so what is downloaded is what is shown.
 
 A region's board counts overdue steps by district and clause. The national board (the
 Committee's) counts them by region and clause, one row per region, each region linking to its
@@ -12,15 +13,19 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from sqlmodel import Session
 
+from activities.calendar import add_span
+from ombudsflow.local_time import LOCAL_TIME
 from schemas.case import Actor
+from schemas.policy import working_days
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
+from store.appeals import AppealCounts, appeal_counts
 from store.board import (
     FIRST_NOTICE_WINDOW,
     DelaySummary,
@@ -41,6 +46,9 @@ router = APIRouter(route_class=PageRoute)
 SupervisorDep = Annotated[Actor, Depends(require_role(Role.SUPERVISOR))]
 RegionQuery = Annotated[str | None, Query(max_length=32,
                                           description="a region's board (national scope)")]
+SinceQuery = Annotated[date | None, Query(description="¶6.2 appeals received since this day")]
+# The ¶6.2 appeals counted unless a period is chosen: those received in the last 30 days.
+APPEALS_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -82,11 +90,17 @@ def board_scope(user: Actor, region: str | None) -> Region | None:
 
 
 async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
-                         detail: bool = False) -> list[Section]:
+                         detail: bool = False, appeals_since: date | None = None
+                         ) -> list[Section]:
     """The board's sections for one region or (None) every region, labelled in the reader's
-    language; ``detail`` adds the national board's overdue steps by district (for export)."""
+    language; ``detail`` adds the national board's overdue steps by district (for export);
+    the ¶6.2 appeals are those received since ``appeals_since`` (by default 30 days ago)."""
     regions = None if scope is None else [scope]
     now = datetime.now(UTC)
+    since = appeals_since or (now - APPEALS_WINDOW).astimezone(LOCAL_TIME).date()
+    appeals_from = datetime.combine(since, time(0), tzinfo=LOCAL_TIME)
+    # "Due within 3 working days": before the end of the third working day from today.
+    due_soon = add_span(now, working_days(3))
 
     def read(session: Session) -> tuple[list[Section], DelaySummary]:
         stages = open_cases_by_stage(session, regions=regions)
@@ -99,6 +113,8 @@ async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
             overdue = [_overdue_by_district(t, overdue_steps(session, regions=regions, now=now)),
                        _district_trend(t, scope, district_trend(session, region=scope))]
         approvals = approvals_waiting(session, regions=regions)
+        appeals = appeal_counts(session, regions=regions, since=appeals_from, now=now,
+                                due_soon_before=due_soon)
         return [
             Section("stages", t("board.stages"), (t("col.stage"), t("col.count")),
                     [Bar((t.enum(stage),), n, str(n)) for stage, n in stages]),
@@ -107,12 +123,13 @@ async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
                     (t("col.region"), t("col.what"), t("col.count"), t("col.waiting_since")),
                     [Bar((t.region(r), _draft_title(t, subject)), n, str(n), (local_time(since),))
                      for r, subject, n, since in approvals]),
+            _appeals(t, appeals, since),
         ], first_notice_delays(session, regions=regions, now=now)
 
     sections, delays = await in_store(svc.engine, read)
     days = FIRST_NOTICE_WINDOW.days
     measured = [(t("board.median"), delays.median), (t("board.p90"), delays.p90)]
-    sections.insert(len(sections) - 1, Section(
+    sections.insert(len(sections) - 2, Section(
         "first_notice", t("board.first_notice", days=days), (t("col.measure"), t("col.duration")),
         [Bar((label,), d.total_seconds(), duration_text(d.total_seconds()))
          for label, d in measured if d],
@@ -120,6 +137,22 @@ async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
                measured=delays.measured, waiting=delays.waiting),
     ))
     return sections
+
+
+def _appeals(t: Translator, rows: list[AppealCounts], since: date) -> Section:
+    """¶6.2 appeals by region and district: received, open, due within 3 working days,
+    overdue, and answered within the Code's term (%)."""
+    def on_time(row: AppealCounts) -> str:
+        return f"{100 * row.on_time / row.answered:.0f}%" if row.answered else "—"
+
+    return Section(
+        "appeals", t("appeal.board", since=since.isoformat()),
+        (t("col.region"), t("col.district"), t("appeal.board_received"), t("appeal.board_open"),
+         t("appeal.board_due_soon"), t("appeal.board_overdue"), t("appeal.board_on_time")),
+        [Bar((t.region(r.region), t.district(r.region, r.district)), r.received,
+             str(r.received), (str(r.open), str(r.due_soon), str(r.overdue), on_time(r)))
+         for r in rows],
+        note=t("appeal.board_note"), numbers=5)
 
 
 def _overdue_by_district(t: Translator, rows: list[tuple[str, str, str, int]]) -> Section:
@@ -179,19 +212,19 @@ def scope_of(scope: Region | None, t: Translator) -> str:
 
 @router.get("/board")
 async def show_board(request: Request, svc: ServicesDep, user: SupervisorDep,
-                     region: RegionQuery = None) -> Response:
+                     region: RegionQuery = None, since: SinceQuery = None) -> Response:
     """The board, for supervisors: their region, or every region for the Committee, who may
     open one region's board (``?region=``)."""
     t = translator(request)
     scope = board_scope(user, region)
     return render(request, "board.html", user=user, scope=scope_of(scope, t),
                   region=scope.value if scope and user.region is None else "",
-                  sections=await board_sections(svc, scope, t))
+                  sections=await board_sections(svc, scope, t, appeals_since=since))
 
 
 @router.get("/board.csv")
 async def export_board(request: Request, svc: ServicesDep, user: SupervisorDep,
-                       region: RegionQuery = None) -> Response:
+                       region: RegionQuery = None, since: SinceQuery = None) -> Response:
     """The board's tables as CSV (UTF-8 with a byte-order mark, so spreadsheets read
     Kazakh and Russian correctly); the national board's with every region's districts."""
     t = translator(request)
@@ -199,7 +232,7 @@ async def export_board(request: Request, svc: ServicesDep, user: SupervisorDep,
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([t("board.title"), scope_of(scope, t)])
-    for section in await board_sections(svc, scope, t, detail=True):
+    for section in await board_sections(svc, scope, t, detail=True, appeals_since=since):
         writer.writerow([])
         writer.writerow([section.title])
         if section.note:

@@ -1,11 +1,12 @@
 """The case page: facts, the child (only for the people of the case's region), the steps as a
 checklist, notices sent, the timeline from Temporal's history, and, for supervisors, the
-approvals of this case waiting for a decision."""
+approvals of this case waiting for a decision; the ¶6.2 appeal that opened it, if one did."""
 
 from fastapi import APIRouter, Request, Response
 
 from schemas.procedure import APPROVALS, TASKS, may_complete
 from schemas.steps import Role
+from store.appeals import appeal_of_case
 from store.audit import case_trail
 from web.deps import ServicesDep, UserDep, in_store
 from web.history import timeline
@@ -30,5 +31,7 @@ async def show_case(request: Request, svc: ServicesDep, user: UserDep, case_id: 
     # privilege and audit).
     audit = (await in_store(svc.engine, lambda session: case_trail(session, case_id))
              if user.role == Role.SUPERVISOR else [])
+    appeal = await in_store(svc.engine, lambda session: appeal_of_case(session, case_id))
     return render(request, "case.html", user=user, case=case, steps=steps, history=history,
-                  approvals=approvals, workable=workable, audit=audit)
+                  approvals=approvals, workable=workable, audit=audit,
+                  appeal_id=appeal.appeal_id if appeal else None)

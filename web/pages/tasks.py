@@ -16,7 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.errors import RejectedAction
 from schemas.outcomes import PlanReviewOutcome, PsychologicalSupportOutcome
-from schemas.procedure import APPROVALS, TASKS, may_complete, spec_of
+from schemas.procedure import APPEAL_TASKS, APPROVALS, TASKS, may_complete, spec_of
 from schemas.steps import StepKind
 from web.actions import complete_task
 from web.deps import Services, ServicesDep, UserDep, ensure_covers
@@ -39,6 +39,8 @@ from web.pages.security import CSRF_FIELD, CsrfChecked
 from web.views import load_case
 
 router = APIRouter(route_class=PageRoute)
+# The tasks a form completes: the cases' and the ¶6.2 appeals'.
+FORMS = TASKS | APPEAL_TASKS
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,12 @@ class Task:
     def subject(self) -> Step | None:
         """For an approval, the draft it decides on."""
         return self.case.step(self.step.subject_key) if self.step.subject_key else None
+
+    @property
+    def page(self) -> str:
+        """The page of what the task belongs to: its case, or its ¶6.2 appeal."""
+        section = "appeals" if self.step.kind in APPEAL_TASKS else "cases"
+        return f"/{section}/{self.case.case_id}"
 
     def form(self, rows: int) -> Form:
         return build_form(outcome_model(self.step.kind), rows=rows,
@@ -81,7 +89,7 @@ async def find_task(svc: Services, user: Actor, case_id: str, key: str) -> Task:
         step = case.step(key)
     except KeyError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task") from None
-    if step.kind not in TASKS:
+    if step.kind not in FORMS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task")
     if not may_complete(step.kind, user.role):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "error.not_your_task")
@@ -93,7 +101,8 @@ async def refusals(svc: Services, user: Actor, task: Task, form: Form, values: F
     """Complete the task from the form's values; what was refused, by input ({} when done)."""
     submitted = read_form(form, values)
     try:
-        await complete_task(svc, user, task.case.case_id, task.step.key, submitted.outcome)
+        await complete_task(svc, user, task.case.case_id, task.step.key, submitted.outcome,
+                            kinds=FORMS)
     except HTTPException as e:
         if e.status_code != status.HTTP_409_CONFLICT:
             raise
@@ -121,7 +130,7 @@ async def show_task_form(request: Request, svc: ServicesDep, user: UserDep, case
     """The form of an open task; a draft sent back comes filled in with what was sent."""
     task = await find_task(svc, user, case_id, key)
     if not task.step.is_open():
-        return redirect(f"/cases/{case_id}", flash="flash.task_closed", kind=task.step.kind)
+        return redirect(task.page, flash="flash.task_closed", kind=task.step.kind)
     previous = task.step.outcome or {}
     form = task.form(rows_in_outcome(previous))
     return show(request, user, task, form, form_values(form, previous), {})
@@ -140,7 +149,7 @@ async def submit_task_form(request: Request, svc: ServicesDep, user: UserDep, _:
     if errors:
         return show(request, user, task, form, values, errors,
                     status.HTTP_422_UNPROCESSABLE_CONTENT)
-    return redirect(f"/cases/{case_id}", flash=_flash_for(task, values),
+    return redirect(task.page, flash=_flash_for(task, values),
                     kind=(task.subject or task.step).kind)
 
 

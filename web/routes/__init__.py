@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from web.routes import (
     activity_reports,
+    appeals,
     approvals,
     auth,
     cases,
@@ -18,7 +19,7 @@ from web.routes import (
 
 api_router = APIRouter(prefix="/api/v1")
 for _resource in (auth, reports, cases, tasks, approvals, decisions, health, regions,
-                  activity_reports):
+                  activity_reports, appeals):
     api_router.include_router(_resource.router)
 
 __all__ = ["api_router"]

@@ -1,0 +1,104 @@
+"""The appeal workflow's I/O (¶6.2): its projection into the store, and letters to the
+applicant, whose address the activity reads from the store by the appeal's number, so the
+workflow never holds a contact.
+
+A letter is sent at most once per idempotency key (the notices' outbox); an applicant with no
+e-mail (anonymous, or a phone or postal address only) gets none from here: the letter is for
+the office to post or to send by SMS once that channel exists. Logs carry the appeal's number
+and the letter's kind, never the applicant.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import structlog
+from sqlalchemy import Engine
+from temporalio import activity
+
+from activities.appeal_texts import render_applicant_notice
+from activities.notices import message_id_for
+from activities.transports import Transport
+from schemas.activities import CaseChanges
+from schemas.appeal import ApplicantNotice, ApplicantNoticeResult
+from store import appeals
+from store.db import session_scope
+from store.models import Appeal
+from store.outbox import SENT, mark_failed, mark_sent
+
+
+class AppealActivities:
+    def __init__(self, engine: Engine, transport: Transport, *, mail_from: str) -> None:
+        self._engine = engine
+        self._transport = transport
+        self._mail_from = mail_from
+
+    @activity.defn(name="project_appeal")
+    def project_appeal(self, changes: CaseChanges) -> None:
+        """Bring the store's copy of the appeal up to the workflow's."""
+        with session_scope(self._engine) as session:
+            applied = appeals.project_appeal(session, changes=changes)
+        structlog.get_logger(__name__).info(
+            "appeal projected", appeal_id=changes.case_id, version=changes.version,
+            applied=applied)
+
+    @activity.defn(name="send_to_applicant")
+    async def send_to_applicant(self, notice: ApplicantNotice) -> ApplicantNoticeResult:
+        """Mail ``notice`` to the applicant in their language, unless it went already or
+        they gave no e-mail."""
+        log = structlog.get_logger(__name__).bind(appeal_id=notice.appeal_id,
+                                                  kind=notice.kind.value, clause=notice.clause)
+        row = await asyncio.to_thread(self._appeal, notice.appeal_id)
+        applicant = appeals.stored_appeal(row).applicant
+        if applicant.email is None:
+            log.info("applicant_has_no_email")
+            return ApplicantNoticeResult(message_id=None)
+        now = datetime.now(UTC)
+        message_id = message_id_for(notice.idempotency_key)
+
+        def reserve() -> str:
+            with session_scope(self._engine) as session:
+                return appeals.reserve_applicant_notice(
+                    session, appeal_id=notice.appeal_id, key=notice.idempotency_key,
+                    step_key=notice.step_key, clause=notice.clause, kind=notice.kind.value,
+                    address=applicant.email or "", now=now).status
+
+        if await asyncio.to_thread(reserve) == SENT:
+            log.info("applicant_notice_already_sent")
+            return ApplicantNoticeResult(message_id=message_id)
+        subject, body = render_applicant_notice(notice, applicant.language.value)
+        message = EmailMessage()
+        message["Subject"], message["From"], message["To"] = subject, self._mail_from, \
+            applicant.email
+        message["Date"], message["Message-ID"] = format_datetime(now), message_id
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Ombudsflow-Appeal"] = notice.appeal_id
+        message["X-Ombudsflow-Clause"] = notice.clause
+        message.set_content(body)
+        try:
+            await self._transport.send(message)
+        except Exception as exc:
+            await asyncio.to_thread(self._marked_failed, notice.idempotency_key,
+                                    f"{type(exc).__name__}: {exc}")
+            log.warning("applicant_notice_failed", error=type(exc).__name__)
+            raise
+        await asyncio.to_thread(self._marked_sent, notice.idempotency_key, message_id, now)
+        log.info("applicant_notice_sent", message_id=message_id)
+        return ApplicantNoticeResult(message_id=message_id)
+
+    def _appeal(self, appeal_id: str) -> Appeal:
+        with session_scope(self._engine) as session:
+            row = appeals.get_appeal(session, appeal_id)
+            if row is None:
+                raise LookupError(f"no appeal {appeal_id}")
+            session.expunge(row)
+            return row
+
+    def _marked_failed(self, key: str, error: str) -> None:
+        with session_scope(self._engine) as session:
+            mark_failed(session, idempotency_key=key, error=error)
+
+    def _marked_sent(self, key: str, message_id: str, now: datetime) -> None:
+        with session_scope(self._engine) as session:
+            mark_sent(session, idempotency_key=key, message_id=message_id, now=now)

@@ -1,0 +1,234 @@
+"""Appeals and complaints (¶6.2) in the store: numbered and kept by the intake, projected by
+their workflow's activity, read by the API and the pages.
+
+Written idempotently as cases are (``INSERT … ON CONFLICT``): the same (channel,
+external_ref) always gets the same number, and a projection never goes back a version.
+"""
+
+import json
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from pydantic_core import to_json
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, update
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col, select
+
+from schemas.activities import CaseChanges
+from schemas.appeal import Appeal as AppealSchema
+from schemas.case import Step as ProcedureStep
+from schemas.case import StepStatus
+from schemas.regions import Region
+from schemas.steps import Role, StepKind
+from store.cases import _insert_if_absent
+from store.db import insert_for, table_of
+from store.models import Appeal, AppealStep, Notice
+from store.outbox import PENDING
+
+APPEAL_TABLE = table_of(Appeal)
+# Where an appeal stands, as the store derives it from its steps (the pages name each).
+APPEAL_STAGES = ("registration", "triage", "forwarding", "consideration", "closed")
+# The outbox's recipient of letters to the applicant (their address is the appeal's).
+APPLICANT = "applicant"
+
+
+def register_appeal(session: Session, *, appeal: AppealSchema, taken_by: str
+                    ) -> tuple[str, bool]:
+    """Number a received appeal: ``(appeal_id, created)``, e.g. ``("AKT-A-2026-000001",
+    True)``; the number carries no personal data. The same (channel, external_ref) always
+    gets the same number. Commits, so the number is durable before its workflow starts."""
+    created = _insert_if_absent(session, Appeal(
+        channel=appeal.channel.value, external_ref=appeal.external_ref, kind=appeal.kind.value,
+        region=appeal.region.value, district=appeal.district, received_at=appeal.received_at,
+        taken_by=taken_by, appeal_json=appeal.model_dump_json()))
+    row = session.exec(select(Appeal).where(
+        col(Appeal.channel) == appeal.channel.value,
+        col(Appeal.external_ref) == appeal.external_ref)).one()
+    if created:
+        row.appeal_id = f"{appeal.region.code}-A-{appeal.received_at.year}-{row.id:06d}"
+    appeal_id = row.appeal_id
+    session.commit()
+    assert appeal_id is not None
+    return appeal_id, created
+
+
+def link_case(session: Session, *, appeal_id: str, case_id: str) -> None:
+    """The ¶10 case the appeal opened (the case finds its appeal by this column)."""
+    session.connection().execute(update(APPEAL_TABLE).where(
+        APPEAL_TABLE.c.appeal_id == appeal_id).values(case_id=case_id))
+
+
+def get_appeal(session: Session, appeal_id: str) -> Appeal | None:
+    return session.exec(select(Appeal).where(col(Appeal.appeal_id) == appeal_id)).first()
+
+
+def appeal_of_case(session: Session, case_id: str) -> Appeal | None:
+    """The appeal that opened the ¶10 case ``case_id``, if one did."""
+    return session.exec(select(Appeal).where(col(Appeal.case_id) == case_id)).first()
+
+
+def stored_appeal(row: Appeal) -> AppealSchema:
+    """The appeal as received (personal data: only for people entitled to it)."""
+    return AppealSchema.model_validate_json(row.appeal_json)
+
+
+def appeal_steps(session: Session, appeal_id: str) -> list[AppealStep]:
+    query = (select(AppealStep).where(col(AppealStep.appeal_id) == appeal_id)
+             .order_by(col(AppealStep.position)))
+    return list(session.exec(query))
+
+
+def procedure_steps(session: Session, appeal_id: str) -> list[ProcedureStep]:
+    """The appeal's steps as its workflow last projected them."""
+    return [ProcedureStep.model_validate({
+        **row.model_dump(), "outcome": json.loads(row.outcome_json) if row.outcome_json
+        else None}) for row in appeal_steps(session, appeal_id)]
+
+
+def list_appeals(session: Session, *, regions: list[Region] | None, limit: int = 200
+                 ) -> list[Appeal]:
+    """Appeals newest first, in ``regions`` (None: every region)."""
+    query = select(Appeal).where(col(Appeal.appeal_id).is_not(None))
+    if regions is not None:
+        query = query.where(col(Appeal.region).in_([r.value for r in regions]))
+    return list(session.exec(query.order_by(col(Appeal.received_at).desc()).limit(limit)))
+
+
+def project_appeal(session: Session, *, changes: CaseChanges) -> bool:
+    """Apply a projection of an appeal's workflow: its changed steps, and the appeal's
+    stage, term and result derived from them. Whether the appeal row moved forward (a late
+    retry of an older version changes nothing)."""
+    steps = list(changes.steps.items())
+    if steps:
+        rows = [_step_values(changes, position, step) for position, step in steps]
+        insert = insert_for(session, AppealStep)
+        session.connection().execute(insert.on_conflict_do_update(
+            index_elements=["id"], set_={c: insert.excluded[c] for c in rows[0] if c != "id"}),
+            rows)
+    stored = session.exec(select(AppealStep).where(
+        col(AppealStep.appeal_id) == changes.case_id)).all()
+    by_key = {s.key: s for s in stored}
+    return bool(session.connection().execute(
+        update(APPEAL_TABLE)
+        .where(APPEAL_TABLE.c.appeal_id == changes.case_id,
+               APPEAL_TABLE.c.version < changes.version)
+        .values(version=changes.version, overdue=changes.overdue, closed_at=changes.closed_at,
+                **_derived(by_key))
+    ).rowcount)
+
+
+def _derived(steps: dict[str, AppealStep]) -> dict[str, Any]:
+    """The appeal's columns read from its steps: stage, registration, term and result."""
+    def outcome(key: str) -> dict[str, Any]:
+        step = steps.get(key)
+        return json.loads(step.outcome_json) if step and step.outcome_json else {}
+
+    registration, result = outcome(StepKind.APPEAL_REGISTRATION), outcome(StepKind.APPEAL_RESULT)
+    extensions = [outcome(k) for k in sorted(steps) if k.startswith("appeal_extension")]
+    due = extensions[-1]["due_at"] if extensions else registration.get("due_at")
+    open_kinds = {s.kind for s in steps.values() if s.status == StepStatus.OPEN.value
+                  and s.assignee is not None}
+    stage = ("closed" if result else "consideration"
+             if open_kinds & {StepKind.APPEAL_ANSWER, StepKind.APPEAL_ANSWER_APPROVAL}
+             else "forwarding" if StepKind.APPEAL_FORWARD in open_kinds
+             else "triage" if registration else "registration")
+    return {
+        "stage": stage,
+        "registered_at": _when(registration.get("registered_at")),
+        "due_at": _when(due),
+        "verdict": result.get("verdict"),
+        "term_met": result.get("term_met"),
+        "working_days_late": result.get("working_days_late"),
+    }
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _step_values(changes: CaseChanges, position: int, step: ProcedureStep) -> dict[str, Any]:
+    return {
+        "id": f"{changes.case_id}/{step.key}", "appeal_id": changes.case_id,
+        "position": position, "key": step.key, "kind": step.kind.value, "clause": step.clause,
+        "status": step.status.value, "assignee": step.assignee.value if step.assignee else None,
+        "subject_key": step.subject_key, "attempt": step.attempt,
+        "region": changes.facts.region.value, "district": changes.facts.district,
+        "opened_at": step.opened_at, "due_at": step.due_at, "escalate_at": step.escalate_at,
+        "reminded_at": step.reminded_at, "escalated_at": step.escalated_at,
+        "done_at": step.done_at, "actor": step.actor,
+        "outcome_json": to_json(step.outcome).decode() if step.outcome is not None else None,
+        "note": step.note,
+    }
+
+
+def reserve_applicant_notice(session: Session, *, appeal_id: str, key: str, step_key: str,
+                             clause: str, kind: str, address: str, now: datetime) -> Notice:
+    """The outbox row of one letter to the applicant, inserted if absent, this attempt
+    counted (the outbox of notices: a retry after it was sent sends nothing)."""
+    insert = insert_for(session, Notice)
+    statement = insert.values(
+        idempotency_key=key, case_id=appeal_id, step_key=step_key, clause=clause, kind=kind,
+        recipient=APPLICANT, address=address, status=PENDING, attempts=1, created_at=now,
+    ).on_conflict_do_update(index_elements=["idempotency_key"],
+                            set_={"attempts": col(Notice.attempts) + 1})
+    row = session.connection().execute(statement.returning(*table_of(Notice).c)).one()
+    return Notice.model_validate(row._asdict())
+
+
+def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assignee: Role,
+                      kind: StepKind | None = None, appeal_id: str | None = None,
+                      overdue_only: bool = False, due_before: datetime | None = None,
+                      now: datetime, limit: int = 50) -> list[AppealStep]:
+    """Open appeal tasks for ``assignee`` in ``regions`` (None: every region), the soonest
+    due (the Code's terms) first: the inbox lists them beside the cases' tasks."""
+    query = select(AppealStep).where(col(AppealStep.status) == StepStatus.OPEN.value,
+                                     col(AppealStep.assignee) == assignee.value)
+    if regions is not None:
+        query = query.where(col(AppealStep.region).in_([r.value for r in regions]))
+    if kind is not None:
+        query = query.where(col(AppealStep.kind) == kind.value)
+    if appeal_id is not None:
+        query = query.where(col(AppealStep.appeal_id) == appeal_id)
+    if overdue_only:
+        query = query.where(col(AppealStep.due_at) <= now)
+    if due_before is not None:
+        query = query.where(col(AppealStep.due_at) < due_before)
+    query = query.order_by(col(AppealStep.due_at).asc().nulls_last(), col(AppealStep.id))
+    return list(session.exec(query.limit(limit)))
+
+
+class AppealCounts(NamedTuple):
+    """One district's appeals received in a period, for the board."""
+
+    region: str
+    district: str
+    received: int
+    open: int
+    due_soon: int
+    overdue: int
+    answered: int
+    on_time: int
+
+
+def appeal_counts(session: Session, *, regions: list[Region] | None, since: datetime,
+                  now: datetime, due_soon_before: datetime) -> list[AppealCounts]:
+    """Appeals received since ``since`` by region and district: how many, how many open,
+    due before ``due_soon_before``, overdue, answered (or forwarded) and answered in time.
+    A withdrawn appeal is neither open nor answered."""
+    table = APPEAL_TABLE.c
+    still_open = table.closed_at.is_(None)
+    answered = table.verdict.is_not(None) & (table.verdict != "withdrawn")
+
+    def count(condition: Any) -> Any:
+        return func.sum(sql_case((condition, 1), else_=0))
+
+    query = (sql_select(table.region, table.district, func.count(), count(still_open),
+                    count(still_open & (table.due_at >= now) & (table.due_at < due_soon_before)),
+                    count(still_open & (table.due_at < now)), count(answered),
+                    count(answered & table.term_met.is_(True)))
+             .where(table.appeal_id.is_not(None), table.received_at >= since)
+             .group_by(table.region, table.district).order_by(table.region, table.district))
+    if regions is not None:
+        query = query.where(table.region.in_([r.value for r in regions]))
+    return [AppealCounts(*row) for row in session.connection().execute(query)]

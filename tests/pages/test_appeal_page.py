@@ -1,0 +1,103 @@
+"""The appeal page, the operator's form and the inbox: an appeal's facts and terms with their
+articles, the applicant only for its region's people, the ¶10 case it opened; a walk-in appeal
+registered from the form; its tasks in the inbox beside the cases' tasks, linking to it."""
+
+import re
+
+from tests.api.test_appeals import E_OTINISH
+from tests.pages.browsing import page_showing, sign_in, submit, text_of
+from tests.support.factories import ALGA, CANARY_APPLICANT, appeal_data
+from tests.support.scenarios import CaseDriver
+from tests.support.web_stack import WebStack
+
+
+async def test_the_appeal_page_shows_the_appeal_its_terms_and_its_case(site: WebStack) -> None:
+    response = await site.http.post("/api/v1/appeals", json=appeal_data(violation=True),
+                                    headers=site.as_key(E_OTINISH))
+    assert response.status_code == 201, response.text
+    appeal_id, case_id = response.json()["appeal_id"], response.json()["case_id"]
+    await CaseDriver(site.worker.client, appeal_id).wait_for("appeal_triage")
+
+    await sign_in(site, "cw.aktobe")
+    page = await page_showing(site, f"/appeals/{appeal_id}", "Өтінішті тіркеу")
+    text = text_of(page)
+    assert f"{appeal_id} өтініші" in text and "e-Өтініш" in text
+    assert CANARY_APPLICANT in text and "APPC art. 76" in text
+    assert "¶6.2, APPC art. 64 Өтінішті тіркеу" in text
+    assert case_id in text and f'href="/cases/{case_id}"' in page
+
+    case = await page_showing(site, f"/cases/{case_id}", appeal_id)
+    assert f'href="/appeals/{appeal_id}"' in case  # linked both ways
+
+    inbox = await page_showing(site, "/", appeal_id)
+    assert f'href="/tasks/{appeal_id}/appeal_triage"' in inbox
+    assert "Өтінішті іріктеу: құзыреті" in text_of(inbox)
+
+    await sign_in(site, "cw.pavlodar")
+    other = await site.http.get(f"/appeals/{appeal_id}")
+    assert other.status_code == 403 and CANARY_APPLICANT not in other.text
+
+
+async def test_an_operator_registers_a_walk_in_appeal_from_the_form(site: WebStack) -> None:
+    await sign_in(site, "cw.aktobe")
+    form = await page_showing(site, "/appeals/new", "Жеке қабылдау")
+    reference = re.search(r'name="reference" value="([^"]+)"', form)
+    assert reference is not None
+    fields = {"reference": reference.group(1), "kind": "appeal", "channel": "walk_in",
+              "received_at": "2026-11-30T10:15",
+              "region": "aktobe", "district": ALGA, "name": "Dana Walkin",
+              "relation": "parent", "email": "", "phone": "", "address": "",
+              "language": "kk", "body": "", "official": "",
+              "substance": "short", "attachments": "a school letter\n"}
+    refused = await submit(site, "/appeals/new", fields)
+    assert refused.status_code == 422
+    text = text_of(refused.text)
+    assert "a contact is required (email, phone or address)" in text
+    assert "String should have at least 10 characters" in text
+    assert 'value="Dana Walkin"' in refused.text  # nothing typed is lost
+
+    fields |= {"phone": "+7 701 000 11 22",
+               "substance": "The school refuses my son a place in the first grade."}
+    registered = await submit(site, "/appeals/new", fields)
+    assert registered.status_code == 303, registered.text
+    appeal_id = registered.headers["location"].removeprefix("/appeals/")
+    again = await submit(site, "/appeals/new", fields)
+    assert again.headers["location"] == f"/appeals/{appeal_id}"  # the same form: one appeal
+    page = await page_showing(site, f"/appeals/{appeal_id}", "Dana Walkin")
+    assert "Жеке қабылдау" in text_of(page) and "cw.aktobe" in text_of(page)
+
+
+async def test_triaged_drafted_and_approved_from_the_task_forms_the_answer_mailed(
+    site: WebStack,
+) -> None:
+    response = await site.http.post("/api/v1/appeals", json=appeal_data(),
+                                    headers=site.as_key(E_OTINISH))
+    appeal_id = response.json()["appeal_id"]
+    driver = CaseDriver(site.worker.client, appeal_id)
+    await sign_in(site, "cw.aktobe")
+    await page_showing(site, f"/tasks/{appeal_id}/appeal_triage", "Өтінішті іріктеу")
+    triaged = await submit(site, f"/tasks/{appeal_id}/appeal_triage",
+                           {"within_competence": "true", "notes": ""})
+    assert triaged.status_code == 303 and triaged.headers["location"] == f"/appeals/{appeal_id}"
+    await driver.wait_for("appeal_answer")
+    refused = await submit(site, f"/tasks/{appeal_id}/appeal_answer",
+                           {"verdict": "withdrawn", "text": "We explained the law to you."})
+    assert refused.status_code == 422
+    assert "an answer concludes one of upheld" in text_of(refused.text)
+    drafted = await submit(site, f"/tasks/{appeal_id}/appeal_answer",
+                           {"verdict": "explained", "text": "We explained the law to you."})
+    assert drafted.status_code == 303, drafted.text
+
+    await sign_in(site, "sv.aktobe")
+    await page_showing(site, f"/tasks/{appeal_id}/appeal_answer.approval-1", "Жауапты бекіту")
+    approved = await submit(site, f"/tasks/{appeal_id}/appeal_answer.approval-1",
+                            {"approved": "true", "reason": ""})
+    assert approved.status_code == 303, approved.text
+    await driver.result()
+    page = text_of(await page_showing(site, f"/appeals/{appeal_id}", "Түсіндірілді"))
+    assert "уақытында" in page  # the term met
+    assert "¶6.2 Іс ашылды appeal received: registered under the Code (art. 64)" in page
+    assert "¶6.2 Іс жабылды appeal closed" in page and "¶10" not in page
+    letters = [m.read_text() for m in site.mail_dir.glob("*.eml")
+               if appeal_id in m.read_text() and "X-Ombudsflow-Appeal" in m.read_text()]
+    assert len(letters) == 2  # the ticket and the answer

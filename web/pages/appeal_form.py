@@ -1,0 +1,87 @@
+"""The operator's form for walk-in, written and telephone appeals (APPC art. 64: every appeal
+is accepted, never refused): the same contract and intake as the API's, taken by the person
+signed in. A refused field is shown with its reason and every value kept; the form carries its
+own reference, so sending it twice registers one appeal."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import ValidationError
+
+from cases.appeals import parse_appeal, submit_appeal
+from ombudsflow.local_time import LOCAL_TIME
+from schemas.appeal import AppealKind, ApplicantRelation, Language
+from schemas.case import Actor
+from schemas.regions import Region
+from schemas.steps import Role
+from web.deps import ServicesDep, ensure_covers, require_role
+from web.errors import field_errors
+from web.pages.render import redirect, render
+from web.pages.route import PageRoute
+from web.pages.security import CSRF_FIELD, CsrfChecked
+from web.routes.appeals import OFFICE_CHANNELS
+
+router = APIRouter(route_class=PageRoute)
+Person = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
+TEXT_FIELDS = ("name", "email", "phone", "address")
+
+
+def choices(user: Actor) -> dict[str, Any]:
+    """What the form offers: the kinds, the office's channels, relations, languages, and the
+    regions the person registers for (their own; every one for the Committee)."""
+    return {"kinds": list(AppealKind), "channels": list(OFFICE_CHANNELS),
+            "relations": list(ApplicantRelation), "languages": list(Language),
+            "regions": [user.region] if user.region else list(Region)}
+
+
+def appeal_of(values: dict[str, str]) -> dict[str, Any]:
+    """The form's values as the intake contract (blank fields left out)."""
+    anonymous = values.get("anonymous") == "on"
+    applicant: dict[str, Any] = {"anonymous": anonymous, "language": values.get("language")}
+    if not anonymous:
+        applicant |= {k: values[k] for k in TEXT_FIELDS if values.get(k)}
+        if values.get("relation"):
+            applicant["relation"] = values["relation"]
+    received = values.get("received_at") or ""
+    try:
+        when = datetime.fromisoformat(received).replace(tzinfo=LOCAL_TIME).isoformat()
+    except ValueError:
+        when = received
+    appeal: dict[str, Any] = {
+        "kind": values.get("kind"), "channel": values.get("channel"),
+        "external_ref": values.get("reference"), "received_at": when,
+        "region": values.get("region"), "district": values.get("district"),
+        "applicant": applicant, "substance": values.get("substance", ""),
+        "attachments": [line.strip() for line in values.get("attachments", "").splitlines()
+                        if line.strip()],
+    }
+    appeal |= {k: values[k] for k in ("body", "official") if values.get(k)}
+    return appeal
+
+
+@router.get("/appeals/new")
+async def show_appeal_form(request: Request, svc: ServicesDep, user: Person) -> Response:
+    now = datetime.now(UTC).astimezone(LOCAL_TIME)
+    values = {"reference": f"office/{uuid.uuid4()}", "received_at": f"{now:%Y-%m-%dT%H:%M}",
+              "region": (user.region or Region.ASTANA).value, "language": Language.RU.value}
+    return render(request, "appeal_new.html", user=user, values=values, errors=[],
+                  districts=svc.districts, **choices(user))
+
+
+@router.post("/appeals/new")
+async def register_from_form(request: Request, svc: ServicesDep, user: Person,
+                             _: CsrfChecked) -> Response:
+    posted = await request.form()
+    values = {k: v for k, v in posted.items() if isinstance(v, str) and k != CSRF_FIELD}
+    try:
+        appeal = parse_appeal(appeal_of(values), districts=svc.districts)
+    except ValidationError as e:
+        return render(request, "appeal_new.html", user=user, values=values,
+                      errors=field_errors(e.errors()), districts=svc.districts,
+                      status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, **choices(user))
+    ensure_covers(user, appeal.region)
+    submitted = await submit_appeal(svc.client, svc.engine, appeal, taken_by=user.id,
+                                    task_queue=svc.settings.task_queue)
+    return redirect(f"/appeals/{submitted.appeal_id}")

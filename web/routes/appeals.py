@@ -1,0 +1,167 @@
+"""¶6.2 appeals and complaints over HTTP: integrations (e-Otinish, helpline 111, the Telegram
+chat) submit and never read; the office registers walk-in, written and telephone appeals; case
+workers and supervisors of the appeal's region (national ones: all) read and act on them."""
+
+from collections.abc import Awaitable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
+from pydantic import BaseModel, Field
+
+from cases.appeals import parse_appeal, submit_appeal
+from cases.client import CaseUnavailable
+from schemas.appeal import Appeal, AppealChannel, Extension, Withdrawal
+from schemas.case import Actor, Step
+from schemas.procedure import APPEAL_TASKS
+from schemas.steps import Role
+from store.appeals import list_appeals
+from web.appeal_views import AppealDetail, AppealSummary, appeal_detail, appeal_steps, readable
+from web.deps import (
+    Integration,
+    ServicesDep,
+    TaskKey,
+    ensure_covers,
+    in_store,
+    regions_of,
+    require_key,
+    require_role,
+)
+from web.errors import temporal_unavailable
+from web.ratelimit import enforce, limits_of
+
+router = APIRouter(prefix="/appeals", tags=["appeals"])
+AppealsKey = Annotated[Integration, Depends(require_key("appeals"))]
+Person = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
+Supervisor = Annotated[Actor, Depends(require_role(Role.SUPERVISOR))]
+AppealId = Annotated[str, Path(max_length=32, pattern=r"^[A-Z]{3}-A-\d{4}-\d{6,}$",
+                               description="an appeal number, e.g. AKT-A-2026-000001")]
+# What the office registers itself; the rest come from integrations.
+OFFICE_CHANNELS = (AppealChannel.WALK_IN, AppealChannel.WRITTEN, AppealChannel.TELEPHONE)
+
+
+class AppealAccepted(BaseModel):
+    appeal_id: str
+    case_id: str | None = Field(description="the ¶10 case opened at once, if the appeal "
+                                            "reports a violation against a child")
+    self_link: str
+
+
+class TaskOutcome(BaseModel):
+    outcome: dict[str, Any]
+
+
+class ExtensionRequest(BaseModel):
+    reason: str = Field(min_length=10, max_length=2000)
+    new_due: date
+
+
+class WithdrawalRequest(BaseModel):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+async def _accepted(request: Request, response: Response, svc: ServicesDep, appeal: Appeal,
+                    taken_by: str) -> AppealAccepted:
+    submitted = await submit_appeal(svc.client, svc.engine, appeal, taken_by=taken_by,
+                                    task_queue=svc.settings.task_queue)
+    if not submitted.created:
+        response.status_code = status.HTTP_200_OK
+    request.state.case_id = submitted.appeal_id
+    return AppealAccepted(
+        appeal_id=submitted.appeal_id, case_id=submitted.case_id,
+        self_link=str(request.url_for("read_appeal", appeal_id=submitted.appeal_id)))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses={
+    status.HTTP_200_OK: {"model": AppealAccepted, "description": "already received"},
+    status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "each bad field and why"}})
+async def submit_appeal_from_integration(
+    body: Appeal, request: Request, response: Response, key: AppealsKey, svc: ServicesDep,
+) -> AppealAccepted:
+    """Submit an appeal or complaint (¶6.2). Idempotent by (channel, external_ref): a repeat
+    answers 200 with the appeal the first registered."""
+    enforce(limits_of(request).reports, key.key_id, "appeals from this key")
+    appeal = parse_appeal(await request.json(), districts=svc.districts)
+    if appeal.channel.value not in key.channels:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"this key may not submit for the {appeal.channel.value} channel")
+    return await _accepted(request, response, svc, appeal, f"{key.name} ({key.key_id})")
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, responses={
+    status.HTTP_200_OK: {"model": AppealAccepted, "description": "already registered"}})
+async def register_appeal_in_the_office(
+    body: Appeal, request: Request, response: Response, user: Person, svc: ServicesDep,
+) -> AppealAccepted:
+    """Register a walk-in, written or telephone appeal (APPC art. 64: never refused)."""
+    appeal = parse_appeal(await request.json(), districts=svc.districts)
+    if appeal.channel not in OFFICE_CHANNELS:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"channel: the office registers "
+                            f"{', '.join(c.value for c in OFFICE_CHANNELS)} appeals")
+    ensure_covers(user, appeal.region)
+    return await _accepted(request, response, svc, appeal, user.id)
+
+
+@router.get("")
+async def list_appeals_in_scope(user: Person, svc: ServicesDep) -> list[AppealSummary]:
+    """Appeals of your region (national: every region), newest first."""
+    rows = await in_store(svc.engine, lambda s: list_appeals(s, regions=regions_of(user)))
+    return [AppealSummary.of(r) for r in rows]
+
+
+@router.get("/{appeal_id}")
+async def read_appeal(appeal_id: AppealId, request: Request, user: Person,
+                      svc: ServicesDep) -> AppealDetail:
+    """The appeal: the applicant, the substance, its steps with their articles, the ¶10
+    case it opened."""
+    request.state.case_id = appeal_id
+    return await appeal_detail(svc, user, appeal_id)
+
+
+@router.post("/{appeal_id}/tasks/{key}/complete")
+async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutcome,
+                               request: Request, user: Person, svc: ServicesDep) -> Step:
+    """Complete an appeal's task (triage, forwarding, the answer, its approval)."""
+    request.state.case_id = appeal_id
+    await readable(svc, user, appeal_id)
+    steps = await appeal_steps(svc, appeal_id)
+    step = next((s for s in steps if s.key == key and s.kind in APPEAL_TASKS), None)
+    if step is None or not step.is_open():
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            f"appeal {appeal_id} has no open task {key!r}")
+    return await _confirmed(svc.cases.complete(
+        appeal_id, kind=step.kind, key=key, attempt=step.attempt, actor=user,
+        outcome=body.outcome))
+
+
+@router.post("/{appeal_id}/extension")
+async def extend(appeal_id: AppealId, body: ExtensionRequest, request: Request,
+                 user: Supervisor, svc: ServicesDep) -> Step:
+    """APPC art. 76: extend the term by a reasoned decision, at most two months from
+    receipt; the applicant is told at once."""
+    request.state.case_id = appeal_id
+    await readable(svc, user, appeal_id)
+    extension = Extension(actor=user, reason=body.reason, new_due=body.new_due)
+    return await _confirmed(svc.cases.update(
+        appeal_id, "extend_appeal", extension,
+        update_id=f"{appeal_id}/extension/{body.new_due}"))
+
+
+@router.post("/{appeal_id}/withdrawal")
+async def withdraw(appeal_id: AppealId, body: WithdrawalRequest, request: Request,
+                   user: Person, svc: ServicesDep) -> Step:
+    """Record the applicant's withdrawal: the appeal closes at once, the reason kept."""
+    request.state.case_id = appeal_id
+    await readable(svc, user, appeal_id)
+    return await _confirmed(svc.cases.update(
+        appeal_id, "withdraw_appeal", Withdrawal(actor=user, reason=body.reason),
+        update_id=f"{appeal_id}/withdrawal"))
+
+
+async def _confirmed(update: Awaitable[Step]) -> Step:
+    """The step an update closed; a 503 when Temporal did not confirm it."""
+    try:
+        return await update
+    except CaseUnavailable as e:
+        raise temporal_unavailable(e.cause, waited=e.waited) from e
