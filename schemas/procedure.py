@@ -215,6 +215,17 @@ def title_of(kind: StepKind, language: str = "en") -> str:
     return STEPS[kind].titles.in_language(language)
 
 
+def kind_of_key(step_key: str) -> StepKind | None:
+    """The kind of the step under ``step_key``: a ``StepKind`` value, optionally followed by
+    ``-``/``.`` and a suffix (``plan_review-2``, ``public_statement.approval-1`` is the draft's
+    kind); None if it names none."""
+    prefix = step_key.replace(".", "-").split("-", 1)[0]
+    try:
+        return StepKind(prefix)
+    except ValueError:
+        return None
+
+
 def may_complete(kind: StepKind, role: Role) -> bool:
     """Whether someone of ``role`` may complete a task of ``kind``."""
     spec = STEPS[kind]

@@ -3,6 +3,7 @@ of the store or of Temporal is a 503 with a clear message, never a 500.
 
     422  RequestValidationError / pydantic ValidationError   {"detail": [{"field", "reason"}]}
     4xx  WorkflowUpdateFailedError from a validator          {"detail": reason, "type": kind}
+         (the reason in the caller's Accept-Language, "field: reason" for one field)
     404  TaskNotFound, 409 TaskClaimed (claims in the store)  {"detail": reason}
     503  the SQL store or the Temporal service unreachable   {"detail": what to do}
          (or an update unanswered within its deadline)     + Retry-After
@@ -23,7 +24,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from schemas.errors import RejectedAction
+from schemas.refusals import Refusal
 from store.cases import TaskClaimed, TaskNotFound
+from web.deps import services
+from web.i18n import LANGUAGES, Translator
 
 log = structlog.get_logger()
 
@@ -58,15 +62,43 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     return out
 
 
-def rejection_of(error: WorkflowUpdateFailedError) -> tuple[int, dict[str, str]]:
-    """The status and body for an update a workflow validator refused."""
+def rejection_of(error: WorkflowUpdateFailedError, t: Translator
+                 ) -> tuple[int, dict[str, str]]:
+    """The status and body for an update a workflow validator refused, its reason in ``t``'s
+    language: "field: reason" when it is about one field of the outcome."""
     cause = error.cause
     kinds = {k.value: k for k in RejectedAction}
     if isinstance(cause, ApplicationError) and cause.type in kinds:
         kind = kinds[cause.type]
-        return kind.http_status, {"detail": cause.message, "type": kind.value}
+        return kind.http_status, {"detail": refusal_text(cause, t), "type": kind.value}
     message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
     return status.HTTP_422_UNPROCESSABLE_CONTENT, {"detail": message, "type": "InvalidOutcome"}
+
+
+def refusal_text(error: ApplicationError, t: Translator) -> str:
+    """A validator's refusal in ``t``'s language, "field: reason" when about one field."""
+    refusal = refusal_in(error)
+    if refusal is None:
+        return error.message
+    return (f"{refusal.field}: " if refusal.field else "") + t.refusal(refusal)
+
+
+def refusal_in(error: ApplicationError) -> Refusal | None:
+    """The coded reason a validator gave (None from a worker older than the codes)."""
+    try:
+        return Refusal.model_validate(error.details[0]) if error.details else None
+    except ValidationError:
+        return None
+
+
+def api_language(request: Request) -> str:
+    """The API caller's language: the first of ours in Accept-Language, else English (what
+    a program reads by default)."""
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -81,8 +113,9 @@ def install_error_handlers(app: FastAPI) -> None:
                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(WorkflowUpdateFailedError)
-    async def _rejected(_: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:
-        code, body = rejection_of(exc)
+    async def _rejected(request: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:
+        t = Translator(api_language(request), districts=services(request).districts)
+        code, body = rejection_of(exc, t)
         return JSONResponse(body, status_code=code)
 
     @app.exception_handler(TaskNotFound)

@@ -14,14 +14,26 @@ from pathlib import Path
 from typing import Any
 
 from ombudsflow import local_time as clock
+from schemas.case import Stage, StepStatus
 from schemas.districts import Districts
-from schemas.procedure import title_of
+from schemas.procedure import kind_of_key, title_of
+from schemas.refusals import PersonalDatum, Refusal
 from schemas.regions import Region
-from schemas.steps import StepKind
+from schemas.steps import Role, StepKind
 
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_LANGUAGE = "kk"
 LOCALES = Path(__file__).parent / "locales"
+# The notes the workflow writes on a step (a closed set of sentences, as running cases hold
+# them), by their locale key; a draft sent back is noted "rejected: <the supervisor's words>".
+STEP_NOTES = {
+    "no parent or legal representative living with the child is alleged":
+        "step_note.no_cohabiting_parent",
+    "the ¶11.2 assessment found no danger": "step_note.no_danger",
+    "facts not confirmed by the police: ¶11 measures do not apply":
+        "step_note.not_confirmed",
+}
+SENT_BACK = "rejected: "
 
 
 @cache
@@ -60,6 +72,55 @@ class Translator:
 
     def region(self, region: Region | str) -> str:
         return Region(region).name_in(self.language)
+
+    def step_named(self, step_key: str) -> str:
+        """The step under ``step_key`` by its title (an approval: "Approval: <draft>"); the
+        key itself only if it names no kind."""
+        kind = kind_of_key(step_key)
+        if kind is None:
+            return step_key
+        if ".approval-" in step_key:
+            return f"{self.step(StepKind.APPROVAL)}: {self.step(kind)}"
+        return self.step(kind)
+
+    def note(self, note: str | None) -> str:
+        """A step's note in this language; a supervisor's reason stays in their words."""
+        if not note:
+            return ""
+        if note.startswith(SENT_BACK):
+            return self("step_note.sent_back", reason=note.removeprefix(SENT_BACK))
+        return self(STEP_NOTES[note]) if note in STEP_NOTES else note
+
+    def refusal(self, refusal: Refusal) -> str:
+        """A workflow's refusal in this language, its parameters named as people name them."""
+        return self(f"refusal.{refusal.reason.value}",
+                    **{name: self.param(name, value) for name, value in refusal.params.items()})
+
+    def param(self, name: str, value: str) -> str:
+        """One parameter of a refusal or a history line, by what its name says it holds:
+        closed-set values become words, times Almaty's clock; the rest (keys of people,
+        clauses, numbers, a person's own words) is shown as it is."""
+        if name in ("task", "step", "subject"):
+            return self.step_named(value)
+        if name == "kind":
+            return self.step(value)
+        if name == "expected":
+            return " / ".join(self.step(k) for k in value.split(","))
+        if name == "status":
+            return self.enum(StepStatus(value))
+        if name == "stage":
+            return self.enum(Stage(value))
+        if name == "role":
+            return self.enum(Role(value))
+        if name in ("region", "acts_for"):
+            return self.region(value) if value else self("refusal.national")
+        if name == "recipient":
+            return self(f"Recipient.{value}")
+        if name == "found":
+            return ", ".join(self.enum(PersonalDatum(v)) for v in value.split(","))
+        if name in ("received", "at"):
+            return local_time(datetime.fromisoformat(value))
+        return value
 
     def district(self, region: Region | str, code: str) -> str:
         """The directory's name of district ``code``; never the stored value itself (a case

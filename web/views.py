@@ -25,6 +25,7 @@ from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
 from web.history import HistoryLine, timeline
+from web.i18n import Translator
 
 # People who read cases; admins manage users and integrations only deliver decisions.
 READERS = (Role.CASE_WORKER, Role.SUPERVISOR)
@@ -298,11 +299,13 @@ def _draft_view(row: StepRow | None) -> DraftView | None:
     )
 
 
-async def case_history(svc: Services, user: Actor, case_id: str) -> CaseHistory:
-    """The case's timeline from its Temporal event history, for a reader of its region."""
+async def case_history(svc: Services, user: Actor, case_id: str, t: Translator
+                       ) -> CaseHistory:
+    """The case's timeline from its Temporal event history, for a reader of its region, in
+    ``t``'s language."""
     view = await load_case(svc, case_id)
     ensure_covers(user, view.facts.region)
-    lines = await timeline(svc.client, case_id)
+    lines = await timeline(svc.client, case_id, t)
     return CaseHistory(case_id=case_id, temporal_ui=svc.settings.temporal_ui_link(case_id),
                        lines=lines)
 

@@ -39,7 +39,7 @@ async def test_the_case_page_shows_facts_steps_notices_and_history(site: WebStac
     assert "¶10.2 Профилактикалық әңгіме орындалды" in text
     assert "Жіберілген хабарламалар" in text and "жіберілді" in text
     assert "Іс ашылды" in text and "Тапсырма орындалды" in text
-    assert "report received: case opened" in text  # the record itself, marked lang="en"
+    assert "Хабарлама қабылданды: іс ашылды" in text  # the record, in Kazakh too
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+05:00\)", text)  # as notices and CLI
 
 

@@ -67,7 +67,7 @@ async def test_the_workflow_refusal_is_shown_next_to_its_field(site: WebStack) -
     })
 
     assert response.status_code == 422
-    assert "before the report was received" in error_of(response.text, "talks")
+    assert "хабарлама түскенге дейін" in error_of(response.text, "talks")  # in Kazakh
 
 
 async def test_completing_the_talk_through_its_form(site: WebStack) -> None:
