@@ -84,7 +84,7 @@ async def test_sending_a_draft_back_needs_a_reason(site: WebStack) -> None:
                             {"approved": "false", "reason": ""}, form_page=case_url)
 
     assert response.status_code == 422
-    assert "a reason is required to reject" in text_of(response.text)
+    assert "Қайтару үшін себебін жазыңыз" in text_of(response.text)  # in Kazakh
     assert STATEMENT in text_of(response.text)  # the draft stays in view
 
 

@@ -43,7 +43,7 @@ async def test_an_invalid_talk_shows_each_reason_next_to_its_field_and_keeps_the
 
     assert response.status_code == 422
     page = response.text
-    assert "¶10.2 requires explaining their responsibility" in error_of(page, "talks.0")
+    assert "¶10.2: заң бойынша жауапкершілігін түсіндіру міндетті" in error_of(page, "talks.0")
     assert error_of(page, "talks.1.held_at") == "Міндетті өріс."
     assert 'aria-describedby="e-talks-1-held_at"' in page
     assert "Тапсырма орындалмады" in text_of(page)
