@@ -32,7 +32,7 @@ from schemas.outcomes import (
     SafePlacementCompletion,
     SafetyAssessmentCompletion,
 )
-from schemas.policy import Deadline, Span, hours, working_days
+from schemas.policy import Chain, Deadline, Span, hours, working_days
 from schemas.report import ViolationReport
 from schemas.steps import Role, StepKind
 
@@ -78,7 +78,10 @@ class StepSpec:
 
 
 def _d(due: Span, escalate: Span) -> Deadline:
-    return Deadline(due=due, escalate=escalate)
+    """A task's deadlines with the default chain: the Committee when twice the second
+    deadline has passed, then a reminder every two working days."""
+    return Deadline(due=due, escalate=escalate,
+                    chain=Chain(committee=Span(amount=escalate.amount * 2, unit=escalate.unit)))
 
 
 APPROVAL_UPDATE = "decide_approval"

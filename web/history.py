@@ -24,7 +24,7 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter, decode_typed_search_attributes
 
 from ombudsflow import constants
-from schemas.activities import NoticeKind, NoticeRequest, Publication
+from schemas.activities import Level, NoticeKind, NoticeRequest, Publication
 from schemas.case import Stage, Step
 from schemas.procedure import UPDATES
 from schemas.steps import Role, StepKind
@@ -56,6 +56,9 @@ class HistoryText(StrEnum):
     REMINDER = "reminder"  # step
     ESCALATION = "escalation"  # step
     NOTICE_LATE = "notice_late"  # step
+    ESCALATION_COMMITTEE = "escalation_committee"  # step
+    REMINDER_REPEATED = "reminder_repeated"  # step
+    UNCLAIMED = "unclaimed"  # step
     PUBLISHED = "published"  # actor
     APPROVED = "approved"  # subject
     SENT_BACK = "sent_back"  # subject, reason (the supervisor's own words)
@@ -103,6 +106,14 @@ NOTICE_TEXT: dict[NoticeKind, HistoryText] = {
     NoticeKind.ALARM: HistoryText.NOTICE_ALARM,
     NoticeKind.REFERRAL: HistoryText.NOTICE_REFERRAL,
     NoticeKind.RECOMMENDATIONS: HistoryText.NOTICE_RECOMMENDATIONS,
+}
+# A rung of a task's escalation chain (notices sent before chains carry no level).
+LEVEL_TEXT: dict[Level, HistoryText] = {
+    Level.DUE: HistoryText.REMINDER,
+    Level.SUPERVISOR: HistoryText.ESCALATION,
+    Level.COMMITTEE: HistoryText.ESCALATION_COMMITTEE,
+    Level.REPEATED: HistoryText.REMINDER_REPEATED,
+    Level.UNCLAIMED: HistoryText.UNCLAIMED,
 }
 ENDINGS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: HistoryText.FAILED,
@@ -220,7 +231,9 @@ class _Reader:
 
     def _deadline(self, event: HistoryEvent, notice: NoticeRequest) -> None:
         late = notice.subject_step or notice.step_key
-        if notice.kind == NoticeKind.REMINDER:
+        if notice.level is not None:
+            code = LEVEL_TEXT[notice.level]
+        elif notice.kind == NoticeKind.REMINDER:
             code = HistoryText.REMINDER
         elif notice.subject_step:
             code = HistoryText.ESCALATION

@@ -51,7 +51,7 @@ def build_worker(
         workflows=[ViolationResponseWorkflow],
         activities=[
             store.record_case, store.project_case, store.project_changes,
-            store.publish_statement,
+            store.publish_statement, store.task_holder,
             notices.send_notice, calendar.compute_deadlines, district_codes.resolve_district,
         ],
         activity_executor=executor,
