@@ -48,7 +48,7 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with Worker(time_env.client, task_queue=f"test-{uuid.uuid4()}",
                           workflows=[DistrictVisit], activity_executor=executor,
-                          activities=[store.record_case, store.project_changes,
+                          activities=[store.record_case, store.project_changes, store.task_holder,
                                       notices.send_notice,
                                       CalendarActivities().compute_deadlines]) as worker:
             await time_env.client.start_workflow(
@@ -87,8 +87,12 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
     assert view.step("closure.approval-1").status == StepStatus.REJECTED
     mails = [message_from_bytes(p.read_bytes(), policy=policy.default)
              for p in mail_dir.glob("*.eml")]
-    # The ¶10.1 notice, and the talk's reminder and escalation.
-    assert sorted(str(m["X-Ombudsflow-Clause"]) for m in mails) == ["¶10.1", "¶10.2", "¶10.2"]
+    # The ¶10.1 notice, and the talk's chain: nobody took it (an urgent case), its reminder,
+    # its escalation, and a reminder every two working days until it was done.
+    talk = view.step("preventive_talk")
+    assert talk.unclaimed_escalated_at is not None and talk.reminders_repeated >= 1
+    assert sorted(str(m["X-Ombudsflow-Clause"]) for m in mails) == (
+        ["¶10.1"] + ["¶10.2"] * (3 + talk.reminders_repeated))
     with session_scope(engine) as session:
         stored = get_case(session, case_id)
         assert stored is not None and stored.stage == "closed"
