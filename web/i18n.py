@@ -73,6 +73,15 @@ class Translator:
     def region(self, region: Region | str) -> str:
         return Region(region).name_in(self.language)
 
+    def duration(self, seconds: float) -> str:
+        """A span as people say it, in its two largest units: "3 min", "2 d 4 h"."""
+        whole = abs(round(seconds))
+        parts = [(whole // 86400, "d"), (whole % 86400 // 3600, "h"),
+                 (whole % 3600 // 60, "min"), (whole % 60, "s")]
+        first = next((i for i, (n, _) in enumerate(parts) if n), len(parts) - 1)
+        shown = [self(f"duration.{unit}", n=n) for n, unit in parts[first:first + 2] if n]
+        return ("-" if seconds < 0 else "") + (" ".join(shown) or self("duration.s", n=0))
+
     def step_named(self, step_key: str) -> str:
         """The step under ``step_key`` by its title (an approval: "Approval: <draft>"); the
         key itself only if it names no kind."""
@@ -132,10 +141,3 @@ def local_time(moment: datetime | None) -> str:
     """``moment`` on Kazakhstan's clock, as people there read it (as in the notices, with the
     offset); empty for None."""
     return clock.local_time(moment) if moment else ""
-
-
-def duration_text(seconds: float) -> str:
-    """A span of ``seconds`` as ``h:mm:ss``, read the same in every language."""
-    whole = abs(round(seconds))
-    sign = "-" if seconds < 0 else ""
-    return f"{sign}{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

@@ -31,7 +31,7 @@ from store.board import (
     overdue_steps,
 )
 from web.deps import Services, ServicesDep, in_store, require_role
-from web.i18n import Translator, duration_text, local_time
+from web.i18n import Translator, local_time
 from web.pages.render import render, translator
 from web.pages.route import PageRoute
 
@@ -111,7 +111,7 @@ async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
     measured = [(t("board.median"), delays.median), (t("board.p90"), delays.p90)]
     sections.insert(len(sections) - 1, Section(
         "first_notice", t("board.first_notice", days=days), (t("col.measure"), t("col.duration")),
-        [Bar((label,), d.total_seconds(), duration_text(d.total_seconds()))
+        [Bar((label,), d.total_seconds(), t.duration(d.total_seconds()))
          for label, d in measured if d],
         note=t("board.measured", days=days, since=local_time(delays.since),
                measured=delays.measured, waiting=delays.waiting),

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from schemas.case import Actor
 from schemas.steps import StepKind
 from web.deps import services
-from web.i18n import LANGUAGES, Translator, duration_text, language_of, local_time
+from web.i18n import LANGUAGES, Translator, language_of, local_time
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
 
 LANGUAGE_COOKIE = "ombudsflow_lang"
@@ -27,7 +27,7 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-templates.globals.update(local_time=local_time, duration_text=duration_text,
+templates.globals.update(local_time=local_time,
                          languages=LANGUAGES, csrf_field=CSRF_FIELD)
 
 
