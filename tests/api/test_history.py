@@ -68,7 +68,8 @@ async def test_history_of_a_confirmed_case_cites_clauses_actors_and_delays(
     assert [x["text"] for x in lines if x["kind"] == "stage_changed"][1] == "stage: Police check"
     late = [x for x in lines if x["kind"] == "deadline_reached"]
     assert {x["step_key"] for x in late} >= {"safety_assessment"}
-    safety = next(x for x in late if x["step_key"] == "safety_assessment")
+    safety = next(x for x in late if x["step_key"] == "safety_assessment"
+                  and x["code"] == "reminder")
     assert safety["clause"] == "¶11.2" and safety["recipient"] == "ombudsman_office"
     assert safety["delay_seconds"] >= 0
     assert any(x["kind"] == "overdue_changed" and x["text"] == "a step is overdue"
