@@ -240,13 +240,13 @@ def list_tasks(
     limit: int = 50,
     offset: int = 0,
 ) -> list[Step]:
-    """Open human tasks in ``regions`` (None: national scope), most urgent first.
-
-    A task is overdue once ``now`` reaches its ``due_at``, so ordering by ``due_at`` (tasks
-    without one last) puts overdue tasks first. ``claimable_by`` keeps the tasks that user
-    holds or nobody holds.
+    """Open human tasks in ``regions`` (None: national scope), most urgent first: those of a
+    case with a threat to life or health, then the overdue (``now`` reached their
+    ``due_at``), then the nearest due (tasks without one last). ``claimable_by`` keeps the
+    tasks that user holds or nobody holds.
     """
-    query = select(Step).where(col(Step.status) == OPEN, col(Step.assignee).is_not(None))
+    query = (select(Step).join(Case, col(Case.case_id) == col(Step.case_id))
+             .where(col(Step.status) == OPEN, col(Step.assignee).is_not(None)))
     if regions is not None:
         query = query.where(col(Step.region).in_([r.value for r in regions]))
     if assignee is not None:
@@ -263,8 +263,18 @@ def list_tasks(
         query = query.where(
             col(Step.claimed_by).is_(None) | (col(Step.claimed_by) == claimable_by)
         )
-    query = query.order_by(col(Step.due_at).asc().nulls_last(), col(Step.id))
+    overdue = sql_case((col(Step.due_at) <= now, 1), else_=0)
+    query = query.order_by(col(Case.threat_to_life_or_health).desc(), overdue.desc(),
+                           col(Step.due_at).asc().nulls_last(), col(Step.id))
     return list(session.exec(query.limit(limit).offset(offset)))
+
+
+def urgent_cases(session: Session, case_ids: Collection[str]) -> set[str]:
+    """Which of ``case_ids`` report a threat to the child's life or health."""
+    if not case_ids:
+        return set()
+    return set(session.exec(select(Case.case_id).where(
+        col(Case.case_id).in_(case_ids), col(Case.threat_to_life_or_health))))
 
 
 def list_cases(

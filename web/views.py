@@ -7,7 +7,7 @@ yours), which the API answers as JSON and the pages render in the reader's langu
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -20,7 +20,14 @@ from schemas.procedure import title_of
 from schemas.regions import Region
 from schemas.report import AllegedViolator, Category, Child, Reporter
 from schemas.steps import Role, StepKind
-from store.cases import case_view, list_cases, list_tasks, steps_by_id, stored_report
+from store.cases import (
+    case_view,
+    list_cases,
+    list_tasks,
+    steps_by_id,
+    stored_report,
+    urgent_cases,
+)
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
@@ -133,6 +140,9 @@ class TaskView(BaseModel):
     due_at: AwareDatetime | None
     escalate_at: AwareDatetime | None
     overdue: bool
+    urgent: bool = Field(description="the case reports a threat to life or health")
+    priority: int = Field(ge=0, le=100, description="the inbox's order: a threat to life or "
+                          "health first (60), then overdue (25), then the nearer due (up to 15)")
     claimed_by: str | None
     note: str | None = Field(description="e.g. why a draft was sent back")
 
@@ -246,11 +256,31 @@ async def case_list(svc: Services, user: Actor, query: CaseQuery) -> list[CaseSu
     return await in_store(svc.engine, read)
 
 
-def task_view(row: StepRow, now: datetime) -> TaskView:
+# A task due this far ahead or later gets none of the priority nearness gives.
+NEAR = timedelta(days=14)
+
+
+def priority(*, urgent: bool, due_at: datetime | None, now: datetime) -> int:
+    """0–100: a threat to life or health weighs most, then being overdue, then how near the
+    due time is (as Camunda's task priority, one number to sort and show)."""
+    if due_at is None:
+        return 60 if urgent else 0
+    overdue = now >= due_at
+    nearness = 1.0 if overdue else max(0.0, 1 - (due_at - now) / NEAR)
+    return (60 if urgent else 0) + (25 if overdue else 0) + round(15 * nearness)
+
+
+def task_view(row: StepRow, now: datetime, *, urgent: bool) -> TaskView:
     return TaskView.model_validate({
         **row.model_dump(), "title": title_of(StepKind(row.kind)),
-        "overdue": row.due_at is not None and now >= row.due_at,
+        "overdue": row.due_at is not None and now >= row.due_at, "urgent": urgent,
+        "priority": priority(urgent=urgent, due_at=row.due_at, now=now),
     })
+
+
+def task_views(session: Session, rows: list[StepRow], now: datetime) -> list[TaskView]:
+    urgent = urgent_cases(session, {r.case_id for r in rows})
+    return [task_view(row, now, urgent=row.case_id in urgent) for row in rows]
 
 
 async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
@@ -264,7 +294,7 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
             case_id=query.case_id, overdue_only=query.overdue, due_before=query.due_before,
             claimable_by=user.id, now=now, limit=query.limit, offset=query.offset,
         )
-        return [task_view(row, now) for row in rows]
+        return task_views(session, rows, now)
 
     return await in_store(svc.engine, read)
 
@@ -280,9 +310,9 @@ async def approval_queue(svc: Services, user: Actor, *, limit: int = 50, offset:
         drafts = steps_by_id(session, [f"{r.case_id}/{r.subject_key}" for r in rows
                                        if r.subject_key])
         return [
-            ApprovalView(**task_view(row, now).model_dump(),
+            ApprovalView(**view.model_dump(),
                          draft=_draft_view(drafts.get(f"{row.case_id}/{row.subject_key}")))
-            for row in rows
+            for row, view in zip(rows, task_views(session, rows, now), strict=True)
         ]
 
     return await in_store(svc.engine, read)

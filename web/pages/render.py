@@ -18,7 +18,8 @@ LANGUAGE_COOKIE = "ombudsflow_lang"
 FLASH_COOKIE = "ombudsflow_flash"
 # The messages a redirect may carry; anything else in the cookie is ignored.
 FLASHES = frozenset({"flash.completed", "flash.approved", "flash.sent_back",
-                     "flash.signed_out", "flash.task_closed"})
+                     "flash.signed_out", "flash.task_closed", "flash.claimed",
+                     "flash.released"})
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
