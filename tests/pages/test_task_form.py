@@ -9,6 +9,7 @@ from schemas.case import StepStatus
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
 from tests.pages.browsing import page_showing, sign_in, submit, text_of
+from tests.scenarios import valid_outcome
 from tests.web_stack import WebStack
 
 
@@ -111,3 +112,29 @@ async def test_a_case_worker_cannot_open_a_supervisors_form(site: WebStack) -> N
 
     assert response.status_code == 403
     assert "Бұл тапсырманы басқа рөл орындайды." in text_of(response.text)
+
+
+async def test_an_approval_form_shows_the_draft_and_two_buttons(site: WebStack) -> None:
+    driver = await open_case(site)
+    await done(site, driver, "cw.aktobe", StepKind.PREVENTIVE_TALK)
+    await confirm(site, driver)
+    statement = valid_outcome(StepKind.PUBLIC_STATEMENT)["text"]
+    await done(site, driver, "cw.aktobe", StepKind.PUBLIC_STATEMENT)
+    await driver.wait_for("public_statement.approval-1")
+    await sign_in(site, "sv.aktobe")
+    url = f"/tasks/{driver.case_id}/public_statement.approval-1"
+
+    form = (await site.http.get(url)).text
+
+    assert statement in text_of(form)
+    assert 'name="approved" value="true">Бекіту</button>' in form
+    assert 'name="approved" value="false" class="danger">Пысықтауға қайтару</button>' in form
+    assert "Тапсырманы орындау" not in form  # no "complete the task" for a decision
+    returned = await submit(site, url, {"approved": "false", "reason": ""})
+    assert returned.status_code == 422
+    assert "Қайтару үшін себебін жазыңыз" in text_of(returned.text)
+    reason = "Аудандағы шараларды атаңыз."
+    returned = await submit(site, url, {"approved": "false", "reason": reason})
+    assert returned.status_code == 303
+    reopened = await driver.wait_for("public_statement")
+    assert reopened.attempt == 2 and reopened.note == f"rejected: {reason}"
