@@ -7,7 +7,7 @@ Enumerations are looked up as ``<EnumName>.<value>`` (``StepStatus.open``, ``Tal
 """
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -73,6 +73,24 @@ class Translator:
     def region(self, region: Region | str) -> str:
         return Region(region).name_in(self.language)
 
+    def when(self, moment: datetime | None) -> str:
+        """``moment`` on Kazakhstan's clock with its offset, the date as the language writes
+        it: 30.11.2026 19:05 (UTC+05:00) in Kazakh and Russian, 2026-11-30 … in English;
+        empty for None."""
+        if moment is None:
+            return ""
+        shown = clock.local_time(moment)
+        if self.language == "en":
+            return shown
+        day, rest = shown.split(" ", 1)
+        return f"{self.day(date.fromisoformat(day))} {rest}"
+
+    def day(self, value: date | None) -> str:
+        """A date as the language writes it: dd.mm.yyyy in Kazakh and Russian."""
+        if value is None:
+            return ""
+        return value.isoformat() if self.language == "en" else f"{value:%d.%m.%Y}"
+
     def duration(self, seconds: float) -> str:
         """A span as people say it, in its two largest units: "3 min", "2 d 4 h"."""
         whole = abs(round(seconds))
@@ -128,16 +146,10 @@ class Translator:
         if name == "found":
             return ", ".join(self.enum(PersonalDatum(v)) for v in value.split(","))
         if name in ("received", "at"):
-            return local_time(datetime.fromisoformat(value))
+            return self.when(datetime.fromisoformat(value))
         return value
 
     def district(self, region: Region | str, code: str) -> str:
         """The directory's name of district ``code``; never the stored value itself (a case
         opened before districts were codes reads "district not specified")."""
         return self._districts.name_in(Region(region), code, self.language)
-
-
-def local_time(moment: datetime | None) -> str:
-    """``moment`` on Kazakhstan's clock, as people there read it (as in the notices, with the
-    offset); empty for None."""
-    return clock.local_time(moment) if moment else ""

@@ -1,5 +1,7 @@
-"""Spans of time as people read them on the board and the case page: "3 min", "2 d 4 h", in
+"""Spans of time and dates as people read them on the pages: "3 min", "2 d 4 h", 30.11.2026, in
 the reader's language, never "248:15:44"."""
+
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -21,3 +23,15 @@ def test_a_span_reads_in_its_two_largest_units(seconds: float, en: str, ru: str)
     districts = load_districts()
     assert Translator("en", districts=districts).duration(seconds) == en
     assert Translator("ru", districts=districts).duration(seconds) == ru
+
+
+def test_dates_read_dd_mm_yyyy_in_kazakh_and_russian() -> None:
+    districts = load_districts()
+    moment = datetime(2026, 11, 30, 14, 5, tzinfo=UTC)
+    for language in ("kk", "ru"):
+        t = Translator(language, districts=districts)
+        assert t.when(moment) == "30.11.2026 19:05 (UTC+05:00)"
+        assert t.day(date(2014, 3, 9)) == "09.03.2014"
+    english = Translator("en", districts=districts)
+    assert english.when(moment) == "2026-11-30 19:05 (UTC+05:00)"
+    assert english.when(None) == "" and english.day(None) == ""

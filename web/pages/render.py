@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from schemas.case import Actor
 from schemas.steps import StepKind
 from web.deps import services
-from web.i18n import LANGUAGES, Translator, language_of, local_time
+from web.i18n import LANGUAGES, Translator, language_of
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
 
 LANGUAGE_COOKIE = "ombudsflow_lang"
@@ -28,8 +28,7 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-templates.globals.update(local_time=local_time,
-                         languages=LANGUAGES, csrf_field=CSRF_FIELD)
+templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD)
 
 
 def language(request: Request) -> str:
