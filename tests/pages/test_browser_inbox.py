@@ -1,7 +1,8 @@
 """The inbox in a real browser (Debian's Chromium, as ``test_browser.py``): the task of a case
 with a threat to life or health comes first with its badge; a case worker takes a task with
 its button, the inbox shows them holding it, and gives it back; at a phone's 390 px nothing
-scrolls sideways."""
+scrolls sideways. A supervisor's approval form shows the draft with two buttons: returning it
+needs a reason, and the next version is approved."""
 
 import asyncio
 from pathlib import Path
@@ -16,10 +17,19 @@ from activities.transports import FileTransport
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
 from ombudsflow.demo import DemoCredentials
+from schemas.steps import StepKind
 from tests.conftest import new_worker
 from tests.factories import report_data
-from tests.pages.test_browser import CHROMIUM, CHROMIUM_ARGS, pytestmark, serving, sign_in
+from tests.pages.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    open_from_inbox,
+    pytestmark,
+    serving,
+    sign_in,
+)
 from tests.ports import free_port
+from tests.scenarios import CaseDriver, valid_outcome
 
 __all__ = ["pytestmark"]  # skipped, as the other browser test, without Chromium
 PHONE = ViewportSize(width=390, height=844)
@@ -38,16 +48,21 @@ async def inbox_showing(page: Page, base: str, *case_ids: str) -> None:
     raise AssertionError(f"the inbox never showed the talks of {case_ids}")
 
 
+def settings_for(env: WorkflowEnvironment, engine: Engine, keyring: KeyRing,
+                 task_queue: str) -> Settings:
+    return Settings(
+        task_queue=task_queue, database_url=str(engine.url), web_port=free_port(),
+        temporal_address=env.client.service_client.config.target_host,
+        keys=SecretStr(keyring.to_json()), public_base_url="http://127.0.0.1",
+    )
+
+
 async def test_the_inbox_orders_by_priority_and_takes_and_gives_back_tasks(
     time_env: WorkflowEnvironment, engine: Engine, demo: DemoCredentials, mail_dir: Path,
     keyring: KeyRing,
 ) -> None:
     async with new_worker(time_env.client, engine, FileTransport(mail_dir)) as worker:
-        settings = Settings(
-            task_queue=worker.task_queue, database_url=str(engine.url), web_port=free_port(),
-            temporal_address=time_env.client.service_client.config.target_host,
-            keys=SecretStr(keyring.to_json()), public_base_url="http://127.0.0.1",
-        )
+        settings = settings_for(time_env, engine, keyring, worker.task_queue)
         async with serving(settings) as base, async_playwright() as playwright:
             cases = {}
             async with httpx.AsyncClient(base_url=base) as api:
@@ -86,3 +101,43 @@ async def test_the_inbox_orders_by_priority_and_takes_and_gives_back_tasks(
             wide = await phone.evaluate("document.documentElement.scrollWidth")
             assert wide <= PHONE["width"], f"the inbox is {wide} px wide at 390 px"
             await browser.close()
+
+
+async def test_an_approval_is_returned_with_a_reason_then_approved_in_the_browser(
+    time_env: WorkflowEnvironment, engine: Engine, demo: DemoCredentials, mail_dir: Path,
+    keyring: KeyRing,
+) -> None:
+    async with new_worker(time_env.client, engine, FileTransport(mail_dir)) as worker:
+        settings = settings_for(time_env, engine, keyring, worker.task_queue)
+        async with serving(settings) as base, async_playwright() as playwright:
+            async with httpx.AsyncClient(base_url=base) as api:
+                reported = await api.post("/api/v1/reports", json=report_data(),
+                                          headers={"X-API-Key": demo.api_keys["helpline-111"]})
+            assert reported.status_code == 201, reported.text
+            driver = CaseDriver(time_env.client, reported.json()["case_id"])
+            for kind in (StepKind.PREVENTIVE_TALK, StepKind.POLICE_DECISION,
+                         StepKind.PUBLIC_STATEMENT):
+                await driver.complete(kind)
+            browser = await playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            page = await browser.new_page()
+            await sign_in(page, base, "sv.aktobe", demo.passwords["sv.aktobe"])
+
+            await open_from_inbox(page, base, driver.case_id, "public_statement.approval-1")
+            draft = valid_outcome(StepKind.PUBLIC_STATEMENT)["text"]
+            await expect(page.locator("body")).to_contain_text(draft)
+            await expect(page.get_by_role("button", name="Тапсырманы орындау")).to_have_count(0)
+            await page.get_by_role("button", name="Пысықтауға қайтару").click()
+            await expect(page.locator("body")).to_contain_text("Қайтару үшін себебін жазыңыз")
+            await page.get_by_label("Себебі", exact=True).fill("Ауданды атаңыз.")
+            await page.get_by_role("button", name="Пысықтауға қайтару").click()
+            await expect(page.locator(".flash")).to_have_text(
+                "Пысықтауға қайтарылды: Қоғамға ақпарат беру.")
+
+            await driver.complete(StepKind.PUBLIC_STATEMENT)
+            await open_from_inbox(page, base, driver.case_id, "public_statement.approval-2")
+            await page.get_by_role("button", name="Бекіту").click()
+            await expect(page.locator(".flash")).to_have_text("Бекітілді: Қоғамға ақпарат беру.")
+            await browser.close()
+            approval = (await driver.view()).step("public_statement.approval-1")
+            assert approval.outcome == {"approved": False, "reason": "Ауданды атаңыз."}
