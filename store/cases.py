@@ -232,10 +232,15 @@ def list_tasks(
     regions: Collection[Region] | None,
     assignee: Role | None = None,
     kind: StepKind | None = None,
+    clause: str | None = None,
+    district: str | None = None,
     case_id: str | None = None,
     overdue_only: bool = False,
+    urgent_only: bool = False,
     due_before: datetime | None = None,
     claimable_by: str | None = None,
+    held_by: str | None = None,
+    unclaimed_only: bool = False,
     now: datetime,
     limit: int = 50,
     offset: int = 0,
@@ -243,7 +248,8 @@ def list_tasks(
     """Open human tasks in ``regions`` (None: national scope), most urgent first: those of a
     case with a threat to life or health, then the overdue (``now`` reached their
     ``due_at``), then the nearest due (tasks without one last). ``claimable_by`` keeps the
-    tasks that user holds or nobody holds.
+    tasks that user holds or nobody holds; ``held_by`` only that user's, ``unclaimed_only``
+    only nobody's.
     """
     query = (select(Step).join(Case, col(Case.case_id) == col(Step.case_id))
              .where(col(Step.status) == OPEN, col(Step.assignee).is_not(None)))
@@ -253,8 +259,18 @@ def list_tasks(
         query = query.where(col(Step.assignee) == assignee.value)
     if kind is not None:
         query = query.where(col(Step.kind) == kind.value)
+    if clause is not None:
+        query = query.where(col(Step.clause) == clause)
+    if district is not None:
+        query = query.where(col(Step.district) == district)
     if case_id is not None:
         query = query.where(col(Step.case_id) == case_id)
+    if urgent_only:
+        query = query.where(col(Case.threat_to_life_or_health))
+    if held_by is not None:
+        query = query.where(col(Step.claimed_by) == held_by)
+    if unclaimed_only:
+        query = query.where(col(Step.claimed_by).is_(None))
     if overdue_only:
         query = query.where(col(Step.due_at) <= now)
     if due_before is not None:

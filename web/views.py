@@ -8,6 +8,7 @@ yours), which the API answers as JSON and the pages render in the reader's langu
 
 import json
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -147,15 +148,26 @@ class TaskView(BaseModel):
     note: str | None = Field(description="e.g. why a draft was sent back")
 
 
+class Held(StrEnum):
+    MINE = "mine"
+    UNCLAIMED = "unclaimed"
+
+
 class TaskQuery(BaseModel):
     """Filters of the inbox."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: StepKind | None = None
-    case_id: str | None = None
+    clause: str | None = Field(default=None, max_length=20, description="e.g. ¶10.2")
+    district: str | None = Field(default=None, max_length=20, description="a KATO code")
+    case_id: str | None = Field(default=None, max_length=32)
     due_before: AwareDatetime | None = None
     overdue: bool = Field(default=False, description="only tasks past their due date")
+    urgent: bool = Field(default=False, description="only tasks of cases reporting a threat "
+                         "to life or health")
+    held: Held | None = Field(default=None, description="mine: the tasks I hold; unclaimed: "
+                              "those nobody holds (default: both)")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
@@ -291,8 +303,11 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
     def read(session: Session) -> list[TaskView]:
         rows = list_tasks(
             session, regions=regions_of(user), assignee=user.role, kind=query.kind,
-            case_id=query.case_id, overdue_only=query.overdue, due_before=query.due_before,
-            claimable_by=user.id, now=now, limit=query.limit, offset=query.offset,
+            clause=query.clause, district=query.district, case_id=query.case_id,
+            overdue_only=query.overdue, urgent_only=query.urgent, due_before=query.due_before,
+            claimable_by=user.id, held_by=user.id if query.held == Held.MINE else None,
+            unclaimed_only=query.held == Held.UNCLAIMED,
+            now=now, limit=query.limit, offset=query.offset,
         )
         return task_views(session, rows, now)
 

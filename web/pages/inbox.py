@@ -3,9 +3,13 @@ then overdue, then the nearest due), each with who holds it and a button to take
 back. A supervisor's tasks are approvals, listed with the draft each decides."""
 
 from collections.abc import Awaitable
+from datetime import date, datetime, time
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import ValidationError
 
+from ombudsflow.local_time import LOCAL_TIME
+from schemas.procedure import TASKS, may_complete
 from schemas.steps import Role
 from store.cases import TaskClaimed, TaskNotFound
 from web.actions import claim, release
@@ -13,21 +17,43 @@ from web.deps import ServicesDep, UserDep
 from web.pages.render import redirect, render
 from web.pages.route import PageRoute
 from web.pages.security import CsrfChecked
-from web.views import TaskQuery, TaskView, approval_queue, inbox
+from web.views import Held, TaskQuery, TaskView, approval_queue, inbox
 
 router = APIRouter(route_class=PageRoute)
 SHOWN = 200  # the most a page lists; the API pages through the rest
 
 
+# The filters the page offers, as the API's TaskQuery names them.
+FILTERS = ("kind", "clause", "district", "case_id", "due_before", "overdue", "urgent", "held")
+
+
 @router.get("/")
 async def show_inbox(request: Request, svc: ServicesDep, user: UserDep) -> Response:
-    """Open tasks for the reader's role in their region, each linking to its form."""
+    """Open tasks for the reader's role in their region, each linking to its form; a case
+    worker's narrowed by the filters in the address."""
     tasks: list[TaskView]
+    chosen = {k: v for k in FILTERS if (v := request.query_params.get(k, "").strip())}
     if user.role == Role.SUPERVISOR:
         tasks = list(await approval_queue(svc, user, limit=SHOWN))
     else:
-        tasks = await inbox(svc, user, TaskQuery(limit=SHOWN))
-    return render(request, "inbox.html", user=user, tasks=tasks)
+        tasks = await inbox(svc, user, task_query(chosen))
+    districts = ([] if user.region is None else svc.districts.of_region(user.region))
+    return render(request, "inbox.html", user=user, tasks=tasks, chosen=chosen,
+                  kinds=sorted(k for k in TASKS if may_complete(k, user.role)),
+                  districts=districts, held=list(Held))
+
+
+def task_query(chosen: dict[str, str]) -> TaskQuery:
+    """The inbox's filters as the API's query; a due-before date is the start of that day on
+    Kazakhstan's clock. A value no filter takes is refused (422) in the reader's language."""
+    values: dict[str, object] = dict(chosen)
+    try:
+        if "due_before" in chosen:
+            day = date.fromisoformat(chosen["due_before"])
+            values["due_before"] = datetime.combine(day, time(0), tzinfo=LOCAL_TIME)
+        return TaskQuery.model_validate({**values, "limit": SHOWN})
+    except (ValueError, ValidationError):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "error.filter") from None
 
 
 @router.post("/tasks/{case_id}/{key}/claim")
