@@ -202,3 +202,14 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+class SavedFilter(SQLModel, table=True):
+    """A person's named inbox filter, theirs alone: the inbox's filters as a query string."""
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_savedfilter_user_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=100)
+    name: str = Field(max_length=80)
+    query: str = Field(max_length=1000)

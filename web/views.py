@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import HTTPException, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -29,6 +30,7 @@ from store.cases import (
     stored_report,
     urgent_cases,
 )
+from store.filters import list_filters
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
@@ -170,6 +172,26 @@ class TaskQuery(BaseModel):
                               "those nobody holds (default: both)")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+class SavedFilterView(BaseModel):
+    """A saved inbox filter: ``query`` is the inbox's query string (``/?{query}`` on the page,
+    ``GET /api/v1/tasks?{query}`` in the API)."""
+
+    name: str
+    query: str
+
+
+def query_string(query: TaskQuery) -> str:
+    """The filters of ``query`` that differ from the defaults, as a URL query string."""
+    chosen = query.model_dump(mode="json", exclude_defaults=True, exclude={"limit", "offset"})
+    return urlencode(sorted((k, json.dumps(v) if isinstance(v, bool) else v)
+                            for k, v in chosen.items()))
+
+
+async def saved_filters(svc: Services, user: Actor) -> list[SavedFilterView]:
+    return await in_store(svc.engine, lambda s: [
+        SavedFilterView(name=f.name, query=f.query) for f in list_filters(s, user_id=user.id)])
 
 
 class DraftView(BaseModel):

@@ -236,3 +236,33 @@ async def test_priority_puts_a_threat_to_life_first_then_the_overdue_then_the_ne
     assert order.index(urgent.case_id) < order.index(routine.case_id)
     assert [t["priority"] for t in tasks if not t["urgent"]] == sorted(
         (t["priority"] for t in tasks if not t["urgent"]), reverse=True)
+
+
+async def test_saved_filters_are_each_persons_own_and_apply_as_the_inbox_query(
+    api: WebStack,
+) -> None:
+    url = "/api/v1/tasks/filters"
+    saved = await api.http.put(f"{url}/urgent-late", json={"urgent": True, "overdue": True},
+                               headers=api.as_user(CW))
+    assert saved.status_code == 200, saved.text
+    assert saved.json() == {"name": "urgent-late", "query": "overdue=true&urgent=true"}
+    mine = (await api.http.get(url, headers=api.as_user(CW))).json()
+    assert saved.json() in mine
+    assert (await api.http.get(url, headers=api.as_user("cw.pavlodar"))).json() == []
+    applied = await api.http.get(f"/api/v1/tasks?{saved.json()['query']}",
+                                 headers=api.as_user(CW))
+    assert applied.status_code == 200 and all(t["urgent"] and t["overdue"]
+                                              for t in applied.json())
+
+    replaced = await api.http.put(f"{url}/urgent-late", json={"kind": "preventive_talk"},
+                                  headers=api.as_user(CW))
+    assert replaced.json()["query"] == "kind=preventive_talk"
+    assert len((await api.http.get(url, headers=api.as_user(CW))).json()) == len(mine)
+    refused = await api.http.put(f"{url}/bad", json={"kind": "no_such_kind"},
+                                 headers=api.as_user(CW))
+    assert refused.status_code == 422 and "kind" in fields(refused)
+
+    gone = await api.http.delete(f"{url}/urgent-late", headers=api.as_user(CW))
+    assert gone.status_code == 204
+    again = await api.http.delete(f"{url}/urgent-late", headers=api.as_user(CW))
+    assert again.status_code == 404

@@ -91,3 +91,20 @@ async def test_the_filters_narrow_the_inbox_and_a_taken_task_shows_its_holder(
 
     refused = await site.http.get("/", params={"kind": "no_such_kind"})
     assert refused.status_code == 422 and "Сүзгі мәні қабылданбады." in text_of(refused.text)
+
+
+async def test_a_filter_saved_on_the_page_is_listed_and_applies(site: WebStack) -> None:
+    await open_case(site, threat=True)
+    await sign_in(site, "cw.aktobe")
+
+    saved = await submit(site, "/filters", {"name": "Шұғыл", "urgent": "true"},
+                         form_page="/?urgent=true")
+
+    assert saved.status_code == 303 and saved.headers["location"] == "/?urgent=true"
+    page = (await site.http.get("/")).text
+    assert '<a href="/?urgent=true">Шұғыл</a>' in page
+    listed = await site.http.get("/api/v1/tasks/filters", headers=site.as_user("cw.aktobe"))
+    assert {"name": "Шұғыл", "query": "urgent=true"} in listed.json()
+    refused = await submit(site, "/filters", {"name": "a/b", "urgent": "true"},
+                           form_page="/?urgent=true")
+    assert refused.status_code == 422 and "/ ? # & =" in text_of(refused.text)

@@ -4,6 +4,7 @@ back. A supervisor's tasks are approvals, listed with the draft each decides."""
 
 from collections.abc import Awaitable
 from datetime import date, datetime, time
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import ValidationError
@@ -12,15 +13,25 @@ from ombudsflow.local_time import LOCAL_TIME
 from schemas.procedure import TASKS, may_complete
 from schemas.steps import Role
 from store.cases import TaskClaimed, TaskNotFound
+from store.filters import TooManyFilters, save_filter
 from web.actions import claim, release
-from web.deps import ServicesDep, UserDep
+from web.deps import ServicesDep, UserDep, in_store
 from web.pages.render import redirect, render
 from web.pages.route import PageRoute
 from web.pages.security import CsrfChecked
-from web.views import Held, TaskQuery, TaskView, approval_queue, inbox
+from web.views import (
+    Held,
+    TaskQuery,
+    TaskView,
+    approval_queue,
+    inbox,
+    query_string,
+    saved_filters,
+)
 
 router = APIRouter(route_class=PageRoute)
 SHOWN = 200  # the most a page lists; the API pages through the rest
+MAX_NAME = 80  # a saved filter's name
 
 
 # The filters the page offers, as the API's TaskQuery names them.
@@ -40,7 +51,26 @@ async def show_inbox(request: Request, svc: ServicesDep, user: UserDep) -> Respo
     districts = ([] if user.region is None else svc.districts.of_region(user.region))
     return render(request, "inbox.html", user=user, tasks=tasks, chosen=chosen,
                   kinds=sorted(k for k in TASKS if may_complete(k, user.role)),
-                  districts=districts, held=list(Held))
+                  districts=districts, held=list(Held), saved=await saved_filters(svc, user),
+                  current=urlencode(sorted(chosen.items())))
+
+
+@router.post("/filters")
+async def save_from_inbox(request: Request, svc: ServicesDep, user: UserDep, _: CsrfChecked
+                          ) -> Response:
+    """Keep the inbox's current filters under a name, then show them."""
+    posted = await request.form()
+    name = str(posted.get("name", "")).strip()
+    if not 0 < len(name) <= MAX_NAME or any(c in name for c in "/?#&="):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "error.filter_name")
+    chosen = {k: v for k in FILTERS if (v := str(posted.get(k, "")).strip())}
+    query = query_string(task_query(chosen))
+    try:
+        await in_store(svc.engine, lambda s: save_filter(s, user_id=user.id, name=name,
+                                                         query=query))
+    except TooManyFilters:
+        raise HTTPException(status.HTTP_409_CONFLICT, "error.too_many_filters") from None
+    return redirect(f"/?{urlencode(sorted(chosen.items()))}", flash="flash.filter_saved")
 
 
 def task_query(chosen: dict[str, str]) -> TaskQuery:

@@ -19,7 +19,7 @@ FLASH_COOKIE = "ombudsflow_flash"
 # The messages a redirect may carry; anything else in the cookie is ignored.
 FLASHES = frozenset({"flash.completed", "flash.approved", "flash.sent_back",
                      "flash.signed_out", "flash.task_closed", "flash.claimed",
-                     "flash.released"})
+                     "flash.released", "flash.filter_saved"})
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
