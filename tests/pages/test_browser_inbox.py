@@ -1,8 +1,9 @@
 """The inbox in a real browser (Debian's Chromium, as ``test_browser.py``): the task of a case
 with a threat to life or health comes first with its badge; a case worker takes a task with
-its button, the inbox shows them holding it, and gives it back; at a phone's 390 px nothing
-scrolls sideways. A supervisor's approval form shows the draft with two buttons: returning it
-needs a reason, and the next version is approved."""
+its button, the inbox shows them holding it, and gives it back; a filter is saved and applied
+from its link; at a phone's 390 px nothing scrolls sideways. A supervisor's approval form
+shows the draft with two buttons: returning it needs a reason, and the next version is
+approved."""
 
 import asyncio
 from pathlib import Path
@@ -94,6 +95,21 @@ async def test_the_inbox_orders_by_priority_and_takes_and_gives_back_tasks(
             await urgent.get_by_role("button", name="Қайтару").click()
             await expect(page.locator("body")).to_contain_text("Тапсырма қайтарылды")
             await expect(urgent.locator("td.holder")).to_contain_text("ешкім алмаған")
+
+            # Only the urgent ones, saved under a name, then applied from its link.
+            await page.get_by_label("Өмірге немесе денсаулыққа қауіп бар").check()
+            await page.get_by_role("button", name="Көрсету").click()
+            await expect(page.locator(
+                f'a[href="/tasks/{cases["routine"]}/preventive_talk"]')).to_have_count(0)
+            await page.get_by_label("Сүзгілерді осы атпен сақтау").fill("Шұғылдар")
+            await page.get_by_role("button", name="Сақтау").click()
+            await expect(page.locator(".flash")).to_have_text("Сүзгілер сақталды.")
+            await page.goto(base + "/")
+            await page.get_by_role("link", name="Шұғылдар").click()
+            await expect(page.locator(
+                f'a[href="/tasks/{cases["urgent"]}/preventive_talk"]')).to_have_count(1)
+            await expect(page.locator(
+                f'a[href="/tasks/{cases["routine"]}/preventive_talk"]')).to_have_count(0)
 
             phone = await browser.new_page(viewport=PHONE)
             await sign_in(phone, base, "cw.aktobe", demo.passwords["cw.aktobe"])
