@@ -100,9 +100,11 @@ class CalendarActivities:
     @activity.defn(name="compute_deadlines")
     def compute_deadlines(self, req: DeadlineRequest) -> Deadlines:
         """When a task started at ``req.start`` is due and when it escalates."""
+        chain = req.deadline.chain
         return Deadlines(
             due_at=add_span(req.start, req.deadline.due),
             escalate_at=add_span(req.start, req.deadline.escalate),
+            committee_at=add_span(req.start, chain.committee) if chain else None,
         )
 
     @activity.defn(name="appeal_registration_time")

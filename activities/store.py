@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from schemas.activities import PROJECTION_GAP, CaseChanges, CaseRecord, Publication
+from schemas.activities import PROJECTION_GAP, CaseChanges, CaseRecord, Publication, TaskRef
 from schemas.case import CaseFacts, CaseView
 from schemas.districts import Districts
 from store import cases
@@ -71,3 +71,11 @@ class StoreActivities:
         with session_scope(self._engine) as session:
             cases.record_publication(session, publication=publication)
         log.info("statement published", case_id=publication.case_id, step_key=publication.step_key)
+
+    @activity.defn(name="task_holder")
+    def task_holder(self, task: TaskRef) -> str | None:
+        """Who holds (has claimed) the task, as the store says now; None when nobody does.
+        Claims live in the store, where people take and release tasks."""
+        with session_scope(self._engine) as session:
+            row = cases.get_task(session, f"{task.case_id}/{task.key}")
+            return row.claimed_by if row is not None else None

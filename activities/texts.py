@@ -11,9 +11,8 @@ from activities.directory import Authority
 from ombudsflow.local_time import local_time
 from schemas.activities import NoticeKind, NoticeRequest
 from schemas.districts import Districts
-from schemas.procedure import title_of
+from schemas.procedure import kind_of_key, title_of
 from schemas.report import Category
-from schemas.steps import StepKind
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -174,16 +173,6 @@ def _paragraph(req: NoticeRequest, authority: Authority, districts: Districts, l
 
 
 def step_title(step_key: str, language: str) -> str:
-    """A step's name for people, with its key; the key alone if its kind is unknown.
-
-    Keys are a ``StepKind`` value, optionally followed by ``-``/``.`` and a suffix
-    (``plan_review-2``).
-    """
-    prefix = step_key.replace(".", "-").split("-", 1)[0]
-    try:
-        kind = StepKind(prefix)
-    except ValueError:
-        return step_key
-    return f"{title_of(kind, language)} ({step_key})"
-
-
+    """A step's name for people, with its key; the key alone if its kind is unknown."""
+    kind = kind_of_key(step_key)
+    return step_key if kind is None else f"{title_of(kind, language)} ({step_key})"

@@ -19,6 +19,22 @@ class DeadlineRequest(BaseModel):
 class Deadlines(BaseModel):
     due_at: AwareDatetime
     escalate_at: AwareDatetime
+    committee_at: AwareDatetime | None = None  # with a chain
+
+
+class TaskRef(BaseModel):
+    case_id: str
+    key: str
+
+
+class Level(StrEnum):
+    """Which rung of a task's escalation chain a reminder or escalation is."""
+
+    DUE = "due"  # the reminder at due: to the holder, or the office when unclaimed
+    SUPERVISOR = "supervisor"  # the second deadline
+    COMMITTEE = "committee"  # the third: the national Committee
+    REPEATED = "repeated"  # every N working days while still overdue
+    UNCLAIMED = "unclaimed"  # an urgent case's task nobody took
 
 
 class NoticeKind(StrEnum):
@@ -57,6 +73,7 @@ class NoticeRequest(BaseModel):
     category: Category
     urgent: bool
     subject_step: str | None = None  # reminders/escalations: the task that is late
+    level: Level | None = None  # a task's escalation chain: which rung (None before chains)
     due_at: datetime | None = None
     body: str | None = None  # ¶11.6 recommendations: the approved text (already guarded)
 

@@ -67,6 +67,12 @@ class Step(BaseModel):
     escalate_at: AwareDatetime | None = None
     reminded_at: AwareDatetime | None = None
     escalated_at: AwareDatetime | None = None
+    # The escalation chain past the second deadline (cases opened with one; workflows/tasks.py)
+    committee_at: AwareDatetime | None = None
+    committee_escalated_at: AwareDatetime | None = None
+    last_reminded_at: AwareDatetime | None = None  # the latest repeated reminder
+    reminders_repeated: int = 0
+    unclaimed_escalated_at: AwareDatetime | None = None
     done_at: AwareDatetime | None = None
     actor: str | None = None
     outcome: dict[str, Any] | None = None
@@ -98,6 +104,8 @@ class Step(BaseModel):
         self.note = f"rejected: {reason}"
         self.opened_at = at
         self.due_at = self.escalate_at = self.reminded_at = self.escalated_at = None
+        self.committee_at = self.committee_escalated_at = self.last_reminded_at = None
+        self.unclaimed_escalated_at, self.reminders_repeated = None, 0
         self.done_at = None
 
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic_core import PydanticCustomError
 
 from schemas.case import Actor
 from schemas.stripped import stripped_lengths
@@ -41,7 +42,9 @@ class Talk(_Outcome):
     @model_validator(mode="after")
     def _responsibility(self) -> Self:
         if not self.responsibility_explained:
-            raise ValueError("¶10.2 requires explaining their responsibility under the law")
+            raise PydanticCustomError(
+                "responsibility_not_explained",
+                "¶10.2 requires explaining their responsibility under the law")
         return self
 
 
@@ -71,7 +74,9 @@ class SafetyAssessmentOutcome(_Outcome):
     @model_validator(mode="after")
     def _measures_when_in_danger(self) -> Self:
         if self.child_in_danger and not self.measures:
-            raise ValueError("¶11.2: list the safety measures taken when the child is in danger")
+            raise PydanticCustomError(
+                "measures_missing",
+                "¶11.2: list the safety measures taken when the child is in danger")
         return self
 
 
@@ -95,9 +100,9 @@ class SafePlacementOutcome(_Outcome):
     @model_validator(mode="after")
     def _separate_delivery(self) -> Self:
         if self.delivered_to_police and self.delivered_separately_from_suspect is None:
-            raise ValueError(
-                "¶11.7: record whether the child was delivered separately from the suspect"
-            )
+            raise PydanticCustomError(
+                "separate_delivery_missing",
+                "¶11.7: record whether the child was delivered separately from the suspect")
         return self
 
 
@@ -134,7 +139,9 @@ class PsychologicalSupportOutcome(_Outcome):
     @model_validator(mode="after")
     def _consultation(self) -> Self:
         if not self.legal_consultation_held:
-            raise ValueError("¶11.3 requires a legal consultation on the child's rights and duties")
+            raise PydanticCustomError(
+                "no_legal_consultation",
+                "¶11.3 requires a legal consultation on the child's rights and duties")
         return self
 
 
@@ -199,7 +206,7 @@ class ApprovalOutcome(_Outcome):
     @model_validator(mode="after")
     def _reason_on_reject(self) -> Self:
         if not self.approved and not self.reason:
-            raise ValueError("a reason is required to reject")
+            raise PydanticCustomError("reason_missing", "a reason is required to reject")
         return self
 
 

@@ -7,6 +7,7 @@ or a recommendation text enters the history.
 import re
 from datetime import date
 
+from schemas.refusals import PersonalDatum
 from schemas.report import Child
 
 # Name parts shorter than this are too common to be identifying on their own ("Ли", "Ан").
@@ -28,21 +29,22 @@ def _date_patterns(d: date) -> list[str]:
     ]
 
 
-def personal_data_in(text: str, child: Child) -> list[str]:
+def personal_data_in(text: str, child: Child) -> list[PersonalDatum]:
     """The kinds of the child's personal data found in ``text`` (empty when clean)."""
     folded = _fold(text)
     words = set(re.findall(r"\w+", folded))
-    found: list[str] = []
+    found: list[PersonalDatum] = []
     if any(part in words for part in _name_parts(child.full_name)):
-        found.append("the child's name")
+        found.append(PersonalDatum.NAME)
     digits = re.sub(r"\D", "", text)
     if child.iin and child.iin in digits:
-        found.append("the child's IIN")
+        found.append(PersonalDatum.IIN)
     if any(p in text for p in _date_patterns(child.birth_date)):
-        found.append("the child's birth date")
-    for label, value in (("school", child.school), ("address", child.address)):
+        found.append(PersonalDatum.BIRTH_DATE)
+    for datum, value in ((PersonalDatum.SCHOOL, child.school),
+                         (PersonalDatum.ADDRESS, child.address)):
         if value and _fold(value) in folded:
-            found.append(f"the child's {label}")
+            found.append(datum)
     return found
 
 

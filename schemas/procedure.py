@@ -33,7 +33,7 @@ from schemas.outcomes import (
     SafePlacementCompletion,
     SafetyAssessmentCompletion,
 )
-from schemas.policy import Deadline, Span, hours, working_days
+from schemas.policy import Chain, Deadline, Span, hours, working_days
 from schemas.report import ViolationReport
 from schemas.steps import Role, StepKind
 
@@ -79,7 +79,10 @@ class StepSpec:
 
 
 def _d(due: Span, escalate: Span) -> Deadline:
-    return Deadline(due=due, escalate=escalate)
+    """A task's deadlines with the default chain: the Committee when twice the second
+    deadline has passed, then a reminder every two working days."""
+    return Deadline(due=due, escalate=escalate,
+                    chain=Chain(committee=Span(amount=escalate.amount * 2, unit=escalate.unit)))
 
 
 APPROVAL_UPDATE = "decide_approval"
@@ -257,6 +260,17 @@ def clause_of(kind: StepKind) -> str:
 
 def title_of(kind: StepKind, language: str = "en") -> str:
     return STEPS[kind].titles.in_language(language)
+
+
+def kind_of_key(step_key: str) -> StepKind | None:
+    """The kind of the step under ``step_key``: a ``StepKind`` value, optionally followed by
+    ``-``/``.`` and a suffix (``plan_review-2``, ``public_statement.approval-1`` is the draft's
+    kind); None if it names none."""
+    prefix = step_key.replace(".", "-").split("-", 1)[0]
+    try:
+        return StepKind(prefix)
+    except ValueError:
+        return None
 
 
 def may_complete(kind: StepKind, role: Role) -> bool:

@@ -235,29 +235,45 @@ def list_tasks(
     regions: Collection[Region] | None,
     assignee: Role | None = None,
     kind: StepKind | None = None,
+    clause: str | None = None,
+    district: str | None = None,
     case_id: str | None = None,
     overdue_only: bool = False,
+    urgent_only: bool = False,
     due_before: datetime | None = None,
     claimable_by: str | None = None,
+    held_by: str | None = None,
+    unclaimed_only: bool = False,
     now: datetime,
     limit: int = 50,
     offset: int = 0,
 ) -> list[Step]:
-    """Open human tasks in ``regions`` (None: national scope), most urgent first.
-
-    A task is overdue once ``now`` reaches its ``due_at``, so ordering by ``due_at`` (tasks
-    without one last) puts overdue tasks first. ``claimable_by`` keeps the tasks that user
-    holds or nobody holds.
+    """Open human tasks in ``regions`` (None: national scope), most urgent first: those of a
+    case with a threat to life or health, then the overdue (``now`` reached their
+    ``due_at``), then the nearest due (tasks without one last). ``claimable_by`` keeps the
+    tasks that user holds or nobody holds; ``held_by`` only that user's, ``unclaimed_only``
+    only nobody's.
     """
-    query = select(Step).where(col(Step.status) == OPEN, col(Step.assignee).is_not(None))
+    query = (select(Step).join(Case, col(Case.case_id) == col(Step.case_id))
+             .where(col(Step.status) == OPEN, col(Step.assignee).is_not(None)))
     if regions is not None:
         query = query.where(col(Step.region).in_([r.value for r in regions]))
     if assignee is not None:
         query = query.where(col(Step.assignee) == assignee.value)
     if kind is not None:
         query = query.where(col(Step.kind) == kind.value)
+    if clause is not None:
+        query = query.where(col(Step.clause) == clause)
+    if district is not None:
+        query = query.where(col(Step.district) == district)
     if case_id is not None:
         query = query.where(col(Step.case_id) == case_id)
+    if urgent_only:
+        query = query.where(col(Case.threat_to_life_or_health))
+    if held_by is not None:
+        query = query.where(col(Step.claimed_by) == held_by)
+    if unclaimed_only:
+        query = query.where(col(Step.claimed_by).is_(None))
     if overdue_only:
         query = query.where(col(Step.due_at) <= now)
     if due_before is not None:
@@ -266,8 +282,18 @@ def list_tasks(
         query = query.where(
             col(Step.claimed_by).is_(None) | (col(Step.claimed_by) == claimable_by)
         )
-    query = query.order_by(col(Step.due_at).asc().nulls_last(), col(Step.id))
+    overdue = sql_case((col(Step.due_at) <= now, 1), else_=0)
+    query = query.order_by(col(Case.threat_to_life_or_health).desc(), overdue.desc(),
+                           col(Step.due_at).asc().nulls_last(), col(Step.id))
     return list(session.exec(query.limit(limit).offset(offset)))
+
+
+def urgent_cases(session: Session, case_ids: Collection[str]) -> set[str]:
+    """Which of ``case_ids`` report a threat to the child's life or health."""
+    if not case_ids:
+        return set()
+    return set(session.exec(select(Case.case_id).where(
+        col(Case.case_id).in_(case_ids), col(Case.threat_to_life_or_health))))
 
 
 def list_cases(

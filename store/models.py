@@ -300,3 +300,14 @@ class DistrictControlMonth(SQLModel, table=True):
     tasks_overdue: int = 0
     plans_not_reviewed_on_time: int = 0
     reports_without_preventive_talk: int = 0
+
+
+class SavedFilter(SQLModel, table=True):
+    """A person's named inbox filter, theirs alone: the inbox's filters as a query string."""
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_savedfilter_user_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=100)
+    name: str = Field(max_length=80)
+    query: str = Field(max_length=1000)

@@ -33,7 +33,7 @@ from store.models import Step as StepRow
 from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
 from web.errors import refuses, temporal_unavailable
-from web.views import StepView, TaskView, load_case, step_view, task_view
+from web.views import StepView, TaskView, load_case, step_view, task_views
 
 # Checked against when the user is unknown, so a wrong name takes as long as a wrong password.
 _NO_SUCH_USER = hash_password("no such user")
@@ -76,7 +76,8 @@ async def _set_claim(svc: Services, user: Actor, case_id: str, key: str,
             raise TaskNotFound(task_id)
         ensure_covers(user, Region(row.region))
         _may_act_on(user, StepKind(row.kind), row.clause)
-        return task_view(change(session, task_id=task_id, user_id=user.id), datetime.now(UTC))
+        changed = change(session, task_id=task_id, user_id=user.id)
+        return task_views(session, [changed], datetime.now(UTC))[0]
 
     return await in_store(svc.engine, work)
 

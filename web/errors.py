@@ -6,7 +6,8 @@ a 500, and each operation documents exactly the statuses and bodies it can answe
          a body that is not JSON (field ``body``), a rule across fields (``body``), a
          workflow validator's refusal of an outcome (``outcome...``)
     401 403 404 409 429 503  Refusal {"detail": reason} (+ "type" when the case's workflow
-         refused: UnknownTask 404, TaskClosed 409, Forbidden 403)
+         refused: UnknownTask 404, TaskClosed 409, Forbidden 403; a refusal's reason in the
+         caller's Accept-Language, English by default)
          401 with WWW-Authenticate; 429 and 503 with Retry-After
 
 Which statuses an operation answers is worked out from the code that raises them, not listed
@@ -39,7 +40,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from schemas.errors import RejectedAction
+from schemas.refusals import Refusal as CodedRefusal
 from store.cases import TaskClaimed, TaskNotFound
+from web.i18n import LANGUAGES, Translator
 
 log = structlog.get_logger()
 
@@ -133,15 +136,43 @@ def temporal_unavailable(error: BaseException, *, waited: float | None = None
                          headers={"Retry-After": RETRY_AFTER})
 
 
-def rejection_of(error: WorkflowUpdateFailedError) -> tuple[int, dict[str, str]]:
-    """The status, reason and kind of an update a workflow validator refused."""
+def rejection_of(error: WorkflowUpdateFailedError, t: Translator
+                 ) -> tuple[int, dict[str, str]]:
+    """The status and body for an update a workflow validator refused, its reason in ``t``'s
+    language: "field: reason" when it is about one field of the outcome."""
     cause = error.cause
     kinds = {k.value: k for k in RejectedAction}
     if isinstance(cause, ApplicationError) and cause.type in kinds:
         kind = kinds[cause.type]
-        return kind.http_status, {"detail": cause.message, "type": kind.value}
+        return kind.http_status, {"detail": refusal_text(cause, t), "type": kind.value}
     message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
     return status.HTTP_422_UNPROCESSABLE_CONTENT, {"detail": message, "type": "InvalidOutcome"}
+
+
+def refusal_text(error: ApplicationError, t: Translator) -> str:
+    """A validator's refusal in ``t``'s language, "field: reason" when about one field."""
+    refusal = refusal_in(error)
+    if refusal is None:
+        return error.message
+    return (f"{refusal.field}: " if refusal.field else "") + t.refusal(refusal)
+
+
+def refusal_in(error: ApplicationError) -> CodedRefusal | None:
+    """The coded reason a validator gave (None from a worker older than the codes)."""
+    try:
+        return CodedRefusal.model_validate(error.details[0]) if error.details else None
+    except ValidationError:
+        return None
+
+
+def api_language(request: Request) -> str:
+    """The API caller's language: the first of ours in Accept-Language, else English (what
+    a program reads by default)."""
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
 
 
 # The handlers -------------------------------------------------------------------------------
@@ -152,9 +183,10 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
     return invalid(field_errors(exc.errors()))
 
 
-async def _rejected(_: Request, exc: Exception) -> JSONResponse:
+async def _rejected(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WorkflowUpdateFailedError)
-    code, body = rejection_of(exc)
+    districts = request.app.state.services.districts
+    code, body = rejection_of(exc, Translator(api_language(request), districts=districts))
     if code == status.HTTP_422_UNPROCESSABLE_CONTENT:
         return invalid([named_field(body["detail"], within="outcome", whole="outcome")])
     return refused(code, body["detail"], kind=RejectedAction(body["type"]))

@@ -4,7 +4,9 @@ the procedure, citing its clause, with who acted and how late against the step's
 Temporal records everything (workflow tasks, projections, deadline computations); the reader
 keeps what a supervisor or an auditor asks about: the case opened, notices delivered,
 deadlines reached, tasks completed and approvals decided (the update's input names the actor),
-statements published, stage changes, continue-as-new and the end. Payloads are decoded with
+statements published, stage changes, continue-as-new and the end. Each line is a code and
+parameters (``history.<code>`` in the locales) worded in the reader's language, so the same
+timeline reads in Kazakh, Russian or English. Payloads are decoded with
 the client's data converter, so the encryption codec applies; the workflow's input (the report,
 with the child's personal data) is never decoded.
 """
@@ -22,10 +24,11 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter, decode_typed_search_attributes
 
 from ombudsflow import constants
-from schemas.activities import NoticeKind, NoticeRequest, Publication
+from schemas.activities import Level, NoticeKind, NoticeRequest, Publication
 from schemas.case import Stage, Step
-from schemas.procedure import UPDATES, title_of
+from schemas.procedure import UPDATES
 from schemas.steps import Role, StepKind
+from web.i18n import Translator
 
 
 class HistoryEventKind(StrEnum):
@@ -43,12 +46,47 @@ class HistoryEventKind(StrEnum):
     ENDED = "ended"  # failed, terminated, cancelled or timed out: never by the procedure
 
 
+class HistoryText(StrEnum):
+    """What a line says, as a code; its parameters are named in the comment."""
+
+    OPENED = "opened"
+    APPEAL_OPENED = "appeal_opened"
+    APPEAL_CLOSED = "appeal_closed"
+    NOTICE_ALARM = "notice_alarm"  # recipient
+    NOTICE_REFERRAL = "notice_referral"  # recipient
+    NOTICE_RECOMMENDATIONS = "notice_recommendations"  # recipient
+    REMINDER = "reminder"  # step
+    ESCALATION = "escalation"  # step
+    NOTICE_LATE = "notice_late"  # step
+    ESCALATION_COMMITTEE = "escalation_committee"  # step
+    REMINDER_REPEATED = "reminder_repeated"  # step
+    UNCLAIMED = "unclaimed"  # step
+    PUBLISHED = "published"  # actor
+    APPROVED = "approved"  # subject
+    SENT_BACK = "sent_back"  # subject, reason (the supervisor's own words)
+    INSPECTION = "inspection"  # body (as recorded)
+    POLICE_CONFIRMED = "police_confirmed"  # reference
+    POLICE_NOT_CONFIRMED = "police_not_confirmed"  # reference
+    COMPLETED = "completed"  # kind
+    STAGE = "stage"  # stage
+    OVERDUE = "overdue"
+    NOT_OVERDUE = "not_overdue"
+    CONTINUED = "continued"
+    CLOSED = "closed"
+    FAILED = "failed"
+    TERMINATED = "terminated"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+
+
 class HistoryLine(BaseModel):
     event_id: int = Field(description="the Temporal event, to find it in the Web UI")
     at: AwareDatetime
     kind: HistoryEventKind
     clause: str | None
-    text: str
+    code: HistoryText = Field(description="what the line says, as a code (history.<code>)")
+    params: dict[str, str] = Field(default_factory=dict)
+    text: str = Field(description="the line in the reader's language")
     step_key: str | None = None
     recipient: str | None = None
     actor: str | None = None
@@ -68,28 +106,42 @@ STAGE_CLAUSE: dict[Stage, str] = {
 }
 # An appeal's opening, stages and closing cite the mandate it is considered under.
 APPEAL_CLAUSE = "¶6.2"
-NOTICE_TEXT: dict[NoticeKind, str] = {
-    NoticeKind.ALARM: "notice of the violation delivered to the {recipient}",
-    NoticeKind.REFERRAL: "referral delivered to the {recipient}",
-    NoticeKind.RECOMMENDATIONS: "recommendations delivered to the {recipient}",
+NOTICE_TEXT: dict[NoticeKind, HistoryText] = {
+    NoticeKind.ALARM: HistoryText.NOTICE_ALARM,
+    NoticeKind.REFERRAL: HistoryText.NOTICE_REFERRAL,
+    NoticeKind.RECOMMENDATIONS: HistoryText.NOTICE_RECOMMENDATIONS,
 }
-# The argument model of every update, by update name.
+# A rung of a task's escalation chain (notices sent before chains carry no level).
+LEVEL_TEXT: dict[Level, HistoryText] = {
+    Level.DUE: HistoryText.REMINDER,
+    Level.SUPERVISOR: HistoryText.ESCALATION,
+    Level.COMMITTEE: HistoryText.ESCALATION_COMMITTEE,
+    Level.REPEATED: HistoryText.REMINDER_REPEATED,
+    Level.UNCLAIMED: HistoryText.UNCLAIMED,
+}
 ENDINGS = {
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "the workflow failed",
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: "the workflow was terminated",
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: "the workflow was cancelled",
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: "the workflow timed out",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: HistoryText.FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: HistoryText.TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: HistoryText.CANCELLED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: HistoryText.TIMED_OUT,
 }
 
 
-async def timeline(client: Client, case_id: str) -> list[HistoryLine]:
-    """Every meaningful event of the case, oldest first, across continue-as-new runs."""
+async def timeline(client: Client, case_id: str, t: Translator) -> list[HistoryLine]:
+    """Every meaningful event of the case, oldest first, across continue-as-new runs, each
+    worded in ``t``'s language."""
     reader = _Reader(client.data_converter)
     for events in await _runs(client, case_id):
         for event in events:
             await reader.read(event)
+    for line in reader.lines:
+        line.text = worded(line.code, line.params, t)
     # A deadline line carries its timer's time, a little before the events it is read with.
     return sorted(reader.lines, key=lambda line: line.at)
+
+
+def worded(code: HistoryText, params: dict[str, str], t: Translator) -> str:
+    return t(f"history.{code.value}", **{k: t.param(k, v) for k, v in params.items()})
 
 
 async def _runs(client: Client, case_id: str) -> list[list[HistoryEvent]]:
@@ -150,10 +202,11 @@ class _Reader:
         if handler is not None:
             await handler(event)
 
-    def _line(self, event: HistoryEvent, kind: HistoryEventKind, clause: str | None, text: str,
-              **details: Any) -> None:
+    def _line(self, event: HistoryEvent, kind: HistoryEventKind, clause: str | None,
+              code: HistoryText, params: dict[str, str] | None = None, **details: Any) -> None:
         self.lines.append(HistoryLine(event_id=event.event_id, at=_time(event), kind=kind,
-                                      clause=clause, text=text, **details))
+                                      clause=clause, code=code, params=params or {},
+                                      text=code.value, **details))
 
     async def _decode(self, payloads: Payloads, model: type[Any]) -> Any:
         return (await self._converter.decode(payloads.payloads, [model]))[0]
@@ -164,11 +217,9 @@ class _Reader:
         if started.continued_execution_run_id:
             return  # the previous run's continue-as-new line stands for it
         if self._appeal:
-            self._line(event, HistoryEventKind.OPENED, APPEAL_CLAUSE,
-                       "appeal received: registered under the Code (art. 64)")
+            self._line(event, HistoryEventKind.OPENED, APPEAL_CLAUSE, HistoryText.APPEAL_OPENED)
         else:
-            self._line(event, HistoryEventKind.OPENED, "¶10",
-                       "report received: case opened, the ¶10 procedure started")
+            self._line(event, HistoryEventKind.OPENED, "¶10", HistoryText.OPENED)
 
     def _stage_clause(self, stage: Stage) -> str:
         return APPEAL_CLAUSE if self._appeal else STAGE_CLAUSE[stage]
@@ -193,15 +244,17 @@ class _Reader:
 
     def _deadline(self, event: HistoryEvent, notice: NoticeRequest) -> None:
         late = notice.subject_step or notice.step_key
-        if notice.kind == NoticeKind.REMINDER:
-            text = f"{late} reached its due date: reminder to the regional office"
+        if notice.level is not None:
+            code = LEVEL_TEXT[notice.level]
+        elif notice.kind == NoticeKind.REMINDER:
+            code = HistoryText.REMINDER
         elif notice.subject_step:
-            text = f"{late} is still open at its escalation date: escalated to the supervisor"
+            code = HistoryText.ESCALATION
         else:
-            text = (f"{late} not delivered in time: escalated to the supervisor while "
-                    "delivery goes on")
+            code = HistoryText.NOTICE_LATE
         at = _time(event)
-        self._line(event, HistoryEventKind.DEADLINE_REACHED, notice.clause, text, step_key=late,
+        self._line(event, HistoryEventKind.DEADLINE_REACHED, notice.clause, code,
+                   {"step": late}, step_key=late,
                    recipient=notice.recipient.value, due_at=notice.due_at,
                    delay_seconds=_delay(at, notice.due_at))
 
@@ -213,12 +266,12 @@ class _Reader:
         if notice is not None and notice.kind in NOTICE_TEXT:
             recipient = notice.recipient.value
             self._line(event, HistoryEventKind.NOTICE_DELIVERED, notice.clause,
-                       NOTICE_TEXT[notice.kind].format(recipient=recipient),
+                       NOTICE_TEXT[notice.kind], {"recipient": recipient},
                        step_key=notice.step_key, recipient=recipient, due_at=notice.due_at,
                        delay_seconds=_delay(at, notice.due_at))
         if publication is not None:
             self._line(event, HistoryEventKind.PUBLISHED, publication.clause,
-                       f"public statement published, approved by {publication.approved_by}",
+                       HistoryText.PUBLISHED, {"actor": publication.approved_by},
                        step_key=publication.step_key, actor=publication.approved_by)
 
     async def _update_accepted(self, event: HistoryEvent) -> None:
@@ -237,9 +290,9 @@ class _Reader:
             return
         arg = await self._decode(args, model)
         step: Step = await self._decode(attrs.outcome.success, Step)
-        kind, text = _what_was_done(step)
+        kind, code, params = _what_was_done(step)
         done = step.done_at or _time(event)
-        self._line(event, kind, step.clause, text, step_key=step.key, actor=arg.actor.id,
+        self._line(event, kind, step.clause, code, params, step_key=step.key, actor=arg.actor.id,
                    actor_role=arg.actor.role, due_at=step.due_at,
                    delay_seconds=_delay(done, step.due_at))
 
@@ -251,39 +304,39 @@ class _Reader:
         if stage is not None and stage != self._stage:
             self._stage = stage
             if stage != Stage.CLOSED:  # the end of the workflow says it
-                self._line(event, HistoryEventKind.STAGE_CHANGED,
-                           self._stage_clause(Stage(stage)), f"stage: {stage}")
+                self._line(event, HistoryEventKind.STAGE_CHANGED, self._stage_clause(Stage(stage)),
+                           HistoryText.STAGE, {"stage": stage})
         overdue = found.get(constants.CASE_OVERDUE)
         if overdue is not None and overdue != self._overdue:
             self._overdue = overdue
             self._line(event, HistoryEventKind.OVERDUE_CHANGED, None,
-                       "a step is overdue" if overdue else "no step is overdue any more")
+                       HistoryText.OVERDUE if overdue else HistoryText.NOT_OVERDUE)
 
     async def _continued(self, event: HistoryEvent) -> None:
-        self._line(event, HistoryEventKind.CONTINUED_AS_NEW, None,
-                   "history continued in a new run (Temporal's size limit); the case goes on "
-                   "unchanged")
+        self._line(event, HistoryEventKind.CONTINUED_AS_NEW, None, HistoryText.CONTINUED)
 
     async def _completed(self, event: HistoryEvent) -> None:
         self._line(event, HistoryEventKind.CLOSED, self._stage_clause(Stage.CLOSED),
-                   "appeal closed" if self._appeal else "case closed")
+                   HistoryText.APPEAL_CLOSED if self._appeal else HistoryText.CLOSED)
 
     async def _ended(self, event: HistoryEvent) -> None:
         self._line(event, HistoryEventKind.ENDED, None, ENDINGS[event.event_type])
 
 
-def _what_was_done(step: Step) -> tuple[HistoryEventKind, str]:
+def _what_was_done(step: Step) -> tuple[HistoryEventKind, HistoryText, dict[str, str]]:
     outcome = step.outcome or {}
     if step.subject_key is not None:  # an approval: it decides on its subject, a draft
+        subject = {"subject": step.subject_key}
         if outcome.get("approved"):
-            return HistoryEventKind.APPROVAL_DECIDED, f"approved {step.subject_key}"
-        return (HistoryEventKind.APPROVAL_DECIDED,
-                f"sent {step.subject_key} back: {outcome.get('reason', '')}")
+            return HistoryEventKind.APPROVAL_DECIDED, HistoryText.APPROVED, subject
+        return (HistoryEventKind.APPROVAL_DECIDED, HistoryText.SENT_BACK,
+                {**subject, "reason": str(outcome.get("reason", ""))})
     if step.kind == StepKind.INSPECTION:
-        return (HistoryEventKind.INSPECTION_RECORDED,
-                f"inspection by {outcome.get('inspecting_body', '')} recorded")
+        return (HistoryEventKind.INSPECTION_RECORDED, HistoryText.INSPECTION,
+                {"body": str(outcome.get("inspecting_body", ""))})
     if step.kind == StepKind.POLICE_DECISION:
-        verdict = "confirmed" if outcome.get("confirmed") else "did not confirm"
-        return (HistoryEventKind.TASK_COMPLETED,
-                f"the police {verdict} the facts ({outcome.get('police_reference', '')})")
-    return HistoryEventKind.TASK_COMPLETED, f"completed: {title_of(step.kind)}"
+        code = (HistoryText.POLICE_CONFIRMED if outcome.get("confirmed")
+                else HistoryText.POLICE_NOT_CONFIRMED)
+        return (HistoryEventKind.TASK_COMPLETED, code,
+                {"reference": str(outcome.get("police_reference", ""))})
+    return HistoryEventKind.TASK_COMPLETED, HistoryText.COMPLETED, {"kind": step.kind.value}

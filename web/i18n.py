@@ -7,21 +7,33 @@ Enumerations are looked up as ``<EnumName>.<value>`` (``StepStatus.open``, ``Tal
 """
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ombudsflow import local_time as clock
+from schemas.case import Stage, StepStatus
 from schemas.districts import Districts
-from schemas.procedure import title_of
+from schemas.procedure import kind_of_key, title_of
+from schemas.refusals import PersonalDatum, Refusal
 from schemas.regions import Region
-from schemas.steps import StepKind
+from schemas.steps import Role, StepKind
 
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_LANGUAGE = "kk"
 LOCALES = Path(__file__).parent / "locales"
+# The notes the workflow writes on a step (a closed set of sentences, as running cases hold
+# them), by their locale key; a draft sent back is noted "rejected: <the supervisor's words>".
+STEP_NOTES = {
+    "no parent or legal representative living with the child is alleged":
+        "step_note.no_cohabiting_parent",
+    "the ¶11.2 assessment found no danger": "step_note.no_danger",
+    "facts not confirmed by the police: ¶11 measures do not apply":
+        "step_note.not_confirmed",
+}
+SENT_BACK = "rejected: "
 
 
 @cache
@@ -61,20 +73,83 @@ class Translator:
     def region(self, region: Region | str) -> str:
         return Region(region).name_in(self.language)
 
+    def when(self, moment: datetime | None) -> str:
+        """``moment`` on Kazakhstan's clock with its offset, the date as the language writes
+        it: 30.11.2026 19:05 (UTC+05:00) in Kazakh and Russian, 2026-11-30 … in English;
+        empty for None."""
+        if moment is None:
+            return ""
+        shown = clock.local_time(moment)
+        if self.language == "en":
+            return shown
+        day, rest = shown.split(" ", 1)
+        return f"{self.day(date.fromisoformat(day))} {rest}"
+
+    def day(self, value: date | None) -> str:
+        """A date as the language writes it: dd.mm.yyyy in Kazakh and Russian."""
+        if value is None:
+            return ""
+        return value.isoformat() if self.language == "en" else f"{value:%d.%m.%Y}"
+
+    def duration(self, seconds: float) -> str:
+        """A span as people say it, in its two largest units: "3 min", "2 d 4 h"."""
+        whole = abs(round(seconds))
+        parts = [(whole // 86400, "d"), (whole % 86400 // 3600, "h"),
+                 (whole % 3600 // 60, "min"), (whole % 60, "s")]
+        first = next((i for i, (n, _) in enumerate(parts) if n), len(parts) - 1)
+        shown = [self(f"duration.{unit}", n=n) for n, unit in parts[first:first + 2] if n]
+        return ("-" if seconds < 0 else "") + (" ".join(shown) or self("duration.s", n=0))
+
+    def step_named(self, step_key: str) -> str:
+        """The step under ``step_key`` by its title (an approval: "Approval: <draft>"); the
+        key itself only if it names no kind."""
+        kind = kind_of_key(step_key)
+        if kind is None:
+            return step_key
+        if ".approval-" in step_key:
+            return f"{self.step(StepKind.APPROVAL)}: {self.step(kind)}"
+        return self.step(kind)
+
+    def note(self, note: str | None) -> str:
+        """A step's note in this language; a supervisor's reason stays in their words."""
+        if not note:
+            return ""
+        if note.startswith(SENT_BACK):
+            return self("step_note.sent_back", reason=note.removeprefix(SENT_BACK))
+        return self(STEP_NOTES[note]) if note in STEP_NOTES else note
+
+    def refusal(self, refusal: Refusal) -> str:
+        """A workflow's refusal in this language, its parameters named as people name them."""
+        return self(f"refusal.{refusal.reason.value}",
+                    **{name: self.param(name, value) for name, value in refusal.params.items()})
+
+    def param(self, name: str, value: str) -> str:
+        """One parameter of a refusal or a history line, by what its name says it holds:
+        closed-set values become words, times Almaty's clock; the rest (keys of people,
+        clauses, numbers, a person's own words) is shown as it is."""
+        if name in ("task", "step", "subject"):
+            return self.step_named(value)
+        if name == "kind":
+            return self.step(value)
+        if name == "expected":
+            return " / ".join(self.step(k) for k in value.split(","))
+        if name == "status":
+            return self.enum(StepStatus(value))
+        if name == "stage":
+            return self.enum(Stage(value))
+        if name == "role":
+            return self.enum(Role(value))
+        if name in ("region", "acts_for"):
+            return self.region(value) if value else self("refusal.national")
+        if name == "recipient":
+            return self(f"Recipient.{value}")
+        if name == "found":
+            return ", ".join(self.enum(PersonalDatum(v)) for v in value.split(","))
+        if name in ("received", "at"):
+            return self.when(datetime.fromisoformat(value))
+        return value
+
     def district(self, region: Region | str, code: str) -> str:
         """The directory's name of district ``code``; never the stored value itself (a case
         opened before districts were codes reads "district not specified")."""
         return self._districts.name_in(Region(region), code, self.language)
-
-
-def local_time(moment: datetime | None) -> str:
-    """``moment`` on Kazakhstan's clock, as people there read it (as in the notices, with the
-    offset); empty for None."""
-    return clock.local_time(moment) if moment else ""
-
-
-def duration_text(seconds: float) -> str:
-    """A span of ``seconds`` as ``h:mm:ss``, read the same in every language."""
-    whole = abs(round(seconds))
-    sign = "-" if seconds < 0 else ""
-    return f"{sign}{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

@@ -8,8 +8,10 @@ yours), which the API answers as JSON and the pages render in the reader's langu
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import HTTPException, status
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
@@ -22,12 +24,21 @@ from schemas.regions import Region
 from schemas.report import AllegedViolator, Category, Child, Reporter
 from schemas.steps import Role, StepKind
 from store.appeals import list_appeal_tasks
-from store.cases import case_view, list_cases, list_tasks, steps_by_id, stored_report
+from store.cases import (
+    case_view,
+    list_cases,
+    list_tasks,
+    steps_by_id,
+    stored_report,
+    urgent_cases,
+)
+from store.filters import list_filters
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
 from web.errors import refuses
 from web.history import HistoryLine, timeline
+from web.i18n import Translator
 
 # People who read cases; admins manage users and integrations only deliver decisions.
 READERS = (Role.CASE_WORKER, Role.SUPERVISOR)
@@ -147,8 +158,16 @@ class TaskView(BaseModel):
     due_at: AwareDatetime | None
     escalate_at: AwareDatetime | None
     overdue: bool
+    urgent: bool = Field(description="the case reports a threat to life or health")
+    priority: int = Field(ge=0, le=100, description="the inbox's order: a threat to life or "
+                          "health first (60), then overdue (25), then the nearer due (up to 15)")
     claimed_by: str | None
     note: str | None = Field(description="e.g. why a draft was sent back")
+
+
+class Held(StrEnum):
+    MINE = "mine"
+    UNCLAIMED = "unclaimed"
 
 
 class TaskQuery(BaseModel):
@@ -157,11 +176,37 @@ class TaskQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: StepKind | None = None
-    case_id: str | None = None
+    clause: str | None = Field(default=None, max_length=20, description="e.g. ¶10.2")
+    district: str | None = Field(default=None, max_length=20, description="a KATO code")
+    case_id: str | None = Field(default=None, max_length=32)
     due_before: QueryDatetime | None = None
     overdue: bool = Field(default=False, description="only tasks past their due date")
+    urgent: bool = Field(default=False, description="only tasks of cases reporting a threat "
+                         "to life or health")
+    held: Held | None = Field(default=None, description="mine: the tasks I hold; unclaimed: "
+                              "those nobody holds (default: both)")
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+class SavedFilterView(BaseModel):
+    """A saved inbox filter: ``query`` is the inbox's query string (``/?{query}`` on the page,
+    ``GET /api/v1/tasks?{query}`` in the API)."""
+
+    name: str
+    query: str
+
+
+def query_string(query: TaskQuery) -> str:
+    """The filters of ``query`` that differ from the defaults, as a URL query string."""
+    chosen = query.model_dump(mode="json", exclude_defaults=True, exclude={"limit", "offset"})
+    return urlencode(sorted((k, json.dumps(v) if isinstance(v, bool) else v)
+                            for k, v in chosen.items()))
+
+
+async def saved_filters(svc: Services, user: Actor) -> list[SavedFilterView]:
+    return await in_store(svc.engine, lambda s: [
+        SavedFilterView(name=f.name, query=f.query) for f in list_filters(s, user_id=user.id)])
 
 
 class DraftView(BaseModel):
@@ -261,11 +306,31 @@ async def case_list(svc: Services, user: Actor, query: CaseQuery) -> list[CaseSu
     return await in_store(svc.engine, read)
 
 
-def task_view(row: StepRow, now: datetime) -> TaskView:
+# A task due this far ahead or later gets none of the priority nearness gives.
+NEAR = timedelta(days=14)
+
+
+def priority(*, urgent: bool, due_at: datetime | None, now: datetime) -> int:
+    """0–100: a threat to life or health weighs most, then being overdue, then how near the
+    due time is (as Camunda's task priority, one number to sort and show)."""
+    if due_at is None:
+        return 60 if urgent else 0
+    overdue = now >= due_at
+    nearness = 1.0 if overdue else max(0.0, 1 - (due_at - now) / NEAR)
+    return (60 if urgent else 0) + (25 if overdue else 0) + round(15 * nearness)
+
+
+def task_view(row: StepRow, now: datetime, *, urgent: bool) -> TaskView:
     return TaskView.model_validate({
         **row.model_dump(), "title": title_of(StepKind(row.kind)),
-        "overdue": row.due_at is not None and now >= row.due_at,
+        "overdue": row.due_at is not None and now >= row.due_at, "urgent": urgent,
+        "priority": priority(urgent=urgent, due_at=row.due_at, now=now),
     })
+
+
+def task_views(session: Session, rows: list[StepRow], now: datetime) -> list[TaskView]:
+    urgent = urgent_cases(session, {r.case_id for r in rows})
+    return [task_view(row, now, urgent=row.case_id in urgent) for row in rows]
 
 
 async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
@@ -277,13 +342,18 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
         shown = query.offset + query.limit
         rows = list_tasks(
             session, regions=regions_of(user), assignee=user.role, kind=query.kind,
-            case_id=query.case_id, overdue_only=query.overdue, due_before=query.due_before,
-            claimable_by=user.id, now=now, limit=shown,
+            clause=query.clause, district=query.district, case_id=query.case_id,
+            overdue_only=query.overdue, urgent_only=query.urgent, due_before=query.due_before,
+            claimable_by=user.id, held_by=user.id if query.held == Held.MINE else None,
+            unclaimed_only=query.held == Held.UNCLAIMED, now=now, limit=shown,
         )
-        tasks = [task_view(row, now) for row in rows] + appeal_tasks(
-            session, user, now, kind=query.kind, appeal_id=query.case_id,
-            overdue_only=query.overdue, due_before=query.due_before, limit=shown)
-        return sorted(tasks, key=_urgency)[query.offset:shown]
+        tasks = task_views(session, rows, now)
+        if not (query.clause or query.district or query.urgent or query.held):
+            # ¶6.2 appeal tasks carry no clause of ¶10–¶11, no urgency and no holder.
+            tasks += appeal_tasks(
+                session, user, now, kind=query.kind, appeal_id=query.case_id,
+                overdue_only=query.overdue, due_before=query.due_before, limit=shown)
+        return sorted(tasks, key=_by_priority)[query.offset:shown]
 
     return await in_store(svc.engine, read)
 
@@ -301,12 +371,14 @@ def appeal_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind
     return [TaskView.model_validate({
         **row.model_dump(), "case_id": row.appeal_id, "claimed_by": None,
         "title": title_of(StepKind(row.kind)),
+        "urgent": False, "priority": priority(urgent=False, due_at=row.due_at, now=now),
         "overdue": row.due_at is not None and now >= row.due_at}) for row in rows]
 
 
-def _urgency(task: TaskView) -> tuple[bool, datetime, str]:
-    """Overdue and soonest due first, tasks without a due date last."""
-    return task.due_at is None, task.due_at or datetime.max.replace(tzinfo=UTC), task.id
+def _by_priority(task: TaskView) -> tuple[int, bool, datetime, str]:
+    """The inbox's order: highest priority first, then soonest due, undated last."""
+    return (-task.priority, task.due_at is None,
+            task.due_at or datetime.max.replace(tzinfo=UTC), task.id)
 
 
 async def approval_queue(svc: Services, user: Actor, *, limit: int = 50, offset: int = 0
@@ -320,9 +392,9 @@ async def approval_queue(svc: Services, user: Actor, *, limit: int = 50, offset:
         drafts = steps_by_id(session, [f"{r.case_id}/{r.subject_key}" for r in rows
                                        if r.subject_key])
         return [
-            ApprovalView(**task_view(row, now).model_dump(),
+            ApprovalView(**view.model_dump(),
                          draft=_draft_view(drafts.get(f"{row.case_id}/{row.subject_key}")))
-            for row in rows
+            for row, view in zip(rows, task_views(session, rows, now), strict=True)
         ]
 
     return await in_store(svc.engine, read)
@@ -340,11 +412,13 @@ def _draft_view(row: StepRow | None) -> DraftView | None:
 
 
 @refuses(404, 503)  # reads the workflow's history from Temporal
-async def case_history(svc: Services, user: Actor, case_id: str) -> CaseHistory:
-    """The case's timeline from its Temporal event history, for a reader of its region."""
+async def case_history(svc: Services, user: Actor, case_id: str, t: Translator
+                       ) -> CaseHistory:
+    """The case's timeline from its Temporal event history, for a reader of its region, in
+    ``t``'s language."""
     view = await load_case(svc, case_id)
     ensure_covers(user, view.facts.region)
-    lines = await timeline(svc.client, case_id)
+    lines = await timeline(svc.client, case_id, t)
     return CaseHistory(case_id=case_id, temporal_ui=svc.settings.temporal_ui_link(case_id),
                        lines=lines)
 

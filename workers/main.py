@@ -60,7 +60,7 @@ def build_worker(
         workflows=[ViolationResponseWorkflow, AppealWorkflow, *REPORTING_WORKFLOWS],
         activities=[
             store.record_case, store.project_case, store.project_changes,
-            store.publish_statement,
+            store.publish_statement, store.task_holder,
             notices.send_notice, calendar.compute_deadlines, district_codes.resolve_district,
             WorkingDayActivities().first_working_morning,
             reporting.compute_half_year_figures, reporting.approved_plan_items,

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, Step
     from schemas.errors import RejectedAction
+    from schemas.refusals import Reason
     from schemas.report import Category
     from schemas.steps import Role, StepKind
 
@@ -171,10 +172,8 @@ class AppealWorkflow(CaseWorkflow):
         if c.outcome.close_unconsidered and not (
                 self._input.policy.anonymous_may_close_unconsidered
                 and appeal.applicant.anonymous and appeal.violation is None):
-            raise reject(RejectedAction.INVALID_OUTCOME,
-                         "close_unconsidered: only an anonymous appeal reporting no violation "
-                         "against a child, where the office's policy allows it; it is "
-                         "considered otherwise (¶6.2)")
+            raise reject(RejectedAction.INVALID_OUTCOME, Reason.CLOSE_UNCONSIDERED,
+                         field="close_unconsidered")
 
     triage_appeal = completes(StepKind.APPEAL_TRIAGE, check=_may_close_unconsidered)
 
@@ -232,21 +231,17 @@ class AppealWorkflow(CaseWorkflow):
                                      "¶6.2, APPC art. 76")
         answer = self.state.steps.get(StepKind.APPEAL_ANSWER.value)
         if answer is None or not answer.is_open():
-            raise reject(RejectedAction.TASK_CLOSED,
-                         "APPC art. 76: only an appeal under consideration (its answer not yet "
-                         "drafted) may be extended")
+            raise reject(RejectedAction.TASK_CLOSED, Reason.EXTENSION_NOT_CONSIDERING)
         limit = months_after(self._registered_at.astimezone(LOCAL_TIME).date(),
                              self._input.policy.extension_limit_months)
         if e.new_due > limit:
-            raise reject(RejectedAction.INVALID_OUTCOME,
-                         f"new_due: APPC art. 76 allows at most "
-                         f"{self._input.policy.extension_limit_months} months from receipt, "
-                         f"until {limit.isoformat()}")
+            raise reject(RejectedAction.INVALID_OUTCOME, Reason.EXTENSION_BEYOND_LIMIT,
+                         field="new_due", months=self._input.policy.extension_limit_months,
+                         until=limit.isoformat())
         current = self._term.due_at.astimezone(LOCAL_TIME).date()
         if e.new_due <= current:
-            raise reject(RejectedAction.INVALID_OUTCOME,
-                         f"new_due: an extension ends after the current term "
-                         f"({current.isoformat()})")
+            raise reject(RejectedAction.INVALID_OUTCOME, Reason.EXTENSION_NOT_LATER,
+                         field="new_due", current=current.isoformat())
 
     # Withdrawal --------------------------------------------------------------------------------
 
@@ -262,15 +257,14 @@ class AppealWorkflow(CaseWorkflow):
     @withdraw_appeal.validator
     def _withdrawal_allowed(self, w: Withdrawal) -> None:
         if w.actor.role not in RECORDS_WITHDRAWALS:
-            raise reject(RejectedAction.FORBIDDEN,
-                         f"{w.actor.id} ({w.actor.role.value}) may not record a withdrawal")
+            raise reject(RejectedAction.FORBIDDEN, Reason.WITHDRAWAL_ROLE, actor=w.actor.id,
+                         role=w.actor.role.value)
         region = self.state.view.facts.region
         if not w.actor.covers(region):
-            raise reject(RejectedAction.FORBIDDEN,
-                         f"the appeal belongs to {region.value}; {w.actor.id} acts for "
-                         f"{w.actor.region}")
+            raise reject(RejectedAction.FORBIDDEN, Reason.OTHER_REGION, actor=w.actor.id,
+                         region=region.value, acts_for=w.actor.region or "")
         if self._withdrawal is not None or StepKind.APPEAL_RESULT.value in self.state.steps:
-            raise reject(RejectedAction.TASK_CLOSED, "the appeal is already closed")
+            raise reject(RejectedAction.TASK_CLOSED, Reason.APPEAL_CLOSED)
 
     # The outcome -------------------------------------------------------------------------------
 

@@ -68,6 +68,7 @@ class CaseState:
             opened_at=opened_at or workflow.now(),
             due_at=deadlines.due_at if deadlines else None,
             escalate_at=deadlines.escalate_at if deadlines else None,
+            committee_at=deadlines.committee_at if deadlines else None,
         )
         self.view.steps.append(step)
         self.steps[step.key] = step

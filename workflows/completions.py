@@ -27,15 +27,20 @@ with workflow.unsafe.imports_passed_through():
     from schemas.outcomes import Completion
     from schemas.privacy import personal_data_in
     from schemas.procedure import APPROVALS, kinds_of, may_complete, spec_of
+    from schemas.refusals import Reason, Refusal
     from schemas.report import Child
     from schemas.steps import StepKind
 
 from workflows.case import CaseState
 
 
-def reject(kind: RejectedAction, message: str) -> ApplicationError:
-    """The error a validator raises to refuse an update, typed for the API's answer."""
-    return ApplicationError(message, type=kind.value, non_retryable=True)
+def reject(action: RejectedAction, reason: Reason, /, *, field: str | None = None,
+           **params: object) -> ApplicationError:
+    """The error a validator raises to refuse an update: typed for the API's status, with the
+    reason as a code and parameters in its details, for the reader's language."""
+    refusal = Refusal(reason=reason, field=field, params={k: str(v) for k, v in params.items()})
+    return ApplicationError(refusal.message(), refusal.model_dump(mode="json"),
+                            type=action.value, non_retryable=True)
 
 
 class Completing(Protocol):
@@ -63,15 +68,14 @@ class Completions:
         kinds = tuple(kinds)
         step = self._case.steps.get(c.task_key)
         if step is None or step.assignee is None:
-            raise reject(RejectedAction.UNKNOWN_TASK,
-                         f"case {self._case.view.case_id} has no task {c.task_key!r}")
+            raise reject(RejectedAction.UNKNOWN_TASK, Reason.NO_TASK, task=c.task_key)
         if step.kind not in kinds:
-            raise reject(RejectedAction.INVALID_OUTCOME,
-                         f"task {c.task_key!r} is a {step.kind.value} task ({step.clause}), "
-                         f"not {' or '.join(k.value for k in kinds)}")
+            raise reject(RejectedAction.INVALID_OUTCOME, Reason.WRONG_KIND, task=c.task_key,
+                         kind=step.kind.value, clause=step.clause,
+                         expected=",".join(k.value for k in kinds))
         if not step.is_open():
-            raise reject(RejectedAction.TASK_CLOSED,
-                         f"task {c.task_key!r} is already {step.status.value}")
+            raise reject(RejectedAction.TASK_CLOSED, Reason.TASK_CLOSED, task=c.task_key,
+                         status=step.status.value)
         self.check_actor(c.actor, step.kind, step.clause)
         self.check_declared(step.kind, c.actor, c.outcome, step)
         return step
@@ -79,14 +83,13 @@ class Completions:
     def check_actor(self, actor: Actor, kind: StepKind, clause: str) -> None:
         """The role may do ``kind``, and the person acts for the case's region."""
         if not may_complete(kind, actor.role):
-            raise reject(RejectedAction.FORBIDDEN,
-                         f"{actor.id} ({actor.role.value}) may not complete a {kind.value} "
-                         f"task ({clause})")
+            raise reject(RejectedAction.FORBIDDEN, Reason.ROLE_MAY_NOT, actor=actor.id,
+                         role=actor.role.value, kind=kind.value, clause=clause)
         region = self._case.view.facts.region
         if not actor.covers(region):
-            raise reject(RejectedAction.FORBIDDEN,
-                         f"the case belongs to {region.value}; {actor.id} acts for "
-                         f"{actor.region}")
+            raise reject(RejectedAction.FORBIDDEN, Reason.OTHER_REGION, actor=actor.id,
+                         region=region.value,
+                         acts_for=actor.region.value if actor.region else "")
 
     def check_declared(self, kind: StepKind, actor: Actor, outcome: BaseModel,
                        step: Step | None = None) -> None:
@@ -101,36 +104,34 @@ class Completions:
             received = self._case.view.facts.received_at
             times = list(values_at(outcome, check.path))
             if any(t < received for t in times):
-                raise reject(RejectedAction.INVALID_OUTCOME,
-                             f"{check.path}: before the report was received "
-                             f"({received.isoformat()})")
+                raise reject(RejectedAction.INVALID_OUTCOME, Reason.BEFORE_REPORT,
+                             field=check.path, received=received.isoformat())
             if any(t > workflow.now() + timedelta(minutes=5) for t in times):
-                raise reject(RejectedAction.INVALID_OUTCOME, f"{check.path}: in the future")
+                raise reject(RejectedAction.INVALID_OUTCOME, Reason.IN_FUTURE,
+                             field=check.path)
         elif isinstance(check, NoPersonalData) and self._child is not None:
             for text in values_at(outcome, check.path):
                 found = personal_data_in(text, self._child)
                 if found:
-                    raise reject(RejectedAction.INVALID_OUTCOME,
-                                 f"{check.path}: {check.clause} forbids publishing "
-                                 f"{', '.join(found)}")
+                    raise reject(RejectedAction.INVALID_OUTCOME, Reason.PERSONAL_DATA,
+                                 field=check.path, clause=check.clause,
+                                 found=",".join(found))
         elif isinstance(check, FourEyes):
             assert step is not None
             if check.scope == Scope.CASE:
                 worked = _actors(s for s in self._case.view.steps if s.kind not in APPROVALS)
                 if actor.id in worked:
-                    raise reject(RejectedAction.FORBIDDEN,
-                                 f"four eyes: {actor.id} worked on this case and may not "
-                                 "approve its closure")
+                    raise reject(RejectedAction.FORBIDDEN, Reason.FOUR_EYES_CASE,
+                                 actor=actor.id)
             elif actor.id in _actors([self._case.steps[step.subject_key or ""]]):
-                raise reject(RejectedAction.FORBIDDEN,
-                             f"four eyes: {actor.id} drafted this and may not approve it")
+                raise reject(RejectedAction.FORBIDDEN, Reason.FOUR_EYES_DRAFT, actor=actor.id)
 
     async def complete(self, c: Completing | Completion, outcome: BaseModel) -> Step:
         """Close the task with ``outcome``; returns once the store has the change."""
         step = self._case.steps[c.task_key]
         if not step.is_open():  # two completions raced past their validators
-            raise reject(RejectedAction.TASK_CLOSED,
-                         f"task {c.task_key!r} is already {step.status.value}")
+            raise reject(RejectedAction.TASK_CLOSED, Reason.TASK_CLOSED, task=c.task_key,
+                         status=step.status.value)
         step.complete(at=workflow.now(), by=c.actor.id, outcome=outcome)
         await self._case.projected_to(self._case.changed())
         return step

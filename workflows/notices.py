@@ -18,7 +18,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.notices import NoticeActivities
-    from schemas.activities import NoticeKind, NoticeRequest, NoticeResult, Recipient
+    from schemas.activities import Level, NoticeKind, NoticeRequest, NoticeResult, Recipient
     from schemas.case import Step
 
 from workflows.case import CaseState
@@ -87,9 +87,11 @@ class Notices:
         return all(t.done() for t in self._background)
 
     async def send(self, step: Step, kind: NoticeKind, recipient: Recipient, *,
-                   key: str | None = None, body: str | None = None) -> NoticeResult:
+                   key: str | None = None, body: str | None = None,
+                   level: Level | None = None) -> NoticeResult:
         """Mail one notice about ``step`` (its key, unless ``key``, fixes the idempotency
-        key) and wait until the mail server has it."""
+        key) and wait until the mail server has it; ``level``: the rung of a task's
+        escalation chain it is."""
         view = self._case.view
         facts = view.facts
         request = NoticeRequest(
@@ -99,7 +101,7 @@ class Notices:
             category=facts.category, urgent=facts.threat_to_life_or_health,
             subject_step=step.key if kind in ABOUT_A_TASK and step.assignee is not None
             else None,
-            due_at=step.due_at, body=body,
+            due_at=step.due_at, body=body, level=level,
         )
         return await workflow.execute_activity_method(
             NoticeActivities.send_notice, request, **NOTICE_OPTIONS

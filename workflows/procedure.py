@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.districts import is_code
     from schemas.errors import RejectedAction
     from schemas.policy import Deadline
+    from schemas.refusals import Reason
     from schemas.report import Child
     from schemas.steps import StepKind
 
@@ -67,4 +68,4 @@ class CaseWorkflow(CompletingWorkflow):
     @adopt_district_code.validator
     def _validate_adoption(self) -> None:
         if is_code(self.state.view.facts.district):
-            raise reject(RejectedAction.TASK_CLOSED, "district: already a directory code")
+            raise reject(RejectedAction.TASK_CLOSED, Reason.DISTRICT_CODED, field="district")

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.errors import RejectedAction
     from schemas.policy import Deadline, working_days
     from schemas.privacy import identifiers_in
+    from schemas.refusals import Reason
     from schemas.reporting import (
         PERIOD_OF,
         BriefingDraft,
@@ -142,24 +143,19 @@ class PeriodicWork:
         (``national``: only a national-level user), and four eyes for a decision."""
         view = self.view
         if view.status != status:
-            raise reject(RejectedAction.TASK_CLOSED,
-                         f"{view.clause} report {view.report_id} is {view.status.value}, "
-                         f"not {status.value}")
+            raise reject(RejectedAction.TASK_CLOSED, Reason.REPORT_NOT_AT_STATUS,
+                         clause=view.clause)
         if actor.role != role:
-            raise reject(RejectedAction.FORBIDDEN,
-                         f"{actor.id} ({actor.role.value}) may not do this; a {role.value} "
-                         f"does ({view.clause})")
+            raise reject(RejectedAction.FORBIDDEN, Reason.REPORT_ROLE, actor=actor.id,
+                         role=actor.role.value, clause=view.clause)
         if national and actor.region is not None:
-            raise reject(RejectedAction.FORBIDDEN,
-                         f"{view.clause}: the national Commissioner's office agrees the plan; "
-                         f"{actor.id} acts for {actor.region}")
+            raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_AGREED_NATIONALLY,
+                         clause=view.clause, actor=actor.id, acts_for=actor.region or "")
         if not actor.covers(view.region):
-            raise reject(RejectedAction.FORBIDDEN,
-                         f"the report belongs to {view.region.value}; {actor.id} acts for "
-                         f"{actor.region}")
+            raise reject(RejectedAction.FORBIDDEN, Reason.OTHER_REGION, actor=actor.id,
+                         region=view.region.value, acts_for=actor.region or "")
         if role != Role.CASE_WORKER and actor.id == view.drafted_by:
-            raise reject(RejectedAction.FORBIDDEN,
-                         f"four eyes: {actor.id} drafted this and may not decide it")
+            raise reject(RejectedAction.FORBIDDEN, Reason.FOUR_EYES_DRAFT, actor=actor.id)
 
     def decided(self, d: ReportDecision, next_status: ReportStatus) -> None:
         """Move on to ``next_status``, or back to drafting with the reason."""
@@ -304,8 +300,7 @@ class AnnualPlanWorkflow(PeriodicWork):
     def _approval(self, d: ReportDecision) -> None:
         self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
         if d.actor.region is None:
-            raise reject(RejectedAction.FORBIDDEN,
-                         "¶6.1: the regional ombudsman approves the plan, not a national user")
+            raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_APPROVED_REGIONALLY)
 
 
 @workflow.defn(name="BriefingWorkflow")
@@ -341,8 +336,8 @@ class BriefingWorkflow(PeriodicWork):
         for field, text in (("summary", b.summary), *(("topics", t) for t in b.topics)):
             found = identifiers_in(text, workflow.now().date())
             if found:
-                raise reject(RejectedAction.INVALID_OUTCOME,
-                             f"{field}: ¶13 forbids publishing {', '.join(found)}")
+                raise reject(RejectedAction.INVALID_OUTCOME, Reason.BRIEFING_IDENTIFIERS,
+                             field=field)
 
     @workflow.update
     async def decide_report(self, d: ReportDecision) -> ReportView:

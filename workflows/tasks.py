@@ -1,13 +1,19 @@
-"""Tasks: a step a person completes, with a working-day deadline, a reminder and an
-escalation.
+"""Tasks: a step a person completes, with a working-day deadline and its escalation chain.
 
 What it promises: ``task()`` opens the step (or finds it, on a resumed case) with its
 deadlines already computed, reminds the regional office once at its due time and escalates to
 the supervisor once at the second deadline while it is still open, and returns the step when
-it is closed (by the update that completes it). Nothing is sent twice after continue-as-new:
-what was sent is on the step.
+it is closed (by the update that completes it). A kind whose deadline has a chain (the
+policy's, fixed when the case opens) goes on: the national Committee at the third deadline, a
+repeated reminder every N working days while still open, and, in an urgent case, the
+supervisor when nobody has claimed the task a few hours after it opened. Nothing is sent twice
+after continue-as-new: what was sent is on the step.
+
+Cases opened before chains existed have no chain in their policy and keep the two levels;
+their replay never reaches the ``escalation-chain`` patch.
 """
 
+import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,12 +22,20 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
-    from schemas.activities import DeadlineRequest, Deadlines, NoticeKind, Recipient
+    from activities.store import StoreActivities
+    from schemas.activities import (
+        DeadlineRequest,
+        Deadlines,
+        Level,
+        NoticeKind,
+        Recipient,
+        TaskRef,
+    )
     from schemas.case import Step
-    from schemas.policy import Deadline
+    from schemas.policy import Chain, Deadline, working_days
     from schemas.steps import StepKind
 
-from workflows.case import CaseState
+from workflows.case import STORE_OPTIONS, CaseState
 from workflows.notices import Notices
 
 CALENDAR_OPTIONS: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10)}
@@ -30,6 +44,18 @@ CALENDAR_OPTIONS: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=
 LOCAL_DEADLINES = "deadlines-as-local-activity"
 # A task opens with its deadlines already known, so the store is sent it once, not twice.
 DEADLINES_FIRST = "deadlines-before-the-task-opens"
+# A deadline with a chain: the Committee, repeated reminders, the unclaimed urgent task.
+ESCALATION_CHAIN = "escalation-chain"
+
+# Each rung: the notice, to whom, and the idempotency key's suffix (the first two as before
+# chains, so a resumed case never sends them again).
+RUNGS: dict[Level, tuple[NoticeKind, Recipient, str]] = {
+    Level.DUE: (NoticeKind.REMINDER, Recipient.OMBUDSMAN_OFFICE, "reminder"),
+    Level.SUPERVISOR: (NoticeKind.ESCALATION, Recipient.SUPERVISOR, "escalation"),
+    Level.COMMITTEE: (NoticeKind.ESCALATION, Recipient.COMMITTEE, "committee"),
+    Level.REPEATED: (NoticeKind.REMINDER, Recipient.OMBUDSMAN_OFFICE, "repeat"),
+    Level.UNCLAIMED: (NoticeKind.ESCALATION, Recipient.SUPERVISOR, "unclaimed"),
+}
 
 
 class Tasks:
@@ -62,12 +88,58 @@ class Tasks:
         if step.due_at is None:
             deadlines = term or await self._deadlines(kind, step.opened_at)
             step.due_at, step.escalate_at = deadlines.due_at, deadlines.escalate_at
+            step.committee_at = deadlines.committee_at
             case.changed()
+        chain = self._deadlines_of[kind].chain
+        if chain is None or not workflow.patched(ESCALATION_CHAIN):
+            await self._two_levels(step)
+        else:
+            await self._chain(step, chain)
+        return step
+
+    async def _two_levels(self, step: Step) -> None:
+        """A reminder at due, an escalation at the second deadline (a deadline moved meanwhile
+        is waited for instead); until the step closes."""
         for late in (NoticeKind.REMINDER, NoticeKind.ESCALATION):
             if await self._late_at(step, late):
-                self._late(step, late)
+                self._late(step, Level.DUE if late == NoticeKind.REMINDER else Level.SUPERVISOR,
+                           chained=False)
         await workflow.wait_condition(lambda: not step.is_open())
-        return step
+
+    async def _chain(self, step: Step, chain: Chain) -> None:
+        """Every rung of ``chain`` in turn while the step stays open, with the repeated
+        reminders and the unclaimed-task check alongside; until the step closes."""
+        alongside = [asyncio.create_task(self._repeated(step, chain.repeat_every))]
+        if chain.unclaimed_urgent is not None and self._case.view.facts.threat_to_life_or_health:
+            alongside.append(asyncio.create_task(self._unclaimed(step, chain.unclaimed_urgent)))
+        for at, level in ((step.due_at, Level.DUE), (step.escalate_at, Level.SUPERVISOR),
+                          (step.committee_at, Level.COMMITTEE)):
+            if _sent(step, level) is None and at is not None and not await _closed_by(step, at):
+                self._late(step, level, chained=True)
+        await workflow.wait_condition(lambda: not step.is_open())
+        await asyncio.gather(*alongside)
+
+    async def _repeated(self, step: Step, every: int) -> None:
+        """A reminder every ``every`` working days after the due one, while still open."""
+        while step.is_open() and step.due_at is not None:
+            since = step.last_reminded_at or step.due_at
+            span = working_days(every)
+            then = await self._deadlines_at(Deadline(due=span, escalate=span), since)
+            if await _closed_by(step, then.due_at):
+                return
+            step.reminders_repeated += 1
+            self._late(step, Level.REPEATED, chained=True)
+
+    async def _unclaimed(self, step: Step, after: timedelta) -> None:
+        """The supervisor is told if nobody has claimed the urgent case's task by then."""
+        if step.unclaimed_escalated_at is not None or await _closed_by(step,
+                                                                       step.opened_at + after):
+            return
+        holder = await workflow.execute_activity_method(
+            StoreActivities.task_holder, TaskRef(case_id=self._case.view.case_id, key=step.key),
+            **STORE_OPTIONS)
+        if holder is None and step.is_open():
+            self._late(step, Level.UNCLAIMED, chained=True)
 
     async def _late_at(self, step: Step, late: NoticeKind) -> bool:
         """Whether ``step`` is still open at its deadline for ``late`` (not yet sent),
@@ -86,35 +158,52 @@ class Tasks:
         return False
 
     async def _deadlines(self, kind: StepKind, start: datetime) -> Deadlines:
-        request = DeadlineRequest(start=start, deadline=self._deadlines_of[kind])
+        return await self._deadlines_at(self._deadlines_of[kind], start)
+
+    async def _deadlines_at(self, deadline: Deadline, start: datetime) -> Deadlines:
+        request = DeadlineRequest(start=start, deadline=deadline)
         if workflow.patched(LOCAL_DEADLINES):
             return await workflow.execute_local_activity_method(
                 CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
         return await workflow.execute_activity_method(
             CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
 
-    def _late(self, step: Step, late: NoticeKind) -> None:
-        """Reminder to the regional office, or escalation to the regional ombudsman."""
+    def _late(self, step: Step, level: Level, *, chained: bool) -> None:
+        """The notice of ``level`` about the late step (see ``RUNGS``), noted on the step."""
         now = workflow.now()
-        if late == NoticeKind.REMINDER:
-            step.reminded_at, recipient = now, Recipient.OMBUDSMAN_OFFICE
-        else:
-            step.escalated_at, recipient = now, Recipient.SUPERVISOR
+        kind, recipient, suffix = RUNGS[level]
+        if level == Level.REPEATED:
+            suffix = f"{suffix}-{step.reminders_repeated}"
+        setattr(step, _SENT_AT[level], now)
         self._case.changed()
         self._notices.in_background(self._notices.send(
-            step, late, recipient, key=f"{step.key}.{step.attempt}:{late.value}"))
+            step, kind, recipient, key=f"{step.key}.{step.attempt}:{suffix}",
+            level=level if chained else None))
+
+
+# Where the step notes when each rung went out.
+_SENT_AT = {Level.DUE: "reminded_at", Level.SUPERVISOR: "escalated_at",
+            Level.COMMITTEE: "committee_escalated_at", Level.REPEATED: "last_reminded_at",
+            Level.UNCLAIMED: "unclaimed_escalated_at"}
+
+
+def _sent(step: Step, level: Level) -> datetime | None:
+    sent: datetime | None = getattr(step, _SENT_AT[level])
+    return sent
 
 
 async def _closed_by(step: Step, at: datetime, *,
-                     deadline: Callable[[], datetime | None]) -> bool:
+                     deadline: Callable[[], datetime | None] | None = None) -> bool:
     """Whether ``step`` is closed by ``at``, waiting until then if need be (or until
-    ``deadline()`` is no longer ``at``: then False, and the caller waits for the new one)."""
+    ``deadline()``, if given, is no longer ``at``: then False, and the caller waits for the new
+    one)."""
     remaining = at - workflow.now()
     if remaining <= timedelta(0):
         return not step.is_open()
     try:
-        await workflow.wait_condition(lambda: not step.is_open() or deadline() != at,
-                                      timeout=remaining)
+        await workflow.wait_condition(
+            lambda: not step.is_open() or (deadline is not None and deadline() != at),
+            timeout=remaining)
     except TimeoutError:
         return False
     return not step.is_open()

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         SafetyAssessmentOutcome,
     )
     from schemas.procedure import CaseInput, clause_of
+    from schemas.refusals import Reason
     from schemas.steps import StepKind
 
 from workflows.approvals import approval_of, drafted_and_approved
@@ -230,11 +231,11 @@ class ViolationResponseWorkflow(CaseWorkflow):
         done = self._plan_items_done()
         for i in c.outcome.items_done:
             if not 0 <= i < items:
-                raise reject(RejectedAction.INVALID_OUTCOME,
-                             f"items_done: the plan has items 0 to {items - 1}, not {i}")
+                raise reject(RejectedAction.INVALID_OUTCOME, Reason.PLAN_ITEM_UNKNOWN,
+                             field="items_done", item=i, last=items - 1)
             if i in done:
-                raise reject(RejectedAction.INVALID_OUTCOME,
-                             f"items_done: item {i} was already marked done")
+                raise reject(RejectedAction.INVALID_OUTCOME, Reason.PLAN_ITEM_DONE,
+                             field="items_done", item=i)
 
     complete_plan_review = completes(StepKind.PLAN_REVIEW, check=_plan_items_exist)
 
@@ -259,9 +260,8 @@ class ViolationResponseWorkflow(CaseWorkflow):
     @record_inspection.validator
     def _validate_inspection(self, r: InspectionRecord) -> None:
         if self.state.view.stage != Stage.RESPONSE:
-            raise reject(RejectedAction.TASK_CLOSED,
-                         "¶11.5 inspections are recorded once the police have confirmed "
-                         f"the facts and until closure; the case is at {self.state.view.stage}")
+            raise reject(RejectedAction.TASK_CLOSED, Reason.NOT_AT_STAGE,
+                         stage=self.state.view.stage.value)
         self.completions.check_actor(r.actor, StepKind.INSPECTION,
                                      clause_of(StepKind.INSPECTION))
         self.completions.check_declared(StepKind.INSPECTION, r.actor, r.outcome)

@@ -171,7 +171,7 @@ async def test_a_task_open_in_the_store_but_closed_in_the_workflow_is_refused_40
                               valid_outcome(StepKind.PREVENTIVE_TALK))
 
     assert late.status_code == 409, late.text
-    assert late.json() == {"detail": "task 'preventive_talk' is already done",
+    assert late.json() == {"detail": "task Preventive talk is already done",
                            "type": "TaskClosed"}
     assert live_queries == []  # the validator refused it, not a query
     step = (await driver.view()).step("preventive_talk")

@@ -62,12 +62,14 @@ async def test_history_of_a_confirmed_case_cites_clauses_actors_and_delays(
     assert police["clause"] == "¶11" and police["actor_role"] == "integration"
     assert police["actor"].startswith("integration:ofk_")
     assert "the police confirmed the facts" in police["text"]
-    stages = [x["text"] for x in lines if x["kind"] == "stage_changed"]
-    assert stages == [f"stage: {s}" for s in (Stage.NOTIFICATION, Stage.POLICE_CHECK,
-                                              Stage.RESPONSE)]
+    stages = [(x["code"], x["params"]) for x in lines if x["kind"] == "stage_changed"]
+    assert stages == [("stage", {"stage": s}) for s in (Stage.NOTIFICATION, Stage.POLICE_CHECK,
+                                                        Stage.RESPONSE)]
+    assert [x["text"] for x in lines if x["kind"] == "stage_changed"][1] == "stage: Police check"
     late = [x for x in lines if x["kind"] == "deadline_reached"]
     assert {x["step_key"] for x in late} >= {"safety_assessment"}
-    safety = next(x for x in late if x["step_key"] == "safety_assessment")
+    safety = next(x for x in late if x["step_key"] == "safety_assessment"
+                  and x["code"] == "reminder")
     assert safety["clause"] == "¶11.2" and safety["recipient"] == "ombudsman_office"
     assert safety["delay_seconds"] >= 0
     assert any(x["kind"] == "overdue_changed" and x["text"] == "a step is overdue"
@@ -101,4 +103,20 @@ async def test_history_tells_one_story_across_continue_as_new(
                                                "inspection_recorded")]
     assert len(acted) == 18
     assert next(x["text"] for x in acted if x["kind"] == "approval_decided").startswith(
-        "sent public_statement back: ")
+        "sent Public statement back: ")
+
+
+async def test_history_reads_in_the_callers_language(
+    api: WebStack, time_env: WorkflowEnvironment
+) -> None:
+    driver = await open_case(api)
+    await confirm(api, driver)
+    await history(api, driver.case_id, until="stage_changed")
+    for language, stage in (("ru", "Этап: Проверка полицией"), ("kk", "Кезең: ")):
+        response = await api.http.get(
+            f"/api/v1/cases/{driver.case_id}/history",
+            headers={**api.as_user("cw.aktobe"), "Accept-Language": f"{language},en;q=0.5"})
+        lines = response.json()["lines"]
+        assert any(x["text"].startswith(stage) for x in lines), lines
+        police = next(x for x in lines if x["step_key"] == "police_decision")
+        assert police["code"] == "police_confirmed" and "police" not in police["text"]

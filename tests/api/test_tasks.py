@@ -3,7 +3,7 @@ refused with its field and reason; claims; one winner when two complete at once.
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,6 +13,7 @@ from ombudsflow.credentials import hash_password
 from schemas.procedure import TASKS
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
+from store.cases import get_task
 from store.db import session_scope
 from store.users import create_user
 from tests.api.calls import complete, confirm, done, fields, open_case
@@ -208,3 +209,60 @@ async def in_inbox(api: WebStack, case_id: str, key: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{case_id}/{key} never reached the inbox")
+
+
+async def test_priority_puts_a_threat_to_life_first_then_the_overdue_then_the_nearest(
+    api: WebStack,
+) -> None:
+    routine = await open_case(api, threat=False)
+    urgent = await open_case(api, threat=True)
+    await in_inbox(api, routine.case_id, "preventive_talk")
+    await in_inbox(api, urgent.case_id, "preventive_talk")
+    with session_scope(api.engine) as session:  # the routine talk was due an hour ago
+        talk = get_task(session, f"{routine.case_id}/preventive_talk")
+        assert talk is not None
+        talk.due_at = datetime.now(UTC) - timedelta(hours=1)
+        session.add(talk)
+
+    tasks = (await api.http.get("/api/v1/tasks", params={"limit": 200},
+                                headers=api.as_user(CW))).json()
+
+    ours = {t["case_id"]: t for t in tasks if t["key"] == "preventive_talk"
+            and t["case_id"] in (routine.case_id, urgent.case_id)}
+    first, late = ours[urgent.case_id], ours[routine.case_id]
+    assert first["urgent"] and not first["overdue"] and 60 < first["priority"] < 85
+    assert late["overdue"] and not late["urgent"] and late["priority"] == 40
+    order = [t["case_id"] for t in tasks]
+    assert order.index(urgent.case_id) < order.index(routine.case_id)
+    assert [t["priority"] for t in tasks if not t["urgent"]] == sorted(
+        (t["priority"] for t in tasks if not t["urgent"]), reverse=True)
+
+
+async def test_saved_filters_are_each_persons_own_and_apply_as_the_inbox_query(
+    api: WebStack,
+) -> None:
+    url = "/api/v1/tasks/filters"
+    saved = await api.http.put(f"{url}/urgent-late", json={"urgent": True, "overdue": True},
+                               headers=api.as_user(CW))
+    assert saved.status_code == 200, saved.text
+    assert saved.json() == {"name": "urgent-late", "query": "overdue=true&urgent=true"}
+    mine = (await api.http.get(url, headers=api.as_user(CW))).json()
+    assert saved.json() in mine
+    assert (await api.http.get(url, headers=api.as_user("cw.pavlodar"))).json() == []
+    applied = await api.http.get(f"/api/v1/tasks?{saved.json()['query']}",
+                                 headers=api.as_user(CW))
+    assert applied.status_code == 200 and all(t["urgent"] and t["overdue"]
+                                              for t in applied.json())
+
+    replaced = await api.http.put(f"{url}/urgent-late", json={"kind": "preventive_talk"},
+                                  headers=api.as_user(CW))
+    assert replaced.json()["query"] == "kind=preventive_talk"
+    assert len((await api.http.get(url, headers=api.as_user(CW))).json()) == len(mine)
+    refused = await api.http.put(f"{url}/bad", json={"kind": "no_such_kind"},
+                                 headers=api.as_user(CW))
+    assert refused.status_code == 422 and "kind" in fields(refused)
+
+    gone = await api.http.delete(f"{url}/urgent-late", headers=api.as_user(CW))
+    assert gone.status_code == 204
+    again = await api.http.delete(f"{url}/urgent-late", headers=api.as_user(CW))
+    assert again.status_code == 404

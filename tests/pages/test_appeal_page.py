@@ -96,8 +96,8 @@ async def test_triaged_drafted_and_approved_from_the_task_forms_the_answer_maile
     await driver.result()
     page = text_of(await page_showing(site, f"/appeals/{appeal_id}", "Түсіндірілді"))
     assert "уақытында" in page  # the term met
-    assert "¶6.2 Іс ашылды appeal received: registered under the Code (art. 64)" in page
-    assert "¶6.2 Іс жабылды appeal closed" in page and "¶10" not in page
+    assert "¶6.2 Іс ашылды Өтініш қабылданды: Кодекс бойынша тіркелді (64-бап)" in page
+    assert "¶6.2 Іс жабылды Өтініш жабылды" in page and "¶10" not in page
     letters = [m.read_text() for m in site.mail_dir.glob("*.eml")
                if appeal_id in m.read_text() and "X-Ombudsflow-Appeal" in m.read_text()]
     assert len(letters) == 2  # the ticket and the answer

@@ -157,7 +157,7 @@ async def test_the_national_board_counts_overdue_steps_by_region_and_drills_down
     assert '<a href="/board">Back to all regions</a>' in region_page
     # Reports of the last 30 days, notified after 10, 20 and 40 s: the median is the second.
     assert table_of(region_page, "first_notice")[1:] == [
-        ["Median", "0:00:20"], ["90th percentile", "0:00:40"]]
+        ["Median", "20 s"], ["90th percentile", "40 s"]]
     assert "Reports received in the last 30 days" in text_of(region_page)
     assert "3 measured; first notice not yet sent: 0." in text_of(region_page)
 

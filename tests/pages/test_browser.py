@@ -74,7 +74,8 @@ async def case_worker_works_the_case(browser: Browser, base: str, case_id: str,
     await page.select_option('[name="talks.0.responsibility_explained"]', "false")
     await page.fill('[name="notes"]', "Both parents attended.")
     await page.get_by_role("button", name="Тапсырманы орындау").click()
-    await expect(page.locator("#e-talks-0")).to_contain_text("¶10.2 requires explaining")
+    await expect(page.locator("#e-talks-0")).to_contain_text(
+        "¶10.2: заң бойынша жауапкершілігін түсіндіру")
     await expect(page.locator('[name="notes"]')).to_have_value("Both parents attended.")
     await shoot(page, "task-form-error")
     await page.select_option('[name="talks.0.responsibility_explained"]', "true")

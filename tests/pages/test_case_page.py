@@ -39,8 +39,12 @@ async def test_the_case_page_shows_facts_steps_notices_and_history(site: WebStac
     assert "¶10.2 Профилактикалық әңгіме орындалды" in text
     assert "Жіберілген хабарламалар" in text and "жіберілді" in text
     assert "Іс ашылды" in text and "Тапсырма орындалды" in text
-    assert "report received: case opened" in text  # the record itself, marked lang="en"
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+05:00\)", text)  # as notices and CLI
+    assert "Хабарлама қабылданды: іс ашылды" in text  # the record, in Kazakh too
+    # Who looked at the case: collapsed (a busy case's trail runs to hundreds of rows).
+    assert re.search(r'<details class="audit">\s*<summary><h2 id="audit">Іске кім қол жеткізді',
+                     page)
+    # dd.mm.yyyy on a Kazakh page, with Almaty's offset as notices and the CLI write it
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d \(UTC\+05:00\)", text)
 
 
 async def test_the_child_is_shown_only_to_the_people_who_work_the_case(site: WebStack) -> None:
@@ -84,7 +88,7 @@ async def test_sending_a_draft_back_needs_a_reason(site: WebStack) -> None:
                             {"approved": "false", "reason": ""}, form_page=case_url)
 
     assert response.status_code == 422
-    assert "a reason is required to reject" in text_of(response.text)
+    assert "Қайтару үшін себебін жазыңыз" in text_of(response.text)  # in Kazakh
     assert STATEMENT in text_of(response.text)  # the draft stays in view
 
 

@@ -87,7 +87,7 @@ async def test_a_half_year_report_is_drafted_and_approved_on_its_page(site: WebS
     await sign_in(site, "cw.aktobe")
     refused = await site.http.post(path, data={
         "csrf_token": csrf_of((await site.http.get(path)).text), "decision": "approve"})
-    assert refused.status_code == 403 and "supervisor" in text_of(refused.text)
+    assert refused.status_code == 403 and "мұны жасай алмайды (¶8)" in text_of(refused.text)
     await sign_in(site, "sv.aktobe")
     page = await _until(site, path, "На утверждении")
     approved = await site.http.post(path, data={"csrf_token": csrf_of(page),
@@ -133,4 +133,4 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
     refused = await site.http.post(briefing, data={
         "csrf_token": csrf_of(page), "held_on": "2017-07-20", "place": "Ақтөбе",
         "topics": "буллинг, қауіпсіздік", "summary": "Бала 150312500123 туралы айтылды."})
-    assert refused.status_code == 422 and "IIN" in text_of(refused.text)
+    assert refused.status_code == 422 and "ИИН" in text_of(refused.text)

@@ -9,6 +9,7 @@ from schemas.case import StepStatus
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
 from tests.pages.browsing import page_showing, sign_in, submit, text_of
+from tests.support.scenarios import valid_outcome
 from tests.support.web_stack import WebStack
 
 
@@ -43,7 +44,7 @@ async def test_an_invalid_talk_shows_each_reason_next_to_its_field_and_keeps_the
 
     assert response.status_code == 422
     page = response.text
-    assert "¶10.2 requires explaining their responsibility" in error_of(page, "talks.0")
+    assert "¶10.2: заң бойынша жауапкершілігін түсіндіру міндетті" in error_of(page, "talks.0")
     assert error_of(page, "talks.1.held_at") == "Міндетті өріс."
     assert 'aria-describedby="e-talks-1-held_at"' in page
     assert "Тапсырма орындалмады" in text_of(page)
@@ -67,7 +68,7 @@ async def test_the_workflow_refusal_is_shown_next_to_its_field(site: WebStack) -
     })
 
     assert response.status_code == 422
-    assert "before the report was received" in error_of(response.text, "talks")
+    assert "хабарлама түскенге дейін" in error_of(response.text, "talks")  # in Kazakh
 
 
 async def test_completing_the_talk_through_its_form(site: WebStack) -> None:
@@ -111,3 +112,29 @@ async def test_a_case_worker_cannot_open_a_supervisors_form(site: WebStack) -> N
 
     assert response.status_code == 403
     assert "Бұл тапсырманы басқа рөл орындайды." in text_of(response.text)
+
+
+async def test_an_approval_form_shows_the_draft_and_two_buttons(site: WebStack) -> None:
+    driver = await open_case(site)
+    await done(site, driver, "cw.aktobe", StepKind.PREVENTIVE_TALK)
+    await confirm(site, driver)
+    statement = valid_outcome(StepKind.PUBLIC_STATEMENT)["text"]
+    await done(site, driver, "cw.aktobe", StepKind.PUBLIC_STATEMENT)
+    await driver.wait_for("public_statement.approval-1")
+    await sign_in(site, "sv.aktobe")
+    url = f"/tasks/{driver.case_id}/public_statement.approval-1"
+
+    form = (await site.http.get(url)).text
+
+    assert statement in text_of(form)
+    assert 'name="approved" value="true">Бекіту</button>' in form
+    assert 'name="approved" value="false" class="danger">Пысықтауға қайтару</button>' in form
+    assert "Тапсырманы орындау" not in form  # no "complete the task" for a decision
+    returned = await submit(site, url, {"approved": "false", "reason": ""})
+    assert returned.status_code == 422
+    assert "Қайтару үшін себебін жазыңыз" in text_of(returned.text)
+    reason = "Аудандағы шараларды атаңыз."
+    returned = await submit(site, url, {"approved": "false", "reason": reason})
+    assert returned.status_code == 303
+    reopened = await driver.wait_for("public_statement")
+    assert reopened.attempt == 2 and reopened.note == f"rejected: {reason}"

@@ -20,6 +20,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import FileTransport
@@ -29,6 +30,7 @@ from ombudsflow.codec import KeyRing
 from ombudsflow.logging import configure_logging
 from schemas.outcomes import InspectionRecord
 from schemas.procedure import RECORD_INSPECTION, CaseInput, DeadlinePolicy
+from schemas.refusals import Reason
 from schemas.steps import StepKind
 from store.db import session_scope
 from store.models import Publication
@@ -44,6 +46,7 @@ from tests.support.factories import (
 from tests.support.raw_history import history_as_the_cli_shows_it, readable_text
 from tests.support.scenarios import CaseDriver, valid_outcome
 from tests.support.servers import temporal_binary
+from web.errors import refusal_in
 
 PHONE = "+7 701 555 01 99"
 EMAIL = "zhanserikova.canary@mail.example"
@@ -102,7 +105,10 @@ async def refused_then_clean(case: CaseDriver, kind: StepKind, clean: dict[str, 
     for text in GUARDED:
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await case.send(kind, kind.value, worker_of(), valid_outcome(kind, text=text))
-        assert "forbids publishing the child's" in str(refused.value.cause)
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError)
+        refusal = refusal_in(cause)  # a code and closed-set parameters, never the text
+        assert refusal is not None and refusal.reason == Reason.PERSONAL_DATA, cause
     await case.complete(kind, **clean)
 
 

@@ -66,7 +66,7 @@ async def _start(
 
 
 async def _refused(handle: WorkflowHandle[Any, Any], update: Any, arg: object, reason: str) -> None:
-    """The update's validator refuses ``arg``, saying ``reason``."""
+    """The update's validator refuses ``arg`` with ``reason`` (a ``schemas.refusals`` code)."""
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(update, arg)
     assert reason in str(refused.value.cause)
@@ -107,14 +107,14 @@ async def test_half_year_report_is_approved_by_four_eyes_and_delivered_with_docu
         handle,
         HalfYearReportWorkflow.decide_report,
         ReportDecision(actor=drafter, approved=True),
-        "a supervisor does",
+        "report_role",
     )
     drafting_supervisor = Actor(id=drafter.id, role=supervisor.role, region=Region.AKTOBE)
     await _refused(
         handle,
         HalfYearReportWorkflow.decide_report,
         ReportDecision(actor=drafting_supervisor, approved=True),
-        "four eyes",
+        "four_eyes_draft",
     )
     returned = await handle.execute_update(
         HalfYearReportWorkflow.decide_report,
@@ -196,7 +196,7 @@ async def test_the_plan_is_agreed_nationally_and_escalated_past_30_december(
         handle,
         AnnualPlanWorkflow.agree_plan,
         ReportDecision(actor=supervisor_of(), approved=True),
-        "national Commissioner",
+        "plan_agreed_nationally",
     )
     national = supervisor_of(region=None, name="commissioner-office")
     back = await handle.execute_update(
@@ -233,7 +233,7 @@ async def test_a_briefing_summary_with_an_iin_is_refused(
         topics=["буллинг"],
         summary="Брифингте бала 120315500123 туралы айтылды, жоспар.",
     )
-    await _refused(handle, BriefingWorkflow.submit_briefing, draft, "IIN")
+    await _refused(handle, BriefingWorkflow.submit_briefing, draft, "briefing_identifiers")
     clean = draft.model_copy(update={"summary": "Брифингте буллингтің алдын алу талқыланды."})
     await handle.execute_update(BriefingWorkflow.submit_briefing, clean)
     await handle.execute_update(

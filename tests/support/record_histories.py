@@ -143,6 +143,22 @@ async def _reminded_and_escalated(scene: Scene) -> CaseDriver:
     return driver
 
 
+async def _escalation_chain(scene: Scene) -> CaseDriver:
+    """An urgent case under the default chain: its ¶10.2 talk, unclaimed, escalates after
+    hours, then climbs to the Committee and is reminded every two working days, until the
+    police answer and the talk is done; then closure."""
+    driver = await scene.open(cohabiting_parent=False)
+    talk = await driver.wait_for(StepKind.PREVENTIVE_TALK.value)
+    await driver.wait_for(StepKind.POLICE_DECISION.value)
+    await scene.sleep_past(talk.committee_at)
+    await scene.env.sleep(timedelta(days=5))
+    step = (await driver.view()).step("preventive_talk")
+    assert step.unclaimed_escalated_at is not None and step.committee_escalated_at is not None
+    assert step.reminders_repeated >= 1, step
+    await not_confirmed(driver)
+    return driver
+
+
 async def _late_notice(scene: Scene) -> CaseDriver:
     """The mail server is down past the policy's delay: each ¶10.1/¶10.3 notice escalates to
     the supervisor, and all are delivered once it is back."""
@@ -289,6 +305,7 @@ SCENARIOS: dict[str, Scenario] = {
     "not_confirmed": _not_confirmed,
     "twelve_months": _twelve_months,
     "reminded_and_escalated": _reminded_and_escalated,
+    "escalation_chain": _escalation_chain,
     "late_notice_escalated": _late_notice,
     "notice_retried": _notice_retried,
     "projection_refused": _projection_refused,

@@ -39,6 +39,8 @@ def _branches(history: WorkflowHistory) -> set[str]:
         scheduled = event.activity_task_scheduled_event_attributes
         if scheduled.activity_type.name == "send_notice":
             notice = json.loads(scheduled.input.payloads[0].data)
+            if notice.get("level") == "committee":
+                found.add("committee escalation")
             if notice["kind"] == "reminder":
                 found.add("reminder")
             elif notice["kind"] == "escalation":
@@ -54,7 +56,8 @@ def test_the_newest_histories_go_through_every_branch() -> None:
                             for p in HISTORIES if _version(p) == newest))
     assert covered == {"continue-as-new", "resumed after continue-as-new",
                        "activity failure handled by the workflow", "activity retried",
-                       "reminder", "task escalation", "late-notice escalation"}
+                       "reminder", "task escalation", "late-notice escalation",
+                       "committee escalation"}
 
 
 def test_histories_are_recorded() -> None:

@@ -49,7 +49,7 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with Worker(time_env.client, task_queue=f"test-{uuid.uuid4()}",
                           workflows=[DistrictVisit], activity_executor=executor,
-                          activities=[store.record_case, store.project_changes,
+                          activities=[store.record_case, store.project_changes, store.task_holder,
                                       notices.send_notice,
                                       CalendarActivities().compute_deadlines]) as worker:
             await time_env.client.start_workflow(
@@ -88,8 +88,12 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
     assert view.step("closure.approval-1").status == StepStatus.REJECTED
     mails = [message_from_bytes(p.read_bytes(), policy=policy.default)
              for p in mail_dir.glob("*.eml")]
-    # The ¶10.1 notice, and the talk's reminder and escalation.
-    assert sorted(str(m["X-Ombudsflow-Clause"]) for m in mails) == ["¶10.1", "¶10.2", "¶10.2"]
+    # The ¶10.1 notice, and the talk's chain: nobody took it (an urgent case), its reminder,
+    # its escalation, and a reminder every two working days until it was done.
+    talk = view.step("preventive_talk")
+    assert talk.unclaimed_escalated_at is not None and talk.reminders_repeated >= 1
+    assert sorted(str(m["X-Ombudsflow-Clause"]) for m in mails) == (
+        ["¶10.1"] + ["¶10.2"] * (3 + talk.reminders_repeated))
     with session_scope(engine) as session:
         stored = get_case(session, case_id)
         assert stored is not None and stored.stage == "closed"
@@ -99,7 +103,9 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
 def test_each_workflow_answers_every_update_of_its_procedure() -> None:
     appeal_updates = {spec_of(k).update for k in APPEAL_TASKS}
     defn = _Definition.must_from_class(ViolationResponseWorkflow)
-    assert set(defn.updates) == set(UPDATES) - appeal_updates | {"decide_approval"}
+    # Every case workflow also answers the one update that adopts a district code.
+    generic = {"adopt_district_code"}
+    assert set(defn.updates) == set(UPDATES) - appeal_updates | {"decide_approval"} | generic
     assert set(defn.queries) == {"case"}
     appeal = _Definition.must_from_class(AppealWorkflow)
-    assert set(appeal.updates) == appeal_updates | {"extend_appeal", "withdraw_appeal"}
+    assert set(appeal.updates) == appeal_updates | {"extend_appeal", "withdraw_appeal"} | generic

@@ -12,12 +12,15 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.districts import load_districts
 from schemas.case import Actor
 from schemas.errors import RejectedAction
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
 from tests.support.factories import CANARY_IIN, POLICE_SYSTEM, supervisor_of, worker_of
 from tests.support.scenarios import CaseDriver, open_case, valid_outcome
+from web.errors import refusal_text
+from web.i18n import LANGUAGES, Translator
 
 ACCEPTED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
 
@@ -37,7 +40,12 @@ async def rejected(driver: CaseDriver, kind: StepKind, key: str, actor: Actor,
     cause = raised.value.cause
     assert isinstance(cause, ApplicationError)
     assert cause.type == reason.value, cause.message
-    assert says in cause.message
+    # A code and parameters, worded by the reader's language: all of them, no key left.
+    worded = {lang: refusal_text(cause, Translator(lang, districts=load_districts()))
+              for lang in LANGUAGES}
+    assert says in worded["en"], worded
+    assert len(set(worded.values())) == len(LANGUAGES), worded
+    assert not any("refusal." in text or "{" in text for text in worded.values()), worded
     assert await accepted_updates(driver) == before
 
 
@@ -51,15 +59,15 @@ async def case(time_env: WorkflowEnvironment, time_worker: Worker, engine: Engin
 async def test_unknown_and_system_tasks_are_refused(case: CaseDriver) -> None:
     talk = valid_outcome(StepKind.PREVENTIVE_TALK)
     await rejected(case, StepKind.PREVENTIVE_TALK, "no_such_task", worker_of(), talk,
-                   RejectedAction.UNKNOWN_TASK, "has no task 'no_such_task'")
+                   RejectedAction.UNKNOWN_TASK, "has no task no_such_task")
     await rejected(case, StepKind.PREVENTIVE_TALK, "notice.akimat", worker_of(), talk,
-                   RejectedAction.UNKNOWN_TASK, "notice.akimat")
+                   RejectedAction.UNKNOWN_TASK, "has no task Notice of the violation")
 
 
 async def test_the_update_must_match_the_task_kind(case: CaseDriver) -> None:
     await rejected(case, StepKind.SAFETY_ASSESSMENT, "preventive_talk", worker_of(),
                    valid_outcome(StepKind.SAFETY_ASSESSMENT), RejectedAction.INVALID_OUTCOME,
-                   "is a preventive_talk task (¶10.2)")
+                   "is a Preventive talk task (¶10.2), not Safety assessment")
 
 
 async def test_wrong_role_or_region_is_forbidden(case: CaseDriver) -> None:
@@ -70,10 +78,10 @@ async def test_wrong_role_or_region_is_forbidden(case: CaseDriver) -> None:
                    RejectedAction.FORBIDDEN, "(integration) may not complete")
     await rejected(case, StepKind.PREVENTIVE_TALK, "preventive_talk",
                    worker_of(Region.PAVLODAR, "cw-pavlodar"), talk, RejectedAction.FORBIDDEN,
-                   "the case belongs to aktobe")
+                   "the case belongs to Aktobe")
     admin = Actor(id="admin-1", role=Role.ADMIN, region=None)
     await rejected(case, StepKind.PREVENTIVE_TALK, "preventive_talk", admin, talk,
-                   RejectedAction.FORBIDDEN, "(admin) may not complete")
+                   RejectedAction.FORBIDDEN, "(administrator) may not complete")
 
 
 async def test_a_done_task_cannot_be_done_again(case: CaseDriver) -> None:
@@ -176,7 +184,7 @@ async def test_closure_is_not_approved_by_anyone_who_worked_the_case(
                    {"approved": True}, RejectedAction.FORBIDDEN,
                    "worked on this case and may not approve its closure")
     await rejected(case, StepKind.CLOSURE_APPROVAL, "closure.approval-1", worker_of(),
-                   {"approved": True}, RejectedAction.FORBIDDEN, "(case_worker) may not")
+                   {"approved": True}, RejectedAction.FORBIDDEN, "(case worker) may not")
     # Sent back with a reason, the summary reopens for a second attempt.
     await case.complete(StepKind.CLOSURE_APPROVAL, "closure.approval-1", approved=False,
                         reason="Attach the police reference.")

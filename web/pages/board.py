@@ -38,7 +38,7 @@ from store.board import (
 from store.models import DistrictControlMonth
 from store.reports import district_trend
 from web.deps import Services, ServicesDep, in_store, require_role
-from web.i18n import Translator, duration_text, local_time
+from web.i18n import Translator
 from web.pages.render import render, translator
 from web.pages.route import PageRoute
 
@@ -121,7 +121,7 @@ async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
             *overdue,
             Section("approvals", t("board.approvals"),
                     (t("col.region"), t("col.what"), t("col.count"), t("col.waiting_since")),
-                    [Bar((t.region(r), _draft_title(t, subject)), n, str(n), (local_time(since),))
+                    [Bar((t.region(r), _draft_title(t, subject)), n, str(n), (t.when(since),))
                      for r, subject, n, since in approvals]),
             _appeals(t, appeals, since),
         ], first_notice_delays(session, regions=regions, now=now)
@@ -131,9 +131,9 @@ async def board_sections(svc: Services, scope: Region | None, t: Translator, *,
     measured = [(t("board.median"), delays.median), (t("board.p90"), delays.p90)]
     sections.insert(len(sections) - 2, Section(
         "first_notice", t("board.first_notice", days=days), (t("col.measure"), t("col.duration")),
-        [Bar((label,), d.total_seconds(), duration_text(d.total_seconds()))
+        [Bar((label,), d.total_seconds(), t.duration(d.total_seconds()))
          for label, d in measured if d],
-        note=t("board.measured", days=days, since=local_time(delays.since),
+        note=t("board.measured", days=days, since=t.when(delays.since),
                measured=delays.measured, waiting=delays.waiting),
     ))
     return sections

@@ -11,14 +11,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from schemas.case import Actor
 from schemas.steps import StepKind
 from web.deps import services
-from web.i18n import LANGUAGES, Translator, duration_text, language_of, local_time
+from web.i18n import LANGUAGES, Translator, language_of
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
 
 LANGUAGE_COOKIE = "ombudsflow_lang"
 FLASH_COOKIE = "ombudsflow_flash"
 # The messages a redirect may carry; anything else in the cookie is ignored.
 FLASHES = frozenset({"flash.completed", "flash.approved", "flash.sent_back",
-                     "flash.signed_out", "flash.task_closed"})
+                     "flash.signed_out", "flash.task_closed", "flash.claimed",
+                     "flash.released", "flash.filter_saved"})
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
@@ -27,8 +28,7 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-templates.globals.update(local_time=local_time, duration_text=duration_text,
-                         languages=LANGUAGES, csrf_field=CSRF_FIELD)
+templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD)
 
 
 def language(request: Request) -> str:

@@ -27,7 +27,6 @@ from schemas.steps import Role
 from store.reports import case_rows, list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
 from web.errors import rejection_of
-from web.i18n import local_time
 from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
 from web.pages.security import CsrfChecked
@@ -51,7 +50,7 @@ async def show_reports(request: Request, svc: ServicesDep, user: ReaderDep) -> R
     """Reports of the reader's region (every region nationally), newest period first."""
     scope = regions_of(user)
     views = await in_store(svc.engine, lambda s: list_reports(s, regions=scope))
-    return render(request, "reports.html", user=user, reports=views, local_time=local_time)
+    return render(request, "reports.html", user=user, reports=views)
 
 
 @router.get("/reports/cases.{extension}")
@@ -65,7 +64,7 @@ async def export_cases(request: Request, svc: ServicesDep, user: SupervisorDep,
     header = [t(c) for c in CASE_COLUMNS]
     table = [[r.case_id, t.region(r.region), t.district(r.region, r.district),
               t(f"Category.{r.category}"), r.channel, t(f"Stage.{r.stage}"),
-              local_time(r.received_at), local_time(r.closed_at),
+              t.when(r.received_at), t.when(r.closed_at),
               t("reports.yes") if r.overdue else ""] for r in rows]
     stamp = f"{datetime.now(UTC):%Y%m%d}"
     if extension == "csv":
@@ -108,7 +107,7 @@ def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
     deciding = user.role == Role.SUPERVISOR and view.status in (ReportStatus.APPROVING,
                                                                 ReportStatus.AGREEING)
     return render(request, "report.html", user=user, report=view, error=error,
-                  rows=report_rows(view, language, svc.districts), local_time=local_time,
+                  rows=report_rows(view, language, svc.districts),
                   drafting=drafting, sections=list(NarrativeSection), plan_rows=PLAN_ROWS,
                   deciding=deciding, status_code=status_code)
 
@@ -148,6 +147,6 @@ async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: 
         reasons = "; ".join(str(err["msg"]) for err in e.errors())
         return _page(request, svc, user, view, error=reasons, status_code=422)
     except WorkflowUpdateFailedError as e:
-        code, body = rejection_of(e)
+        code, body = rejection_of(e, translator(request))
         return _page(request, svc, user, view, error=body["detail"], status_code=code)
     return redirect(f"/reports/{report_id}")

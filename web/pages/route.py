@@ -45,8 +45,11 @@ def refusal(request: Request, error: HTTPException) -> Response:
         return RedirectResponse(f"/login?next={quote(back, safe='')}",
                                 status_code=status.HTTP_303_SEE_OTHER)
     t = translator(request)
-    # Our pages raise with a locale key; the shared dependencies with an English sentence.
-    message = t(error.detail) if t.has(error.detail) else error.detail
+    # Our pages raise with a locale key; the shared dependencies (written for the API) with an
+    # English sentence, which a page says in the reader's language by its status.
+    shared = f"error.detail.{error.status_code}"
+    message = (t(error.detail) if t.has(error.detail)
+               else t(shared) if t.has(shared) else t("error.detail.other"))
     return render(request, "error.html", user=None, status_code=error.status_code,
                   title=t(f"error.{error.status_code}") if t.has(f"error.{error.status_code}")
                   else t("error.title"), message=message)

@@ -110,7 +110,7 @@ async def refusals(svc: Services, user: Actor, task: Task, form: Form, values: F
     except ValidationError as e:
         return invalid_fields(form, submitted, e, t)
     except WorkflowUpdateFailedError as e:
-        _, body = rejection_of(e)
+        _, body = rejection_of(e, t)
         if body["type"] == RejectedAction.INVALID_OUTCOME:
             return refused_fields(form, body["detail"])
         return {"": [f"{t('rejected.' + body['type'])}: {body['detail']}"]}

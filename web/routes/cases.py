@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 
 from schemas.case import Actor
@@ -10,6 +10,8 @@ from schemas.outcomes import InspectionOutcome
 from schemas.steps import Role
 from web.actions import record_inspection
 from web.deps import CaseId, ServicesDep, require_role
+from web.errors import api_language
+from web.i18n import Translator
 from web.views import (
     CaseDetail,
     CaseHistory,
@@ -46,10 +48,12 @@ async def read_case(case_id: CaseId, user: Reader, svc: ServicesDep) -> CaseDeta
 
 
 @router.get("/{case_id}/history", name="read_case_history")
-async def read_case_history(case_id: CaseId, user: Reader, svc: ServicesDep
-                            ) -> CaseHistory:
-    """The case's timeline from its Temporal history, each line with clause, actor and delay."""
-    return await case_history(svc, user, case_id)
+async def read_case_history(case_id: CaseId, user: Reader, svc: ServicesDep,
+                            request: Request) -> CaseHistory:
+    """The case's timeline from its Temporal history, each line with clause, actor and delay,
+    its code and parameters, and its text in the Accept-Language (English by default)."""
+    t = Translator(api_language(request), districts=svc.districts)
+    return await case_history(svc, user, case_id, t)
 
 
 @router.post("/{case_id}/inspections", status_code=status.HTTP_201_CREATED)

@@ -1,0 +1,98 @@
+"""Every word a person reads is in their language: every page, in Kazakh and in Russian,
+shows no English sentence and no raw value of an enumeration (``police_check``,
+``preventive_talk``) — the case page's history and notes included, after reminders,
+escalations, a draft sent back and a refusal."""
+
+import re
+from datetime import timedelta
+from enum import StrEnum
+
+from temporalio.testing import WorkflowEnvironment
+
+from schemas import activities, case, outcomes, refusals, report, steps
+from schemas.regions import Region
+from schemas.steps import StepKind
+from tests.api.calls import complete, confirm, done, open_case
+from tests.pages.browsing import page_showing, sign_in, submit, text_of
+from tests.support.web_stack import WebStack
+from web import history
+
+# What a person typed in this test is in Russian; these are what may stay Latin on a kk or ru
+# page: the product's and Temporal's names, the clock's zone, people's and integrations' ids,
+# case numbers, references, and the audit trail's request lines (method and path).
+ALLOWED = re.compile(
+    r"Ombudsflow|Temporal|Web|UI|UTC|CSV|KUI-\d{4}-\d+|[A-Z]{3}-\d{4}-\d{6}|"
+    r"\b(?:cw|sv)\.[a-z]+\b|integration:ofk_[0-9a-f]+|helpline-111|"
+    r"\b(?:GET|POST) /\S*|\bEN\b|English|ӘЛІМ|\b[A-Z]{2}\b")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_']+")
+RU = {"notes": "Оба родителя пришли на беседу."}
+STATEMENT_RU = ("Региональный уполномоченный и полиция приняли срочные меры по защите "
+                "несовершеннолетнего в Алге.")
+
+
+def raw_values() -> set[str]:
+    """Every value of every enumeration the pages could show raw."""
+    found: set[str] = set()
+    for module in (activities, case, outcomes, refusals, report, steps, history):
+        for item in vars(module).values():
+            if isinstance(item, type) and issubclass(item, StrEnum) and item is not StrEnum:
+                found |= {v.value for v in item}
+    found |= {r.value for r in Region}
+    return found
+
+
+# The report as the helpline typed it (the child's section), shown as typed.
+TYPED = re.compile(r'<section class="card" aria-labelledby="child">.*?</section>', re.S)
+
+
+def visible(page: str) -> str:
+    """The page's text without what may be Latin."""
+    return ALLOWED.sub(" ", text_of(TYPED.sub(" ", page)))
+
+
+async def test_every_page_in_kazakh_and_russian_has_no_english_and_no_raw_values(
+    site: WebStack, time_env: WorkflowEnvironment
+) -> None:
+    driver = await open_case(site)
+    await done(site, driver, "cw.aktobe", StepKind.PREVENTIVE_TALK, **RU)
+    await confirm(site, driver)
+    await done(site, driver, "cw.aktobe", StepKind.PUBLIC_STATEMENT, text=STATEMENT_RU)
+    await driver.wait_for("public_statement.approval-1")
+    sent_back = await complete(site, "sv.aktobe", driver.case_id, "public_statement.approval-1",
+                               {"approved": False, "reason": "Уточните район."})
+    assert sent_back.status_code == 200, sent_back.text
+    await done(site, driver, "cw.aktobe", StepKind.PUBLIC_STATEMENT, text=STATEMENT_RU)
+    await driver.wait_for("public_statement.approval-2")
+    await time_env.sleep(timedelta(hours=50))  # ¶11.2 safety reminded, then escalated
+    case_id = driver.case_id
+
+    await sign_in(site, "cw.aktobe")
+    await page_showing(site, f"/cases/{case_id}?lang=kk", "Еске салу")
+    worker_pages = ["/", "/?all=1", f"/cases/{case_id}", f"/tasks/{case_id}/safety_assessment"]
+    shown = {}
+    for lang in ("kk", "ru"):
+        for url in worker_pages:
+            shown[f"cw {lang} {url}"] = (await site.http.get(url, params={"lang": lang})).text
+        refused = await submit(site, f"/tasks/{case_id}/safety_assessment?lang={lang}",
+                               {"child_in_danger": "true", "measures.0": ""})
+        shown[f"cw {lang} refused form"] = refused.text
+    await sign_in(site, "sv.aktobe")
+    for lang in ("kk", "ru"):
+        for url in ("/", "/board", f"/cases/{case_id}",
+                    f"/tasks/{case_id}/public_statement.approval-2", "/cases/AKT-2026-999999"):
+            shown[f"sv {lang} {url}"] = (await site.http.get(url, params={"lang": lang})).text
+    site.http.cookies.clear()
+    for lang in ("kk", "ru"):
+        shown[f"signed out {lang}"] = (await site.http.get("/login",
+                                                           params={"lang": lang})).text
+
+    raw = raw_values()
+    for name, page in shown.items():
+        words = LATIN_WORD.findall(visible(page))
+        assert not words, f"{name}: English or raw values on the page: {sorted(set(words))}"
+        raw_shown = raw & set(re.findall(r"[\w.]+", visible(page)))
+        assert not raw_shown, f"{name}: raw values on the page: {sorted(raw_shown)}"
+    # The history's record lines are there, worded: the sent-back reason as typed.
+    case_page = text_of(shown[f"sv ru /cases/{case_id}"])
+    assert "Возвращено на доработку" in case_page and "Уточните район." in case_page
+    assert "Этап: Проверка полицией" in case_page
