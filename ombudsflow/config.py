@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "ombudsflow@ombudsman.example"
+    # SMS (the directory's "sms" channel): a provider, its API's base URL and credentials.
+    sms_provider: Literal["none", "mobizon", "smsc"] = "none"
+    sms_sender: str | None = Field(default=None, description="the registered sender name")
+    mobizon_url: str = "https://api.mobizon.kz"
+    mobizon_api_key: SecretStr | None = None
+    smsc_url: str = "https://smsc.kz"
+    smsc_login: str | None = None
+    smsc_password: SecretStr | None = None
+    # After the provider accepts an SMS, how long the send waits for its delivery report: an
+    # SMS the provider reports undeliverable is sent again (and the next channel tried).
+    sms_status_wait_seconds: float = Field(default=15.0, ge=0, le=20)
     authorities_file: Path | None = Field(
         default=None, description="a JSON authority directory replacing the bundled one"
     )

@@ -137,6 +137,28 @@ class Notice(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
     sent_at: datetime | None = _ts()
+    # The channel it is sent on (the directory's, while pending) and, for SMS, the provider's
+    # last word on delivery: pending | delivered | failed.
+    channel: str = Field(default="email", max_length=16)
+    delivery: str | None = Field(default=None, max_length=16)
+
+
+class NoticeAttempt(SQLModel, table=True):
+    """Every attempt to send a notice: its channel and what came of it. The ``notice`` row
+    says where the notice stands; these say how it got there."""
+
+    __tablename__ = "notice_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=200, index=True)
+    attempt: int
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=254)
+    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    result: str = Field(max_length=16)  # sent | failed
+    delivery: str | None = Field(default=None, max_length=16)
+    provider_ids: str | None = Field(default=None, max_length=200)
+    error: str | None = None
 
 
 class Publication(SQLModel, table=True):

@@ -12,6 +12,7 @@ from activities.calendar import CalendarActivities
 from activities.directory import Directory
 from activities.districts import DistrictActivities, load_districts
 from activities.notices import NoticeActivities
+from activities.sms import SmsGateway, sms_gateway_from_settings
 from activities.store import StoreActivities
 from activities.transports import Transport, transport_from_settings
 from ombudsflow.client import connect, ensure_search_attributes
@@ -38,11 +39,14 @@ def build_worker(
     mail_from: str,
     executor: ThreadPoolExecutor,
     max_cached_workflows: int = 1000,
+    sms: SmsGateway | None = None,
+    sms_status_wait: float = 15.0,
 ) -> Worker:
     """A worker for the case workflow and every activity it calls."""
     store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, transport, directory, districts=districts,
-                               base_url=base_url, mail_from=mail_from)
+                               base_url=base_url, mail_from=mail_from, sms=sms,
+                               sms_status_wait=sms_status_wait)
     calendar = CalendarActivities()
     district_codes = DistrictActivities(districts)
     return Worker(
@@ -74,6 +78,8 @@ async def run_worker(settings: Settings) -> None:
             districts=load_districts(settings.districts_file),
             base_url=settings.public_base_url, mail_from=settings.mail_from,
             executor=executor, max_cached_workflows=settings.worker_max_cached_workflows,
+            sms=sms_gateway_from_settings(settings),
+            sms_status_wait=settings.sms_status_wait_seconds,
         )
         log.info("worker started", task_queue=settings.task_queue,
                  temporal=settings.temporal_address)

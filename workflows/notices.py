@@ -6,19 +6,32 @@ told once, and delivery goes on. Every send runs in the background, and ``settle
 only when none is in flight, so a case never closes or continues as new with a notice half
 sent. The idempotency key of each send is fixed by the case, the step and the recipient, so a
 retried activity never mails twice.
+
+On several channels (patch ``notice-channel-fallback``): the notice goes out on the
+recipient's first channel in the directory; each time the policy's delay passes with nothing
+delivered, the next channel is tried too (the supervisor is told at the first), and the first
+channel that delivers closes the step, the others' sends cancelled. Each channel's send has
+its own idempotency key (the first keeps the key it always had).
 """
 
 import asyncio
 from collections.abc import Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notices import NoticeActivities
-    from schemas.activities import NoticeKind, NoticeRequest, NoticeResult, Recipient
+    from schemas.activities import (
+        NO_SUCH_CHANNEL,
+        NoticeKind,
+        NoticeRequest,
+        NoticeResult,
+        Recipient,
+    )
     from schemas.case import Step
 
 from workflows.case import CaseState
@@ -32,6 +45,8 @@ NOTICE_OPTIONS: dict[str, Any] = {
 }
 # Reminders and escalations about a task name it; those about a notice are the notice.
 ABOUT_A_TASK = (NoticeKind.REMINDER, NoticeKind.ESCALATION)
+# Patch: a notice late on its first channel is tried on the next (``workflow.patched``).
+CHANNEL_FALLBACK = "notice-channel-fallback"
 
 
 class Notices:
@@ -53,14 +68,20 @@ class Notices:
                 return
             assert step.recipient is not None
             recipient = Recipient(step.recipient)
-            sending = asyncio.create_task(self.send(step, kind, recipient, body=body))
-            if step.escalate_at is None:
-                step.escalate_at = step.due_at = step.opened_at + self._escalation
+            if workflow.patched(CHANNEL_FALLBACK):
+                result = await self._on_the_first_channel_that_delivers(step, kind, recipient,
+                                                                        body)
+                step.complete(at=workflow.now(), outcome={
+                    "address": result.address, "message_id": result.message_id,
+                    "channel": result.channel.value})
                 self._case.changed()
+                return
+            sending = asyncio.create_task(self.send(step, kind, recipient, body=body))
+            late_at = self._escalation_times(step)
             if step.escalated_at is None:
                 try:
                     await workflow.wait_condition(
-                        sending.done, timeout=max(step.escalate_at - workflow.now(),
+                        sending.done, timeout=max(late_at - workflow.now(),
                                                   timedelta(seconds=1)))
                 except TimeoutError:
                     self._late(step)
@@ -72,6 +93,46 @@ class Notices:
         task = asyncio.create_task(deliver())
         self._background.append(task)
         return task
+
+    def _escalation_times(self, step: Step) -> datetime:
+        """When the notice is late: the policy's delay after the step opened."""
+        if step.escalate_at is None:
+            step.escalate_at = step.due_at = step.opened_at + self._escalation
+            self._case.changed()
+        return step.escalate_at
+
+    async def _on_the_first_channel_that_delivers(
+        self, step: Step, kind: NoticeKind, recipient: Recipient, body: str | None
+    ) -> NoticeResult:
+        """Send on the recipient's first channel; at each multiple of the delay still
+        undelivered, tell the supervisor (once) and start the next channel, until one delivers
+        or there is none left (then the ones started go on retrying)."""
+        self._escalation_times(step)
+        sends: list[asyncio.Task[NoticeResult]] = []
+        exhausted = False
+        while True:
+            sends.append(asyncio.create_task(
+                self.send(step, kind, recipient, body=body, rank=len(sends))))
+            next_at = step.opened_at + self._escalation * len(sends)
+            while not (delivered := [s for s in sends if _delivered(s)]):
+                if (ran_out := [s for s in sends if s.done() and not _delivered(s)]):
+                    _raise_unless_no_channel(ran_out[0])
+                    sends.remove(ran_out[0])
+                    exhausted = True
+                    continue
+                timeout = None if exhausted else max(next_at - workflow.now(),
+                                                     timedelta(seconds=1))
+                try:
+                    await workflow.wait_condition(lambda: any(s.done() for s in sends),
+                                                  timeout=timeout)
+                except TimeoutError:
+                    if step.escalated_at is None:
+                        self._late(step)
+                    break
+            if delivered:
+                for pending in sends:
+                    pending.cancel()
+                return delivered[0].result()
 
     def _late(self, step: Step) -> None:
         step.escalated_at = workflow.now()
@@ -87,20 +148,36 @@ class Notices:
         return all(t.done() for t in self._background)
 
     async def send(self, step: Step, kind: NoticeKind, recipient: Recipient, *,
-                   key: str | None = None, body: str | None = None) -> NoticeResult:
-        """Mail one notice about ``step`` (its key, unless ``key``, fixes the idempotency
-        key) and wait until the mail server has it."""
+                   key: str | None = None, body: str | None = None, rank: int = 0
+                   ) -> NoticeResult:
+        """Send one notice about ``step`` on the recipient's channel of ``rank`` (its key,
+        unless ``key``, fixes the idempotency key; a fallback's has ``#rank``) and wait until
+        the channel has it."""
         view = self._case.view
         facts = view.facts
+        suffix = f"#{rank}" if rank else ""
         request = NoticeRequest(
-            idempotency_key=f"{view.case_id}:{key or step.key}:{recipient.value}",
+            idempotency_key=f"{view.case_id}:{key or step.key}:{recipient.value}{suffix}",
             case_id=view.case_id, step_key=step.key, clause=step.clause, kind=kind,
             recipient=recipient, region=facts.region, district=facts.district,
             category=facts.category, urgent=facts.threat_to_life_or_health,
             subject_step=step.key if kind in ABOUT_A_TASK and step.assignee is not None
             else None,
-            due_at=step.due_at, body=body,
+            due_at=step.due_at, body=body, rank=rank,
         )
         return await workflow.execute_activity_method(
             NoticeActivities.send_notice, request, **NOTICE_OPTIONS
         )
+
+
+def _delivered(send: "asyncio.Task[NoticeResult]") -> bool:
+    return send.done() and not send.cancelled() and send.exception() is None
+
+
+def _raise_unless_no_channel(send: "asyncio.Task[NoticeResult]") -> None:
+    """A fallback send ends in failure only when the recipient has no channel of its rank;
+    anything else is a bug to surface, not to swallow."""
+    error = send.exception()
+    if not (isinstance(error, ActivityError) and isinstance(error.cause, ApplicationError)
+            and error.cause.type == NO_SUCH_CHANNEL):
+        send.result()
