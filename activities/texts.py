@@ -190,16 +190,9 @@ def step_title(step_key: str, language: str) -> str:
 
 
 # SMS: one per language, Kazakh then Russian; Cyrillic makes a segment 70 characters, so the
-# words are short. Case number, clause, kind, category, urgency and the link: nothing else.
+# words are short. Urgency, clause, category and the link with the case number: nothing else.
 SMS_LANGUAGES = ("kk", "ru")
 SMS_SEGMENT = 70  # UCS-2 characters in a single SMS
-SMS_KINDS: dict[NoticeKind, Words] = {
-    NoticeKind.ALARM: Words("хабарлама", "уведомл.", "notice"),
-    NoticeKind.REFERRAL: Words("хабардар ету", "информир.", "referral"),
-    NoticeKind.REMINDER: Words("еске салу", "напоминание", "reminder"),
-    NoticeKind.ESCALATION: Words("мерзім өтті", "просрочка", "overdue"),
-    NoticeKind.RECOMMENDATIONS: Words("ұсынымдар", "рекоменд.", "recommendations"),
-}
 SMS_CATEGORIES: dict[Category, Words] = {
     Category.PHYSICAL_VIOLENCE: Words("физ. зорлық", "физ. насилие", "physical"),
     Category.PSYCHOLOGICAL_VIOLENCE: Words("псих. зорлық", "псих. насилие", "psychological"),
@@ -216,6 +209,5 @@ SMS_CATEGORIES: dict[Category, Words] = {
 def render_sms(req: NoticeRequest, language: str, *, base_url: str) -> str:
     """The SMS of notice ``req`` in ``language``: one segment when the base URL is short."""
     urgent = f"{URGENT.in_language(language)} " if req.urgent else ""
-    return (f"{urgent}{req.clause} {SMS_KINDS[req.kind].in_language(language)}: "
-            f"{SMS_CATEGORIES[req.category].in_language(language)}. "
+    return (f"{urgent}{req.clause} {SMS_CATEGORIES[req.category].in_language(language)} "
             f"{base_url.rstrip('/')}/cases/{req.case_id}")
