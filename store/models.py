@@ -161,6 +161,34 @@ class NoticeAttempt(SQLModel, table=True):
     error: str | None = None
 
 
+class WebhookSubscription(SQLModel, table=True):
+    """A system that receives events, signed with its own secret (Standard Webhooks)."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=100)
+    events: str = Field(max_length=500)  # comma-separated event types
+    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    active: bool = True
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event to one subscriber: a retry skips the subscribers that took it."""
+
+    __tablename__ = "webhook_delivery"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    subscription_id: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(max_length=32, index=True)
+    type: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=16)  # pending | sent
+    attempts: int = 0
+    last_error: str | None = None
+    delivered_at: datetime | None = _ts()
+
+
 class Publication(SQLModel, table=True):
     """¶11.1/¶13: an approved public statement, as published."""
 

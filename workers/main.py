@@ -15,6 +15,7 @@ from activities.notices import NoticeActivities
 from activities.sms import SmsGateway, sms_gateway_from_settings
 from activities.store import StoreActivities
 from activities.transports import Transport, transport_from_settings
+from activities.webhooks import WebhookActivities
 from ombudsflow.client import connect, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings, get_settings
@@ -47,6 +48,7 @@ def build_worker(
     notices = NoticeActivities(engine, transport, directory, districts=districts,
                                base_url=base_url, mail_from=mail_from, sms=sms,
                                sms_status_wait=sms_status_wait)
+    webhooks = WebhookActivities(engine)
     calendar = CalendarActivities()
     district_codes = DistrictActivities(districts)
     return Worker(
@@ -57,6 +59,7 @@ def build_worker(
             store.record_case, store.project_case, store.project_changes,
             store.publish_statement,
             notices.send_notice, calendar.compute_deadlines, district_codes.resolve_district,
+            webhooks.publish_event,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,

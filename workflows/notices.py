@@ -12,6 +12,11 @@ recipient's first channel in the directory; each time the policy's delay passes 
 delivered, the next channel is tried too (the supervisor is told at the first), and the first
 channel that delivers closes the step, the others' sends cancelled. Each channel's send has
 its own idempotency key (the first keeps the key it always had).
+
+Events for subscribed systems (patch ``webhook-events``): ``publish()`` runs the
+``publish_event`` activity with the same unlimited retries; a ¶10.1/¶10.3 notice and every
+escalation publish theirs here, the procedure the rest (case opened, police answer requested,
+case closed).
 """
 
 import asyncio
@@ -25,6 +30,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notices import NoticeActivities
+    from activities.webhooks import WebhookActivities
     from schemas.activities import (
         NO_SUCH_CHANNEL,
         NoticeKind,
@@ -33,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         Recipient,
     )
     from schemas.case import Step
+    from schemas.webhooks import EventType, WebhookEvent
 
 from workflows.case import CaseState
 
@@ -47,6 +54,11 @@ NOTICE_OPTIONS: dict[str, Any] = {
 ABOUT_A_TASK = (NoticeKind.REMINDER, NoticeKind.ESCALATION)
 # Patch: a notice late on its first channel is tried on the next (``workflow.patched``).
 CHANNEL_FALLBACK = "notice-channel-fallback"
+# Patch: events published to webhook subscribers.
+WEBHOOK_EVENTS = "webhook-events"
+EVENT_OF_NOTICE = {NoticeKind.ALARM: EventType.NOTICE_ALARM,
+                   NoticeKind.REFERRAL: EventType.NOTICE_REFERRAL,
+                   NoticeKind.ESCALATION: EventType.ESCALATION}
 
 
 class Notices:
@@ -68,6 +80,9 @@ class Notices:
                 return
             assert step.recipient is not None
             recipient = Recipient(step.recipient)
+            if kind in EVENT_OF_NOTICE and workflow.patched(WEBHOOK_EVENTS):
+                self.in_background(self.publish(EVENT_OF_NOTICE[kind], step,
+                                                recipient=recipient))
             if workflow.patched(CHANNEL_FALLBACK):
                 result = await self._on_the_first_channel_that_delivers(step, kind, recipient,
                                                                         body)
@@ -153,6 +168,8 @@ class Notices:
         """Send one notice about ``step`` on the recipient's channel of ``rank`` (its key,
         unless ``key``, fixes the idempotency key; a fallback's has ``#rank``) and wait until
         the channel has it."""
+        if kind is NoticeKind.ESCALATION and workflow.patched(WEBHOOK_EVENTS):
+            self.in_background(self.publish(EventType.ESCALATION, step, recipient=recipient))
         view = self._case.view
         facts = view.facts
         suffix = f"#{rank}" if rank else ""
@@ -168,6 +185,24 @@ class Notices:
         return await workflow.execute_activity_method(
             NoticeActivities.send_notice, request, **NOTICE_OPTIONS
         )
+
+    async def publish(self, type_: EventType, step: Step | None = None, *,
+                      recipient: Recipient | None = None, clause: str | None = None) -> None:
+        """Publish an event of the case (about ``step``) to its subscribers; wait until each
+        has it. Only when ``workflow.patched(WEBHOOK_EVENTS)``."""
+        view = self._case.view
+        facts = view.facts
+        step_key = step.key if step else None
+        event = WebhookEvent(
+            event_id=WebhookEvent.id_for(view.case_id, type_, step_key), type=type_,
+            case_id=view.case_id, occurred_at=workflow.now(),
+            clause=step.clause if step else clause, step_key=step_key,
+            recipient=recipient.value if recipient else None, region=facts.region,
+            district=facts.district, category=facts.category,
+            urgent=facts.threat_to_life_or_health,
+        )
+        await workflow.execute_activity_method(WebhookActivities.publish_event, event,
+                                               **NOTICE_OPTIONS)
 
 
 def _delivered(send: "asyncio.Task[NoticeResult]") -> bool:

@@ -4,7 +4,17 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from web.routes import approvals, auth, cases, decisions, health, regions, reports, tasks
+from web.routes import (
+    approvals,
+    auth,
+    cases,
+    decisions,
+    health,
+    regions,
+    reports,
+    tasks,
+    webhooks,
+)
 
 # What every guarded route may answer besides its own responses.
 REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -15,7 +25,7 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(auth.router)
-for _guarded in (reports, cases, tasks, approvals, decisions):
+for _guarded in (reports, cases, tasks, approvals, decisions, webhooks):
     api_router.include_router(_guarded.router, responses=REFUSALS)
 api_router.include_router(health.router)
 api_router.include_router(regions.router)
