@@ -26,10 +26,12 @@ from activities.directory import Authority, Directory
 from activities.sms import SmsError, SmsGateway, SmsState
 from activities.texts import SMS_LANGUAGES, render_notice, render_sms
 from activities.transports import Transport
+from activities.webhooks import WebhookRefused, post_signed
 from schemas.activities import NO_SUCH_CHANNEL, Channel, NoticeRequest, NoticeResult
 from schemas.districts import Districts
 from store.db import session_scope
 from store.outbox import SENT, as_utc, mark_failed, mark_sent, reserve_notice
+from store.webhooks import get_subscription
 
 MESSAGE_ID_DOMAIN = "ombudsflow.example"
 
@@ -101,6 +103,9 @@ class NoticeActivities:
                 delivery = await self._sms_delivery(provider_ids, phone=notice.address)
                 if delivery is SmsState.FAILED:
                     raise SmsError("the provider reports the SMS undeliverable")
+            elif channel is Channel.WEBHOOK:
+                await self._post_notice(req, subscription_id=notice.address,
+                                        message_id=message_id, now=now)
             else:
                 message = self._compose(req, authority, to=notice.address,
                                         message_id=message_id, now=now)
@@ -129,6 +134,22 @@ class NoticeActivities:
         return [await self._sms.send(to, render_sms(req, language, base_url=self._base_url),
                                      message_id=f"{message_id}{language}")
                 for language in SMS_LANGUAGES]
+
+    async def _post_notice(self, req: NoticeRequest, *, subscription_id: str,
+                           message_id: str, now: datetime) -> None:
+        """The notice as a signed webhook to the subscription the directory names; its
+        ``webhook-id`` is fixed by the notice, like an e-mail's ``Message-ID``."""
+        sub = await self._in_session(get_subscription, subscription_id)
+        if sub is None:
+            raise WebhookRefused(f"no webhook subscription {subscription_id!r}")
+        data = req.model_dump(mode="json", include={
+            "case_id", "step_key", "clause", "recipient", "region", "district", "category",
+            "urgent", "subject_step", "due_at"}, exclude_none=True)
+        data["link"] = f"{self._base_url.rstrip('/')}/cases/{req.case_id}"
+        webhook_id = "msg_" + message_id.strip("<>").split("@")[0]
+        await post_signed(sub.url, sub.secret, message_id=webhook_id,
+                          payload={"type": f"notice.{req.kind.value}",
+                                   "timestamp": now.isoformat(), "data": data}, now=now)
 
     async def _sms_delivery(self, provider_ids: list[str], *, phone: str) -> SmsState:
         """The provider's delivery report for all the SMS of a notice, waiting a little for

@@ -9,14 +9,21 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import ActivityEnvironment
 
+from activities.directory import Directory
+from activities.districts import load_districts
+from activities.notices import NoticeActivities
+from activities.transports import SmtpTransport
 from activities.webhooks import WebhookActivities, WebhookRefused, new_secret
+from schemas.activities import Channel, NoticeKind, NoticeRequest, Recipient
 from schemas.regions import Region
 from schemas.report import Category
 from schemas.webhooks import EventType, SubscriptionIn, WebhookEvent
 from store.db import create_schema, make_engine, session_scope
+from store.outbox import notice_attempts
 from store.webhooks import case_deliveries, create_subscription
 from tests.factories import CANARY_IIN, CANARY_NAME
 from tests.ports import free_port
+from tests.smtp import SmtpServer
 from tests.webhook_receiver import WebhookReceiver
 
 CASE_ID = "AKT-2026-000321"
@@ -107,3 +114,37 @@ async def test_events_nobody_subscribed_to_go_nowhere(
                                             event(EventType.CASE_CLOSED))
 
     assert taken == 0 and receiver.received == []
+
+
+async def test_a_notice_whose_channel_is_a_webhook_is_posted_signed_to_the_subscription(
+    engine: Engine, receiver: WebhookReceiver, smtp: SmtpServer
+) -> None:
+    directory = Directory.load()
+    police = directory.authority(Recipient.POLICE, Region.AKTOBE).model_copy(
+        update={"webhook": "police-aktobe", "channels": (Channel.WEBHOOK,)})
+    directory = directory.model_copy(update={"regions": directory.regions | {
+        Region.AKTOBE: directory.regions[Region.AKTOBE] | {Recipient.POLICE: police}}})
+    notices = NoticeActivities(engine, SmtpTransport("127.0.0.1", smtp.port), directory,
+                               districts=load_districts(), base_url="https://bala.kz",
+                               mail_from="ombudsflow@ombudsman.example")
+    req = NoticeRequest(
+        idempotency_key=f"{CASE_ID}:referral.police:police", case_id=CASE_ID,
+        step_key="referral.police", clause="¶10.3", kind=NoticeKind.REFERRAL,
+        recipient=Recipient.POLICE, region=Region.AKTOBE, district="153200000",
+        category=Category.PHYSICAL_VIOLENCE, urgent=True)
+    receiver.refusing = True
+    with pytest.raises(WebhookRefused):
+        await ActivityEnvironment().run(notices.send_notice, req)
+    receiver.refusing = False
+
+    result = await ActivityEnvironment().run(notices.send_notice, req)
+
+    assert result.channel == Channel.WEBHOOK and smtp.inbox.messages == []
+    [got] = receiver.received
+    assert got.payload["type"] == "notice.referral"
+    assert got.payload["data"]["clause"] == "¶10.3"
+    assert got.payload["data"]["link"] == f"https://bala.kz/cases/{CASE_ID}"
+    with session_scope(engine) as session:
+        attempts = notice_attempts(session, req.idempotency_key)
+    assert [(a.channel, a.result) for a in attempts] == [("webhook", "failed"),
+                                                         ("webhook", "sent")]
