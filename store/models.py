@@ -2,7 +2,15 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Dialect, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -187,6 +195,18 @@ class WebhookDelivery(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     delivered_at: datetime | None = _ts()
+
+
+class TelegramConversation(SQLModel, table=True):
+    """A Telegram chat's report in progress (``web/telegram_conversation.py``): personal data
+    typed by a person, so it expires and is deleted once the report is submitted."""
+
+    __tablename__ = "telegram_conversation"
+
+    chat_id: int = Field(primary_key=True, sa_type=BigInteger)
+    state_json: str
+    last_update_id: int = Field(sa_type=BigInteger)
+    expires_at: datetime = _ts(nullable=False, index=True)  # type: ignore[assignment]
 
 
 class Publication(SQLModel, table=True):

@@ -133,4 +133,4 @@ async def test_the_case_page_says_which_channel_delivered_each_notice(site: WebS
 
     text = text_of(page)
     assert "эл. пошта" in text  # the ¶10.1 alarms went by e-mail
-    assert "SMS жіберілді (телефонға жеткізілді)" in text
+    assert "SMS-хабар жіберілді (телефонға жеткізілді)" in text
