@@ -14,9 +14,11 @@ channel that delivers closes the step, the others' sends cancelled. Each channel
 its own idempotency key (the first keeps the key it always had).
 
 Events for subscribed systems (patch ``webhook-events``): ``publish()`` runs the
-``publish_event`` activity with the same unlimited retries; a ¶10.1/¶10.3 notice and every
+``publish_event`` activity, retried for up to ``EVENT_PATIENCE`` (a subscriber down longer
+keeps its undelivered rows in the store, for an admin to see); a ¶10.1/¶10.3 notice and every
 escalation publish theirs here, the procedure the rest (case opened, police answer requested,
-case closed).
+case closed). The procedure never waits for a subscriber: ``delivered()`` covers the notices
+only, ``settled()`` (before the case ends or continues as new) the events too.
 """
 
 import asyncio
@@ -56,6 +58,13 @@ ABOUT_A_TASK = (NoticeKind.REMINDER, NoticeKind.ESCALATION)
 CHANNEL_FALLBACK = "notice-channel-fallback"
 # Patch: events published to webhook subscribers.
 WEBHOOK_EVENTS = "webhook-events"
+EVENT_PATIENCE = timedelta(days=3)
+EVENT_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "schedule_to_close_timeout": EVENT_PATIENCE,
+    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
+                                maximum_interval=timedelta(minutes=30)),
+}
 EVENT_OF_NOTICE = {NoticeKind.ALARM: EventType.NOTICE_ALARM,
                    NoticeKind.REFERRAL: EventType.NOTICE_REFERRAL,
                    NoticeKind.ESCALATION: EventType.ESCALATION}
@@ -69,6 +78,7 @@ class Notices:
         self._case = case
         self._escalation = escalation
         self._background: list[asyncio.Task[Any]] = []
+        self._events: list[asyncio.Task[None]] = []
 
     def deliver(self, step: Step, kind: NoticeKind, *, body: str | None = None
                 ) -> "asyncio.Task[None]":
@@ -81,8 +91,7 @@ class Notices:
             assert step.recipient is not None
             recipient = Recipient(step.recipient)
             if kind in EVENT_OF_NOTICE and workflow.patched(WEBHOOK_EVENTS):
-                self.in_background(self.publish(EVENT_OF_NOTICE[kind], step,
-                                                recipient=recipient))
+                self.publish(EVENT_OF_NOTICE[kind], step, recipient=recipient)
             if workflow.patched(CHANNEL_FALLBACK):
                 result = await self._on_the_first_channel_that_delivers(step, kind, recipient,
                                                                         body)
@@ -159,8 +168,13 @@ class Notices:
         """Run a send alongside the procedure; ``settled()`` waits for it."""
         self._background.append(asyncio.create_task(work))
 
-    def settled(self) -> bool:
+    def delivered(self) -> bool:
+        """No notice (nor escalation) is in flight."""
         return all(t.done() for t in self._background)
+
+    def settled(self) -> bool:
+        """No notice and no event is in flight: the case may end or continue as new."""
+        return self.delivered() and all(t.done() for t in self._events)
 
     async def send(self, step: Step, kind: NoticeKind, recipient: Recipient, *,
                    key: str | None = None, body: str | None = None, rank: int = 0
@@ -169,7 +183,7 @@ class Notices:
         unless ``key``, fixes the idempotency key; a fallback's has ``#rank``) and wait until
         the channel has it."""
         if kind is NoticeKind.ESCALATION and workflow.patched(WEBHOOK_EVENTS):
-            self.in_background(self.publish(EventType.ESCALATION, step, recipient=recipient))
+            self.publish(EventType.ESCALATION, step, recipient=recipient)
         view = self._case.view
         facts = view.facts
         suffix = f"#{rank}" if rank else ""
@@ -186,10 +200,15 @@ class Notices:
             NoticeActivities.send_notice, request, **NOTICE_OPTIONS
         )
 
-    async def publish(self, type_: EventType, step: Step | None = None, *,
-                      recipient: Recipient | None = None, clause: str | None = None) -> None:
-        """Publish an event of the case (about ``step``) to its subscribers; wait until each
-        has it. Only when ``workflow.patched(WEBHOOK_EVENTS)``."""
+    def publish(self, type_: EventType, step: Step | None = None, *,
+                recipient: Recipient | None = None, clause: str | None = None) -> None:
+        """Publish an event of the case (about ``step``) to its subscribers, in the
+        background. Only when ``workflow.patched(WEBHOOK_EVENTS)``."""
+        self._events.append(asyncio.create_task(
+            self._publish(type_, step, recipient=recipient, clause=clause)))
+
+    async def _publish(self, type_: EventType, step: Step | None, *,
+                       recipient: Recipient | None, clause: str | None) -> None:
         view = self._case.view
         facts = view.facts
         step_key = step.key if step else None
@@ -201,8 +220,12 @@ class Notices:
             district=facts.district, category=facts.category,
             urgent=facts.threat_to_life_or_health,
         )
-        await workflow.execute_activity_method(WebhookActivities.publish_event, event,
-                                               **NOTICE_OPTIONS)
+        try:
+            await workflow.execute_activity_method(WebhookActivities.publish_event, event,
+                                                   **EVENT_OPTIONS)
+        except ActivityError:
+            workflow.logger.warning("event not taken by every subscriber within %s",
+                                    EVENT_PATIENCE, extra={"event": type_.value})
 
 
 def _delivered(send: "asyncio.Task[NoticeResult]") -> bool:

@@ -72,7 +72,7 @@ class ViolationResponseWorkflow(CaseWorkflow):
                 **STORE_OPTIONS,
             )
         if inp.carried is None and workflow.patched(WEBHOOK_EVENTS):
-            self.notices.in_background(self.notices.publish(EventType.CASE_OPENED))
+            self.notices.publish(EventType.CASE_OPENED)
         if not await self.state.run(self._procedure, settled=self.notices.settled,
                                     history_limit=inp.history_limit):
             workflow.logger.info("continuing as new", extra={"case_id": inp.case_id})
@@ -88,7 +88,7 @@ class ViolationResponseWorkflow(CaseWorkflow):
             case.advance(Stage.RESPONSE)
             await asyncio.gather(self._public_information(), self._care())
         await talk
-        await workflow.wait_condition(self.notices.settled)
+        await workflow.wait_condition(self.notices.delivered)
         await self._closure()
 
     async def _care(self) -> None:
@@ -136,9 +136,8 @@ class ViolationResponseWorkflow(CaseWorkflow):
         """¶11: the police confirm the facts (¶11 measures follow) or do not (closure)."""
         if (StepKind.POLICE_DECISION.value not in self.state.steps
                 and workflow.patched(WEBHOOK_EVENTS)):
-            self.notices.in_background(self.notices.publish(
-                EventType.POLICE_ANSWER_REQUESTED, recipient=Recipient.POLICE,
-                clause=clause_of(StepKind.POLICE_DECISION)))
+            self.notices.publish(EventType.POLICE_ANSWER_REQUESTED, recipient=Recipient.POLICE,
+                                 clause=clause_of(StepKind.POLICE_DECISION))
         police = await self.tasks.task(StepKind.POLICE_DECISION)
         if police.outcome_as(PoliceDecisionOutcome).confirmed:
             return True
@@ -302,7 +301,7 @@ class ViolationResponseWorkflow(CaseWorkflow):
         case.view.closed_at = workflow.now()
         case.advance(Stage.CLOSED)
         if workflow.patched(WEBHOOK_EVENTS):
-            await self.notices.publish(EventType.CASE_CLOSED)
+            self.notices.publish(EventType.CASE_CLOSED)
 
     submit_closure = completes(StepKind.CLOSURE)
     # Both kinds of approval: a draft's (four eyes on its author) and the closure's (on all).
