@@ -97,7 +97,7 @@ class AppealActivities:
 
     def _marked_failed(self, key: str, error: str) -> None:
         with session_scope(self._engine) as session:
-            mark_failed(session, idempotency_key=key, error=error)
+            mark_failed(session, idempotency_key=key, error=error, now=datetime.now(UTC))
 
     def _marked_sent(self, key: str, message_id: str, now: datetime) -> None:
         with session_scope(self._engine) as session:

@@ -4,6 +4,11 @@ The bundled ``data/authorities.json`` holds placeholder addresses under the rese
 ``.example`` TLD; a deployment points ``Settings.authorities_file`` at its own copy. Loading
 refuses an incomplete directory, so a missing address fails at worker start-up instead of at
 the first alarm of a region nobody tested.
+
+Each entry lists its ``channels`` in the order a notice tries them (by default e-mail only): a
+notice goes out on the first, and on the next when it is still undelivered after the policy's
+delay (``workflows/notices.py``). A channel needs its address: ``email``, ``phone`` (E.164, for
+SMS) or ``webhook`` (the id of a webhook subscription in the store).
 """
 
 from collections.abc import Iterable
@@ -13,7 +18,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.activities import Recipient
+from schemas.activities import Channel, Recipient
 from schemas.regions import Region
 
 NATIONAL = frozenset({Recipient.COMMISSIONER, Recipient.COMMITTEE})
@@ -31,6 +36,26 @@ class Authority(BaseModel):
     ru: str = Field(min_length=1)
     en: str = Field(min_length=1)
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{7,14}$")
+    webhook: str | None = Field(default=None, min_length=1, max_length=64)
+    channels: tuple[Channel, ...] = Field(default=(Channel.EMAIL,), min_length=1)
+
+    @model_validator(mode="after")
+    def _each_channel_has_its_address(self) -> Self:
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError("channels lists a channel twice")
+        if Channel.SMS in self.channels and self.phone is None:
+            raise ValueError("channel sms needs a phone")
+        if Channel.WEBHOOK in self.channels and self.webhook is None:
+            raise ValueError("channel webhook needs a webhook subscription id")
+        return self
+
+    def address(self, channel: Channel) -> str:
+        """Where ``channel`` reaches this body: its e-mail, phone or webhook subscription."""
+        address = {Channel.EMAIL: self.email, Channel.SMS: self.phone,
+                   Channel.WEBHOOK: self.webhook}[channel]
+        assert address is not None  # the validator checked every listed channel's address
+        return address
 
     def name_in(self, language: str) -> str:
         """The body's name in ``kk``, ``ru`` or ``en``."""

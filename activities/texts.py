@@ -176,3 +176,27 @@ def step_title(step_key: str, language: str) -> str:
     """A step's name for people, with its key; the key alone if its kind is unknown."""
     kind = kind_of_key(step_key)
     return step_key if kind is None else f"{title_of(kind, language)} ({step_key})"
+
+
+# SMS: one per language, Kazakh then Russian; Cyrillic makes a segment 70 characters, so the
+# words are short. Urgency, clause, category and the link with the case number: nothing else.
+SMS_LANGUAGES = ("kk", "ru")
+SMS_SEGMENT = 70  # UCS-2 characters in a single SMS
+SMS_CATEGORIES: dict[Category, Words] = {
+    Category.PHYSICAL_VIOLENCE: Words("физ. зорлық", "физ. насилие", "physical"),
+    Category.PSYCHOLOGICAL_VIOLENCE: Words("псих. зорлық", "псих. насилие", "psychological"),
+    Category.SEXUAL_VIOLENCE: Words("жыныстық зорлық", "секс. насилие", "sexual"),
+    Category.NEGLECT: Words("немқұрайлылық", "пренебрежение", "neglect"),
+    Category.CHILD_LABOUR: Words("еңбек қанау", "эксплуат. труда", "child labour"),
+    Category.BULLYING: Words("буллинг", "буллинг", "bullying"),
+    Category.EDUCATION_ACCESS: Words("білім құқығы", "право на образ.", "education"),
+    Category.ALIMONY: Words("алимент", "алименты", "alimony"),
+    Category.OTHER: Words("өзге", "иное", "other"),
+}
+
+
+def render_sms(req: NoticeRequest, language: str, *, base_url: str) -> str:
+    """The SMS of notice ``req`` in ``language``: one segment when the base URL is short."""
+    urgent = f"{URGENT.in_language(language)} " if req.urgent else ""
+    return (f"{urgent}{req.clause} {SMS_CATEGORIES[req.category].in_language(language)} "
+            f"{base_url.rstrip('/')}/cases/{req.case_id}")

@@ -53,6 +53,7 @@ from schemas.districts import Districts
 from schemas.regions import Region
 from schemas.report import Category, Channel
 from schemas.steps import Role, StepKind
+from schemas.webhooks import EventType
 from store.audit import ChainBroken, verify_chain
 from store.db import create_schema, make_engine, session_scope
 from store.users import AlreadyExists, create_api_key, create_user
@@ -305,6 +306,30 @@ def inspect_case(args: argparse.Namespace, settings: Settings) -> None:
     with _as_person(args, settings) as api:
         step = api.post(path_of("cases", args.case, "inspections"), json=body)
     _write(f"inspection recorded as {args.case}/{step['key']} ({step['clause']})")
+
+
+# Webhook subscriptions (admins) -----------------------------------------------------------
+
+
+def add_webhook(args: argparse.Namespace, settings: Settings) -> None:
+    body = {"id": args.id, "url": args.url_to, "events": args.event}
+    with _as_person(args, settings) as api:
+        created = api.post(path_of("webhooks"), json=body)
+    _write(f"webhook {created['id']} subscribed to {', '.join(created['events'])}")
+    _write(f"  signing secret (shown once): {created['secret']}")
+
+
+def list_webhooks(args: argparse.Namespace, settings: Settings) -> None:
+    with _as_person(args, settings) as api:
+        subscriptions = api.get(path_of("webhooks"))
+    rows = [[s["id"], s["url"], ", ".join(s["events"])] for s in subscriptions]
+    _write(_table(["ID", "URL", "EVENTS"], rows) if rows else "no webhooks")
+
+
+def remove_webhook(args: argparse.Namespace, settings: Settings) -> None:
+    with _as_person(args, settings) as api:
+        api.answer("DELETE", path_of("webhooks", args.id))
+    _write(f"webhook {args.id} removed")
 
 
 # Tasks and approvals ----------------------------------------------------------------------
@@ -604,6 +629,19 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("task", metavar="CASE/KEY")
     reject.add_argument("--reason", required=True, help="why, for whoever drafted it")
     reject.set_defaults(command=decide_approval)
+
+    webhook = _group(commands, "webhook", "systems that receive events, signed (admins)")
+    add = webhook.add_parser("add", parents=[web], help="subscribe a system to events")
+    add.add_argument("id", help="a name for the subscriber, e.g. police-aktobe")
+    add.add_argument("url_to", metavar="URL", help="where the events are posted")
+    add.add_argument("--event", action="append", required=True, choices=list(EventType),
+                     type=EventType, help="an event to send (repeat for several)")
+    add.set_defaults(command=add_webhook)
+    webhook.add_parser("list", parents=[web], help="the subscriptions").set_defaults(
+        command=list_webhooks)
+    remove = webhook.add_parser("remove", parents=[web], help="stop sending to a subscriber")
+    remove.add_argument("id")
+    remove.set_defaults(command=remove_webhook)
 
     commands.add_parser(
         "run", help="run the dev stack: Temporal dev server, worker and web app, state in var/"

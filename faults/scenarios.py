@@ -9,8 +9,10 @@ The escalation of a notice undelivered for 15 minutes is proven on the time-skip
 """
 
 import asyncio
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
@@ -18,6 +20,7 @@ from sqlmodel import col
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from activities.directory import Directory
 from cases.intake import parse_report, submit_report
 from commands.demo import seed_demo
 from faults.driving import PatientDriver, drive, driven, open_cases
@@ -25,14 +28,18 @@ from faults.fuzzing import api_fuzzing
 from faults.sizes import Size
 from faults.stack import Stack, StoreKind, open_stack
 from faults.tally import Outcome, audit
+from schemas.activities import Channel, Recipient
 from schemas.case import Step
 from schemas.errors import RejectedAction
+from schemas.regions import Region
 from schemas.steps import StepKind
 from store.db import session_scope
 from store.models import Case, Notice
 from store.outbox import PENDING
 from tests.support.factories import report_data, worker_of
+from tests.support.ports import free_port
 from tests.support.scenarios import CaseDriver, close, not_confirmed, valid_outcome
+from tests.support.sms import SMSC_LOGIN, SMSC_PASSWORD, SmsProvider
 from web.app import create_app
 from web.deps import Services
 from web.security import issue_token
@@ -123,6 +130,50 @@ async def smtp_outage(size: Size, store: StoreKind) -> Outcome:
     return outcome
 
 
+async def sms_outage(size: Size, store: StoreKind) -> Outcome:
+    """The region's akimat and police reached by SMS (a fake SMSC.kz on loopback) while the
+    provider is down; a worker killed with SIGKILL and restarted during the outage. Every SMS
+    arrives once it is back, a repeat under the same id. Recovery: from its return until every
+    notice was accepted."""
+    outcome = Outcome(f"SMS outage, a worker killed ({store})")
+    provider = SmsProvider(free_port())
+    with tempfile.TemporaryDirectory() as tmp:
+        authorities = Path(tmp) / "authorities.json"
+        authorities.write_text(_by_sms(Directory.load(), Region.AKTOBE).model_dump_json())
+        extra = {"authorities_file": str(authorities), "sms_provider": "smsc",
+                 "smsc_url": provider.url, "smsc_login": SMSC_LOGIN,
+                 "smsc_password": SMSC_PASSWORD, "sms_status_wait_seconds": "0"}
+        async with open_stack("sms-outage", store, extra=extra) as stack:
+            drivers = await open_cases(stack, size.cases)
+            async with driven(drivers, not_confirmed) as driving:
+                await asyncio.sleep(size.smtp_outage / 2)
+                await stack.workers[0].kill()
+                await stack.workers[0].start()
+                await asyncio.sleep(size.smtp_outage / 2)
+                pending, attempts = _outbox(stack)
+                outcome.notes.append(f"outage {size.smtp_outage:.0f} s, a worker killed: "
+                                     f"{pending} notices pending, tried up to {attempts} times")
+                provider.start()
+                back = asyncio.get_running_loop().time()
+                await _until(lambda: _outbox(stack)[0] == 0, "every notice accepted")
+                outcome.recovery = asyncio.get_running_loop().time() - back
+                outcome.problems += await driving
+            await audit(stack, drivers, outcome, sms=provider)
+            _note_revived(outcome, await stack.revive_workers())
+            stack.keep = not outcome.ok
+    provider.stop()
+    return outcome
+
+
+def _by_sms(directory: Directory, region: Region) -> Directory:
+    """``directory`` with the akimat and the police of ``region`` reached by SMS only."""
+    entries = dict(directory.regions[region])
+    for n, recipient in enumerate((Recipient.AKIMAT, Recipient.POLICE), start=1):
+        entries[recipient] = entries[recipient].model_copy(
+            update={"phone": f"+7701000000{n}", "channels": (Channel.SMS,)})
+    return directory.model_copy(update={"regions": directory.regions | {region: entries}})
+
+
 async def database_outage(size: Size, store: StoreKind) -> Outcome:
     """The store's PostgreSQL database refuses connections (existing ones are ended) while
     cases are driven: activities retry, updates wait for their projection, the API answers 503.
@@ -191,6 +242,7 @@ SCENARIOS: dict[str, Scenario] = {
     "worker-killed": worker_killed,
     "server-restart": server_restart,
     "smtp-outage": smtp_outage,
+    "sms-outage": sms_outage,
     "database-outage": database_outage,
     "duplicate-input": duplicate_input,
     "api-fuzzing": api_fuzzing,

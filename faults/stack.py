@@ -16,7 +16,7 @@ import shutil
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
@@ -157,10 +157,11 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def open_stack(scenario: str, store: StoreKind, *, workers: int = 2
-                     ) -> AsyncIterator[Stack]:
-    """Start the server, the SMTP server and ``workers`` worker processes on a new store; stop
-    everything at the end, newest first."""
+async def open_stack(scenario: str, store: StoreKind, *, workers: int = 2,
+                     extra: Mapping[str, str] | None = None) -> AsyncIterator[Stack]:
+    """Start the server, the SMTP server and ``workers`` worker processes on a new store (with
+    the ``extra`` settings, by their names in ``Settings``); stop everything at the end,
+    newest first."""
     folder = ARTIFACTS / f"{scenario.replace(' ', '-')}-{secrets.token_hex(3)}"
     folder.mkdir(parents=True)
     key_id = "faults-" + secrets.token_hex(4)
@@ -177,6 +178,7 @@ async def open_stack(scenario: str, store: StoreKind, *, workers: int = 2
         "smtp_port": str(smtp.port),
         "keys": keyring.to_json(),
         "log_level": "WARNING",
+        **(extra or {}),
     }
     settings = Settings.model_validate(overrides)
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMBUDSFLOW_")}

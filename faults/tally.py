@@ -10,6 +10,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from activities.notices import message_id_for
+from activities.sms import numeric_id
+from activities.texts import SMS_LANGUAGES
 from faults.driving import PatientDriver
 from faults.stack import Stack
 from schemas.case import CaseView, Stage, StepStatus
@@ -18,6 +21,7 @@ from store.cases import case_view
 from store.db import session_scope
 from store.models import Notice
 from store.outbox import SENT, case_notices
+from tests.support.sms import SmsProvider
 
 NOTICE_KINDS = (StepKind.NOTICE, StepKind.REFERRAL)
 CLOSE_WAIT = 120.0  # seconds a driven case gets to close; one the driver gave up on never will
@@ -44,13 +48,15 @@ class Outcome:
                 and self.completed == self.cases)
 
 
-async def audit(stack: Stack, drivers: Sequence[PatientDriver], outcome: Outcome
-                ) -> list[CaseView]:
+async def audit(stack: Stack, drivers: Sequence[PatientDriver], outcome: Outcome, *,
+                sms: SmsProvider | None = None) -> list[CaseView]:
     """Wait for each case's workflow to end, count it into ``outcome``; the cases as closed
-    (or, for any that did not close, as they stand)."""
+    (or, for any that did not close, as they stand). Notices sent by e-mail are counted at the
+    SMTP server, those sent by SMS at ``sms``."""
     finals = await asyncio.gather(*(_closed_or_current(d) for d in drivers))
     outcome.cases += len(drivers)
     sent: list[str] = []
+    by_sms: list[str] = []
     for final in finals:
         with session_scope(stack.engine) as session:
             stored = case_view(session, final.case_id)
@@ -63,8 +69,12 @@ async def audit(stack: Stack, drivers: Sequence[PatientDriver], outcome: Outcome
         for problem in [*_projection_differences(final, stored), *_unsent(final, notices)]:
             outcome.lost += 1
             outcome.problems.append(problem)
-        sent += [n.idempotency_key for n in notices if n.status == SENT]
+        sent += [n.idempotency_key for n in notices if n.status == SENT and n.channel == "email"]
+        by_sms += [n.idempotency_key for n in notices if n.status == SENT and n.channel == "sms"]
     _count_deliveries(stack, sent, outcome)
+    if by_sms:
+        assert sms is not None, "notices went by SMS: audit them at the provider"
+        _count_sms(sms, by_sms, outcome)
     return finals
 
 
@@ -123,6 +133,23 @@ def _count_deliveries(stack: Stack, sent: list[str], outcome: Outcome) -> None:
             outcome.resent += copies[key] - 1
             outcome.notes.append(f"notice {key}: arrived {copies[key]} times, same Message-ID")
     outcome.notes.append(f"{len(sent)} notices, {sum(copies[k] for k in sent)} received")
+
+
+def _count_sms(sms: SmsProvider, sent: list[str], outcome: Outcome) -> None:
+    """Each SMS-sent key's two SMS (Kazakh, Russian) at the provider, by the ids the notice
+    fixes: missing ones are lost; extra copies carry the same id (resent)."""
+    copies = Counter(s.client_id for s in sms.received)
+    for key in sent:
+        for language in SMS_LANGUAGES:
+            sms_id = str(numeric_id(f"{message_id_for(key)}{language}"))
+            if copies[sms_id] == 0:
+                outcome.lost += 1
+                outcome.problems.append(f"notice {key}: marked sent, no {language} SMS")
+            elif copies[sms_id] > 1:
+                outcome.resent += copies[sms_id] - 1
+                outcome.notes.append(f"notice {key}: {language} SMS sent {copies[sms_id]} "
+                                     "times, same id")
+    outcome.notes.append(f"{len(sent)} notices by SMS, {len(sms.received)} SMS received")
 
 
 def table(outcomes: Sequence[Outcome]) -> str:

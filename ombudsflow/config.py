@@ -48,6 +48,25 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "ombudsflow@ombudsman.example"
+    # SMS (the directory's "sms" channel): a provider, its API's base URL and credentials.
+    sms_provider: Literal["none", "mobizon", "smsc"] = "none"
+    sms_sender: str | None = Field(default=None, description="the registered sender name")
+    mobizon_url: str = "https://api.mobizon.kz"
+    mobizon_api_key: SecretStr | None = None
+    smsc_url: str = "https://smsc.kz"
+    smsc_login: str | None = None
+    smsc_password: SecretStr | None = None
+    # After the provider accepts an SMS, how long the send waits for its delivery report: an
+    # SMS the provider reports undeliverable is sent again (and the next channel tried).
+    sms_status_wait_seconds: float = Field(default=15.0, ge=0, le=20)
+    # The Bala Qorgau Telegram chat's bot (webhook mode, inside the web app): on when both the
+    # token and the webhook's secret token are set. The API base URL is a setting for tests.
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="the secret_token given to setWebhook; Telegram sends it in "
+                                  "X-Telegram-Bot-Api-Secret-Token")
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_conversation_minutes: int = Field(default=60, gt=0, le=24 * 60)
     authorities_file: Path | None = Field(
         default=None, description="a JSON authority directory replacing the bundled one"
     )

@@ -57,6 +57,19 @@ class Recipient(StrEnum):
     SUPERVISOR = "supervisor"  # the regional ombudsman
 
 
+class Channel(StrEnum):
+    """How a notice reaches its recipient; the directory lists each recipient's in order."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    WEBHOOK = "webhook"
+
+
+# A ``send_notice`` for a rank beyond the recipient's channels fails with this (not retried):
+# the fallback has nothing further to try.
+NO_SUCH_CHANNEL = "NoSuchChannel"
+
+
 class NoticeRequest(BaseModel):
     """One notice to one recipient. ``idempotency_key`` = ``{case_id}:{step_key}:{recipient}``
     (plus a suffix for repeated reminders): a retried activity never sends it twice.
@@ -76,6 +89,8 @@ class NoticeRequest(BaseModel):
     level: Level | None = None  # a task's escalation chain: which rung (None before chains)
     due_at: datetime | None = None
     body: str | None = None  # ¶11.6 recommendations: the approved text (already guarded)
+    # Which of the recipient's channels (0: the first); a fallback is a request of its own.
+    rank: int = 0
 
 
 class LegacyDistrict(BaseModel):
@@ -91,6 +106,7 @@ class NoticeResult(BaseModel):
     message_id: str
     sent_at: AwareDatetime
     already_sent: bool
+    channel: Channel = Channel.EMAIL  # results recorded before channels were all e-mail
 
 
 class CaseRecord(BaseModel):

@@ -2,7 +2,15 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Dialect, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -201,6 +209,68 @@ class Notice(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
     sent_at: datetime | None = _ts()
+    # The channel it is sent on (the directory's, while pending) and, for SMS, the provider's
+    # last word on delivery: pending | delivered | failed.
+    channel: str = Field(default="email", max_length=16)
+    delivery: str | None = Field(default=None, max_length=16)
+
+
+class NoticeAttempt(SQLModel, table=True):
+    """Every attempt to send a notice: its channel and what came of it. The ``notice`` row
+    says where the notice stands; these say how it got there."""
+
+    __tablename__ = "notice_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=200, index=True)
+    attempt: int
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=254)
+    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    result: str = Field(max_length=16)  # sent | failed
+    delivery: str | None = Field(default=None, max_length=16)
+    provider_ids: str | None = Field(default=None, max_length=200)
+    error: str | None = None
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """A system that receives events, signed with its own secret (Standard Webhooks)."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=100)
+    events: str = Field(max_length=500)  # comma-separated event types
+    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    active: bool = True
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event to one subscriber: a retry skips the subscribers that took it."""
+
+    __tablename__ = "webhook_delivery"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    subscription_id: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(max_length=32, index=True)
+    type: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=16)  # pending | sent
+    attempts: int = 0
+    last_error: str | None = None
+    delivered_at: datetime | None = _ts()
+
+
+class TelegramConversation(SQLModel, table=True):
+    """A Telegram chat's report in progress (``web/telegram_conversation.py``): personal data
+    typed by a person, so it expires and is deleted once the report is submitted."""
+
+    __tablename__ = "telegram_conversation"
+
+    chat_id: int = Field(primary_key=True, sa_type=BigInteger)
+    state_json: str
+    last_update_id: int = Field(sa_type=BigInteger)
+    expires_at: datetime = _ts(nullable=False, index=True)  # type: ignore[assignment]
 
 
 class Publication(SQLModel, table=True):

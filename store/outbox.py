@@ -12,12 +12,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, literal, update
 from sqlmodel import Session, col, select
 
-from schemas.activities import NoticeKind, NoticeRequest
+from schemas.activities import Channel, NoticeKind, NoticeRequest
 from store.db import insert_for, table_of
-from store.models import Case, Notice, UtcDateTime
+from store.models import Case, Notice, NoticeAttempt, UtcDateTime
 
 PENDING = "pending"
 SENT = "sent"
+FAILED = "failed"  # an attempt's result
 # Enough to diagnose a relay's refusal; the caller passes an error summary, never a message.
 MAX_ERROR_CHARS = 1000
 NOTICES, CASES = table_of(Notice), table_of(Case)
@@ -31,12 +32,13 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def reserve_notice(
-    session: Session, *, req: NoticeRequest, address: str, now: datetime
+    session: Session, *, req: NoticeRequest, address: str, now: datetime,
+    channel: Channel = Channel.EMAIL,
 ) -> Notice:
     """Insert the notice's row if absent and count this attempt; return the row.
 
-    While the notice is pending the address follows the directory, so a corrected address
-    applies to the next retry; once sent, the row keeps where it went.
+    While the notice is pending the address and channel follow the directory, so a corrected
+    entry applies to the next retry; once sent, the row keeps where and how it went.
     """
     insert = insert_for(session, Notice)
     stmt = insert.values(
@@ -47,6 +49,7 @@ def reserve_notice(
         kind=req.kind.value,
         recipient=req.recipient.value,
         address=address,
+        channel=channel.value,
         status=PENDING,
         attempts=1,
         created_at=as_utc(now),
@@ -54,10 +57,9 @@ def reserve_notice(
         index_elements=["idempotency_key"],
         set_={
             "attempts": col(Notice.attempts) + 1,
-            "address": sql_case(
-                (col(Notice.status) == PENDING, insert.excluded.address),
-                else_=col(Notice.address),
-            ),
+            **{name: sql_case((col(Notice.status) == PENDING, insert.excluded[name]),
+                              else_=NOTICES.c[name])
+               for name in ("address", "channel")},
         },
     )
     # On the connection, not the session: the ORM's RETURNING into a tracked object cost as
@@ -66,9 +68,11 @@ def reserve_notice(
     return Notice.model_validate(row._asdict())
 
 
-def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: datetime) -> None:
-    """Record delivery; the first ¶10.1 alarm also stamps the case's ``first_notice_at`` and
-    its delay from the report, ``first_notice_seconds``.
+def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: datetime,
+              delivery: str | None = None, provider_ids: str | None = None) -> None:
+    """Record delivery (and the attempt that made it, with the provider's ids and delivery
+    report where there are some); the first ¶10.1 alarm also stamps the case's
+    ``first_notice_at`` and its delay from the report, ``first_notice_seconds``.
 
     One conditional UPDATE, so of the alarms delivered at once only the first stamps the
     case, and a retry stamps nothing. A case stamped before the delay was kept (a worker of
@@ -79,7 +83,8 @@ def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: d
     marked = connection.execute(
         update(NOTICES)
         .where(NOTICES.c.idempotency_key == idempotency_key, NOTICES.c.status == PENDING)
-        .values(status=SENT, message_id=message_id, sent_at=sent_at, last_error=None)
+        .values(status=SENT, message_id=message_id, sent_at=sent_at, last_error=None,
+                delivery=delivery)
         .returning(NOTICES.c.kind, NOTICES.c.case_id)
     ).first()
     if marked is None:  # sent already (a retry), or never reserved
@@ -89,6 +94,8 @@ def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: d
         if reserved is None:
             raise LookupError(f"no notice reserved under {idempotency_key!r}")
         return
+    _record_attempt(session, idempotency_key, at=sent_at, result=SENT, delivery=delivery,
+                    provider_ids=provider_ids)
     if marked.kind == NoticeKind.ALARM:
         first = func.coalesce(CASES.c.first_notice_at, literal(sent_at, UtcDateTime()))
         connection.execute(
@@ -107,13 +114,40 @@ def seconds_between(session: Session, later: Any, earlier: Any) -> Any:
     return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
 
 
-def mark_failed(session: Session, *, idempotency_key: str, error: str) -> None:
-    """Record why delivery failed; the row stays pending for the next retry."""
-    session.execute(
+def mark_failed(session: Session, *, idempotency_key: str, error: str, now: datetime,
+                delivery: str | None = None) -> None:
+    """Record why delivery failed, on the row and as an attempt; the row stays pending for
+    the next retry."""
+    failed = session.execute(
         update(Notice)
         .where(col(Notice.idempotency_key) == idempotency_key, col(Notice.status) == PENDING)
-        .values(last_error=error[:MAX_ERROR_CHARS])
+        .values(last_error=error[:MAX_ERROR_CHARS], delivery=delivery)
     )
+    if failed.rowcount:  # type: ignore[attr-defined]
+        _record_attempt(session, idempotency_key, at=as_utc(now), result=FAILED,
+                        delivery=delivery, error=error[:MAX_ERROR_CHARS])
+
+
+def _record_attempt(session: Session, idempotency_key: str, *, at: datetime, result: str,
+                    delivery: str | None, provider_ids: str | None = None,
+                    error: str | None = None) -> None:
+    """An attempt row with the notice's current count, channel and address."""
+    notice = session.connection().execute(
+        select(NOTICES.c.attempts, NOTICES.c.channel, NOTICES.c.address)
+        .where(NOTICES.c.idempotency_key == idempotency_key)
+    ).one()
+    session.add(NoticeAttempt(
+        idempotency_key=idempotency_key, attempt=notice.attempts, channel=notice.channel,
+        address=notice.address, at=at, result=result, delivery=delivery,
+        provider_ids=provider_ids, error=error,
+    ))
+
+
+def notice_attempts(session: Session, idempotency_key: str) -> list[NoticeAttempt]:
+    """The attempts of one notice, in order."""
+    stmt = (select(NoticeAttempt).where(NoticeAttempt.idempotency_key == idempotency_key)
+            .order_by(col(NoticeAttempt.id)))
+    return list(session.exec(stmt))
 
 
 def case_notices(session: Session, case_id: str) -> list[Notice]:

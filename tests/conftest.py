@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 
 from activities.directory import Directory
 from activities.districts import load_districts
+from activities.sms import SmsGateway
 from activities.transports import FileTransport, Transport
 from commands.demo import DemoCredentials, seed_demo
 from ombudsflow.client import data_converter, ensure_search_attributes
@@ -136,15 +137,21 @@ def mail_dir(tmp_path: Path) -> Path:
 
 @asynccontextmanager
 async def new_worker(
-    client: Client, engine: Engine, transport: Transport
+    client: Client, engine: Engine, transport: Transport, *,
+    directory: Directory | None = None, sms: SmsGateway | None = None,
+    task_queue: str | None = None,
 ) -> AsyncIterator[Worker]:
-    """A worker with every real activity on a fresh task queue (its name is ``task_queue``)."""
+    """A worker with every real activity on a fresh task queue (its name is ``task_queue``)
+    unless ``task_queue`` is given (a worker replacing one that died); the bundled directory
+    unless ``directory``, no SMS unless ``sms``."""
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(
-            client, task_queue=f"test-{uuid.uuid4()}", engine=engine, transport=transport,
-            directory=Directory.load(), districts=load_districts(),
+            client, task_queue=task_queue or f"test-{uuid.uuid4()}", engine=engine,
+            transport=transport,
+            directory=directory or Directory.load(), districts=load_districts(),
             base_url="http://ombudsflow.test",
-            mail_from="ombudsflow@ombudsman.example", executor=executor,
+            mail_from="ombudsflow@ombudsman.example", executor=executor, sms=sms,
+            sms_status_wait=1.0,
         )
         async with worker:
             yield worker

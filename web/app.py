@@ -24,6 +24,8 @@ from web.errors import document_refusals, install_error_handlers
 from web.pages import router as pages_router
 from web.ratelimit import RateLimits
 from web.routes import api_router
+from web.telegram import dispatcher, telegram_bot
+from web.telegram import router as telegram_router
 
 
 class Api(FastAPI):
@@ -37,6 +39,8 @@ class Api(FastAPI):
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """The app; ``services`` given (tests) means no connections are made here."""
 
+    bot = telegram_bot(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if services is not None:
@@ -47,8 +51,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             client = await connect(settings, KeyRing.from_settings(settings))
             app.state.services = Services(settings=settings, client=client, engine=engine)
             load_districts(settings.districts_file)  # a broken directory stops the start-up
-        yield
-        await app.state.temporal_ui.aclose()
+        try:
+            yield
+        finally:
+            await app.state.temporal_ui.aclose()
+            if bot is not None:
+                await bot.session.close()
 
     app = Api(
         title="Ombudsflow",
@@ -59,6 +67,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     if services is not None:
         app.state.services = services
+    app.state.telegram_bot, app.state.telegram_dispatcher = bot, dispatcher()
     app.state.limits = RateLimits.from_settings(settings)
     install_error_handlers(app)
     app.middleware("http")(audit_case_access)
@@ -77,6 +86,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(codec_router)
     temporal_ui.mount(app, settings)
     app.include_router(pages_router)
+    app.include_router(telegram_router)
     return app
 
 

@@ -66,6 +66,8 @@ class NoticeView(BaseModel):
     status: str = Field(description="pending (still being retried) or sent")
     attempts: int
     sent_at: AwareDatetime | None
+    channel: str = Field(description="email, sms or webhook: the one it went (or goes) on")
+    delivery: str | None = Field(description="SMS: the provider's delivery report")
 
 
 class PersonalData(BaseModel):

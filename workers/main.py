@@ -14,8 +14,10 @@ from activities.directory import Directory
 from activities.districts import DistrictActivities, load_districts
 from activities.notices import NoticeActivities
 from activities.reporting import ReportingActivities
+from activities.sms import SmsGateway, sms_gateway_from_settings
 from activities.store import StoreActivities
 from activities.transports import Transport, transport_from_settings
+from activities.webhooks import WebhookActivities
 from ombudsflow.client import connect, ensure_search_attributes
 from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings, get_settings
@@ -43,12 +45,16 @@ def build_worker(
     mail_from: str,
     executor: ThreadPoolExecutor,
     max_cached_workflows: int = 1000,
+    sms: SmsGateway | None = None,
+    sms_status_wait: float = 15.0,
 ) -> Worker:
     """A worker for the case and appeal workflows, the periodic work and every activity they
     call."""
     store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, transport, directory, districts=districts,
-                               base_url=base_url, mail_from=mail_from)
+                               base_url=base_url, mail_from=mail_from, sms=sms,
+                               sms_status_wait=sms_status_wait)
+    webhooks = WebhookActivities(engine)
     calendar = CalendarActivities()
     district_codes = DistrictActivities(districts)
     reporting = ReportingActivities(engine, transport, directory, districts=districts,
@@ -68,6 +74,7 @@ def build_worker(
             reporting.save_report, reporting.send_report_mail, reporting.publish_briefing,
             appeals.project_appeal, appeals.send_to_applicant, calendar.registration_time,
             calendar.working_days_late,
+            webhooks.publish_event,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
@@ -91,6 +98,8 @@ async def run_worker(settings: Settings) -> None:
             districts=load_districts(settings.districts_file),
             base_url=settings.public_base_url, mail_from=settings.mail_from,
             executor=executor, max_cached_workflows=settings.worker_max_cached_workflows,
+            sms=sms_gateway_from_settings(settings),
+            sms_status_wait=settings.sms_status_wait_seconds,
         )
         log.info("worker started", task_queue=settings.task_queue,
                  temporal=settings.temporal_address)

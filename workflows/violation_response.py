@@ -38,10 +38,12 @@ with workflow.unsafe.imports_passed_through():
     from schemas.procedure import CaseInput, clause_of
     from schemas.refusals import Reason
     from schemas.steps import StepKind
+    from schemas.webhooks import EventType
 
 from workflows.approvals import approval_of, drafted_and_approved
 from workflows.case import STORE_OPTIONS
 from workflows.completions import completes, reject
+from workflows.notices import WEBHOOK_EVENTS
 from workflows.procedure import CaseWorkflow
 
 ALARM_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
@@ -70,6 +72,8 @@ class ViolationResponseWorkflow(CaseWorkflow):
                 CaseRecord(case_id=inp.case_id, report=inp.report),
                 **STORE_OPTIONS,
             )
+        if inp.carried is None and workflow.patched(WEBHOOK_EVENTS):
+            self.notices.publish(EventType.CASE_OPENED)
         if not await self.state.run(self._procedure, settled=self.notices.settled,
                                     history_limit=inp.history_limit):
             workflow.logger.info("continuing as new", extra={"case_id": inp.case_id})
@@ -85,7 +89,7 @@ class ViolationResponseWorkflow(CaseWorkflow):
             case.advance(Stage.RESPONSE)
             await asyncio.gather(self._public_information(), self._care())
         await talk
-        await workflow.wait_condition(self.notices.settled)
+        await workflow.wait_condition(self.notices.delivered)
         await self._closure()
 
     async def _care(self) -> None:
@@ -131,6 +135,10 @@ class ViolationResponseWorkflow(CaseWorkflow):
 
     async def _police_confirm(self) -> bool:
         """¶11: the police confirm the facts (¶11 measures follow) or do not (closure)."""
+        if (StepKind.POLICE_DECISION.value not in self.state.steps
+                and workflow.patched(WEBHOOK_EVENTS)):
+            self.notices.publish(EventType.POLICE_ANSWER_REQUESTED, recipient=Recipient.POLICE,
+                                 clause=clause_of(StepKind.POLICE_DECISION))
         police = await self.tasks.task(StepKind.POLICE_DECISION)
         if police.outcome_as(PoliceDecisionOutcome).confirmed:
             return True
@@ -292,6 +300,8 @@ class ViolationResponseWorkflow(CaseWorkflow):
         await drafted_and_approved(case, self.tasks, StepKind.CLOSURE, StepKind.CLOSURE_APPROVAL)
         case.view.closed_at = workflow.now()
         case.advance(Stage.CLOSED)
+        if workflow.patched(WEBHOOK_EVENTS):
+            self.notices.publish(EventType.CASE_CLOSED)
 
     submit_closure = completes(StepKind.CLOSURE)
     # Both kinds of approval: a draft's (four eyes on its author) and the closure's (on all).

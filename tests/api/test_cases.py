@@ -1,6 +1,8 @@
 """The case list and the case page: facts, steps, notices, personal data for the region's
 people, and the store's projection when the workflow cannot answer."""
 
+import asyncio
+
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
@@ -19,10 +21,13 @@ EKIBASTUZ = "551800000"  # a city of regional significance of Pavlodar region
 async def test_the_case_page_shows_the_child_to_the_regions_people_only(api: WebStack) -> None:
     driver = await open_case(api)
     await driver.wait_delivered("notice.commissioner")
-    await driver.wait_for("preventive_talk")  # opens once its deadline is worked out
-
-    own = (await api.http.get(f"/api/v1/cases/{driver.case_id}",
-                              headers=api.as_user("cw.aktobe"))).json()
+    await driver.wait_for("preventive_talk")  # the talk opens beside the notices, not after
+    for _ in range(100):  # and the page follows the workflow
+        own = (await api.http.get(f"/api/v1/cases/{driver.case_id}",
+                                  headers=api.as_user("cw.aktobe"))).json()
+        if any(s["key"] == "preventive_talk" for s in own["steps"]):
+            break
+        await asyncio.sleep(0.1)
     other = await api.http.get(f"/api/v1/cases/{driver.case_id}",
                                headers=api.as_user("cw.pavlodar"))
 

@@ -36,6 +36,12 @@ async def test_a_server_restart_keeps_every_case_its_tasks_and_deadlines() -> No
     assert outcome.completed == SHORT.cases and outcome.recovery is not None
 
 
+async def test_an_sms_outage_and_a_killed_worker_lose_no_sms() -> None:
+    outcome = await run("sms-outage")
+
+    assert outcome.lost == 0 and outcome.duplicates == 0
+
+
 async def test_an_smtp_outage_delays_notices_and_loses_none() -> None:
     outcome = await run("smtp-outage")
 

@@ -2,9 +2,15 @@
 timeline, and a supervisor's approvals decided from it."""
 
 import re
+from datetime import UTC, datetime
 
+from schemas.activities import Channel, NoticeKind, NoticeRequest, Recipient
 from schemas.case import StepStatus
+from schemas.regions import Region
+from schemas.report import Category
 from schemas.steps import StepKind
+from store.db import session_scope
+from store.outbox import mark_sent, reserve_notice
 from tests.api.calls import confirm, done, open_case
 from tests.pages.browsing import page_showing, sign_in, submit, text_of
 from tests.support.factories import CANARY_NAME
@@ -110,3 +116,25 @@ async def test_supervisors_see_who_accessed_the_case_and_case_workers_do_not(
     assert f"GET /cases/{driver.case_id}" in text  # the case worker's read, and this one
     assert "cw.pavlodar" in text and "403" in text  # the refused look from another region
     assert "integration:" in text  # the intake that opened the case
+
+
+async def test_the_case_page_says_which_channel_delivered_each_notice(site: WebStack) -> None:
+    driver = await open_case(site)
+    await driver.wait_delivered("notice.akimat")
+    now = datetime.now(UTC)
+    req = NoticeRequest(
+        idempotency_key=f"{driver.case_id}:notice.police:police#1", case_id=driver.case_id,
+        step_key="notice.police", clause="¶10.3", kind=NoticeKind.REFERRAL,
+        recipient=Recipient.POLICE, region=Region.AKTOBE, district="153200000",
+        category=Category.PHYSICAL_VIOLENCE, urgent=True, rank=1)
+    with session_scope(site.engine) as session:
+        reserve_notice(session, req=req, address="+77010000002", now=now, channel=Channel.SMS)
+        mark_sent(session, idempotency_key=req.idempotency_key, message_id="<m>", now=now,
+                  delivery="delivered")
+    await sign_in(site, "sv.aktobe")
+
+    page = await page_showing(site, f"/cases/{driver.case_id}", "Жіберілген хабарламалар")
+
+    text = text_of(page)
+    assert "эл. пошта" in text  # the ¶10.1 alarms went by e-mail
+    assert "SMS-хабар жіберілді (телефонға жеткізілді)" in text

@@ -13,6 +13,10 @@ may take: a reminder and an escalation of a late task, a ¶10.1 notice undeliver
 policy's delay (the supervisor told), a notice that fails and is delivered on retry, a
 projection the store refuses (the whole case sent instead), and continue-as-new. A case that
 continues as new leaves one history per run: ``<version>-<name>-run<n>.json``.
+
+The Aktobe akimat is reachable by e-mail then SMS (a fake SMSC.kz on loopback), the other
+recipients by e-mail only, so a notice late past the delay goes on to its next channel, or
+finds there is none.
 """
 
 import asyncio
@@ -31,18 +35,22 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
+from activities.directory import Directory
+from activities.sms import SmscGateway
 from activities.transports import SmtpTransport
 from cases.appeals import parse_appeal, submit_appeal
 from cases.intake import parse_report
 from ombudsflow.client import data_converter, ensure_search_attributes
 from ombudsflow.codec import KeyRing
-from schemas.activities import CaseChanges
+from schemas.activities import CaseChanges, Channel, Recipient
 from schemas.appeal import Extension, Withdrawal
 from schemas.case import CaseFacts, PoliceFinding, Stage, Step
 from schemas.procedure import CaseInput
+from schemas.regions import Region
 from schemas.steps import StepKind
 from store.cases import apply_changes
 from store.db import create_schema, make_engine, session_scope
+from tests.activities.notices.test_sms import with_channels
 from tests.conftest import new_worker
 from tests.support.factories import appeal_data, report_data, supervisor_of, worker_of
 from tests.support.ports import free_port
@@ -55,6 +63,7 @@ from tests.support.scenarios import (
     twelve_months,
 )
 from tests.support.servers import temporal_binary
+from tests.support.sms import SMSC_LOGIN, SMSC_PASSWORD, SmsProvider
 from tests.support.smtp import SmtpServer
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -174,6 +183,21 @@ async def _late_notice(scene: Scene) -> CaseDriver:
     await driver.complete(StepKind.POLICE_DECISION, confirmed=False)
     await driver.complete(StepKind.PREVENTIVE_TALK)
     await close(driver)
+    return driver
+
+
+async def _channel_fallback(scene: Scene) -> CaseDriver:
+    """The mail server is down past the delay: the akimat's ¶10.1 notice goes by SMS, the
+    supervisor is told; the others (e-mail only) wait for the mail server."""
+    scene.smtp.stop()
+    driver = await scene.open(cohabiting_parent=False)
+    await driver.wait_for("notice.akimat", open_=False)
+    await scene.env.sleep(LONG_OUTAGE)
+    await driver.wait_delivered("notice.akimat", timeout=60)
+    scene.smtp.start()
+    await scene.env.sleep(NEXT_RETRY)
+    await driver.wait_delivered("notice.commissioner", "notice.committee", timeout=60)
+    await not_confirmed(driver)
     return driver
 
 
@@ -308,6 +332,7 @@ SCENARIOS: dict[str, Scenario] = {
     "escalation_chain": _escalation_chain,
     "late_notice_escalated": _late_notice,
     "notice_retried": _notice_retried,
+    "channel_fallback": _channel_fallback,
     "projection_refused": _projection_refused,
     "continued_as_new": _continued_as_new,
 }
@@ -326,17 +351,23 @@ class Recorder:
         fresh case; the histories of its closed workflow's runs, first to last (one unless
         it continued as new)."""
         scenario = (scenarios or SCENARIOS)[name]
-        smtp = SmtpServer(free_port())
+        smtp, provider = SmtpServer(free_port()), SmsProvider(free_port())
         smtp.start()
+        provider.start()
         try:
             transport = SmtpTransport("127.0.0.1", smtp.port, timeout=2)
-            async with new_worker(self.env.client, self.engine, transport) as worker:
+            directory = with_channels(Directory.load(), Recipient.AKIMAT, Region.AKTOBE,
+                                      Channel.EMAIL, Channel.SMS, phone="+77010000001")
+            sms = SmscGateway(provider.url, SMSC_LOGIN, SMSC_PASSWORD, timeout=2.0)
+            async with new_worker(self.env.client, self.engine, transport,
+                                  directory=directory, sms=sms) as worker:
                 driver = await scenario(
                     Scene(self.env, self.engine, worker.task_queue, smtp))
                 await driver.result()
                 return await self._runs(driver.case_id)
         finally:
             smtp.stop()
+            provider.stop()
 
     async def _runs(self, case_id: str) -> list[WorkflowHistory]:
         """Every run of ``case_id``, followed back from the last through continue-as-new."""

@@ -23,6 +23,7 @@ from activities.districts import load_districts
 from activities.notices import NoticeActivities
 from activities.store import StoreActivities
 from activities.transports import FileTransport
+from activities.webhooks import WebhookActivities
 from cases.intake import parse_report
 from schemas.case import CaseView, Stage, StepStatus
 from schemas.errors import RejectedAction
@@ -51,6 +52,7 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
                           workflows=[DistrictVisit], activity_executor=executor,
                           activities=[store.record_case, store.project_changes, store.task_holder,
                                       notices.send_notice,
+                                      WebhookActivities(engine).publish_event,
                                       CalendarActivities().compute_deadlines]) as worker:
             await time_env.client.start_workflow(
                 DistrictVisit.run,

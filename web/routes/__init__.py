@@ -15,11 +15,12 @@ from web.routes import (
     regions,
     reports,
     tasks,
+    webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1")
 for _resource in (auth, reports, cases, tasks, approvals, decisions, health, regions,
-                  activity_reports, appeals):
+                  activity_reports, appeals, webhooks):
     api_router.include_router(_resource.router)
 
 __all__ = ["api_router"]

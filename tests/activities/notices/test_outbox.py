@@ -34,7 +34,8 @@ def test_a_corrected_address_applies_until_the_notice_is_sent(
     now = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)
     with session_scope(engine) as session:
         reserve_notice(session, req=req, address="typo@aktobe.gov.example", now=now)
-        mark_failed(session, idempotency_key=req.idempotency_key, error="SMTPRecipientsRefused")
+        mark_failed(session, idempotency_key=req.idempotency_key, error="SMTPRecipientsRefused",
+                    now=now)
     with session_scope(engine) as session:
         fixed = reserve_notice(session, req=req, address="akimat@aktobe.gov.example", now=now)
         mark_sent(session, idempotency_key=req.idempotency_key, message_id="<m>", now=now)
@@ -53,7 +54,7 @@ def test_a_failure_after_sending_does_not_reopen_the_notice(
     with session_scope(engine) as session:
         reserve_notice(session, req=req, address="akimat@aktobe.gov.example", now=now)
         mark_sent(session, idempotency_key=req.idempotency_key, message_id="<m>", now=now)
-        mark_failed(session, idempotency_key=req.idempotency_key, error="late timeout")
+        mark_failed(session, idempotency_key=req.idempotency_key, error="late timeout", now=now)
 
     with session_scope(engine) as session:
         [notice] = case_notices(session, CASE_ID)
