@@ -13,6 +13,9 @@ from schemas.report import ViolationReport
 from store import models
 from store.cases import case_steps, get_case
 from tests.support.factories import ALGA, CANARY_NAME, T0, make_report, make_step, make_view
+from tests.support.stores import engine, postgres_url
+
+__all__ = ["engine", "postgres_url"]  # a fresh store per test: these number cases from 1
 
 CASE = "AKT-2026-000001"
 

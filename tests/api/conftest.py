@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from commands.demo import DemoCredentials
+from commands.demo import DemoCredentials, seed_demo
 from store.db import create_schema, make_engine
 from tests.support.web_stack import WebStack, web_stack
 
@@ -38,6 +38,14 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     create_schema(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> DemoCredentials:
+    """The demo users and keys in each store the API tests run on. Overridden here, or a
+    session's demo seeded earlier in another store (by a test outside tests/api) would be
+    reused: pytest caches a session fixture by its own parameters, not its dependencies'."""
+    return seed_demo(engine, tmp_path_factory.mktemp("demo") / "credentials.json")
 
 
 @pytest.fixture
