@@ -248,7 +248,10 @@ def _banner(settings: Settings, credentials: DemoCredentials) -> str:
         *sign_ins,
         "  demo integration keys (X-API-Key):",
         *keys,
-        "Try: ombudsflow report submit examples/report.json",
+        "Try, in another terminal:",
+        f"  OMBUDSFLOW_API_KEY={credentials.api_keys.get('helpline-111', '<key>')} "
+        "ombudsflow report submit examples/report.json",
+        "  ombudsflow login cw.aktobe && ombudsflow task list",
         "Ctrl-C stops everything.",
     ])
 

@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, column, exists, func, inspect, table
+from sqlalchemy import and_, exists, func
 from sqlmodel import Session, col, select
 
 from schemas.case import StepStatus
@@ -26,14 +26,12 @@ from schemas.reporting import (
     Period,
 )
 from schemas.steps import StepKind
-from store.models import Case, Notice, Publication, Step, UtcDateTime
+from store.models import Appeal, Case, Notice, Publication, Step
 from store.outbox import SENT, as_utc
 
 # Seed 002: an alarm is registered late when its case opened more than a day after the
 # report was received.
 REGISTRATION_LIMIT = timedelta(hours=24)
-# The table issue 12 (appeals) adds; until it exists the appeal figures read zero.
-APPEALS_TABLE = "appeal"
 
 
 def _received(period: Period, region: Region | None) -> list[Any]:
@@ -178,23 +176,17 @@ def cases_open_at_end(session: Session, period: Period, region: Region | None) -
 
 def appeals(session: Session, period: Period, region: Region | None) -> Appeals:
     """¶6.2 appeals received in the period, answered (closed) in it, and of those answered
-    within their term. Zero while the store has no ``appeal`` table (issue 12 adds it, with
-    ``region``, ``received_at``, ``closed_at`` and ``term_met``); read through a table clause,
-    not its model, so this module does not depend on that branch."""
-    if not inspect(session.get_bind()).has_table(APPEALS_TABLE):
-        return Appeals()
-    appeal = table(APPEALS_TABLE, column("region"), column("received_at", UtcDateTime()),
-                   column("closed_at", UtcDateTime()), column("term_met"))
-    scoped = [] if region is None else [appeal.c.region == region.value]
+    within their term."""
+    scoped = [] if region is None else [col(Appeal.region) == region.value]
 
     def within(at: Any) -> list[Any]:
         return [at >= period.starts_at, at < period.ends_at, *scoped]
 
-    received = session.exec(select(func.count()).select_from(appeal)
-                            .where(*within(appeal.c.received_at))).one()
+    received = session.exec(select(func.count()).select_from(Appeal)
+                            .where(*within(col(Appeal.received_at)))).one()
     answered, on_time = session.exec(
-        select(func.count(), func.count().filter(appeal.c.term_met.is_(True)))
-        .select_from(appeal).where(*within(appeal.c.closed_at))).one()
+        select(func.count(), func.count().filter(col(Appeal.term_met).is_(True)))
+        .select_from(Appeal).where(*within(col(Appeal.closed_at)))).one()
     return Appeals(received=received, answered=answered, answered_on_time=on_time)
 
 

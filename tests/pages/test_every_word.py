@@ -4,14 +4,20 @@ shows no English sentence and no raw value of an enumeration (``police_check``,
 escalations, a draft sent back and a refusal."""
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from commands.demo import DemoCredentials, seed_demo
 from schemas import activities, case, outcomes, refusals, report, steps
 from schemas.regions import Region
 from schemas.steps import StepKind
+from store.db import create_schema, make_engine
 from tests.api.calls import complete, confirm, done, open_case
 from tests.pages.browsing import page_showing, sign_in, submit, text_of
 from tests.support.web_stack import WebStack
@@ -28,6 +34,21 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_']+")
 RU = {"notes": "Оба родителя пришли на беседу."}
 STATEMENT_RU = ("Региональный уполномоченный и полиция приняли срочные меры по защите "
                 "несовершеннолетнего в Алге.")
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A store of this test's own: its pages must show only what it put there (the session's
+    store holds other tests' cases, with words people typed in any language)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def demo(engine: Engine, tmp_path: Path) -> DemoCredentials:
+    return seed_demo(engine, tmp_path / "credentials.json")
 
 
 def raw_values() -> set[str]:

@@ -157,7 +157,7 @@ async def test_a_regional_user_lists_only_their_regions_cases(site: Site) -> Non
         spelled = [await http.get(path) for path in (
             "/temporal/api/v1/namespaces/default/workflows/",
             "/temporal/api/v1/namespaces/default/%77orkflows")]
-    assert escape.status_code == 400
+    assert escape.status_code == 422  # a query we cannot narrow: refused as bad input
     assert pavlodar.case_id not in escape.text
     for response in spelled:
         assert pavlodar.case_id not in response.text

@@ -10,6 +10,7 @@ from schemas.steps import Role
 from store.filters import MAX_FILTERS, TooManyFilters, delete_filter, save_filter
 from web.actions import claim, complete_task, release
 from web.deps import CaseId, ServicesDep, TaskKey, in_store, require_role
+from web.errors import refuses
 from web.views import (
     SavedFilterView,
     StepView,
@@ -64,6 +65,7 @@ async def save_inbox_filter(name: FilterName, filters: TaskQuery, user: Person,
 
 
 @router.delete("/filters/{name}", status_code=status.HTTP_204_NO_CONTENT)
+@refuses(404)
 async def delete_inbox_filter(name: FilterName, user: Person, svc: ServicesDep) -> None:
     """Forget a saved filter; 404 if you keep none of that name."""
     if not await in_store(svc.engine, lambda s: delete_filter(s, user_id=user.id, name=name)):
