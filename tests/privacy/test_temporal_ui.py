@@ -21,7 +21,7 @@ from commands.demo import DemoCredentials
 from commands.devstack import answering, temporal_server_argv
 from ombudsflow.client import connect
 from ombudsflow.codec import KeyRing
-from ombudsflow.config import Settings
+from ombudsflow.config import TEMPORAL_UI_PATH, Settings
 from schemas.regions import Region
 from store.audit import case_trail
 from store.db import session_scope
@@ -78,6 +78,7 @@ async def site(engine: Engine, demo: DemoCredentials, keyring: KeyRing,
             stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
     try:
         await asyncio.wait_for(answering(settings), START_TIMEOUT)
+        await asyncio.wait_for(ui_listing(settings), START_TIMEOUT)
         client = await connect(settings, keyring)
         async with new_worker(client, engine, FileTransport(folder / "mail")) as worker:
             settings = settings.model_copy(update={"task_queue": worker.task_queue})
@@ -87,6 +88,20 @@ async def site(engine: Engine, demo: DemoCredentials, keyring: KeyRing,
     finally:
         server.terminate()
         await asyncio.wait_for(server.wait(), 15)
+
+
+async def ui_listing(settings: Settings) -> None:
+    """Return once the UI server lists workflows (it starts after the frontend answers, and
+    on a busy machine a while after; until then the proxy can only say 503)."""
+    listing = f"{settings.temporal_ui_url}{TEMPORAL_UI_PATH}/api/v1/namespaces/default/workflows"
+    async with httpx.AsyncClient() as http:
+        while True:
+            try:
+                if (await http.get(listing)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
 
 
 async def test_someone_signed_out_is_sent_to_sign_in(site: Site) -> None:
