@@ -21,19 +21,18 @@ from pydantic import (
 )
 
 from schemas.case import Actor, CaseView
-from schemas.districts import KATO_CODE, Districts
+from schemas.districts import KATO_CODE
 from schemas.outcomes import Completion
 from schemas.policy import Deadline, Span, working_days
 from schemas.regions import Region
 from schemas.report import (
     ADULT_AGE,
-    DISTRICTS,
-    FUTURE_TOLERANCE,
-    INTAKE_NOW,
     AllegedViolator,
     Category,
     Child,
     age_on,
+    district_of_the_region,
+    received_not_in_future,
 )
 
 # ¶6.2 is the mandate every appeal step cites beside the Code's article.
@@ -151,20 +150,12 @@ class Appeal(BaseModel):
     @field_validator("received_at")
     @classmethod
     def _not_in_future(cls, value: datetime, info: ValidationInfo) -> datetime:
-        now = (info.context or {}).get(INTAKE_NOW)
-        if isinstance(now, datetime) and value > now + FUTURE_TOLERANCE:
-            raise ValueError("received_at is in the future")
-        return value
+        return received_not_in_future(value, info)
 
     @field_validator("district")
     @classmethod
     def _district_of_the_region(cls, value: str, info: ValidationInfo) -> str:
-        # As for reports: checked at intake, where the directory is loaded.
-        districts = (info.context or {}).get(DISTRICTS)
-        region = info.data.get("region")
-        if isinstance(districts, Districts) and isinstance(region, Region):
-            districts.check(region, value)
-        return value
+        return district_of_the_region(value, info)
 
     @field_validator("attachments")
     @classmethod

@@ -198,6 +198,29 @@ def _documented(schema: dict[str, Any]) -> None:
     schema["examples"] = [EXAMPLE_REPORT]
 
 
+
+def received_not_in_future(value: datetime, info: ValidationInfo) -> datetime:
+    """Checked only when the caller passes {"now": ...} as validation context (intake does):
+    Temporal decodes these models inside the workflow sandbox, where reading the clock is
+    forbidden, and what was in the past at intake stays in the past."""
+    now = (info.context or {}).get(INTAKE_NOW)
+    if isinstance(now, datetime) and value > now + FUTURE_TOLERANCE:
+        raise ValueError("received_at is in the future")
+    return value
+
+
+def district_of_the_region(value: str, info: ValidationInfo) -> str:
+    """Checked only when the caller passes the directory as validation context (intake
+    does): the directory is a file a deployment replaces, read at the edges, and the
+    workflow sandbox decodes these models (those from before districts were codes, too)
+    without it. A district is a code, never free text: it reaches search attributes and
+    notices, which are not encrypted."""
+    districts = (info.context or {}).get(DISTRICTS)
+    region = info.data.get("region")
+    if isinstance(districts, Districts) and isinstance(region, Region):
+        districts.check(region, value)
+    return value
+
 class ViolationReport(BaseModel):
     """A report of a violation of a child's rights, as an integration or the CLI submits it.
 
@@ -229,27 +252,12 @@ class ViolationReport(BaseModel):
     @field_validator("received_at")
     @classmethod
     def _not_in_future(cls, value: datetime, info: ValidationInfo) -> datetime:
-        # Checked only when the caller passes {"now": ...} as validation context (intake does):
-        # Temporal decodes this model inside the workflow sandbox, where reading the clock is
-        # forbidden, and a report that was in the past at intake stays in the past.
-        now = (info.context or {}).get(INTAKE_NOW)
-        if isinstance(now, datetime) and value > now + FUTURE_TOLERANCE:
-            raise ValueError("received_at is in the future")
-        return value
+        return received_not_in_future(value, info)
 
     @field_validator("district")
     @classmethod
     def _district_of_the_region(cls, value: str, info: ValidationInfo) -> str:
-        # Checked only when the caller passes the directory as validation context (intake
-        # does): the directory is a file a deployment replaces, read at the edges, and the
-        # workflow sandbox decodes reports (those opened before districts were codes, too)
-        # without it. A district is a code, never free text: it reaches search attributes
-        # and notices, which are not encrypted.
-        districts = (info.context or {}).get(DISTRICTS)
-        region = info.data.get("region")
-        if isinstance(districts, Districts) and isinstance(region, Region):
-            districts.check(region, value)
-        return value
+        return district_of_the_region(value, info)
 
     @model_validator(mode="after")
     def _child_is_a_minor(self) -> Self:
