@@ -13,6 +13,7 @@ never hangs. A validator's refusal is ``WorkflowUpdateFailedError`` (its cause n
 import asyncio
 import contextlib
 import hashlib
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import Engine
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
+    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
@@ -136,10 +138,9 @@ class CaseClient:
         waited = self._update_timeout
         try:
             async with asyncio.timeout(waited):
-                done: Step = await self.handle(case_id).execute_update(
-                    update, arg, id=update_id, result_type=Step,
-                    rpc_timeout=timedelta(seconds=waited),
-                )
+                done = await update_live_run(self.handle(case_id), update, arg,
+                                             update_id=update_id,
+                                             rpc_timeout=timedelta(seconds=waited))
         except (RPCTimeoutOrCancelledError, TimeoutError) as e:
             task = asyncio.current_task()
             if task is not None and task.cancelling():  # the caller itself was cancelled
@@ -150,6 +151,34 @@ class CaseClient:
                 raise  # NOT_FOUND: no such case; the rest as the caller maps them
             raise CaseUnavailable(e, waited=None) from e
         return done
+
+
+async def update_live_run(handle: WorkflowHandle[Any, Any], update: str, arg: BaseModel, *,
+                          update_id: str | None, rpc_timeout: timedelta | None) -> Step:
+    """Send ``update`` to the case's current run and return the step it closed.
+
+    An update that reaches a run in the moment it continues as new is refused as sent to a
+    completed workflow, yet the case lives on in the next run: the update goes again, once,
+    under the same id (the first never took effect, so nothing is applied twice)."""
+    update_id = update_id or f"update-{uuid.uuid4()}"
+    try:
+        done: Step = await handle.execute_update(update, arg, id=update_id, result_type=Step,
+                                                 rpc_timeout=rpc_timeout)
+    except RPCError as e:
+        if e.status in TEMPORAL_DOWN or not await _running(handle):
+            raise
+        done = await handle.execute_update(update, arg, id=update_id, result_type=Step,
+                                           rpc_timeout=rpc_timeout)
+    return done
+
+
+async def _running(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether the workflow's latest run is running (False if Temporal does not know it)."""
+    try:
+        described = await handle.describe()
+    except RPCError:
+        return False
+    return described.status == WorkflowExecutionStatus.RUNNING
 
 
 async def adopt_district_codes(client: Client) -> dict[str, str]:

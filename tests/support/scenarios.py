@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
+from cases.client import update_live_run
 from cases.intake import parse_report, submit_report
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.outcomes import InspectionRecord
@@ -163,15 +164,15 @@ class CaseDriver:
         """Complete task ``key``; the same ``update_id`` again is applied only once."""
         name, model = spec_of(kind).completed_by
         arg = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
-        return await self._answered(f"{name} on {key}", self.handle.execute_update(
-            name, arg, id=update_id, result_type=Step, rpc_timeout=self.rpc_timeout))
+        return await self._answered(f"{name} on {key}", update_live_run(
+            self.handle, name, arg, update_id=update_id, rpc_timeout=self.rpc_timeout))
 
     async def inspect(self, actor: Actor | None = None) -> Step:
         record = InspectionRecord.model_validate({"actor": actor or worker_of(), "outcome": {
             "held_at": _now(), "inspecting_body": "regional prosecutor's office",
             "findings": "school safety measures checked"}})
-        return await self._answered(RECORD_INSPECTION, self.handle.execute_update(
-            RECORD_INSPECTION, record, result_type=Step, rpc_timeout=self.rpc_timeout))
+        return await self._answered(RECORD_INSPECTION, update_live_run(
+            self.handle, RECORD_INSPECTION, record, update_id=None, rpc_timeout=self.rpc_timeout))
 
     async def _answered(self, update: str, call: Awaitable[Step]) -> Step:
         """An update's answer within ``close_timeout``: a workflow may hold an update until
