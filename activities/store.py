@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from schemas.activities import PROJECTION_GAP, CaseChanges, CaseRecord, Publication, TaskRef
 from schemas.case import CaseFacts, CaseView
 from schemas.districts import Districts
-from store import cases
+from store import cases, webhooks
 from store.db import session_scope
 
 log = structlog.get_logger(__name__)
@@ -53,17 +53,21 @@ class StoreActivities:
         log.info("case projected", case_id=view.case_id, version=view.version, applied=applied)
 
     @activity.defn(name="project_changes")
-    def project_changes(self, changes: CaseChanges) -> None:
-        """Bring the store's copy of the case up to the workflow's with what changed; a store
-        that lacks earlier changes is refused (non-retryable) so the workflow sends all."""
+    def project_changes(self, changes: CaseChanges) -> int:
+        """Bring the store's copy of the case up to the workflow's with what changed, and
+        queue its events for their subscribers in the same transaction; a store that lacks
+        earlier changes is refused (non-retryable) so the workflow sends all. Returns how
+        many deliveries of the events are pending (0: nobody to tell, nothing to deliver)."""
         coded = changes.model_copy(update={"facts": self._coded(changes.facts)})
         try:
             with session_scope(self._engine) as session:
                 applied = cases.apply_changes(session, changes=coded)
+                pending = webhooks.queue_events(session, changes.events)
         except cases.ProjectionGap as gap:
             raise ApplicationError(str(gap), type=PROJECTION_GAP, non_retryable=True) from gap
         log.info("case projected", case_id=changes.case_id, version=changes.version,
-                 steps=len(changes.steps), applied=applied)
+                 steps=len(changes.steps), applied=applied, deliveries=pending)
+        return pending
 
     @activity.defn(name="publish_statement")
     def publish_statement(self, publication: Publication) -> None:

@@ -1,5 +1,6 @@
-"""Events to subscribed systems, signed per Standard Webhooks: the ``publish_event`` activity
-(retried without limit by the workflow, like a notice) and the POST every delivery makes.
+"""Events to subscribed systems, signed per Standard Webhooks: ``deliver_case_events`` posts
+what a case's projections queued (``publish_event`` the events of cases started before they
+were queued), retried by the workflow for up to its patience, and the POST every delivery makes.
 
 Each request carries ``webhook-id`` (fixed by the event: the same on every retry, so a receiver
 drops repeats), ``webhook-timestamp`` (this attempt's) and ``webhook-signature``
@@ -24,9 +25,15 @@ from temporalio import activity
 
 from schemas.webhooks import WebhookEvent
 from store.db import session_scope
-from store.models import WebhookSubscription
+from store.models import WebhookDelivery, WebhookSubscription
 from store.outbox import SENT
-from store.webhooks import begin_delivery, end_delivery, subscribers
+from store.webhooks import (
+    begin_delivery,
+    count_attempt,
+    end_delivery,
+    pending_deliveries,
+    subscribers,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -67,37 +74,56 @@ class WebhookActivities:
     @activity.defn(name="publish_event")
     async def publish_event(self, event: WebhookEvent) -> int:
         """Post ``event`` to each subscriber of its type that has not taken it yet; raise
-        (and retry) while any refuses. Returns how many subscribers have it."""
+        (and retry) while any refuses. Returns how many subscribers have it. (Cases started
+        before their events were queued by the projection publish this way.)"""
         log = structlog.get_logger(__name__).bind(case_id=event.case_id, event=event.type.value,
                                                   webhook_id=event.event_id)
         targets = await self._in_session(subscribers, event.type)
-        failures, delivered = [], 0
+        refused = []
         for sub in targets:
-            if not await self._deliver(event, sub):
-                failures.append(sub.id)
-            else:
-                delivered += 1
-        if failures:
-            log.warning("webhook_refused", subscribers=failures)
-            raise WebhookRefused(f"{len(failures)} subscriber(s) refused: {', '.join(failures)}")
+            row = await self._in_session(begin_delivery, event, sub.id)
+            if row.status != SENT and not await self._post(row, sub, event.payload()):
+                refused.append(sub.id)
+        self._raise_if_refused(log, refused)
         log.info("event_published", subscribers=len(targets))
-        return delivered
+        return len(targets)
 
-    async def _deliver(self, event: WebhookEvent, sub: WebhookSubscription) -> bool:
-        """One subscriber: skipped if it has the event already; True once it took it."""
-        row = await self._in_session(begin_delivery, event, sub.id)
-        if row.status == SENT:
-            return True
+    @activity.defn(name="deliver_case_events")
+    async def deliver_case_events(self, case_id: str) -> int:
+        """Post each of the case's queued events to each subscriber still waiting for it;
+        raise (and retry) while any refuses. Returns how many were posted."""
+        log = structlog.get_logger(__name__).bind(case_id=case_id)
+        refused, posted = [], 0
+        for row, sub in await self._in_session(pending_deliveries, case_id):
+            await self._in_session(count_attempt, row.event_id, sub.id)
+            assert row.payload is not None  # pending_deliveries selects queued rows only
+            if await self._post(row, sub, json.loads(row.payload)):
+                posted += 1
+            else:
+                refused.append(sub.id)
+        self._raise_if_refused(log, refused)
+        log.info("events_delivered", deliveries=posted)
+        return posted
+
+    async def _post(self, row: WebhookDelivery, sub: WebhookSubscription,
+                    payload: dict[str, object]) -> bool:
+        """One delivery's attempt, recorded on its row; True once the subscriber took it."""
         now = datetime.now(UTC)
         try:
-            await post_signed(sub.url, sub.secret, message_id=event.event_id,
-                              payload=event.payload(), now=now)
+            await post_signed(sub.url, sub.secret, message_id=row.event_id, payload=payload,
+                              now=now)
         except WebhookRefused as exc:
-            await self._in_session(end_delivery, event.event_id, sub.id, now=now,
+            await self._in_session(end_delivery, row.event_id, sub.id, now=now,
                                    error=str(exc))
             return False
-        await self._in_session(end_delivery, event.event_id, sub.id, now=now, error=None)
+        await self._in_session(end_delivery, row.event_id, sub.id, now=now, error=None)
         return True
+
+    @staticmethod
+    def _raise_if_refused(log: structlog.stdlib.BoundLogger, refused: list[str]) -> None:
+        if refused:
+            log.warning("webhook_refused", subscribers=refused)
+            raise WebhookRefused(f"{len(refused)} subscriber(s) refused: {', '.join(refused)}")
 
     async def _in_session(self, fn: Callable[Concatenate[Session, P], T], *args: P.args,
                           **kwargs: P.kwargs) -> T:

@@ -3,12 +3,13 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from schemas.case import CaseHeader, Step
 from schemas.policy import Deadline
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
+from schemas.webhooks import WebhookEvent
 
 
 class DeadlineRequest(BaseModel):
@@ -125,6 +126,8 @@ class CaseChanges(CaseHeader):
 
     since_version: int | None
     steps: dict[int, Step]
+    # Events of the case for its subscribers, queued in the same transaction as the change.
+    events: list[WebhookEvent] = Field(default_factory=list)
 
 
 # The store is not at ``since_version``: only a full projection can bring it up to date.

@@ -259,6 +259,9 @@ class WebhookDelivery(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     delivered_at: datetime | None = _ts()
+    # The body posted (ids, codes and clauses only; ``WebhookEvent.payload``), kept from the
+    # moment the event is queued so the delivery needs nothing else.
+    payload: str | None = None
 
 
 class TelegramConversation(SQLModel, table=True):

@@ -1,9 +1,12 @@
 """Webhook subscriptions and deliveries: who receives which events, and who has one already.
 
-A delivery row per (event, subscriber), counted by an upsert before each attempt and marked
-sent after: a retried publication posts only to the subscribers still pending.
+A delivery row per (event, subscriber), with the body to post, counted before each attempt
+and marked sent after: a retried delivery posts only to the subscribers still pending. A case's
+events are queued by the projection that records the change they report (``queue_events``, in
+its transaction), so an event is never lost nor announced for a change the store lacks.
 """
 
+import json
 from datetime import datetime
 
 from sqlalchemy import delete, update
@@ -55,7 +58,7 @@ def begin_delivery(session: Session, event: WebhookEvent, subscription_id: str
     """The delivery's row, this attempt counted (created on the first)."""
     stmt = insert_for(session, WebhookDelivery).values(
         event_id=event.event_id, subscription_id=subscription_id, case_id=event.case_id,
-        type=event.type.value, status=PENDING, attempts=1,
+        type=event.type.value, status=PENDING, attempts=1, payload=_body(event),
     ).on_conflict_do_update(
         index_elements=["event_id", "subscription_id"],
         set_={"attempts": col(WebhookDelivery.attempts) + 1},
@@ -65,6 +68,43 @@ def begin_delivery(session: Session, event: WebhookEvent, subscription_id: str
     assert row is not None
     session.refresh(row)
     return row
+
+
+def queue_events(session: Session, events: list[WebhookEvent]) -> int:
+    """A pending delivery of each event to each active subscriber of its type (an event
+    queued again stays as it is); returns how many of these events' deliveries are pending."""
+    if not events:
+        return 0
+    for event in events:
+        for sub in subscribers(session, event.type):
+            session.execute(insert_for(session, WebhookDelivery).values(
+                event_id=event.event_id, subscription_id=sub.id, case_id=event.case_id,
+                type=event.type.value, status=PENDING, attempts=0, payload=_body(event),
+            ).on_conflict_do_nothing(index_elements=["event_id", "subscription_id"]))
+    return len(list(session.exec(select(WebhookDelivery.event_id).where(
+        col(WebhookDelivery.event_id).in_([e.event_id for e in events]),
+        col(WebhookDelivery.status) == PENDING))))
+
+
+def pending_deliveries(session: Session, case_id: str
+                       ) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
+    """The case's queued deliveries not yet taken, each with its subscription (still on it)."""
+    stmt = (select(WebhookDelivery, WebhookSubscription)
+            .join(WebhookSubscription,
+                  col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id))
+            .where(col(WebhookDelivery.case_id) == case_id,
+                   col(WebhookDelivery.status) == PENDING,
+                   col(WebhookDelivery.payload).is_not(None),
+                   col(WebhookSubscription.active))
+            .order_by(col(WebhookDelivery.event_id)))
+    return [(d, s) for d, s in session.exec(stmt)]
+
+
+def count_attempt(session: Session, event_id: str, subscription_id: str) -> None:
+    session.execute(update(WebhookDelivery).where(
+        col(WebhookDelivery.event_id) == event_id,
+        col(WebhookDelivery.subscription_id) == subscription_id,
+    ).values(attempts=col(WebhookDelivery.attempts) + 1))
 
 
 def end_delivery(session: Session, event_id: str, subscription_id: str, *, now: datetime,
@@ -84,3 +124,7 @@ def case_deliveries(session: Session, case_id: str) -> list[WebhookDelivery]:
     stmt = (select(WebhookDelivery).where(WebhookDelivery.case_id == case_id)
             .order_by(col(WebhookDelivery.type), col(WebhookDelivery.subscription_id)))
     return list(session.exec(stmt))
+
+
+def _body(event: WebhookEvent) -> str:
+    return json.dumps(event.payload(), ensure_ascii=False, separators=(",", ":"))

@@ -75,6 +75,7 @@ def build_worker(
             appeals.project_appeal, appeals.send_to_applicant, calendar.registration_time,
             calendar.working_days_late,
             webhooks.publish_event,
+            webhooks.deliver_case_events,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,

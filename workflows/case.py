@@ -5,6 +5,8 @@ What it promises: every change goes through ``changed()``, which gives the case 
 and upserts exactly the search attributes that differ; the projector sends the store only the
 steps that changed since it last sent, an older projection never overwrites a newer one (the
 store compares versions), and ``projected_to(v)`` returns once the store holds version ``v``.
+An event for subscribers (``publish``) is a change too: it goes to the store with the next
+projection, and its delivery follows (``workflows.events``).
 """
 
 import asyncio
@@ -23,6 +25,9 @@ with workflow.unsafe.imports_passed_through():
     from schemas.case import CaseHeader, CaseView, Stage, Step, StepStatus
     from schemas.procedure import spec_of
     from schemas.steps import StepKind
+    from schemas.webhooks import WebhookEvent
+
+from workflows.events import Deliveries
 
 STORE_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -50,6 +55,9 @@ class CaseState:
         # Each step as the store last received it (a carried case's store has them all).
         self._projected_steps = {s.key: s.model_copy(deep=True) for s in view.steps}
         self._search_attributes: dict[str, Any] = {}
+        # Events waiting for the next projection, and the delivery of those it queued.
+        self._events: list[WebhookEvent] = []
+        self._deliveries = Deliveries(lambda: self.view.case_id)
 
     # Steps and stage -------------------------------------------------------------------
 
@@ -89,6 +97,11 @@ class CaseState:
 
     def of_kind(self, kind: StepKind) -> list[Step]:
         return [s for s in self.view.steps if s.kind == kind]
+
+    def publish(self, event: WebhookEvent) -> None:
+        """Send ``event`` to the case's subscribers with the next projection."""
+        self._events.append(event)
+        self.changed()
 
     def changed(self) -> int:
         """Record that the case changed: a new version for the projector, and search
@@ -131,7 +144,7 @@ class CaseState:
         await workflow.wait_condition(lambda: running.done() or _history_is_long(history_limit))
         await workflow.wait_condition(
             lambda: workflow.all_handlers_finished() and settled()
-            and self._projected == self.view.version
+            and self._projected == self.view.version and self._deliveries.idle()
         )
         if not running.done():
             return False
@@ -147,8 +160,12 @@ class CaseState:
         sending only the steps that changed."""
         while True:
             await workflow.wait_condition(lambda: self.view.version > self._projected)
+            events, self._events = self._events, []
             if workflow.patched(PROJECT_CHANGES):
-                sent = await self._project(self._changes(since=self._projected))
+                sent, pending = await self._project(
+                    self._changes(since=self._projected, events=events))
+                if pending:
+                    self._deliveries.queued()
             else:
                 snapshot = self.view.model_copy(deep=True)
                 await workflow.execute_activity_method(
@@ -159,27 +176,30 @@ class CaseState:
             self._projected_steps.update((s.key, s) for s in sent.steps.values())
             self._projected = sent.version
 
-    async def _project(self, changes: CaseChanges) -> CaseChanges:
-        """Send ``changes``, or the whole case if the store lacks what they build on."""
+    async def _project(self, changes: CaseChanges) -> tuple[CaseChanges, int]:
+        """Send ``changes``, or the whole case if the store lacks what they build on; with
+        how many event deliveries the store has pending (None, as 0, from projections that
+        queue none)."""
         try:
-            await workflow.execute_activity_method(
+            pending = await workflow.execute_activity_method(
                 self._projection, changes, **STORE_OPTIONS
             )
         except ActivityError as e:
             if not (isinstance(e.cause, ApplicationError) and e.cause.type == PROJECTION_GAP):
                 raise
-            changes = self._changes(since=None)
-            await workflow.execute_activity_method(
+            changes = self._changes(since=None, events=changes.events)
+            pending = await workflow.execute_activity_method(
                 self._projection, changes, **STORE_OPTIONS
             )
-        return changes
+        return changes, pending or 0
 
-    def _changes(self, since: int | None) -> CaseChanges:
+    def _changes(self, since: int | None, events: list[WebhookEvent]) -> CaseChanges:
         """The case now with its steps changed since the store last got them (all of them
-        when ``since`` is None), copied: the workflow goes on changing its own."""
+        when ``since`` is None) and ``events``, copied: the workflow goes on changing its own."""
         steps = {i: s.model_copy(deep=True) for i, s in enumerate(self.view.steps)
                  if since is None or self._projected_steps.get(s.key) != s}
-        return CaseChanges(**_header(self.view), since_version=since, steps=steps)
+        return CaseChanges(**_header(self.view), since_version=since, steps=steps,
+                           events=events)
 
 
 def _history_is_long(limit: int) -> bool:

@@ -13,9 +13,7 @@ delivered, the next channel is tried too (the supervisor is told at the first), 
 channel that delivers closes the step, the others' sends cancelled. Each channel's send has
 its own idempotency key (the first keeps the key it always had).
 
-Events for subscribed systems (patch ``webhook-events``): ``publish()`` runs the
-``publish_event`` activity, retried for up to ``EVENT_PATIENCE`` (a subscriber down longer
-keeps its undelivered rows in the store, for an admin to see); a ¶10.1/¶10.3 notice and every
+Events for subscribed systems (``workflows.events``): a ¶10.1/¶10.3 notice and every
 escalation publish theirs here, the procedure the rest (case opened, police answer requested,
 case closed). The procedure never waits for a subscriber: ``delivered()`` covers the notices
 only, ``settled()`` (before the case ends or continues as new) the events too.
@@ -45,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.webhooks import EventType, WebhookEvent
 
 from workflows.case import CaseState
+from workflows.events import EVENT_OPTIONS, EVENT_PATIENCE, EVENTS_WITH_PROJECTION, WEBHOOK_EVENTS
 
 NOTICE_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -57,15 +56,6 @@ NOTICE_OPTIONS: dict[str, Any] = {
 ABOUT_A_TASK = (NoticeKind.REMINDER, NoticeKind.ESCALATION)
 # Patch: a notice late on its first channel is tried on the next (``workflow.patched``).
 CHANNEL_FALLBACK = "notice-channel-fallback"
-# Patch: events published to webhook subscribers.
-WEBHOOK_EVENTS = "webhook-events"
-EVENT_PATIENCE = timedelta(days=3)
-EVENT_OPTIONS: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "schedule_to_close_timeout": EVENT_PATIENCE,
-    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
-                                maximum_interval=timedelta(minutes=30)),
-}
 EVENT_OF_NOTICE = {NoticeKind.ALARM: EventType.NOTICE_ALARM,
                    NoticeKind.REFERRAL: EventType.NOTICE_REFERRAL,
                    NoticeKind.ESCALATION: EventType.ESCALATION}
@@ -91,7 +81,7 @@ class Notices:
                 return
             assert step.recipient is not None
             recipient = Recipient(step.recipient)
-            if kind in EVENT_OF_NOTICE and workflow.patched(WEBHOOK_EVENTS):
+            if kind in EVENT_OF_NOTICE:
                 self.publish(EVENT_OF_NOTICE[kind], step, recipient=recipient)
             if workflow.patched(CHANNEL_FALLBACK):
                 result = await self._on_the_first_channel_that_delivers(step, kind, recipient,
@@ -183,7 +173,7 @@ class Notices:
         """Send one notice about ``step`` on the recipient's channel of ``rank`` (its key,
         unless ``key``, fixes the idempotency key; a fallback's has ``#rank``) and wait until
         the channel has it; ``level``: the rung of a task's escalation chain it is."""
-        if kind is NoticeKind.ESCALATION and workflow.patched(WEBHOOK_EVENTS):
+        if kind is NoticeKind.ESCALATION:
             self.publish(EventType.ESCALATION, step, recipient=recipient)
         view = self._case.view
         facts = view.facts
@@ -203,17 +193,21 @@ class Notices:
 
     def publish(self, type_: EventType, step: Step | None = None, *,
                 recipient: Recipient | None = None, clause: str | None = None) -> None:
-        """Publish an event of the case (about ``step``) to its subscribers, in the
-        background. Only when ``workflow.patched(WEBHOOK_EVENTS)``."""
-        self._events.append(asyncio.create_task(
-            self._publish(type_, step, recipient=recipient, clause=clause)))
+        """Publish an event of the case (about ``step``) to its subscribers: with the next
+        projection, or (cases that ran before) by an activity of its own in the background;
+        a case older than events publishes none."""
+        if workflow.patched(EVENTS_WITH_PROJECTION):
+            self._case.publish(self._event(type_, step, recipient=recipient, clause=clause))
+        elif workflow.patched(WEBHOOK_EVENTS):
+            self._events.append(asyncio.create_task(self._publish(
+                self._event(type_, step, recipient=recipient, clause=clause))))
 
-    async def _publish(self, type_: EventType, step: Step | None, *,
-                       recipient: Recipient | None, clause: str | None) -> None:
+    def _event(self, type_: EventType, step: Step | None, *,
+               recipient: Recipient | None, clause: str | None) -> WebhookEvent:
         view = self._case.view
         facts = view.facts
         step_key = step.key if step else None
-        event = WebhookEvent(
+        return WebhookEvent(
             event_id=WebhookEvent.id_for(view.case_id, type_, step_key), type=type_,
             case_id=view.case_id, occurred_at=workflow.now(),
             clause=step.clause if step else clause, step_key=step_key,
@@ -221,12 +215,14 @@ class Notices:
             district=facts.district, category=facts.category,
             urgent=facts.threat_to_life_or_health,
         )
+
+    async def _publish(self, event: WebhookEvent) -> None:
         try:
             await workflow.execute_activity_method(WebhookActivities.publish_event, event,
                                                    **EVENT_OPTIONS)
         except ActivityError:
             workflow.logger.warning("event not taken by every subscriber within %s",
-                                    EVENT_PATIENCE, extra={"event": type_.value})
+                                    EVENT_PATIENCE, extra={"event": event.type.value})
 
 
 def _delivered(send: "asyncio.Task[NoticeResult]") -> bool:

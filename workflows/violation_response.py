@@ -43,7 +43,6 @@ with workflow.unsafe.imports_passed_through():
 from workflows.approvals import approval_of, drafted_and_approved
 from workflows.case import STORE_OPTIONS
 from workflows.completions import completes, reject
-from workflows.notices import WEBHOOK_EVENTS
 from workflows.procedure import CaseWorkflow
 
 ALARM_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
@@ -72,7 +71,7 @@ class ViolationResponseWorkflow(CaseWorkflow):
                 CaseRecord(case_id=inp.case_id, report=inp.report),
                 **STORE_OPTIONS,
             )
-        if inp.carried is None and workflow.patched(WEBHOOK_EVENTS):
+        if inp.carried is None:
             self.notices.publish(EventType.CASE_OPENED)
         if not await self.state.run(self._procedure, settled=self.notices.settled,
                                     history_limit=inp.history_limit):
@@ -135,8 +134,7 @@ class ViolationResponseWorkflow(CaseWorkflow):
 
     async def _police_confirm(self) -> bool:
         """¶11: the police confirm the facts (¶11 measures follow) or do not (closure)."""
-        if (StepKind.POLICE_DECISION.value not in self.state.steps
-                and workflow.patched(WEBHOOK_EVENTS)):
+        if StepKind.POLICE_DECISION.value not in self.state.steps:
             self.notices.publish(EventType.POLICE_ANSWER_REQUESTED, recipient=Recipient.POLICE,
                                  clause=clause_of(StepKind.POLICE_DECISION))
         police = await self.tasks.task(StepKind.POLICE_DECISION)
@@ -300,8 +298,7 @@ class ViolationResponseWorkflow(CaseWorkflow):
         await drafted_and_approved(case, self.tasks, StepKind.CLOSURE, StepKind.CLOSURE_APPROVAL)
         case.view.closed_at = workflow.now()
         case.advance(Stage.CLOSED)
-        if workflow.patched(WEBHOOK_EVENTS):
-            self.notices.publish(EventType.CASE_CLOSED)
+        self.notices.publish(EventType.CASE_CLOSED)
 
     submit_closure = completes(StepKind.CLOSURE)
     # Both kinds of approval: a draft's (four eyes on its author) and the closure's (on all).

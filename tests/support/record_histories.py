@@ -38,6 +38,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.directory import Directory
 from activities.sms import SmscGateway
 from activities.transports import SmtpTransport
+from activities.webhooks import new_secret
 from cases.appeals import parse_appeal, submit_appeal
 from cases.intake import parse_report
 from ombudsflow.client import data_converter, ensure_search_attributes
@@ -48,8 +49,11 @@ from schemas.case import CaseFacts, PoliceFinding, Stage, Step
 from schemas.procedure import CaseInput
 from schemas.regions import Region
 from schemas.steps import StepKind
+from schemas.webhooks import EventType as WebhookEventType
+from schemas.webhooks import SubscriptionIn
 from store.cases import apply_changes
 from store.db import create_schema, make_engine, session_scope
+from store.webhooks import create_subscription, remove_subscription
 from tests.activities.notices.test_sms import with_channels
 from tests.conftest import new_worker
 from tests.support.factories import appeal_data, report_data, supervisor_of, worker_of
@@ -65,6 +69,7 @@ from tests.support.scenarios import (
 from tests.support.servers import temporal_binary
 from tests.support.sms import SMSC_LOGIN, SMSC_PASSWORD, SmsProvider
 from tests.support.smtp import SmtpServer
+from tests.support.webhook_receiver import WebhookReceiver
 from workflows.violation_response import ViolationResponseWorkflow
 
 HISTORIES = Path(__file__).parents[1] / "histories"
@@ -128,6 +133,31 @@ async def _confirmed(scene: Scene) -> CaseDriver:
 async def _not_confirmed(scene: Scene) -> CaseDriver:
     driver = await scene.open(cohabiting_parent=False, threat=False)
     await not_confirmed(driver)
+    return driver
+
+
+async def _subscribed(scene: Scene) -> CaseDriver:
+    """A system subscribed to every event: the short path's events delivered with the
+    projections; the subscriber refuses the first attempt. The subscription goes when the
+    case has closed, so no later scenario posts to a receiver that is gone."""
+    receiver = WebhookReceiver(free_port(), secret=new_secret())
+    receiver.start()
+    receiver.refusing = True
+    with session_scope(scene.engine) as session:
+        sub = create_subscription(session, SubscriptionIn(
+            id="recorder", url=receiver.url, events=list(WebhookEventType),
+        ), secret=receiver.secret, now=datetime.now(UTC))
+    try:
+        driver = await scene.open(cohabiting_parent=False, threat=False)
+        await driver.wait_for("preventive_talk")
+        receiver.refusing = False
+        await scene.env.sleep(NEXT_RETRY)
+        await not_confirmed(driver)
+        await driver.result()
+    finally:
+        with session_scope(scene.engine) as session:
+            remove_subscription(session, sub.id)
+        receiver.stop()
     return driver
 
 
@@ -327,6 +357,7 @@ APPEAL_SCENARIOS: dict[str, Scenario] = {
 SCENARIOS: dict[str, Scenario] = {
     "confirmed_with_danger": _confirmed,
     "not_confirmed": _not_confirmed,
+    "subscribed": _subscribed,
     "twelve_months": _twelve_months,
     "reminded_and_escalated": _reminded_and_escalated,
     "escalation_chain": _escalation_chain,

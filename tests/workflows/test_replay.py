@@ -37,6 +37,8 @@ def _branches(history: WorkflowHistory) -> set[str]:
         if event.activity_task_started_event_attributes.attempt > 1:
             found.add("activity retried")
         scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name == "deliver_case_events":
+            found.add("events delivered")
         if scheduled.activity_type.name == "send_notice":
             notice = json.loads(scheduled.input.payloads[0].data)
             if notice.get("level") == "committee":
@@ -57,7 +59,7 @@ def test_the_newest_histories_go_through_every_branch() -> None:
     assert covered == {"continue-as-new", "resumed after continue-as-new",
                        "activity failure handled by the workflow", "activity retried",
                        "reminder", "task escalation", "late-notice escalation",
-                       "committee escalation"}
+                       "committee escalation", "events delivered"}
 
 
 def test_histories_are_recorded() -> None:

@@ -52,7 +52,7 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
                           workflows=[DistrictVisit], activity_executor=executor,
                           activities=[store.record_case, store.project_changes, store.task_holder,
                                       notices.send_notice,
-                                      WebhookActivities(engine).publish_event,
+                                      WebhookActivities(engine).deliver_case_events,
                                       CalendarActivities().compute_deadlines]) as worker:
             await time_env.client.start_workflow(
                 DistrictVisit.run,

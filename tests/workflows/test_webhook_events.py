@@ -1,5 +1,6 @@
 """A case's events reach a subscribed system through the workflow: opened, the ¶10.1 notices,
-the police answer requested, closed — each once, signed, with ids and codes only."""
+the police answer requested, closed — each once, signed, with ids and codes only, queued with
+the projections (no work at all when nobody subscribes)."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from store.webhooks import case_deliveries, create_subscription, remove_subscrip
 from tests.conftest import new_worker
 from tests.support.factories import CANARY_IIN, CANARY_NAME
 from tests.support.ports import free_port
-from tests.support.scenarios import not_confirmed, open_case
+from tests.support.scenarios import CaseDriver, not_confirmed, open_case
 from tests.support.webhook_receiver import WebhookReceiver
 
 
@@ -54,6 +55,31 @@ async def test_a_subscriber_hears_of_a_case_from_opening_to_closing_once_each(
     assert police.payload["data"]["clause"] == "¶11"
     for r in receiver.received:
         assert CANARY_NAME not in r.raw and CANARY_IIN not in r.raw
+    # The events went with the projections: fewer deliveries than events, none one by one.
+    activities = await scheduled_activities(case)
+    assert "publish_event" not in activities
+    assert 0 < activities.count("deliver_case_events") < len(receiver.received)
+
+
+async def test_without_a_subscriber_a_case_does_no_delivery_work(
+    time_env: WorkflowEnvironment, engine: Engine, tmp_path: Path
+) -> None:
+    async with new_worker(time_env.client, engine, FileTransport(tmp_path / "mail")) as worker:
+        case = await open_case(time_env.client, engine, worker.task_queue,
+                               cohabiting_parent=False)
+        await not_confirmed(case)
+        await case.result()
+
+    activities = await scheduled_activities(case)
+    assert "project_changes" in activities
+    assert not {"publish_event", "deliver_case_events"} & set(activities)
+
+
+async def scheduled_activities(case: CaseDriver) -> list[str]:
+    """The activity types the case's workflow scheduled, in order."""
+    history = await case.handle.fetch_history()
+    return [e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events if e.HasField("activity_task_scheduled_event_attributes")]
 
 
 async def test_a_subscriber_that_is_down_holds_up_no_case(
@@ -71,4 +97,7 @@ async def test_a_subscriber_that_is_down_holds_up_no_case(
     with session_scope(engine) as session:
         deliveries = case_deliveries(session, case.case_id)
     assert deliveries and {d.status for d in deliveries} == {"pending"}
-    assert all(d.last_error == "the subscriber answered 503" for d in deliveries)
+    # Queued with the case's changes; those tried so far say why they wait (the rest are
+    # tried at the delivery's next attempt, which takes every delivery of the case pending).
+    tried = [d for d in deliveries if d.attempts]
+    assert tried and all(d.last_error == "the subscriber answered 503" for d in tried)
