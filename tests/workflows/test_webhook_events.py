@@ -40,11 +40,7 @@ def receiver(engine: Engine) -> Iterator[WebhookReceiver]:
 async def test_a_subscriber_hears_of_a_case_from_opening_to_closing_once_each(
     time_env: WorkflowEnvironment, engine: Engine, receiver: WebhookReceiver, tmp_path: Path
 ) -> None:
-    async with new_worker(time_env.client, engine, FileTransport(tmp_path / "mail")) as worker:
-        case = await open_case(time_env.client, engine, worker.task_queue,
-                               cohabiting_parent=False)
-        await not_confirmed(case)
-        await case.result()
+    case = await short_case_closed(time_env, engine, tmp_path)
 
     assert sorted(receiver.types()) == sorted([
         "case.opened", "notice.alarm", "notice.alarm", "notice.alarm",
@@ -64,15 +60,22 @@ async def test_a_subscriber_hears_of_a_case_from_opening_to_closing_once_each(
 async def test_without_a_subscriber_a_case_does_no_delivery_work(
     time_env: WorkflowEnvironment, engine: Engine, tmp_path: Path
 ) -> None:
+    case = await short_case_closed(time_env, engine, tmp_path)
+
+    activities = await scheduled_activities(case)
+    assert "project_changes" in activities
+    assert not {"publish_event", "deliver_case_events"} & set(activities)
+
+
+async def short_case_closed(time_env: WorkflowEnvironment, engine: Engine, tmp_path: Path
+                            ) -> CaseDriver:
+    """A case on the short path (the police do not confirm), run until it closes."""
     async with new_worker(time_env.client, engine, FileTransport(tmp_path / "mail")) as worker:
         case = await open_case(time_env.client, engine, worker.task_queue,
                                cohabiting_parent=False)
         await not_confirmed(case)
         await case.result()
-
-    activities = await scheduled_activities(case)
-    assert "project_changes" in activities
-    assert not {"publish_event", "deliver_case_events"} & set(activities)
+    return case
 
 
 async def scheduled_activities(case: CaseDriver) -> list[str]:
