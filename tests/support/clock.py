@@ -1,5 +1,7 @@
 """Time on the time-skipping server, let pass without the client's default deadline."""
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from temporalio.api.testservice.v1 import SleepRequest
@@ -14,8 +16,17 @@ SKIP_DEADLINE = timedelta(minutes=4)
 
 async def skip(env: WorkflowEnvironment, duration: timedelta | float) -> None:
     """Let ``duration`` (seconds, or a timedelta) pass on ``env``'s virtual clock, as
-    ``env.sleep`` does, waiting as long as the server works through it."""
+    ``env.sleep`` does, waiting as long as the server works through it (on a server that
+    does not skip time, it is ``env.sleep``: real time)."""
+    if not env.supports_time_skipping:
+        await env.sleep(duration)
+        return
     request = SleepRequest()
     request.duration.FromTimedelta(
         duration if isinstance(duration, timedelta) else timedelta(seconds=duration))
     await env.client.test_service.unlock_time_skipping_with_sleep(request, timeout=SKIP_DEADLINE)
+
+
+def skipper(env: WorkflowEnvironment) -> Callable[[timedelta], Awaitable[None]]:
+    """``skip`` on ``env``, for the scenarios that are given a way to let time pass."""
+    return functools.partial(skip, env)
