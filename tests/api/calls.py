@@ -1,11 +1,15 @@
 """The calls API tests make, as the helpline, case workers, supervisors and the police do."""
 
+import asyncio
 from typing import Any
 
 import httpx
 
 from schemas.regions import Region
 from schemas.steps import StepKind
+from store.cases import get_task
+from store.db import session_scope
+from store.models import Step as StepRow
 from tests.support.factories import report_data
 from tests.support.scenarios import CaseDriver, valid_outcome
 from tests.support.web_stack import WebStack
@@ -59,3 +63,21 @@ def fields(response: httpx.Response) -> dict[str, str]:
     """A 422's ``{field: reason}``."""
     assert response.status_code == 422, response.text
     return {e["field"]: e["reason"] for e in response.json()["detail"]}
+
+
+def stored(api: WebStack, task_id: str) -> StepRow | None:
+    with session_scope(api.engine) as session:
+        row = get_task(session, task_id)
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+async def in_store(api: WebStack, task_id: str, status: str = "open") -> StepRow:
+    """Wait until the store's projection has the task with ``status``."""
+    for _ in range(400):
+        row = stored(api, task_id)
+        if row is not None and row.status == status:
+            return row
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{task_id} never reached the store as {status}")

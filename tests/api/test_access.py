@@ -10,7 +10,7 @@ import httpx
 
 from schemas.regions import Region
 from schemas.steps import StepKind
-from tests.api.calls import HELPLINE, POLICE, confirm, done, open_case
+from tests.api.calls import HELPLINE, POLICE, confirm, done, in_store, open_case
 from tests.support.factories import CANARY_IIN, CANARY_NAME, POLICE_SYSTEM, report_data
 from tests.support.scenarios import CaseDriver, valid_outcome
 from tests.support.web_stack import WebStack
@@ -158,6 +158,9 @@ async def test_lists_are_scoped_to_the_readers_region(api: WebStack) -> None:
     await done(api, aktobe, "cw.aktobe", StepKind.PUBLIC_STATEMENT)
     await aktobe.wait_for("public_statement.approval-1")
     await pavlodar.wait_for("preventive_talk")
+    # The lists are read from the store, which the projections bring up behind the workflow.
+    await in_store(api, f"{aktobe.case_id}/public_statement.approval-1")
+    await in_store(api, f"{pavlodar.case_id}/preventive_talk")
 
     async def case_ids(user: str, path: str, **params: Any) -> set[str]:
         response = await api.http.get(path, params=params, headers=api.as_user(user))

@@ -20,7 +20,7 @@ from schemas.steps import StepKind
 from store.cases import get_task
 from store.db import session_scope
 from store.models import Step as StepRow
-from tests.api.calls import POLICE, complete, open_case
+from tests.api.calls import POLICE, complete, in_store, open_case, stored
 from tests.support.factories import worker_of
 from tests.support.proxy import Proxy
 from tests.support.scenarios import CaseDriver, valid_outcome
@@ -44,24 +44,6 @@ def live_queries(monkeypatch: pytest.MonkeyPatch) -> Spy:
 
     monkeypatch.setattr(actions, "load_case", spy)
     return asked
-
-
-def stored(api: WebStack, task_id: str) -> StepRow | None:
-    with session_scope(api.engine) as session:
-        row = get_task(session, task_id)
-        if row is not None:
-            session.expunge(row)
-        return row
-
-
-async def in_store(api: WebStack, task_id: str, status: str = "open") -> StepRow:
-    """Wait until the store's projection has the task with ``status``."""
-    for _ in range(400):
-        row = stored(api, task_id)
-        if row is not None and row.status == status:
-            return row
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{task_id} never reached the store as {status}")
 
 
 def set_status(api: WebStack, task_id: str, status: str) -> None:
