@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 from fastapi.routing import iter_route_contexts
-from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from ombudsflow.config import Settings
@@ -16,6 +15,7 @@ from schemas.steps import StepKind
 from store.cases import get_task
 from store.db import session_scope
 from tests.api.calls import complete, open_case, report
+from tests.support.metrics import Scrape
 from tests.support.proxy import Proxy
 from tests.support.scenarios import valid_outcome
 from tests.support.web_stack import WebStack, app_through
@@ -24,20 +24,6 @@ from web.deps import Services
 
 CASE = "/api/v1/cases/{case_id}"
 COMPLETE = "/api/v1/tasks/{case_id}/{key}/complete"
-
-
-class Scrape:
-    """One scrape of ``/metrics``, read as Prometheus reads it."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.samples = [s for family in text_string_to_metric_families(text)
-                        for s in family.samples]
-
-    def value(self, name: str, **labels: str) -> float:
-        """The sample's value; 0 when the series does not exist yet."""
-        found = [s.value for s in self.samples if s.name == name and s.labels == labels]
-        return found[0] if found else 0.0
 
 
 async def scrape(http: httpx.AsyncClient) -> Scrape:
