@@ -9,11 +9,12 @@ for them; a child that dies on its own stops the rest.
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import sysconfig
-from collections.abc import Coroutine
-from dataclasses import dataclass
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -40,6 +41,8 @@ POLL_INTERVAL = 0.2
 # dev server then does about three times the work on the same machine (BENCHMARKS.md). An OS
 # crash may lose the last moments of history, acceptable for a development stack.
 SQLITE_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
+# The worker's Prometheus metrics (the Temporal SDK's), on loopback unless configured.
+DEV_WORKER_METRICS = "127.0.0.1:9464"
 
 
 class StackError(Exception):
@@ -52,6 +55,7 @@ class Service:
 
     name: str
     argv: list[str]
+    env: Mapping[str, str] = field(default_factory=dict)  # over this process's environment
 
 
 def temporal_binary() -> Path:
@@ -97,12 +101,18 @@ def temporal_server_argv(settings: Settings, db_filename: Path = TEMPORAL_DB) ->
     ]
 
 
-def services() -> list[Service]:
-    """The processes that run once Temporal answers."""
+def services(settings: Settings) -> list[Service]:
+    """The processes that run once Temporal answers; the worker serves its metrics."""
+    metrics = {"OMBUDSFLOW_WORKER_METRICS_ADDRESS": worker_metrics_address(settings)}
     return [
-        Service("worker", [sys.executable, "-m", "commands.main", "worker"]),
+        Service("worker", [sys.executable, "-m", "commands.main", "worker"], env=metrics),
         Service("web app", [sys.executable, "-m", "commands.main", "web"]),
     ]
+
+
+def worker_metrics_address(settings: Settings) -> str:
+    """Where the dev stack's worker serves its metrics: as configured, else on loopback."""
+    return settings.worker_metrics_address or DEV_WORKER_METRICS
 
 
 async def run_stack(settings: Settings) -> None:
@@ -115,8 +125,8 @@ async def run_stack(settings: Settings) -> None:
                 temporal_server_argv(settings), output=server_log
             )
             await _wait_until_serving(settings, children["Temporal dev server"])
-            for service in services():
-                children[service.name] = await _spawn(service.argv)
+            for service in services(settings):
+                children[service.name] = await _spawn(service.argv, env=service.env)
             _write(_banner(settings, credentials))
             await _first_exit(children)
         finally:
@@ -167,11 +177,13 @@ def _prepare(settings: Settings) -> DemoCredentials:
     return seed_demo(engine, DEMO_CREDENTIALS)
 
 
-async def _spawn(argv: list[str], *, output: IO[bytes] | None = None) -> asyncio.subprocess.Process:
+async def _spawn(argv: list[str], *, output: IO[bytes] | None = None,
+                 env: Mapping[str, str] | None = None) -> asyncio.subprocess.Process:
     # A process group of its own: Ctrl-C reaches only this process, which then stops the
     # children in order instead of all of them at once.
     return await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=output, process_group=0
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=output, process_group=0,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -244,6 +256,8 @@ def _banner(settings: Settings, credentials: DemoCredentials) -> str:
         f"  Temporal     {settings.temporal_address} (log: {TEMPORAL_LOG})",
         f"  store        {store}",
         f"  mail         {mail}",
+        f"  metrics      http://{worker_metrics_address(settings)}/metrics (worker), "
+        f"{settings.public_base_url.rstrip('/')}/metrics (web app; from this machine)",
         f"  demo sign-ins (also in {DEMO_CREDENTIALS}):",
         *sign_ins,
         "  demo integration keys (X-API-Key):",

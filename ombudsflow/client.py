@@ -17,6 +17,7 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from ombudsflow.codec import EncryptionCodec, KeyRing
@@ -33,8 +34,10 @@ def data_converter(keyring: KeyRing | None) -> DataConverter:
     )
 
 
-async def connect(settings: Settings, keyring: KeyRing | None) -> Client:
-    """A client on the configured server and namespace, reading and writing sealed payloads."""
+async def connect(settings: Settings, keyring: KeyRing | None, *,
+                  metrics_address: str | None = None) -> Client:
+    """A client on the configured server and namespace, reading and writing sealed payloads;
+    with ``metrics_address``, the SDK's metrics of it and of its workers are served there."""
     api_key = settings.temporal_api_key
     return await Client.connect(
         settings.temporal_address,
@@ -42,7 +45,17 @@ async def connect(settings: Settings, keyring: KeyRing | None) -> Client:
         data_converter=data_converter(keyring),
         tls=tls_config(settings),
         api_key=api_key.get_secret_value() if api_key is not None else None,
+        runtime=metrics_runtime(metrics_address) if metrics_address is not None else None,
     )
+
+
+def metrics_runtime(address: str) -> Runtime:
+    """A Temporal runtime serving its metrics for Prometheus at ``http://address/metrics``.
+
+    The SDK's own names and units (``temporal_`` prefix, histograms in milliseconds, counters
+    without ``_total``), as Temporal's Core SDK dashboards expect. One per process: each
+    runtime has its own threads, and the address its own port."""
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool | None:

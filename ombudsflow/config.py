@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # history when it next has work. Bounds the worker's memory whatever the number of open
     # cases (BENCHMARKS.md: 20,000 open cases).
     worker_max_cached_workflows: int = Field(default=1000, gt=1)
+    # host:port where a worker serves the Temporal SDK's metrics for Prometheus (GET /metrics,
+    # no sign-in: bind it to loopback or a private network). Unset: no metrics server. Each
+    # worker process needs a port of its own; `ombudsflow run` gives its worker 127.0.0.1:9464.
+    worker_metrics_address: str | None = Field(default=None, pattern=r"^\S+:\d{1,5}$")
 
     # The web app. The secret signs sign-in tokens and session cookies.
     environment: Literal["development", "production"] = "development"
@@ -107,6 +111,9 @@ class Settings(BaseSettings):
     # 503 with Retry-After, not a request that hangs. A completion waits for its projection
     # into the store, so keep this well above the p99 of a completion under load.
     update_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    # The web app's GET /metrics (Prometheus): with a token, only to "Authorization: Bearer
+    # <token>"; without one, only to clients on this machine (loopback).
+    metrics_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _client_certificate_with_its_key(self) -> Self:

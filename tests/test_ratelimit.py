@@ -16,7 +16,7 @@ class Clock:
 
 def test_the_window_admits_its_limit_then_refuses_until_the_oldest_ages_out() -> None:
     clock = Clock()
-    window = SlidingWindow(limit=3, window=60, clock=clock)
+    window = SlidingWindow("test", limit=3, window=60, clock=clock)
     assert [window.retry_after("a") for _ in range(3)] == [0, 0, 0]
     clock.now = 20
     assert window.retry_after("a") == 40  # the first event leaves the window at t=60
@@ -26,7 +26,7 @@ def test_the_window_admits_its_limit_then_refuses_until_the_oldest_ages_out() ->
 
 
 def test_enforce_answers_429_with_retry_after() -> None:
-    window = SlidingWindow(limit=1, window=60, clock=Clock())
+    window = SlidingWindow("test", limit=1, window=60, clock=Clock())
     enforce(window, "k", "sign-in attempts")
     with pytest.raises(HTTPException) as raised:
         enforce(window, "k", "sign-in attempts")

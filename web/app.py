@@ -21,6 +21,7 @@ from web.audit import audit_case_access
 from web.codec_server import router as codec_router
 from web.deps import Services
 from web.errors import document_refusals, install_error_handlers
+from web.metrics import RequestMetrics, exposition
 from web.pages import router as pages_router
 from web.ratelimit import RateLimits
 from web.routes import api_router
@@ -82,6 +83,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         response.headers["X-Request-ID"] = request_id
         return response
 
+    app.add_middleware(RequestMetrics)  # added last: the outermost, counting every answer
+    app.include_router(exposition(settings))
     app.include_router(api_router)
     app.include_router(codec_router)
     temporal_ui.mount(app, settings)

@@ -43,6 +43,7 @@ from schemas.errors import RejectedAction
 from schemas.refusals import Refusal as CodedRefusal
 from store.cases import TaskClaimed, TaskNotFound
 from web.i18n import LANGUAGES, Translator
+from web.metrics import update_unconfirmed
 
 log = structlog.get_logger()
 
@@ -128,6 +129,7 @@ def temporal_unavailable(error: BaseException, *, waited: float | None = None
     request join it rather than apply it twice)."""
     status_name = error.status.name if isinstance(error, RPCError) else type(error).__name__
     log.warning("temporal update unconfirmed", status=status_name, waited=waited)
+    update_unconfirmed(timed_out=waited is not None)
     detail = UNCONFIRMED if waited is None else (
         f"the workflow service (Temporal) did not answer within {waited:g} s: it is "
         "unreachable, restarting or overloaded, and this change is not confirmed. Retry in a "

@@ -15,14 +15,16 @@ from fastapi import HTTPException, Request, status
 
 from ombudsflow.config import Settings
 from web.errors import refuses
+from web.metrics import rate_limited
 
 
 class SlidingWindow:
-    """At most ``limit`` events per ``window`` seconds for each key."""
+    """At most ``limit`` events per ``window`` seconds for each key; ``name`` labels its
+    refusals in the metrics (web.metrics)."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
-                 ) -> None:
-        self.limit, self.window, self._clock = limit, window, clock
+    def __init__(self, name: str, limit: int, window: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.name, self.limit, self.window, self._clock = name, limit, window, clock
         self._events: defaultdict[str, deque[float]] = defaultdict(deque)
 
     def retry_after(self, key: str) -> float:
@@ -42,6 +44,7 @@ def enforce(window: SlidingWindow, key: str, what: str) -> None:
     """Raise 429 with the wait when ``key`` has used up ``window``."""
     wait = window.retry_after(key)
     if wait > 0:
+        rate_limited(window.name)
         seconds = max(1, round(wait))
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
@@ -60,8 +63,8 @@ class RateLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RateLimits":
-        return cls(sign_ins=SlidingWindow(settings.sign_ins_per_minute, 60),
-                   reports=SlidingWindow(settings.reports_per_minute, 60))
+        return cls(sign_ins=SlidingWindow("sign_ins", settings.sign_ins_per_minute, 60),
+                   reports=SlidingWindow("reports", settings.reports_per_minute, 60))
 
 
 def limits_of(request: Request) -> RateLimits:

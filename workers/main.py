@@ -85,7 +85,8 @@ def build_worker(
 
 async def run_worker(settings: Settings) -> None:
     log = structlog.get_logger()
-    client = await connect(settings, KeyRing.from_settings(settings))
+    client = await connect(settings, KeyRing.from_settings(settings),
+                           metrics_address=settings.worker_metrics_address)
     await ensure_search_attributes(client, settings.temporal_namespace)
     engine = make_engine(settings.database_url)
     create_schema(engine)
@@ -103,7 +104,8 @@ async def run_worker(settings: Settings) -> None:
             sms_status_wait=settings.sms_status_wait_seconds,
         )
         log.info("worker started", task_queue=settings.task_queue,
-                 temporal=settings.temporal_address)
+                 temporal=settings.temporal_address,
+                 metrics=settings.worker_metrics_address)
         await worker.run()
 
 

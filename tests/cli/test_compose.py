@@ -1,6 +1,7 @@
 """``docker-compose.yml`` and ``Dockerfile``: the services the README names, their health checks
 and start order, two worker replicas, the UI reached (read-only) and decoding only through the
-web app, and that every ``OMBUDSFLOW_*`` variable given is one ``Settings`` reads. No container
+web app, Prometheus scraping the web app and every worker, and that every ``OMBUDSFLOW_*``
+variable given is one ``Settings`` reads. No container
 engine is needed; the compose client (installed by ``.ci/run``) validates the file as well."""
 
 import re
@@ -17,7 +18,7 @@ from ombudsflow.config import TEMPORAL_UI_PATH, Settings
 ROOT = Path(__file__).parents[2]
 PREFIX = Settings.model_config.get("env_prefix", "")
 SERVICES = {"postgres", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui",
-            "mailpit", "keys", "worker", "web"}
+            "mailpit", "keys", "worker", "web", "prometheus"}
 # Given by the operator (shell or .env) rather than in the file.
 PASSED_THROUGH = {f"{PREFIX}SECRET_KEY"}
 
@@ -131,6 +132,39 @@ def test_the_temporal_ui_is_reached_only_through_the_web_app_read_only(
     # On the UI's own origin, so the browser sends the sign-in cookie with it.
     assert env["TEMPORAL_CODEC_ENDPOINT"] == f"{settings.public_base_url}/codec"
     assert env["TEMPORAL_CORS_ORIGINS"] == settings.public_base_url
+
+
+def test_prometheus_scrapes_the_web_app_with_its_token_and_every_worker(
+    compose: dict[str, Any]
+) -> None:
+    prometheus = services(compose)["prometheus"]
+    settings = app_settings(services(compose)["worker"])
+    mounted = {inside: outside for outside, inside, *_ in
+               (volume.split(":") for volume in prometheus["volumes"])}
+    config = yaml.safe_load((ROOT / mounted["/etc/prometheus/prometheus.yml"]).read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    start = (ROOT / mounted["/start.sh"]).read_text()
+
+    assert prometheus["image"].startswith("prom/prometheus:")
+    assert prometheus["entrypoint"] == ["/bin/sh", "/start.sh"]
+    assert prometheus["ports"] == ["127.0.0.1:9090:9090"]  # this host only
+    # The web app: its port, its /metrics (the default path), the token start.sh writes.
+    web = jobs["ombudsflow-web"]
+    assert web["static_configs"] == [{"targets": [f"web:{settings.web_port}"]}]
+    assert "metrics_path" not in web
+    token_file = web["authorization"]["credentials_file"]
+    assert f'"$METRICS_TOKEN" > {token_file}' in start
+    token = settings.metrics_token
+    assert token is not None
+    assert re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", prometheus["environment"]["METRICS_TOKEN"]) == (
+        token.get_secret_value())
+    # Every worker replica, by the service's name, on the port each serves its metrics on.
+    assert settings.worker_metrics_address is not None
+    host, _, port = settings.worker_metrics_address.rpartition(":")
+    assert host == "0.0.0.0"
+    assert jobs["ombudsflow-worker"]["dns_sd_configs"] == [
+        {"names": ["worker"], "type": "A", "port": int(port)}]
+    assert "ports" not in services(compose)["worker"]  # the metrics stay inside
 
 
 def test_the_image_runs_the_worker_as_an_unprivileged_user() -> None:

@@ -1,6 +1,7 @@
 """``ombudsflow run`` from an empty folder: the real dev server and worker come up on free
-ports, a report submitted through the command opens a case, SIGTERM stops everything, and the
-case is still there after a restart; and when the server cannot start, the command says why.
+ports, a report submitted through the command opens a case, the worker's and the web app's
+metrics count it, SIGTERM stops everything, and the case is still there after a restart; and
+when the server cannot start, the command says why.
 """
 
 import contextlib
@@ -20,9 +21,21 @@ import httpx
 import pytest
 
 from tests.support.factories import report_data
+from tests.support.metrics import Scrape
 from tests.support.ports import free_port
 
 START_TIMEOUT = 60.0
+# The Temporal SDK's worker metrics a case's first steps record (its histograms in ms).
+WORKER_METRICS = {
+    "temporal_workflow_task_execution_latency_bucket",
+    "temporal_workflow_task_schedule_to_start_latency_bucket",
+    "temporal_workflow_task_replay_latency_bucket",
+    "temporal_activity_execution_latency_bucket",
+    "temporal_activity_schedule_to_start_latency_bucket",
+    "temporal_activity_succeed_endtoend_latency_bucket",
+    "temporal_sticky_cache_size",
+    "temporal_worker_task_slots_available",
+}
 STOP_TIMEOUT = 45.0
 COMMAND_TIMEOUT = 60.0
 
@@ -75,6 +88,17 @@ class Stack:
             time.sleep(0.2)
         raise AssertionError(f"the web app never answered at {health}:\n{self.stderr()}")
 
+    def worker_metrics(self, expected: set[str]) -> Scrape:
+        """The worker's metrics once they have ``expected`` (a scrape shows what the SDK has
+        recorded so far)."""
+        url = f"http://{self.env['OMBUDSFLOW_WORKER_METRICS_ADDRESS']}/metrics"
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            scraped = Scrape(httpx.get(url, timeout=10).text)
+            if scraped.names() >= expected or time.monotonic() > deadline:
+                return scraped
+            time.sleep(0.2)
+
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -111,6 +135,7 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
         "OMBUDSFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "OMBUDSFLOW_TEMPORAL_UI_URL": f"http://127.0.0.1:{free_port()}",
         "OMBUDSFLOW_WEB_PORT": str(web_port),
+        "OMBUDSFLOW_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
         "OMBUDSFLOW_PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
         "OMBUDSFLOW_LOG_LEVEL": "WARNING",
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
@@ -138,12 +163,24 @@ def test_run_starts_the_dev_stack_stops_on_sigterm_and_keeps_cases(
                                   stdin=demo["passwords"]["cw.aktobe"])
         assert signed_in.returncode == 0, signed_in.stderr
         shown = stack.command("case", "show", case_id)
+        worker_metrics = stack.worker_metrics(WORKER_METRICS)
+        web_metrics = Scrape(httpx.get(f"{stack_env['OMBUDSFLOW_PUBLIC_BASE_URL']}/metrics",
+                                       timeout=10).text)
     finally:
         first_exit = stack.stop()
 
     assert stack_env["OMBUDSFLOW_PUBLIC_BASE_URL"] + "/temporal/namespaces/default/workflows" in ui
     assert shown.returncode == 0 and shown.stderr == "", shown.stderr
     assert "¶10.2" in shown.stdout
+    # The worker's metrics are the SDK's, on its own port, for the stack's task queue.
+    assert worker_metrics.names(task_queue="ombudsflow-cases") >= WORKER_METRICS
+    assert case_id not in worker_metrics.text
+    # The web app's count the report by its route, and the case read by its template.
+    assert web_metrics.value("ombudsflow_http_requests_total", method="POST",
+                             route="/api/v1/reports", status="201") == 1
+    assert web_metrics.value("ombudsflow_http_requests_total", method="GET",
+                             route="/api/v1/cases/{case_id}", status="200") >= 1
+    assert case_id not in web_metrics.text
     assert first_exit == 0, stack.stderr()
     assert refuses_connections(grpc_port)
     assert {p.name for p in (tmp_path / "var").iterdir()} >= {
