@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR = Path("var")
 DEV_SECRET = "development-only-secret-change-me"
+# The compose file's metrics token when none is set: fine on a laptop, refused in production.
+DEV_METRICS_TOKEN = "development-metrics-token"
 # Where the web app serves the Temporal Web UI, and the public path its server is started with.
 TEMPORAL_UI_PATH = "/temporal"
 
@@ -135,9 +137,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> Self:
-        if self.environment == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
+        if self.environment != "production":
+            return self
+        if self.secret_key.get_secret_value() == DEV_SECRET:
             raise ValueError("set OMBUDSFLOW_SECRET_KEY: the development secret is refused in "
                              "production")
+        if self.metrics_token is not None and \
+                self.metrics_token.get_secret_value() == DEV_METRICS_TOKEN:
+            raise ValueError("set OMBUDSFLOW_METRICS_TOKEN: the development metrics token is "
+                             "refused in production")
         return self
 
 
