@@ -7,29 +7,22 @@ drops repeats), ``webhook-timestamp`` (this attempt's) and ``webhook-signature``
 A 2xx answer is a delivery; anything else, or no answer, is retried.
 """
 
-import asyncio
 import base64
 import json
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Concatenate, ParamSpec, TypeVar
 
 import httpx
 import structlog
 from sqlalchemy import Engine
-from sqlmodel import Session
 from standardwebhooks import Webhook
 from temporalio import activity
 
 from schemas.webhooks import WebhookEvent
-from store.db import session_scope
+from store.db import in_session
 from store.models import WebhookSubscription
 from store.outbox import SENT
 from store.webhooks import begin_delivery, end_delivery, subscribers
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 class WebhookRefused(Exception):
@@ -70,7 +63,7 @@ class WebhookActivities:
         (and retry) while any refuses. Returns how many subscribers have it."""
         log = structlog.get_logger(__name__).bind(case_id=event.case_id, event=event.type.value,
                                                   webhook_id=event.event_id)
-        targets = await self._in_session(subscribers, event.type)
+        targets = await in_session(self._engine, subscribers, event.type)
         failures, delivered = [], 0
         for sub in targets:
             if not await self._deliver(event, sub):
@@ -85,7 +78,7 @@ class WebhookActivities:
 
     async def _deliver(self, event: WebhookEvent, sub: WebhookSubscription) -> bool:
         """One subscriber: skipped if it has the event already; True once it took it."""
-        row = await self._in_session(begin_delivery, event, sub.id)
+        row = await in_session(self._engine, begin_delivery, event, sub.id)
         if row.status == SENT:
             return True
         now = datetime.now(UTC)
@@ -93,16 +86,9 @@ class WebhookActivities:
             await post_signed(sub.url, sub.secret, message_id=event.event_id,
                               payload=event.payload(), now=now)
         except WebhookRefused as exc:
-            await self._in_session(end_delivery, event.event_id, sub.id, now=now,
+            await in_session(self._engine, end_delivery, event.event_id, sub.id, now=now,
                                    error=str(exc))
             return False
-        await self._in_session(end_delivery, event.event_id, sub.id, now=now, error=None)
+        await in_session(self._engine, end_delivery, event.event_id, sub.id, now=now, error=None)
         return True
 
-    async def _in_session(self, fn: Callable[Concatenate[Session, P], T], *args: P.args,
-                          **kwargs: P.kwargs) -> T:
-        def run() -> T:
-            with session_scope(self._engine) as session:
-                return fn(session, *args, **kwargs)
-
-        return await asyncio.to_thread(run)

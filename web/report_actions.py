@@ -17,9 +17,11 @@ from schemas.reporting import (
     ReportStatus,
     ReportView,
 )
+from store.outbox import case_notices
 from store.reports import get_report
 from web.deps import Services, in_store
 from web.errors import refuses
+from web.views import ReportMailView
 
 
 @refuses(403, 404)
@@ -32,6 +34,12 @@ async def report_in_scope(svc: Services, user: Actor, report_id: str) -> ReportV
                             f"{user.id} acts for {user.region}; this report belongs to "
                             f"{view.region.value}")
     return view
+
+
+async def report_mails(svc: Services, view: ReportView) -> list[ReportMailView]:
+    """The report's mails as the outbox holds them (sent or still retried), oldest first."""
+    rows = await in_store(svc.engine, lambda s: case_notices(s, view.report_id))
+    return [ReportMailView.model_validate(r) for r in rows]
 
 
 # A workflow update: its validators refuse (schemas/errors.py), or Temporal does not answer.

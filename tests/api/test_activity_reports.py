@@ -58,6 +58,9 @@ async def test_a_half_year_report_through_the_api(api: WebStack) -> None:
                                    json={"approved": True})
     assert approved.status_code == 200
     await _status_becomes(api, "delivered")
+    mails = (await api.http.get(PATH, headers=api.as_user("sv.aktobe"))).json()["mails"]
+    assert sorted((m["kind"], m["recipient"], m["status"], m["attempts"]) for m in mails) == [
+        ("delivery", r, "sent", 1) for r in ("akimat", "commissioner", "committee")]
 
     pdf = await api.http.get(f"{PATH}/documents/kk.pdf", headers=api.as_user("sv.aktobe"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

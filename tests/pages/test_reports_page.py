@@ -93,7 +93,10 @@ async def test_a_half_year_report_is_drafted_and_approved_on_its_page(site: WebS
     approved = await site.http.post(path, data={"csrf_token": csrf_of(page),
                                                 "decision": "approve"})
     assert approved.status_code == 303
-    await _until(site, path, "Направлен")
+    delivered = text_of(await _until(site, path, "Направлен"))
+    # Its mails as the outbox holds them: the report itself to each of its three recipients.
+    assert "Письма по этому отчёту" in delivered
+    assert delivered.count("Сам отчёт") == 3
 
 
 async def _until(site: WebStack, path: str, status: str) -> str:

@@ -37,6 +37,7 @@ from schemas.reporting import (
 )
 from store.db import session_scope
 from store.models import Publication
+from store.outbox import case_notices
 from store.reports import save_report
 from tests.support.factories import supervisor_of, worker_of
 from workflows.reporting import (
@@ -135,6 +136,11 @@ async def test_half_year_report_is_approved_by_four_eyes_and_delivered_with_docu
     assert view.plan == [item]
     delivered = [m for m in _mails(mail_dir) if m.is_multipart()]
     assert len(delivered) == 3  # the Commissioner, the Committee, the akim
+    with session_scope(engine) as session:
+        outbox = case_notices(session, view.report_id)
+    assert sorted((n.kind, n.recipient, n.status) for n in outbox) == [
+        ("delivery", r, "sent") for r in ("akimat", "commissioner", "committee")]
+    assert {n.message_id for n in outbox} == {m["Message-ID"] for m in delivered}
     attachments = {
         str(part.get_filename()): part.get_payload(decode=True)
         for part in delivered[0].iter_attachments()

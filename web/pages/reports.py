@@ -33,6 +33,7 @@ from web.pages.security import CsrfChecked
 from web.report_actions import (
     decide,
     report_in_scope,
+    report_mails,
     submit_briefing,
     submit_narrative,
     submit_plan,
@@ -99,8 +100,8 @@ def _plan_items(form: FormData) -> list[PlanItem]:
 ReportIdPath = Annotated[str, Path(max_length=80, pattern=r"^[a-z_\-]+-\d{4}(-H[12]|-\d{2})?$")]
 
 
-def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
-          error: str = "", status_code: int = 200) -> Response:
+async def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
+                error: str = "", status_code: int = 200) -> Response:
     t = translator(request)
     language = t.language if t.language in ("kk", "ru") else "ru"
     drafting = user.role == Role.CASE_WORKER and view.status == ReportStatus.DRAFTING
@@ -109,7 +110,8 @@ def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
     return render(request, "report.html", user=user, report=view, error=error,
                   rows=report_rows(view, language, svc.districts),
                   drafting=drafting, sections=list(NarrativeSection), plan_rows=PLAN_ROWS,
-                  deciding=deciding, status_code=status_code)
+                  deciding=deciding, notices=await report_mails(svc, view),
+                  status_code=status_code)
 
 
 @router.get("/reports/{report_id}")
@@ -117,7 +119,7 @@ async def show_report(request: Request, svc: ServicesDep, user: ReaderDep,
                       report_id: ReportIdPath) -> Response:
     """One report: status, deadline, figures and texts; the form its reader may act on."""
     request.state.report_id = report_id  # audited
-    return _page(request, svc, user, await report_in_scope(svc, user, report_id))
+    return await _page(request, svc, user, await report_in_scope(svc, user, report_id))
 
 
 @router.post("/reports/{report_id}")
@@ -145,8 +147,8 @@ async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: 
             await submit_narrative(svc, user, view, sections)
     except ValidationError as e:
         reasons = "; ".join(str(err["msg"]) for err in e.errors())
-        return _page(request, svc, user, view, error=reasons, status_code=422)
+        return await _page(request, svc, user, view, error=reasons, status_code=422)
     except WorkflowUpdateFailedError as e:
         code, body = rejection_of(e, translator(request))
-        return _page(request, svc, user, view, error=body["detail"], status_code=code)
+        return await _page(request, svc, user, view, error=body["detail"], status_code=code)
     return redirect(f"/reports/{report_id}")
