@@ -2,7 +2,7 @@
 scope, and send a draft or a decision to its workflow, whose validators have the last word."""
 
 from fastapi import HTTPException, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from schemas.case import Actor
 from schemas.reporting import (
@@ -22,6 +22,12 @@ from store.reports import get_report
 from web.deps import Services, in_store
 from web.errors import refuses
 from web.views import ReportMailView
+
+
+class PlanBody(BaseModel):
+    """¶6.1: the plan's items, as the API takes them and the plan form is built from."""
+
+    items: list[PlanItem] = Field(min_length=1, max_length=200)
 
 
 @refuses(403, 404)

@@ -23,7 +23,7 @@ from schemas.reporting import (
 from store.db import session_scope
 from store.reports import save_report
 from tests.api.calls import open_case
-from tests.pages.browsing import csrf_of, sign_in, text_of
+from tests.pages.browsing import csrf_of, error_of, sign_in, text_of
 from tests.support.factories import CANARY_NAME
 from tests.support.web_stack import WebStack
 from workflows.reporting import AnnualPlanWorkflow, BriefingWorkflow, HalfYearReportWorkflow
@@ -119,9 +119,7 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
     await sign_in(site, "cw.aktobe")
     page = await _until(site, plan, "Готовится")
     submitted = await site.http.post(plan, data={
-        "csrf_token": csrf_of(page), "activity-0": "Мектептердегі профилактикалық кездесулер",
-        "clause-0": "¶6.1", "responsible-0": "Өңірлік кеңсе", "quarter-0": "2",
-        "expected_result-0": "20 кездесу"})
+        "csrf_token": csrf_of(page), **_plan_row(0, "Мектептердегі профилактикалық кездесулер")})
     assert submitted.status_code == 303
     await _until(site, plan, "На согласовании у Уполномоченного")
     await sign_in(site, "sv.committee")
@@ -137,3 +135,63 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
         "csrf_token": csrf_of(page), "held_on": "2017-07-20", "place": "Ақтөбе",
         "topics": "буллинг, қауіпсіздік", "summary": "Бала 150312500123 туралы айтылды."})
     assert refused.status_code == 422 and "ИИН" in text_of(refused.text)
+
+
+def _plan_row(n: int, activity: str, **fields: str) -> dict[str, str]:
+    row = {"activity": activity, "clause": "¶6.1", "responsible": "Өңірлік кеңсе",
+           "quarter": "2", "expected_result": "20 кездесу"} | fields
+    return {f"items.{n}.{k}": v for k, v in row.items()}
+
+
+async def test_the_plan_form_grows_and_shrinks_without_script_and_refuses_by_row(
+    site: WebStack,
+) -> None:
+    """The pages run no script: "add a row" and "remove the ticked rows" are buttons the
+    server answers with the form again, what was typed kept; a refused row field is named
+    next to its input, in the reader's language, and nothing reaches the workflow."""
+    period = Period(start=date(2019, 1, 1), end=date(2020, 1, 1), label="2019")
+    handle = await site.worker.client.start_workflow(
+        AnnualPlanWorkflow.run, ReportingInput(region=Region.AKTOBE, period=period),
+        id=f"test-page-plan-{uuid.uuid4()}", task_queue=site.worker.task_queue)
+    path = "/reports/annual-plan-aktobe-2019"
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, path, "Готовится")
+    assert 'name="items.2.activity"' in page and 'name="items.3.activity"' not in page
+    rows = {**_plan_row(0, "Бірінші іс-шара"), **_plan_row(1, "Екінші іс-шара"),
+            **_plan_row(2, "Үшінші іс-шара")}
+    added = await site.http.post(f"{path}?lang=kk", data={
+        "csrf_token": csrf_of(page), "edit": "add", **rows})
+    assert added.status_code == 200 and 'name="items.3.activity" value=""' in added.text
+    assert 'name="items.2.activity" value="Үшінші іс-шара"' in added.text
+    removed = await site.http.post(f"{path}?lang=kk", data={
+        "csrf_token": csrf_of(added.text), "edit": "remove", "remove": "0",
+        **rows, **_plan_row(3, "Төртінші іс-шара")})
+    assert 'name="items.0.activity" value="Екінші іс-шара"' in removed.text
+    assert 'name="items.2.activity" value="Төртінші іс-шара"' in removed.text
+    assert "Бірінші іс-шара" not in removed.text
+
+    refused = await site.http.post(f"{path}?lang=kk", data={
+        "csrf_token": csrf_of(removed.text), **_plan_row(0, "Екінші іс-шара"),
+        **_plan_row(1, "Үшінші іс-шара", quarter="7", clause="6.1"),
+        **_plan_row(2, "Төртінші іс-шара", responsible="")})
+    assert refused.status_code == 422
+    assert error_of(refused.text, "items.1.quarter") == "Көп дегенде 4."
+    assert error_of(refused.text, "items.1.clause") == "Рұқсат етілмеген таңбалар бар."
+    assert error_of(refused.text, "items.2.responsible") == "Міндетті өріс."
+    assert 'aria-describedby="e-items-1-quarter"' in refused.text
+    assert 'name="items.1.quarter" value="7"' in refused.text
+    english = await site.http.post(f"{path}?lang=en", data={
+        "csrf_token": csrf_of(refused.text), **_plan_row(0, "Екінші іс-шара", quarter="0")})
+    assert error_of(english.text, "items.0.quarter") == "Must be at least 1."
+    empty = await site.http.post(f"{path}?lang=ru", data={"csrf_token": csrf_of(refused.text)})
+    assert empty.status_code == 422 and error_of(empty.text, "items")
+    assert (await handle.query(AnnualPlanWorkflow.report)).status == ReportStatus.DRAFTING
+
+    sent = await site.http.post(path, data={
+        "csrf_token": csrf_of(refused.text), "remove": "1", **_plan_row(0, "Екінші іс-шара"),
+        **_plan_row(1, "Үшінші іс-шара", quarter="7"), **_plan_row(2, "Төртінші іс-шара"),
+        **_plan_row(3, "Бесінші іс-шара")})
+    assert sent.status_code == 303
+    view = await handle.query(AnnualPlanWorkflow.report)
+    assert [i.activity for i in view.plan] == ["Екінші іс-шара", "Төртінші іс-шара",
+                                               "Бесінші іс-шара"]

@@ -14,7 +14,6 @@ from schemas.regions import Region
 from schemas.reporting import (
     Briefing,
     NarrativeSection,
-    PlanItem,
     ReportKind,
     ReportStatus,
     ReportView,
@@ -23,6 +22,7 @@ from schemas.steps import Role
 from store.reports import list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
 from web.report_actions import (
+    PlanBody,
     decide,
     report_in_scope,
     report_mails,
@@ -61,10 +61,6 @@ class ReportDetail(ReportView):
 
 class NarrativeBody(BaseModel):
     sections: dict[NarrativeSection, str] = Field(min_length=1)
-
-
-class PlanBody(BaseModel):
-    items: list[PlanItem] = Field(min_length=1, max_length=200)
 
 
 class DecisionBody(BaseModel):
