@@ -4,6 +4,7 @@ XLSX without personal data."""
 
 import asyncio
 import io
+import re
 import uuid
 import zipfile
 from datetime import UTC, date, datetime
@@ -12,8 +13,11 @@ from sqlalchemy import Engine
 
 from schemas.regions import Region
 from schemas.reporting import (
+    Count,
     DistrictControl,
+    HalfYearFigures,
     MonthlyControl,
+    OnTime,
     Period,
     ReportingInput,
     ReportKind,
@@ -195,3 +199,57 @@ async def test_the_plan_form_grows_and_shrinks_without_script_and_refuses_by_row
     view = await handle.query(AnnualPlanWorkflow.report)
     assert [i.activity for i in view.plan] == ["Екінші іс-шара", "Төртінші іс-шара",
                                                "Бесінші іс-шара"]
+
+
+def _half_year_with_figures(engine: Engine) -> ReportView:
+    figures = HalfYearFigures(
+        reports_by_category=[Count(key="bullying", count=5), Count(key="neglect", count=2)],
+        reports_by_channel=[Count(key="web", count=4), Count(key="telegram", count=3)],
+        reports_by_region=[Count(key="aktobe", count=7)],
+        reports_by_district=[Count(key=AKT, count=7)],
+        first_notice_median_seconds=600.0, first_notice_p90_seconds=3000.0,
+        steps_on_time=[OnTime(clause="¶10.2", done=4, on_time=3)],
+        police_confirmations=2, police_refusals=1, safe_placements=1, kdn_decisions=1,
+        rehabilitation_plans_opened=3, rehabilitation_plans_completed=1,
+        recommendations_sent=2, publications=1, cases_open_at_end=4)
+    view = ReportView(
+        report_id="half-year-aktobe-2018-H1", kind=ReportKind.HALF_YEAR, clause="¶8",
+        region=Region.AKTOBE, status=ReportStatus.DELIVERED, figures=figures,
+        period=Period(start=date(2018, 1, 1), end=date(2018, 7, 1), label="2018-H1"),
+        opened_at=datetime(2018, 7, 2, 4, tzinfo=UTC))
+    with session_scope(engine) as session:
+        save_report(session, view, now=view.opened_at)
+    return view
+
+
+async def test_the_figures_page_draws_the_figures_and_the_trend_beside_their_tables(
+    site: WebStack,
+) -> None:
+    """Inline SVG drawn on the server: each chart titled and described for screen readers,
+    its numbers in a table too; in the reader's language; linked from the reports page, the
+    report's page and the board; another region's reader is refused."""
+    _control(site.engine)
+    view = _half_year_with_figures(site.engine)
+    path = f"/reports/{view.report_id}/figures"
+    await sign_in(site, "sv.aktobe")
+    assert path in (await site.http.get("/reports")).text
+    assert path in (await site.http.get(f"/reports/{view.report_id}")).text
+    assert path in (await site.http.get("/board")).text
+    page = (await site.http.get(f"{path}?lang=en")).text
+    charts = re.findall(r'<svg[^>]*role="img"[^>]*>.*?</svg>', page, re.S)
+    assert len(charts) == 6  # category, channel, district, on time, outcomes, trend
+    for chart in charts:
+        assert re.search(r"<title id=\"chart-[a-z_]+\">.+</title>", chart)
+        assert re.search(r"<desc id=\"chart-[a-z_]+-desc\">.+</desc>", chart)
+        assert "<script" not in chart
+    category = next(c for c in charts if "chart-reports_by_category" in c)
+    assert category.count("<rect") == 2 and ">Bullying<" in category
+    trend = next(c for c in charts if "chart-monthly_trend" in c)
+    assert "Column chart by month" in trend and ">2018-03<" in trend and ">6<" in trend
+    tables = text_of(page)
+    assert "Bullying 5" in tables and "¶10.2 4 3 75%" in tables
+    assert "2018-03 6 2 0 1 3" in tables  # month, total, each measure
+    kazakh = text_of((await site.http.get(f"{path}?lang=kk")).text)
+    assert "Көрсеткіштер диаграммаларда" in kazakh and "Алға ауданы" in kazakh
+    await sign_in(site, "cw.pavlodar")
+    assert (await site.http.get(path)).status_code == 403

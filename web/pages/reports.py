@@ -4,17 +4,20 @@ or CSV (no personal data: numbers, codes, stages and times)."""
 
 import csv
 import io
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Annotated
 
 import xlsxwriter
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.documents import report_rows
 from schemas.case import Actor
+from schemas.regions import Region
 from schemas.reporting import (
     Briefing,
     NarrativeSection,
@@ -61,7 +64,8 @@ async def show_reports(request: Request, svc: ServicesDep, user: ReaderDep) -> R
     """Reports of the reader's region (every region nationally), newest period first."""
     scope = regions_of(user)
     views = await in_store(svc.engine, lambda s: list_reports(s, regions=scope))
-    return render(request, "reports.html", user=user, reports=views)
+    return render(request, "reports.html", user=user, reports=views,
+                  with_figures=WITH_FIGURES)
 
 
 @router.get("/reports/cases.{extension}")
@@ -95,6 +99,21 @@ async def export_cases(request: Request, svc: ServicesDep, user: SupervisorDep,
         "Content-Disposition": f'attachment; filename="ombudsflow-cases-{stamp}.{extension}"'})
 
 
+# Reports whose page has figures: the ¶8 figures, the monthly control's trend.
+WITH_FIGURES = (ReportKind.HALF_YEAR, ReportKind.MONTHLY_CONTROL)
+
+
+def figures_page(view: ReportView) -> str:
+    return f"/reports/{view.report_id}/figures"
+
+
+def latest_with_figures(session: Session, regions: Collection[Region] | None) -> str:
+    """The figures page of the newest ¶8 report in scope (else monthly control); "" if none."""
+    views = [v for v in list_reports(session, regions=regions) if v.kind in WITH_FIGURES]
+    views.sort(key=lambda v: (v.kind != ReportKind.HALF_YEAR, -v.period.start.toordinal()))
+    return figures_page(views[0]) if views else ""
+
+
 # After the export: a path is matched in the order routes are declared.
 # The ¶6.1 form's buttons beside "send": another blank row, or the ticked rows taken out (the
 # pages run no script, so the rows change on the server).
@@ -123,6 +142,7 @@ async def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportVie
                   drafting=drafting, sections=list(NarrativeSection), plan=plan,
                   values=values or {}, errors=errors or {},
                   deciding=deciding, notices=await report_mails(svc, view),
+                  figures=figures_page(view) if view.kind in WITH_FIGURES else "",
                   status_code=status_code)
 
 
