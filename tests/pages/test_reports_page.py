@@ -187,6 +187,11 @@ async def test_the_plan_form_grows_and_shrinks_without_script_and_refuses_by_row
     english = await site.http.post(f"{path}?lang=en", data={
         "csrf_token": csrf_of(refused.text), **_plan_row(0, "Екінші іс-шара", quarter="0")})
     assert error_of(english.text, "items.0.quarter") == "Must be at least 1."
+    many = {k: v for n in range(60) for k, v in _plan_row(n, f"Іс-шара {n}").items()}
+    grown = await site.http.post(path, data={"csrf_token": csrf_of(refused.text),
+                                              "edit": "add", **many})
+    assert 'name="items.59.activity" value="Іс-шара 59"' in grown.text  # past 50 rows
+    assert 'name="items.60.activity" value=""' in grown.text
     empty = await site.http.post(f"{path}?lang=ru", data={"csrf_token": csrf_of(refused.text)})
     assert empty.status_code == 422 and error_of(empty.text, "items")
     assert (await handle.query(AnnualPlanWorkflow.report)).status == ReportStatus.DRAFTING

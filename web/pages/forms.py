@@ -21,7 +21,9 @@ from ombudsflow.local_time import LOCAL_TIME
 from web.i18n import Translator
 
 LIST_ROWS = 3
-MAX_ROWS = 50  # the longest list any outcome accepts; a crafted form asks for no more
+# Rows a list may show, unless its model accepts more (the ¶6.1 plan: 200); a crafted form
+# asks for no more.
+MAX_ROWS = 50
 LONG_TEXT = 500  # strings allowed to be longer than this get a textarea
 CHOICE_ERRORS = frozenset({"enum", "bool_parsing", "bool_type", "int_parsing", "literal_error"})
 
@@ -87,7 +89,7 @@ def build_form(model: type[BaseModel], *, rows: int = LIST_ROWS,
     """The inputs for ``model``; ``choices`` gives the options of lists of integers."""
     schema = model.model_json_schema()
     defs: dict[str, Any] = schema.get("$defs", {})
-    rows = min(max(rows, LIST_ROWS), MAX_ROWS)
+    rows = max(rows, LIST_ROWS)
     fields: list[Field] = []
     for name, prop in schema["properties"].items():
         prop = _resolved(prop, defs)
@@ -105,7 +107,7 @@ def build_form(model: type[BaseModel], *, rows: int = LIST_ROWS,
             tuple(Row(f"{name}.{i}", i + 1,
                       _inputs(item, defs, f"{name}.{i}.") if of_objects
                       else (_input(name, f"{name}.{i}", item, True),))
-                  for i in range(rows)),
+                  for i in range(min(rows, max(prop.get("maxItems", 0), MAX_ROWS)))),
             required=prop.get("minItems", 0) > 0, of_objects=of_objects,
         ))
     return Form(fields, frozenset(_paths(fields)))
