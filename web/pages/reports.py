@@ -114,12 +114,12 @@ def latest_with_figures(session: Session, regions: Collection[Region] | None) ->
     return figures_page(views[0]) if views else ""
 
 
-# After the export: a path is matched in the order routes are declared.
 # The ¶6.1 form's buttons beside "send": another blank row, or the ticked rows taken out (the
 # pages run no script, so the rows change on the server).
 PLAN_EDITS = ("add", "remove")
 
 
+# After the export: a path is matched in the order routes are declared.
 ReportIdPath = Annotated[str, Path(max_length=80, pattern=r"^[a-z_\-]+-\d{4}(-H[12]|-\d{2})?$")]
 
 
