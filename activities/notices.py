@@ -10,15 +10,12 @@ after marking sends nothing. An SMS the provider reports undeliverable counts as
 
 import asyncio
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Concatenate, ParamSpec, TypeVar
 
 import structlog
 from sqlalchemy import Engine
-from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -29,14 +26,11 @@ from activities.transports import Transport
 from activities.webhooks import WebhookRefused, post_signed
 from schemas.activities import NO_SUCH_CHANNEL, Channel, NoticeRequest, NoticeResult
 from schemas.districts import Districts
-from store.db import session_scope
+from store.db import in_session
 from store.outbox import SENT, as_utc, mark_failed, mark_sent, reserve_notice
 from store.webhooks import get_subscription
 
 MESSAGE_ID_DOMAIN = "ombudsflow.example"
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 def message_id_for(idempotency_key: str) -> str:
@@ -84,8 +78,8 @@ class NoticeActivities:
         log = log.bind(channel=channel.value, rank=req.rank)
         message_id = message_id_for(req.idempotency_key)
         now = datetime.now(UTC)
-        notice = await self._in_session(reserve_notice, req=req, channel=channel,
-                                        address=authority.address(channel), now=now)
+        notice = await in_session(self._engine, reserve_notice, req=req, channel=channel,
+                                  address=authority.address(channel), now=now)
         if notice.status == SENT and notice.sent_at is not None:
             log.info("notice_already_sent", message_id=notice.message_id)
             return NoticeResult(
@@ -113,13 +107,14 @@ class NoticeActivities:
         except Exception as exc:
             # The class and the transport's own words: enough to diagnose, never the message.
             error = f"{type(exc).__name__}: {exc}"
-            await self._in_session(mark_failed, idempotency_key=req.idempotency_key,
-                                   error=error, now=now, delivery=delivery)
+            await in_session(self._engine, mark_failed, idempotency_key=req.idempotency_key,
+                             error=error, now=now, delivery=delivery)
             log.warning("notice_failed", attempt=notice.attempts, error=type(exc).__name__)
             raise
-        await self._in_session(
-            mark_sent, idempotency_key=req.idempotency_key, message_id=message_id, now=now,
-            delivery=delivery, provider_ids=",".join(provider_ids) or None,
+        await in_session(
+            self._engine, mark_sent, idempotency_key=req.idempotency_key,
+            message_id=message_id, now=now, delivery=delivery,
+            provider_ids=",".join(provider_ids) or None,
         )
         log.info("notice_sent", attempt=notice.attempts, message_id=message_id)
         return NoticeResult(
@@ -139,7 +134,7 @@ class NoticeActivities:
                            message_id: str, now: datetime) -> None:
         """The notice as a signed webhook to the subscription the directory names; its
         ``webhook-id`` is fixed by the notice, like an e-mail's ``Message-ID``."""
-        sub = await self._in_session(get_subscription, subscription_id)
+        sub = await in_session(self._engine, get_subscription, subscription_id)
         if sub is None:
             raise WebhookRefused(f"no webhook subscription {subscription_id!r}")
         data = req.model_dump(mode="json", include={
@@ -187,17 +182,3 @@ class NoticeActivities:
         message["X-Ombudsflow-Clause"] = req.clause
         message.set_content(body)
         return message
-
-    async def _in_session(
-        self,
-        fn: Callable[Concatenate[Session, P], T],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        """Run a store function in its own transaction, off the event loop."""
-
-        def run() -> T:
-            with session_scope(self._engine) as session:
-                return fn(session, *args, **kwargs)
-
-        return await asyncio.to_thread(run)

@@ -1,8 +1,9 @@
 """Activities of the periodic work: figures and district control computed from the store, the
 report saved, mailed with its documents, and a ¶6.10 briefing published.
 
-A mail's ``Message-ID`` is fixed by its idempotency key (report, kind, recipient, count), so a
-retried activity sends a duplicate receivers can recognise, never a different message.
+A mail goes through the notices' outbox under its idempotency key (report, kind, recipient,
+count): a retry after it was sent sends nothing, and a retry after a crash between sending and
+marking sends it again with the same ``Message-ID``, which receivers can de-duplicate.
 """
 
 from datetime import UTC, datetime
@@ -30,9 +31,10 @@ from schemas.reporting import (
     ReportStatus,
     ReportView,
 )
-from store.db import session_scope
+from store.db import in_session, session_scope
 from store.figures import district_control, half_year_figures
 from store.models import Publication
+from store.outbox import SENT, mark_failed, mark_sent, reserve
 from store.reports import get_report, save_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -96,19 +98,37 @@ class ReportingActivities:
 
     @activity.defn(name="send_report_mail")
     async def send_report_mail(self, mail: ReportMail) -> str:
-        """Mail the report (documents attached) or a reminder or escalation about it; the
-        Message-ID, fixed by the idempotency key, is returned."""
+        """Mail the report (documents attached) or a reminder or escalation about it, unless
+        the outbox says it went already; the Message-ID, fixed by the idempotency key, is
+        returned. The outbox row (under the report's id) records every attempt."""
         view = mail.report
         log = structlog.get_logger(__name__).bind(report_id=view.report_id,
                                                   kind=mail.kind.value,
                                                   recipient=mail.recipient.value)
         authority = self._directory.authority(mail.recipient, view.region)
         now = datetime.now(UTC)
-        message_id = message_id_for(mail.idempotency_key)
-        message = _compose(mail, to=authority.email, sender=self._mail_from,
+        key, message_id = mail.idempotency_key, message_id_for(mail.idempotency_key)
+        notice = await in_session(
+            self._engine, reserve, idempotency_key=key, owner_id=view.report_id,
+            step_key=view.kind.value, clause=view.clause, kind=mail.kind.value,
+            recipient=mail.recipient.value, address=authority.email, now=now)
+        if notice.status == SENT:
+            log.info("report_mail_already_sent", message_id=notice.message_id)
+            return notice.message_id or message_id
+        message = _compose(mail, to=notice.address, sender=self._mail_from,
                            message_id=message_id, now=now, districts=self._districts)
-        await self._transport.send(message)
-        log.info("report_mail_sent", message_id=message_id)
+        try:
+            await self._transport.send(message)
+        except Exception as exc:
+            # The class and the transport's own words: enough to diagnose, never the message.
+            await in_session(self._engine, mark_failed, idempotency_key=key,
+                             error=f"{type(exc).__name__}: {exc}", now=now)
+            log.warning("report_mail_failed", attempt=notice.attempts,
+                        error=type(exc).__name__)
+            raise
+        await in_session(self._engine, mark_sent, idempotency_key=key, message_id=message_id,
+                         now=now)
+        log.info("report_mail_sent", attempt=notice.attempts, message_id=message_id)
         return message_id
 
 

@@ -8,23 +8,19 @@ drops repeats), ``webhook-timestamp`` (this attempt's) and ``webhook-signature``
 A 2xx answer is a delivery; anything else, or no answer, is retried.
 """
 
-import asyncio
 import base64
 import json
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Concatenate, ParamSpec, TypeVar
 
 import httpx
 import structlog
 from sqlalchemy import Engine
-from sqlmodel import Session
 from standardwebhooks import Webhook
 from temporalio import activity
 
 from schemas.webhooks import WebhookEvent
-from store.db import session_scope
+from store.db import in_session
 from store.models import WebhookDelivery, WebhookSubscription
 from store.outbox import SENT
 from store.webhooks import (
@@ -34,9 +30,6 @@ from store.webhooks import (
     pending_deliveries,
     subscribers,
 )
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 class WebhookRefused(Exception):
@@ -78,10 +71,10 @@ class WebhookActivities:
         before their events were queued by the projection publish this way.)"""
         log = structlog.get_logger(__name__).bind(case_id=event.case_id, event=event.type.value,
                                                   webhook_id=event.event_id)
-        targets = await self._in_session(subscribers, event.type)
+        targets = await in_session(self._engine, subscribers, event.type)
         refused = []
         for sub in targets:
-            row = await self._in_session(begin_delivery, event, sub.id)
+            row = await in_session(self._engine, begin_delivery, event, sub.id)
             if row.status != SENT and not await self._post(row, sub, event.payload()):
                 refused.append(sub.id)
         self._raise_if_refused(log, refused)
@@ -94,8 +87,8 @@ class WebhookActivities:
         raise (and retry) while any refuses. Returns how many were posted."""
         log = structlog.get_logger(__name__).bind(case_id=case_id)
         refused, posted = [], 0
-        for row, sub in await self._in_session(pending_deliveries, case_id):
-            await self._in_session(count_attempt, row.event_id, sub.id)
+        for row, sub in await in_session(self._engine, pending_deliveries, case_id):
+            await in_session(self._engine, count_attempt, row.event_id, sub.id)
             assert row.payload is not None  # pending_deliveries selects queued rows only
             if await self._post(row, sub, json.loads(row.payload)):
                 posted += 1
@@ -113,10 +106,10 @@ class WebhookActivities:
             await post_signed(sub.url, sub.secret, message_id=row.event_id, payload=payload,
                               now=now)
         except WebhookRefused as exc:
-            await self._in_session(end_delivery, row.event_id, sub.id, now=now,
+            await in_session(self._engine, end_delivery, row.event_id, sub.id, now=now,
                                    error=str(exc))
             return False
-        await self._in_session(end_delivery, row.event_id, sub.id, now=now, error=None)
+        await in_session(self._engine, end_delivery, row.event_id, sub.id, now=now, error=None)
         return True
 
     @staticmethod
@@ -124,11 +117,3 @@ class WebhookActivities:
         if refused:
             log.warning("webhook_refused", subscribers=refused)
             raise WebhookRefused(f"{len(refused)} subscriber(s) refused: {', '.join(refused)}")
-
-    async def _in_session(self, fn: Callable[Concatenate[Session, P], T], *args: P.args,
-                          **kwargs: P.kwargs) -> T:
-        def run() -> T:
-            with session_scope(self._engine) as session:
-                return fn(session, *args, **kwargs)
-
-        return await asyncio.to_thread(run)

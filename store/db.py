@@ -2,14 +2,15 @@
 worker's activities and the web app can read and write at once; the schema is Alembic's
 (``migrations/``), brought to the newest revision by every process that starts."""
 
+import asyncio
 import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
@@ -20,6 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 import migrations
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 WAL_SWITCH_ATTEMPTS = 300  # × 0.1 s, as long as the busy timeout
 # pg_advisory_xact_lock key: "ombudsfl" in ASCII, one lock for everything that migrates.
@@ -141,3 +145,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+async def in_session(engine: Engine, fn: Callable[Concatenate[Session, P], T], *args: P.args,
+                     **kwargs: P.kwargs) -> T:
+    """Run a store function in its own transaction, off the event loop (async activities)."""
+
+    def run() -> T:
+        with session_scope(engine) as session:
+            return fn(session, *args, **kwargs)
+
+    return await asyncio.to_thread(run)

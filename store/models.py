@@ -193,11 +193,12 @@ class AppealStep(SQLModel, table=True):
 
 
 class Notice(SQLModel, table=True):
-    """The notification outbox: one row per (case, step, recipient). A retried activity finds
-    the row already ``sent`` and sends nothing."""
+    """The notification outbox: one row per (case, step, recipient), or per mail about a
+    periodic report (``case_id`` is then the report's id). A retried activity finds the row
+    already ``sent`` and sends nothing."""
 
     idempotency_key: str = Field(primary_key=True, max_length=200)
-    case_id: str = Field(max_length=32, index=True)
+    case_id: str = Field(max_length=80, index=True)
     step_key: str = Field(max_length=100)
     clause: str = Field(max_length=32)
     kind: str = Field(max_length=32)

@@ -35,19 +35,30 @@ def reserve_notice(
     session: Session, *, req: NoticeRequest, address: str, now: datetime,
     channel: Channel = Channel.EMAIL,
 ) -> Notice:
+    """Reserve a case's notice (``reserve``)."""
+    return reserve(session, idempotency_key=req.idempotency_key, owner_id=req.case_id,
+                   step_key=req.step_key, clause=req.clause, kind=req.kind.value,
+                   recipient=req.recipient.value, address=address, now=now, channel=channel)
+
+
+def reserve(
+    session: Session, *, idempotency_key: str, owner_id: str, step_key: str, clause: str,
+    kind: str, recipient: str, address: str, now: datetime, channel: Channel = Channel.EMAIL,
+) -> Notice:
     """Insert the notice's row if absent and count this attempt; return the row.
+    ``owner_id`` is what the notice is about: a case's number, or a periodic report's id.
 
     While the notice is pending the address and channel follow the directory, so a corrected
     entry applies to the next retry; once sent, the row keeps where and how it went.
     """
     insert = insert_for(session, Notice)
     stmt = insert.values(
-        idempotency_key=req.idempotency_key,
-        case_id=req.case_id,
-        step_key=req.step_key,
-        clause=req.clause,
-        kind=req.kind.value,
-        recipient=req.recipient.value,
+        idempotency_key=idempotency_key,
+        case_id=owner_id,
+        step_key=step_key,
+        clause=clause,
+        kind=kind,
+        recipient=recipient,
         address=address,
         channel=channel.value,
         status=PENDING,
@@ -151,7 +162,8 @@ def notice_attempts(session: Session, idempotency_key: str) -> list[NoticeAttemp
 
 
 def case_notices(session: Session, case_id: str) -> list[Notice]:
-    """The case's notices in the order they were first attempted."""
+    """The notices of a case (or of a periodic report: ``case_id`` is then its report id),
+    in the order they were first attempted."""
     stmt = (
         select(Notice)
         .where(Notice.case_id == case_id)

@@ -2,7 +2,7 @@
 scope, and send a draft or a decision to its workflow, whose validators have the last word."""
 
 from fastapi import HTTPException, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from schemas.case import Actor
 from schemas.reporting import (
@@ -17,9 +17,17 @@ from schemas.reporting import (
     ReportStatus,
     ReportView,
 )
+from store.outbox import case_notices
 from store.reports import get_report
 from web.deps import Services, in_store
 from web.errors import refuses
+from web.views import ReportMailView
+
+
+class PlanBody(BaseModel):
+    """¶6.1: the plan's items, as the API takes them and the plan form is built from."""
+
+    items: list[PlanItem] = Field(min_length=1, max_length=200)
 
 
 @refuses(403, 404)
@@ -32,6 +40,12 @@ async def report_in_scope(svc: Services, user: Actor, report_id: str) -> ReportV
                             f"{user.id} acts for {user.region}; this report belongs to "
                             f"{view.region.value}")
     return view
+
+
+async def report_mails(svc: Services, view: ReportView) -> list[ReportMailView]:
+    """The report's mails as the outbox holds them (sent or still retried), oldest first."""
+    rows = await in_store(svc.engine, lambda s: case_notices(s, view.report_id))
+    return [ReportMailView.model_validate(r) for r in rows]
 
 
 # A workflow update: its validators refuse (schemas/errors.py), or Temporal does not answer.

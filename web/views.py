@@ -22,6 +22,7 @@ from schemas.case import Actor, CaseHeader, CaseView, PoliceFinding, Stage, Step
 from schemas.procedure import title_of
 from schemas.regions import Region
 from schemas.report import AllegedViolator, Category, Child, Reporter
+from schemas.reporting import MailKind
 from schemas.steps import Role, StepKind
 from store.appeals import list_appeal_tasks
 from store.cases import (
@@ -54,20 +55,31 @@ class StepView(Step):
     overdue: bool
 
 
-class NoticeView(BaseModel):
-    """A notice of the case as the outbox holds it."""
+class OutboxRow(BaseModel):
+    """A notice as the outbox holds it: where it stands and how it went."""
 
     model_config = ConfigDict(from_attributes=True)
 
     step_key: str
     clause: str
-    kind: NoticeKind
     recipient: str
     status: str = Field(description="pending (still being retried) or sent")
     attempts: int
     sent_at: AwareDatetime | None
     channel: str = Field(description="email, sms or webhook: the one it went (or goes) on")
     delivery: str | None = Field(description="SMS: the provider's delivery report")
+
+
+class NoticeView(OutboxRow):
+    """A notice of the case."""
+
+    kind: NoticeKind
+
+
+class ReportMailView(OutboxRow):
+    """A mail about a periodic report: the report itself, a reminder or an escalation."""
+
+    kind: MailKind
 
 
 class PersonalData(BaseModel):

@@ -67,7 +67,9 @@ class PeriodicWork:
     kind: ReportKind
     view: ReportView
 
-    def open(self, inp: ReportingInput) -> None:
+    @workflow.init
+    def __init__(self, inp: ReportingInput) -> None:
+        """The report opens with the workflow, so the ``report`` query answers at once."""
         scheduled = workflow.info().typed_search_attributes.get(SCHEDULED_AT)
         period = inp.period or PERIOD_OF[self.kind](scheduled or workflow.info().start_time)
         self.view = ReportView(
@@ -83,6 +85,12 @@ class PeriodicWork:
     async def save(self) -> None:
         await workflow.execute_activity_method(ReportingActivities.save_report, self.view,
                                                **ACTIVITY)
+
+    async def finish(self, status: ReportStatus = ReportStatus.DELIVERED) -> ReportView:
+        """The report delivered (or, monthly control, done) now, and saved."""
+        self.view.status, self.view.delivered_at = status, workflow.now()
+        await self.save()
+        return self.view
 
     async def mail(self, kind: MailKind, recipient: Recipient) -> None:
         await workflow.execute_activity_method(
@@ -157,25 +165,41 @@ class PeriodicWork:
         if role != Role.CASE_WORKER and actor.id == view.drafted_by:
             raise reject(RejectedAction.FORBIDDEN, Reason.FOUR_EYES_DRAFT, actor=actor.id)
 
-    def decided(self, d: ReportDecision, next_status: ReportStatus) -> None:
+    def drafted(self, actor: Actor, next_status: ReportStatus) -> ReportView:
+        """A draft from ``actor`` (its content already in the view) goes on to ``next_status``."""
+        self.view.drafted_by, self.view.status = actor.id, next_status
+        return self.view
+
+    def decided(self, d: ReportDecision, next_status: ReportStatus) -> ReportView:
         """Move on to ``next_status``, or back to drafting with the reason."""
         if d.approved:
             self.view.status = next_status
             self.view.approved_by = d.actor.id
         else:
             self.view.status, self.view.returned_with = ReportStatus.DRAFTING, d.reason
+        return self.view
+
+
+class DecidedByASupervisor(PeriodicWork):
+    """A report a supervisor approves (four eyes) or returns with the reason (¶8, ¶6.10)."""
+
+    @workflow.update
+    async def decide_report(self, d: ReportDecision) -> ReportView:
+        """The supervisor approves the draft (not their own) or returns it with the reason;
+        the refusals cite the report's clause."""
+        return self.decided(d, ReportStatus.APPROVED)
+
+    @decide_report.validator
+    def _decision(self, d: ReportDecision) -> None:
+        self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
 
 
 @workflow.defn(name="HalfYearReportWorkflow")
-class HalfYearReportWorkflow(PeriodicWork):
+class HalfYearReportWorkflow(DecidedByASupervisor):
     """¶8: information on the ombudsman's activity for the half-year, to the Commissioner, the
     Committee and the akim."""
 
     kind = ReportKind.HALF_YEAR
-
-    @workflow.init
-    def __init__(self, inp: ReportingInput) -> None:
-        self.open(inp)
 
     @workflow.run
     async def run(self, inp: ReportingInput) -> ReportView:
@@ -187,30 +211,17 @@ class HalfYearReportWorkflow(PeriodicWork):
         await self.drafted_and_approved(DRAFT)
         for recipient in HALF_YEAR_RECIPIENTS:
             await self.mail(MailKind.DELIVERY, recipient)
-        view.status, view.delivered_at = ReportStatus.DELIVERED, workflow.now()
-        await self.save()
-        return view
+        return await self.finish()
 
     @workflow.update
     async def submit_narrative(self, n: Narrative) -> ReportView:
         """¶8: the case worker's sections beside the figures; the report goes for approval."""
-        self.view.narrative, self.view.drafted_by = dict(n.sections), n.actor.id
-        self.view.status = ReportStatus.APPROVING
-        return self.view
+        self.view.narrative = dict(n.sections)
+        return self.drafted(n.actor, ReportStatus.APPROVING)
 
     @submit_narrative.validator
     def _narrative(self, n: Narrative) -> None:
         self.check(n.actor, Role.CASE_WORKER, ReportStatus.DRAFTING)
-
-    @workflow.update
-    async def decide_report(self, d: ReportDecision) -> ReportView:
-        """¶8: the supervisor approves (four eyes) or returns it with the reason."""
-        self.decided(d, ReportStatus.APPROVED)
-        return self.view
-
-    @decide_report.validator
-    def _decision(self, d: ReportDecision) -> None:
-        self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
 
 
 @workflow.defn(name="MonthlyControlWorkflow")
@@ -220,10 +231,6 @@ class MonthlyControlWorkflow(PeriodicWork):
     without a preventive talk, to the regional ombudsman and the akimat."""
 
     kind = ReportKind.MONTHLY_CONTROL
-
-    @workflow.init
-    def __init__(self, inp: ReportingInput) -> None:
-        self.open(inp)
 
     @workflow.run
     async def run(self, inp: ReportingInput) -> ReportView:
@@ -236,9 +243,7 @@ class MonthlyControlWorkflow(PeriodicWork):
             ReportingActivities.compute_district_control, view, **ACTIVITY)
         for recipient in CONTROL_RECIPIENTS:
             await self.mail(MailKind.DELIVERY, recipient)
-        view.status, view.delivered_at = ReportStatus.DONE, workflow.now()
-        await self.save()
-        return view
+        return await self.finish(ReportStatus.DONE)
 
 
 @workflow.defn(name="AnnualPlanWorkflow")
@@ -248,10 +253,6 @@ class AnnualPlanWorkflow(PeriodicWork):
     is told if the 30th passes."""
 
     kind = ReportKind.ANNUAL_PLAN
-
-    @workflow.init
-    def __init__(self, inp: ReportingInput) -> None:
-        self.open(inp)
 
     @workflow.run
     async def run(self, inp: ReportingInput) -> ReportView:
@@ -265,16 +266,13 @@ class AnnualPlanWorkflow(PeriodicWork):
                 if view.status == status:
                     await self.until(status, due=deadline, reminders=reminders,
                                      escalate_at=deadline, escalate_to=Recipient.COMMISSIONER)
-        view.status, view.delivered_at = ReportStatus.DELIVERED, workflow.now()
-        await self.save()
-        return view
+        return await self.finish()
 
     @workflow.update
     async def submit_plan(self, p: PlanDraft) -> ReportView:
         """¶6.1: the plan's items; it goes to the Commissioner for agreement."""
-        self.view.plan, self.view.drafted_by = list(p.items), p.actor.id
-        self.view.status = ReportStatus.AGREEING
-        return self.view
+        self.view.plan = list(p.items)
+        return self.drafted(p.actor, ReportStatus.AGREEING)
 
     @submit_plan.validator
     def _plan(self, p: PlanDraft) -> None:
@@ -283,8 +281,7 @@ class AnnualPlanWorkflow(PeriodicWork):
     @workflow.update
     async def agree_plan(self, d: ReportDecision) -> ReportView:
         """¶6.1: the national Commissioner's agreement, or the plan back with the reason."""
-        self.decided(d, ReportStatus.APPROVING)
-        return self.view
+        return self.decided(d, ReportStatus.APPROVING)
 
     @agree_plan.validator
     def _agreement(self, d: ReportDecision) -> None:
@@ -293,8 +290,7 @@ class AnnualPlanWorkflow(PeriodicWork):
     @workflow.update
     async def approve_plan(self, d: ReportDecision) -> ReportView:
         """¶6.1: the regional ombudsman's approval."""
-        self.decided(d, ReportStatus.APPROVED)
-        return self.view
+        return self.decided(d, ReportStatus.APPROVED)
 
     @approve_plan.validator
     def _approval(self, d: ReportDecision) -> None:
@@ -304,31 +300,24 @@ class AnnualPlanWorkflow(PeriodicWork):
 
 
 @workflow.defn(name="BriefingWorkflow")
-class BriefingWorkflow(PeriodicWork):
+class BriefingWorkflow(DecidedByASupervisor):
     """¶6.10: the half-yearly public briefing held, its public summary checked for personal
     data, approved (four eyes) and published in the publication register."""
 
     kind = ReportKind.BRIEFING
-
-    @workflow.init
-    def __init__(self, inp: ReportingInput) -> None:
-        self.open(inp)
 
     @workflow.run
     async def run(self, inp: ReportingInput) -> ReportView:
         await self.drafted_and_approved(BRIEFING)
         await workflow.execute_activity_method(ReportingActivities.publish_briefing, self.view,
                                                **ACTIVITY)
-        self.view.status, self.view.delivered_at = ReportStatus.DELIVERED, workflow.now()
-        await self.save()
-        return self.view
+        return await self.finish()
 
     @workflow.update
     async def submit_briefing(self, b: BriefingDraft) -> ReportView:
         """¶6.10: the briefing held and its public summary; it goes for approval."""
-        self.view.briefing, self.view.drafted_by = b, b.actor.id
-        self.view.status = ReportStatus.APPROVING
-        return self.view
+        self.view.briefing = b
+        return self.drafted(b.actor, ReportStatus.APPROVING)
 
     @submit_briefing.validator
     def _briefing(self, b: BriefingDraft) -> None:
@@ -338,16 +327,6 @@ class BriefingWorkflow(PeriodicWork):
             if found:
                 raise reject(RejectedAction.INVALID_OUTCOME, Reason.BRIEFING_IDENTIFIERS,
                              field=field)
-
-    @workflow.update
-    async def decide_report(self, d: ReportDecision) -> ReportView:
-        """¶6.10: the supervisor approves the summary (four eyes) or returns it."""
-        self.decided(d, ReportStatus.APPROVED)
-        return self.view
-
-    @decide_report.validator
-    def _decision(self, d: ReportDecision) -> None:
-        self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
 
 
 def _local(day: date, hour: int) -> datetime:

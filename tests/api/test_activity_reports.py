@@ -12,7 +12,7 @@ from schemas.reporting import Period, ReportingInput
 from store.db import session_scope
 from store.models import AuditEvent
 from tests.support.web_stack import WebStack
-from workflows.reporting import HalfYearReportWorkflow
+from workflows.reporting import AnnualPlanWorkflow, HalfYearReportWorkflow
 
 PERIOD = Period(start=date(2019, 1, 1), end=date(2019, 7, 1), label="2019-H1")
 REPORT = "half-year-aktobe-2019-H1"
@@ -58,6 +58,9 @@ async def test_a_half_year_report_through_the_api(api: WebStack) -> None:
                                    json={"approved": True})
     assert approved.status_code == 200
     await _status_becomes(api, "delivered")
+    mails = (await api.http.get(PATH, headers=api.as_user("sv.aktobe"))).json()["mails"]
+    assert sorted((m["kind"], m["recipient"], m["status"], m["attempts"]) for m in mails) == [
+        ("delivery", r, "sent", 1) for r in ("akimat", "commissioner", "committee")]
 
     pdf = await api.http.get(f"{PATH}/documents/kk.pdf", headers=api.as_user("sv.aktobe"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -72,3 +75,26 @@ async def test_a_half_year_report_through_the_api(api: WebStack) -> None:
     assert ("cw.pavlodar", f"GET {PATH}", 403) in trail
     assert ("sv.aktobe", f"GET {PATH}/documents/kk.pdf", 200) in trail
     assert ("sv.aktobe", f"POST {PATH}/decision", 200) in trail
+
+
+async def test_a_plan_with_a_bad_row_is_refused_by_row_and_field(api: WebStack) -> None:
+    """¶6.1 over the API: each bad row field is named (``items.1.quarter``), nothing is sent
+    to the workflow, and the plan stays in drafting."""
+    period = Period(start=date(2020, 1, 1), end=date(2021, 1, 1), label="2020")
+    await api.worker.client.start_workflow(
+        AnnualPlanWorkflow.run, ReportingInput(region=Region.AKTOBE, period=period),
+        id=f"test-api-plan-{uuid.uuid4()}", task_queue=api.worker.task_queue)
+    path = "/api/v1/activity-reports/annual-plan-aktobe-2020"
+    for _ in range(100):
+        if (await api.http.get(path, headers=api.as_user("cw.aktobe"))).status_code == 200:
+            break
+        await asyncio.sleep(0.1)
+    row = {"activity": "Мектептердегі кездесулер", "clause": "¶6.1",
+           "responsible": "Өңірлік кеңсе", "quarter": 2, "expected_result": "20 кездесу"}
+    refused = await api.http.post(f"{path}/plan", headers=api.as_user("cw.aktobe"), json={
+        "items": [row, row | {"quarter": 5, "clause": "6.1"}]})
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.json()["detail"]} == {"items.1.quarter",
+                                                              "items.1.clause"}
+    report = await api.http.get(path, headers=api.as_user("cw.aktobe"))
+    assert report.json()["status"] == "drafting" and report.json()["plan"] == []

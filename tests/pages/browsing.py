@@ -55,3 +55,11 @@ async def page_showing(site: WebStack, url: str, text: str, timeout: float = 20)
         if loop.time() > deadline:
             raise AssertionError(f"{url} never showed {text!r}: {text_of(response.text)}")
         await asyncio.sleep(0.1)
+
+
+def error_of(page: str, path: str) -> str:
+    """The message shown for the input (or row) at ``path``."""
+    dom = "e-" + path.replace(".", "-")
+    found = re.search(rf'<p class="error" id="{dom}">(.*?)</p>', page, re.S)
+    assert found, f"no error shown for {path}"
+    return text_of(found.group(1))

@@ -4,6 +4,7 @@ XLSX without personal data."""
 
 import asyncio
 import io
+import re
 import uuid
 import zipfile
 from datetime import UTC, date, datetime
@@ -12,8 +13,11 @@ from sqlalchemy import Engine
 
 from schemas.regions import Region
 from schemas.reporting import (
+    Count,
     DistrictControl,
+    HalfYearFigures,
     MonthlyControl,
+    OnTime,
     Period,
     ReportingInput,
     ReportKind,
@@ -23,7 +27,7 @@ from schemas.reporting import (
 from store.db import session_scope
 from store.reports import save_report
 from tests.api.calls import open_case
-from tests.pages.browsing import csrf_of, sign_in, text_of
+from tests.pages.browsing import csrf_of, error_of, sign_in, text_of
 from tests.support.factories import CANARY_NAME
 from tests.support.web_stack import WebStack
 from workflows.reporting import AnnualPlanWorkflow, BriefingWorkflow, HalfYearReportWorkflow
@@ -93,7 +97,10 @@ async def test_a_half_year_report_is_drafted_and_approved_on_its_page(site: WebS
     approved = await site.http.post(path, data={"csrf_token": csrf_of(page),
                                                 "decision": "approve"})
     assert approved.status_code == 303
-    await _until(site, path, "Направлен")
+    delivered = text_of(await _until(site, path, "Направлен"))
+    # Its mails as the outbox holds them: the report itself to each of its three recipients.
+    assert "Письма по этому отчёту" in delivered
+    assert delivered.count("Сам отчёт") == 3
 
 
 async def _until(site: WebStack, path: str, status: str) -> str:
@@ -116,9 +123,7 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
     await sign_in(site, "cw.aktobe")
     page = await _until(site, plan, "Готовится")
     submitted = await site.http.post(plan, data={
-        "csrf_token": csrf_of(page), "activity-0": "Мектептердегі профилактикалық кездесулер",
-        "clause-0": "¶6.1", "responsible-0": "Өңірлік кеңсе", "quarter-0": "2",
-        "expected_result-0": "20 кездесу"})
+        "csrf_token": csrf_of(page), **_plan_row(0, "Мектептердегі профилактикалық кездесулер")})
     assert submitted.status_code == 303
     await _until(site, plan, "На согласовании у Уполномоченного")
     await sign_in(site, "sv.committee")
@@ -134,3 +139,122 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
         "csrf_token": csrf_of(page), "held_on": "2017-07-20", "place": "Ақтөбе",
         "topics": "буллинг, қауіпсіздік", "summary": "Бала 150312500123 туралы айтылды."})
     assert refused.status_code == 422 and "ИИН" in text_of(refused.text)
+
+
+def _plan_row(n: int, activity: str, **fields: str) -> dict[str, str]:
+    row = {"activity": activity, "clause": "¶6.1", "responsible": "Өңірлік кеңсе",
+           "quarter": "2", "expected_result": "20 кездесу"} | fields
+    return {f"items.{n}.{k}": v for k, v in row.items()}
+
+
+async def test_the_plan_form_grows_and_shrinks_without_script_and_refuses_by_row(
+    site: WebStack,
+) -> None:
+    """The pages run no script: "add a row" and "remove the ticked rows" are buttons the
+    server answers with the form again, what was typed kept; a refused row field is named
+    next to its input, in the reader's language, and nothing reaches the workflow."""
+    period = Period(start=date(2019, 1, 1), end=date(2020, 1, 1), label="2019")
+    handle = await site.worker.client.start_workflow(
+        AnnualPlanWorkflow.run, ReportingInput(region=Region.AKTOBE, period=period),
+        id=f"test-page-plan-{uuid.uuid4()}", task_queue=site.worker.task_queue)
+    path = "/reports/annual-plan-aktobe-2019"
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, path, "Готовится")
+    assert 'name="items.2.activity"' in page and 'name="items.3.activity"' not in page
+    rows = {**_plan_row(0, "Бірінші іс-шара"), **_plan_row(1, "Екінші іс-шара"),
+            **_plan_row(2, "Үшінші іс-шара")}
+    added = await site.http.post(f"{path}?lang=kk", data={
+        "csrf_token": csrf_of(page), "edit": "add", **rows})
+    assert added.status_code == 200 and 'name="items.3.activity" value=""' in added.text
+    assert 'name="items.2.activity" value="Үшінші іс-шара"' in added.text
+    removed = await site.http.post(f"{path}?lang=kk", data={
+        "csrf_token": csrf_of(added.text), "edit": "remove", "remove": "0",
+        **rows, **_plan_row(3, "Төртінші іс-шара")})
+    assert 'name="items.0.activity" value="Екінші іс-шара"' in removed.text
+    assert 'name="items.2.activity" value="Төртінші іс-шара"' in removed.text
+    assert "Бірінші іс-шара" not in removed.text
+
+    refused = await site.http.post(f"{path}?lang=kk", data={
+        "csrf_token": csrf_of(removed.text), **_plan_row(0, "Екінші іс-шара"),
+        **_plan_row(1, "Үшінші іс-шара", quarter="7", clause="6.1"),
+        **_plan_row(2, "Төртінші іс-шара", responsible="")})
+    assert refused.status_code == 422
+    assert error_of(refused.text, "items.1.quarter") == "Көп дегенде 4."
+    assert error_of(refused.text, "items.1.clause") == "Рұқсат етілмеген таңбалар бар."
+    assert error_of(refused.text, "items.2.responsible") == "Міндетті өріс."
+    assert 'aria-describedby="e-items-1-quarter"' in refused.text
+    assert 'name="items.1.quarter" value="7"' in refused.text
+    english = await site.http.post(f"{path}?lang=en", data={
+        "csrf_token": csrf_of(refused.text), **_plan_row(0, "Екінші іс-шара", quarter="0")})
+    assert error_of(english.text, "items.0.quarter") == "Must be at least 1."
+    many = {k: v for n in range(60) for k, v in _plan_row(n, f"Іс-шара {n}").items()}
+    grown = await site.http.post(path, data={"csrf_token": csrf_of(refused.text),
+                                              "edit": "add", **many})
+    assert 'name="items.59.activity" value="Іс-шара 59"' in grown.text  # past 50 rows
+    assert 'name="items.60.activity" value=""' in grown.text
+    empty = await site.http.post(f"{path}?lang=ru", data={"csrf_token": csrf_of(refused.text)})
+    assert empty.status_code == 422 and error_of(empty.text, "items")
+    assert (await handle.query(AnnualPlanWorkflow.report)).status == ReportStatus.DRAFTING
+
+    sent = await site.http.post(path, data={
+        "csrf_token": csrf_of(refused.text), "remove": "1", **_plan_row(0, "Екінші іс-шара"),
+        **_plan_row(1, "Үшінші іс-шара", quarter="7"), **_plan_row(2, "Төртінші іс-шара"),
+        **_plan_row(3, "Бесінші іс-шара")})
+    assert sent.status_code == 303
+    view = await handle.query(AnnualPlanWorkflow.report)
+    assert [i.activity for i in view.plan] == ["Екінші іс-шара", "Төртінші іс-шара",
+                                               "Бесінші іс-шара"]
+
+
+def _half_year_with_figures(engine: Engine) -> ReportView:
+    figures = HalfYearFigures(
+        reports_by_category=[Count(key="bullying", count=5), Count(key="neglect", count=2)],
+        reports_by_channel=[Count(key="web", count=4), Count(key="telegram", count=3)],
+        reports_by_region=[Count(key="aktobe", count=7)],
+        reports_by_district=[Count(key=AKT, count=7)],
+        first_notice_median_seconds=600.0, first_notice_p90_seconds=3000.0,
+        steps_on_time=[OnTime(clause="¶10.2", done=4, on_time=3)],
+        police_confirmations=2, police_refusals=1, safe_placements=1, kdn_decisions=1,
+        rehabilitation_plans_opened=3, rehabilitation_plans_completed=1,
+        recommendations_sent=2, publications=1, cases_open_at_end=4)
+    view = ReportView(
+        report_id="half-year-aktobe-2018-H1", kind=ReportKind.HALF_YEAR, clause="¶8",
+        region=Region.AKTOBE, status=ReportStatus.DELIVERED, figures=figures,
+        period=Period(start=date(2018, 1, 1), end=date(2018, 7, 1), label="2018-H1"),
+        opened_at=datetime(2018, 7, 2, 4, tzinfo=UTC))
+    with session_scope(engine) as session:
+        save_report(session, view, now=view.opened_at)
+    return view
+
+
+async def test_the_figures_page_draws_the_figures_and_the_trend_beside_their_tables(
+    site: WebStack,
+) -> None:
+    """Inline SVG drawn on the server: each chart titled and described for screen readers,
+    its numbers in a table too; in the reader's language; linked from the reports page, the
+    report's page and the board; another region's reader is refused."""
+    _control(site.engine)
+    view = _half_year_with_figures(site.engine)
+    path = f"/reports/{view.report_id}/figures"
+    await sign_in(site, "sv.aktobe")
+    assert path in (await site.http.get("/reports")).text
+    assert path in (await site.http.get(f"/reports/{view.report_id}")).text
+    assert path in (await site.http.get("/board")).text
+    page = (await site.http.get(f"{path}?lang=en")).text
+    charts = re.findall(r'<svg[^>]*role="img"[^>]*>.*?</svg>', page, re.S)
+    assert len(charts) == 6  # category, channel, district, on time, outcomes, trend
+    for chart in charts:
+        assert re.search(r"<title id=\"chart-[a-z_]+\">.+</title>", chart)
+        assert re.search(r"<desc id=\"chart-[a-z_]+-desc\">.+</desc>", chart)
+        assert "<script" not in chart
+    category = next(c for c in charts if "chart-reports_by_category" in c)
+    assert category.count("<rect") == 2 and ">Bullying<" in category
+    trend = next(c for c in charts if "chart-monthly_trend" in c)
+    assert "Column chart by month" in trend and ">2018-03<" in trend and ">6<" in trend
+    tables = text_of(page)
+    assert "Bullying 5" in tables and "¶10.2 4 3 75%" in tables
+    assert "2018-03 6 2 0 1 3" in tables  # month, total, each measure
+    kazakh = text_of((await site.http.get(f"{path}?lang=kk")).text)
+    assert "Көрсеткіштер диаграммаларда" in kazakh and "Алға ауданы" in kazakh
+    await sign_in(site, "cw.pavlodar")
+    assert (await site.http.get(path)).status_code == 403

@@ -8,7 +8,7 @@ from ombudsflow.local_time import LOCAL_TIME
 from schemas.case import StepStatus
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
-from tests.pages.browsing import page_showing, sign_in, submit, text_of
+from tests.pages.browsing import error_of, page_showing, sign_in, submit, text_of
 from tests.support.scenarios import valid_outcome
 from tests.support.web_stack import WebStack
 
@@ -16,14 +16,6 @@ from tests.support.web_stack import WebStack
 def local(moment: datetime) -> str:
     """As a datetime-local input holds it: Kazakhstan's clock, no offset."""
     return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
-
-
-def error_of(page: str, path: str) -> str:
-    """The message shown for the input (or row) at ``path``."""
-    dom = "e-" + path.replace(".", "-")
-    found = re.search(rf'<p class="error" id="{dom}">(.*?)</p>', page, re.S)
-    assert found, f"no error shown for {path}"
-    return text_of(found.group(1))
 
 
 async def test_an_invalid_talk_shows_each_reason_next_to_its_field_and_keeps_the_values(

@@ -37,6 +37,7 @@ from schemas.reporting import (
 )
 from store.db import session_scope
 from store.models import Publication
+from store.outbox import case_notices
 from store.reports import save_report
 from tests.support.factories import supervisor_of, worker_of
 from workflows.reporting import (
@@ -135,6 +136,11 @@ async def test_half_year_report_is_approved_by_four_eyes_and_delivered_with_docu
     assert view.plan == [item]
     delivered = [m for m in _mails(mail_dir) if m.is_multipart()]
     assert len(delivered) == 3  # the Commissioner, the Committee, the akim
+    with session_scope(engine) as session:
+        outbox = [n for n in case_notices(session, view.report_id) if n.kind == "delivery"]
+    assert sorted((n.kind, n.recipient, n.status) for n in outbox) == [
+        ("delivery", r, "sent") for r in ("akimat", "commissioner", "committee")]
+    assert {n.message_id for n in outbox} == {m["Message-ID"] for m in delivered}
     attachments = {
         str(part.get_filename()): part.get_payload(decode=True)
         for part in delivered[0].iter_attachments()
@@ -150,14 +156,20 @@ async def test_half_year_report_is_approved_by_four_eyes_and_delivered_with_docu
 
 
 async def test_a_report_left_in_draft_is_reminded_then_escalated(
-    time_env: WorkflowEnvironment, time_worker: Worker, mail_dir: Path
+    time_env: WorkflowEnvironment, time_worker: Worker, mail_dir: Path, engine: Engine
 ) -> None:
+    """Each mail is an outbox row of the report, sent once."""
     handle = await _start(time_env, time_worker, HalfYearReportWorkflow, H1)
     await time_env.sleep(60 * 60 * 24 * 30)
     view = await handle.query(HalfYearReportWorkflow.report)
     assert len(view.reminded_at) == 1 and view.escalated_at is not None
     subjects = [m["Subject"] for m in _mails(mail_dir)]
     assert len(subjects) == 2 and all(view.report_id in s for s in subjects)
+    with session_scope(engine) as session:
+        outbox = case_notices(session, view.report_id)
+    # (The session's store may hold this report's delivery from another test.)
+    assert [(n.kind, n.recipient, n.status) for n in outbox if n.kind != "delivery"] == [
+        ("reminder", "ombudsman_office", "sent"), ("escalation", "supervisor", "sent")]
     await handle.terminate("test over")
 
 

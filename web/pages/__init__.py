@@ -3,10 +3,22 @@ board and the reports page, in Kazakh, Russian or English, usable without JavaSc
 
 from fastapi import APIRouter
 
-from web.pages import appeal_form, appeals, auth, board, cases, inbox, reports, static, tasks
+from web.pages import (
+    appeal_form,
+    appeals,
+    auth,
+    board,
+    cases,
+    figures,
+    inbox,
+    reports,
+    static,
+    tasks,
+)
 
 router = APIRouter(include_in_schema=False)
-for pages in (auth, inbox, tasks, cases, appeal_form, appeals, board, reports, static):
+for pages in (auth, inbox, tasks, cases, appeal_form, appeals, board, reports, figures,
+              static):
     router.include_router(pages.router)
 
 __all__ = ["router"]

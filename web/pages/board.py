@@ -40,6 +40,7 @@ from store.reports import district_trend
 from web.deps import Services, ServicesDep, in_store, require_role
 from web.i18n import Translator
 from web.pages.render import render, translator
+from web.pages.reports import latest_with_figures
 from web.pages.route import PageRoute
 
 router = APIRouter(route_class=PageRoute)
@@ -68,7 +69,8 @@ class Bar:
 
 @dataclass(frozen=True)
 class Section:
-    """``numbers``: how many columns after the labels hold numbers (aligned right)."""
+    """``numbers``: how many columns after the labels hold numbers (aligned right);
+    ``chart``: "bars" (horizontal, one per row) or "columns" (a time series, oldest first)."""
 
     key: str
     title: str
@@ -76,6 +78,7 @@ class Section:
     bars: list[Bar]
     note: str = ""
     numbers: int = 1
+    chart: str = "bars"
 
 
 def board_scope(user: Actor, region: str | None) -> Region | None:
@@ -217,9 +220,12 @@ async def show_board(request: Request, svc: ServicesDep, user: SupervisorDep,
     open one region's board (``?region=``)."""
     t = translator(request)
     scope = board_scope(user, region)
+    figures = await in_store(svc.engine, lambda s: latest_with_figures(
+        s, None if scope is None else [scope]))
     return render(request, "board.html", user=user, scope=scope_of(scope, t),
                   region=scope.value if scope and user.region is None else "",
-                  sections=await board_sections(svc, scope, t, appeals_since=since))
+                  sections=await board_sections(svc, scope, t, appeals_since=since),
+                  figures=figures)
 
 
 @router.get("/board.csv")

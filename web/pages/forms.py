@@ -3,8 +3,9 @@ to an outcome, and pydantic's or the workflow's complaint to the input it is abo
 
 Inputs are named by their path in the outcome (``talks.1.held_at``), the path pydantic reports
 in an error's ``loc``, so an error finds its input without a lookup table. A list is a fixed
-number of repeated rows; blank rows are dropped, and ``Submitted.positions`` maps the
-positions left in the outcome back to the rows on the form.
+number of repeated rows (``renumbered`` drops the rows a reader ticked to remove); blank rows
+are dropped, and ``Submitted.positions`` maps the positions left in the outcome back to the
+rows on the form.
 """
 
 from collections.abc import Mapping, Sequence
@@ -20,7 +21,9 @@ from ombudsflow.local_time import LOCAL_TIME
 from web.i18n import Translator
 
 LIST_ROWS = 3
-MAX_ROWS = 50  # the longest list any outcome accepts; a crafted form asks for no more
+# Rows a list may show, unless its model accepts more (the ¶6.1 plan: 200); a crafted form
+# asks for no more.
+MAX_ROWS = 50
 LONG_TEXT = 500  # strings allowed to be longer than this get a textarea
 CHOICE_ERRORS = frozenset({"enum", "bool_parsing", "bool_type", "int_parsing", "literal_error"})
 
@@ -32,6 +35,7 @@ class Widget(StrEnum):
     TEXTAREA = "textarea"
     DATE = "date"
     DATETIME = "datetime-local"
+    NUMBER = "number"
     SELECT = "select"  # options are (value, locale key)
     YES_NO = "yes_no"
     CHECKBOXES = "checkboxes"  # options are (value, text shown as is)
@@ -85,7 +89,7 @@ def build_form(model: type[BaseModel], *, rows: int = LIST_ROWS,
     """The inputs for ``model``; ``choices`` gives the options of lists of integers."""
     schema = model.model_json_schema()
     defs: dict[str, Any] = schema.get("$defs", {})
-    rows = min(max(rows, LIST_ROWS), MAX_ROWS)
+    rows = max(rows, LIST_ROWS)
     fields: list[Field] = []
     for name, prop in schema["properties"].items():
         prop = _resolved(prop, defs)
@@ -103,7 +107,7 @@ def build_form(model: type[BaseModel], *, rows: int = LIST_ROWS,
             tuple(Row(f"{name}.{i}", i + 1,
                       _inputs(item, defs, f"{name}.{i}.") if of_objects
                       else (_input(name, f"{name}.{i}", item, True),))
-                  for i in range(rows)),
+                  for i in range(min(rows, max(prop.get("maxItems", 0), MAX_ROWS)))),
             required=prop.get("minItems", 0) > 0, of_objects=of_objects,
         ))
     return Form(fields, frozenset(_paths(fields)))
@@ -113,6 +117,23 @@ def rows_in_values(values: FormValues) -> int:
     """How many rows a submitted form had (its highest row number)."""
     return max((int(part) + 1 for key in values for part in key.split(".") if part.isdigit()),
                default=0)
+
+
+def renumbered(values: FormValues, removed: set[int]) -> dict[str, list[str]]:
+    """``values`` without the rows numbered in ``removed`` (counted from 0, of every list),
+    the rows after them moved up: ``items.3.activity`` is ``items.2.activity`` once row 1 is
+    gone. Other inputs are kept as they are."""
+    kept: dict[str, list[str]] = {}
+    for key, value in values.items():
+        parts = key.split(".")
+        if len(parts) < 2 or not parts[1].isdigit():
+            kept[key] = list(value)
+            continue
+        row = int(parts[1])
+        if row not in removed:
+            parts[1] = str(row - sum(1 for r in removed if r < row))
+            kept[".".join(parts)] = list(value)
+    return kept
 
 
 def rows_in_outcome(outcome: Mapping[str, Any]) -> int:
@@ -156,14 +177,16 @@ def form_values(form: Form, outcome: Mapping[str, Any]) -> dict[str, list[str]]:
     return values
 
 
-def invalid_fields(form: Form, submitted: Submitted, error: ValidationError, t: Translator
-                   ) -> dict[str, list[str]]:
-    """pydantic's complaints about an outcome, by the path of the input each is about
-    ("" for the form as a whole), in the reader's language where we know the kind."""
+def invalid_fields(form: Form, submitted: Submitted, error: ValidationError, t: Translator,
+                   *, under: str = "outcome") -> dict[str, list[str]]:
+    """pydantic's complaints about an outcome (the model's field ``under``; "": the model
+    validated is the form's), by the path of the input each is about ("" for the form as a
+    whole), in the reader's language where we know the kind."""
     found: dict[str, list[str]] = {}
     for e in error.errors():
         loc = [str(part) for part in e["loc"]]
-        path = ".".join(loc[1:]) if loc[:1] == ["outcome"] else ""
+        inside = loc[1:] if loc[:1] == [under] else [] if under else loc
+        path = ".".join(inside)
         found.setdefault(_on_form(form, submitted, path), []).append(_message(e, t))
     return found
 
@@ -227,6 +250,8 @@ def _input(name: str, path: str, prop: dict[str, Any], required: bool) -> Input:
         return Input(name, path, Widget.SELECT, required, options)
     if prop.get("type") == "boolean":
         return Input(name, path, Widget.YES_NO, required)
+    if prop.get("type") == "integer":
+        return Input(name, path, Widget.NUMBER, required)
     if prop.get("type") != "string":
         raise ValueError(f"no form input for {path}: {prop}")
     widget = {"date": Widget.DATE, "date-time": Widget.DATETIME}.get(prop.get("format", ""))

@@ -4,21 +4,23 @@ or CSV (no personal data: numbers, codes, stages and times)."""
 
 import csv
 import io
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Annotated
 
 import xlsxwriter
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.documents import report_rows
 from schemas.case import Actor
+from schemas.regions import Region
 from schemas.reporting import (
     Briefing,
     NarrativeSection,
-    PlanItem,
     ReportKind,
     ReportStatus,
     ReportView,
@@ -27,12 +29,24 @@ from schemas.steps import Role
 from store.reports import case_rows, list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
 from web.errors import rejection_of
+from web.pages.forms import (
+    Form,
+    FormValues,
+    build_form,
+    form_values,
+    invalid_fields,
+    read_form,
+    renumbered,
+    rows_in_values,
+)
 from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
-from web.pages.security import CsrfChecked
+from web.pages.security import CSRF_FIELD, CsrfChecked
 from web.report_actions import (
+    PlanBody,
     decide,
     report_in_scope,
+    report_mails,
     submit_briefing,
     submit_narrative,
     submit_plan,
@@ -50,7 +64,8 @@ async def show_reports(request: Request, svc: ServicesDep, user: ReaderDep) -> R
     """Reports of the reader's region (every region nationally), newest period first."""
     scope = regions_of(user)
     views = await in_store(svc.engine, lambda s: list_reports(s, regions=scope))
-    return render(request, "reports.html", user=user, reports=views)
+    return render(request, "reports.html", user=user, reports=views,
+                  with_figures=WITH_FIGURES)
 
 
 @router.get("/reports/cases.{extension}")
@@ -84,32 +99,75 @@ async def export_cases(request: Request, svc: ServicesDep, user: SupervisorDep,
         "Content-Disposition": f'attachment; filename="ombudsflow-cases-{stamp}.{extension}"'})
 
 
+# Reports whose page has figures: the ¶8 figures, the monthly control's trend.
+WITH_FIGURES = (ReportKind.HALF_YEAR, ReportKind.MONTHLY_CONTROL)
+
+
+def figures_page(view: ReportView) -> str:
+    return f"/reports/{view.report_id}/figures"
+
+
+def latest_with_figures(session: Session, regions: Collection[Region] | None) -> str:
+    """The figures page of the newest ¶8 report in scope (else monthly control); "" if none."""
+    views = [v for v in list_reports(session, regions=regions) if v.kind in WITH_FIGURES]
+    views.sort(key=lambda v: (v.kind != ReportKind.HALF_YEAR, -v.period.start.toordinal()))
+    return figures_page(views[0]) if views else ""
+
+
+# The ¶6.1 form's buttons beside "send": another blank row, or the ticked rows taken out (the
+# pages run no script, so the rows change on the server).
+PLAN_EDITS = ("add", "remove")
+
+
 # After the export: a path is matched in the order routes are declared.
-PLAN_ROWS = 8  # blank item rows on the ¶6.1 form; the plan may be returned and resubmitted
-PLAN_FIELDS = ("activity", "clause", "responsible", "quarter", "expected_result")
-
-
-def _plan_items(form: FormData) -> list[PlanItem]:
-    """The rows of the ¶6.1 form that have an activity, as plan items."""
-    rows = [{f: str(form.get(f"{f}-{i}", "")).strip() for f in PLAN_FIELDS}
-            for i in range(PLAN_ROWS)]
-    return [PlanItem.model_validate(r) for r in rows if r["activity"]]
-
-
 ReportIdPath = Annotated[str, Path(max_length=80, pattern=r"^[a-z_\-]+-\d{4}(-H[12]|-\d{2})?$")]
 
 
-def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
-          error: str = "", status_code: int = 200) -> Response:
+async def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
+                error: str = "", plan: Form | None = None, values: FormValues | None = None,
+                errors: dict[str, list[str]] | None = None, status_code: int = 200
+                ) -> Response:
+    """The report's page; while a ¶6.1 plan is drafted, ``plan`` with ``values`` and
+    ``errors`` (the plan as it stands when not given)."""
     t = translator(request)
     language = t.language if t.language in ("kk", "ru") else "ru"
     drafting = user.role == Role.CASE_WORKER and view.status == ReportStatus.DRAFTING
     deciding = user.role == Role.SUPERVISOR and view.status in (ReportStatus.APPROVING,
                                                                 ReportStatus.AGREEING)
+    if drafting and view.kind == ReportKind.ANNUAL_PLAN and plan is None:
+        plan = build_form(PlanBody, rows=len(view.plan))
+        values = form_values(plan, {"items": [i.model_dump() for i in view.plan]})
     return render(request, "report.html", user=user, report=view, error=error,
                   rows=report_rows(view, language, svc.districts),
-                  drafting=drafting, sections=list(NarrativeSection), plan_rows=PLAN_ROWS,
-                  deciding=deciding, status_code=status_code)
+                  drafting=drafting, sections=list(NarrativeSection), plan=plan,
+                  values=values or {}, errors=errors or {},
+                  deciding=deciding, notices=await report_mails(svc, view),
+                  figures=figures_page(view) if view.kind in WITH_FIGURES else "",
+                  status_code=status_code)
+
+
+async def _plan_posted(request: Request, svc: ServicesDep, user: Actor, view: ReportView,
+                       posted: FormData) -> Response:
+    """¶6.1: a row added or the ticked rows removed (the form again, nothing sent), or the
+    plan sent; each refused field is shown by its row, the values kept."""
+    values = renumbered(
+        {k: [v for v in posted.getlist(k) if isinstance(v, str)] for k in posted
+         if k not in (CSRF_FIELD, "remove", "edit")},
+        {int(v) for v in posted.getlist("remove") if isinstance(v, str) and v.isdigit()})
+    rows, edit = rows_in_values(values), posted.get("edit")
+    if edit in PLAN_EDITS:
+        form = build_form(PlanBody, rows=rows + 1 if edit == "add" else rows)
+        return await _page(request, svc, user, view, plan=form, values=values)
+    form = build_form(PlanBody, rows=rows)
+    submitted = read_form(form, values)
+    try:
+        items = PlanBody.model_validate(submitted.outcome).items
+    except ValidationError as e:
+        errors = invalid_fields(form, submitted, e, translator(request), under="")
+        return await _page(request, svc, user, view, plan=form, values=values, errors=errors,
+                           status_code=422)
+    await submit_plan(svc, user, view, items)
+    return redirect(f"/reports/{view.report_id}")
 
 
 @router.get("/reports/{report_id}")
@@ -117,7 +175,7 @@ async def show_report(request: Request, svc: ServicesDep, user: ReaderDep,
                       report_id: ReportIdPath) -> Response:
     """One report: status, deadline, figures and texts; the form its reader may act on."""
     request.state.report_id = report_id  # audited
-    return _page(request, svc, user, await report_in_scope(svc, user, report_id))
+    return await _page(request, svc, user, await report_in_scope(svc, user, report_id))
 
 
 @router.post("/reports/{report_id}")
@@ -132,7 +190,7 @@ async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: 
             await decide(svc, user, view, approved=form["decision"] == "approve",
                          reason=str(form.get("reason", "")))
         elif view.kind == ReportKind.ANNUAL_PLAN:
-            await submit_plan(svc, user, view, _plan_items(form))
+            return await _plan_posted(request, svc, user, view, form)
         elif view.kind == ReportKind.BRIEFING:
             await submit_briefing(svc, user, view, Briefing(
                 held_on=str(form.get("held_on", "")), place=str(form.get("place", "")),
@@ -145,8 +203,8 @@ async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: 
             await submit_narrative(svc, user, view, sections)
     except ValidationError as e:
         reasons = "; ".join(str(err["msg"]) for err in e.errors())
-        return _page(request, svc, user, view, error=reasons, status_code=422)
+        return await _page(request, svc, user, view, error=reasons, status_code=422)
     except WorkflowUpdateFailedError as e:
         code, body = rejection_of(e, translator(request))
-        return _page(request, svc, user, view, error=body["detail"], status_code=code)
+        return await _page(request, svc, user, view, error=body["detail"], status_code=code)
     return redirect(f"/reports/{report_id}")

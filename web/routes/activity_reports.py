@@ -14,7 +14,6 @@ from schemas.regions import Region
 from schemas.reporting import (
     Briefing,
     NarrativeSection,
-    PlanItem,
     ReportKind,
     ReportStatus,
     ReportView,
@@ -23,12 +22,15 @@ from schemas.steps import Role
 from store.reports import list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
 from web.report_actions import (
+    PlanBody,
     decide,
     report_in_scope,
+    report_mails,
     submit_briefing,
     submit_narrative,
     submit_plan,
 )
+from web.views import ReportMailView
 
 router = APIRouter(prefix="/activity-reports", tags=["activity reports"])
 Reader = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
@@ -51,12 +53,14 @@ class ReportSummary(BaseModel):
     documents: list[str]
 
 
+class ReportDetail(ReportView):
+    """A report with its mails: each delivery, reminder and escalation and where it stands."""
+
+    mails: list[ReportMailView]
+
+
 class NarrativeBody(BaseModel):
     sections: dict[NarrativeSection, str] = Field(min_length=1)
-
-
-class PlanBody(BaseModel):
-    items: list[PlanItem] = Field(min_length=1, max_length=200)
 
 
 class DecisionBody(BaseModel):
@@ -89,9 +93,11 @@ async def _in_scope(request: Request, svc: ServicesDep, user: Actor, report_id: 
 
 @router.get("/{report_id}")
 async def read_activity_report(request: Request, report_id: ReportId, user: Reader,
-                               svc: ServicesDep) -> ReportView:
-    """One report: its status, deadline, figures, narrative, plan or district control."""
-    return await _in_scope(request, svc, user, report_id)
+                               svc: ServicesDep) -> ReportDetail:
+    """One report: its status, deadline, figures, narrative, plan or district control, and
+    its mails as the outbox holds them."""
+    view = await _in_scope(request, svc, user, report_id)
+    return ReportDetail(**dict(view), mails=await report_mails(svc, view))
 
 
 @router.get("/{report_id}/documents/{document}",
