@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request, status
 
 from ombudsflow.config import Settings
-from web.errors import refuses
+from web.refuses import refuses
 
 
 class SlidingWindow:

@@ -19,7 +19,7 @@ from schemas.reporting import (
 )
 from store.reports import get_report
 from web.deps import Services, in_store
-from web.errors import refuses
+from web.refuses import refuses
 
 
 @refuses(403, 404)

@@ -30,6 +30,7 @@ from web.errors import rejection_of
 from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
 from web.pages.security import CsrfChecked
+from web.paths import ReportName
 from web.report_actions import (
     decide,
     report_in_scope,
@@ -96,7 +97,7 @@ def _plan_items(form: FormData) -> list[PlanItem]:
     return [PlanItem.model_validate(r) for r in rows if r["activity"]]
 
 
-ReportIdPath = Annotated[str, Path(max_length=80, pattern=r"^[a-z_\-]+-\d{4}(-H[12]|-\d{2})?$")]
+ReportIdPath = Annotated[str, Path(max_length=80, pattern=ReportName.pattern())]
 
 
 def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
@@ -112,7 +113,7 @@ def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
                   deciding=deciding, status_code=status_code)
 
 
-@router.get("/reports/{report_id}")
+@router.get("/reports/{report_id:report_id}")
 async def show_report(request: Request, svc: ServicesDep, user: ReaderDep,
                       report_id: ReportIdPath) -> Response:
     """One report: status, deadline, figures and texts; the form its reader may act on."""
@@ -120,7 +121,7 @@ async def show_report(request: Request, svc: ServicesDep, user: ReaderDep,
     return _page(request, svc, user, await report_in_scope(svc, user, report_id))
 
 
-@router.post("/reports/{report_id}")
+@router.post("/reports/{report_id:report_id}")
 async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: CsrfChecked,
                         report_id: ReportIdPath) -> Response:
     """¶8 narrative (case worker) or a decision (supervisor); a refusal is shown with why."""
