@@ -5,16 +5,18 @@ a 500, and each operation documents exactly the statuses and bodies it can answe
     422  InvalidInput {"detail": [{"field", "reason"}]}: every bad input, each field and why —
          a body that is not JSON (field ``body``), a rule across fields (``body``), a
          workflow validator's refusal of an outcome (``outcome...``)
-    401 403 404 409 429 503  Refusal {"detail": reason} (+ "type" when the case's workflow
-         refused: UnknownTask 404, TaskClosed 409, Forbidden 403; a refusal's reason in the
-         caller's Accept-Language, English by default)
-         401 with WWW-Authenticate; 429 and 503 with Retry-After
+    401 403 404 405 409 429 503  Refusal {"detail": reason} (+ "type" when the case's
+         workflow refused: UnknownTask 404, TaskClosed 409, Forbidden 403; a refusal's reason
+         in the caller's Accept-Language, English by default)
+         401 with WWW-Authenticate; 405 with Allow; 429 and 503 with Retry-After
 
 Which statuses an operation answers is worked out from the code that raises them, not listed
 by hand: a function that raises a refusal, or calls a service that answers one (the store, a
 case's workflow), says so with ``@refuses(...)``, and the store's claim refusals map to theirs
 (``REFUSED_AS``); an operation answers what its handler and dependencies reach by name
-(``refusals_of``). The API tests hold the document to what is served.
+(``refusals_of``), and what routing answers on its path (web.routing: a 404 for an id not in
+its format, a 405 where its path may be another route's). The API tests hold the document to
+what is served.
 """
 
 import inspect
