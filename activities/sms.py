@@ -43,10 +43,12 @@ def numeric_id(message_id: str) -> int:
 
 class MobizonGateway:
     """Mobizon's API v1 (``api.mobizon.kz``): ``sendSmsMessage`` and ``getSmsStatus``, the key
-    in the query string, answers ``{"code": 0, "data": ..., "message": ...}``."""
+    in the query string, answers ``{"code": 0, "data": ..., "message": ...}`` (code 100: taken
+    for background processing, also a success), as Mobizon's own PHP client speaks it."""
 
+    ACCEPTED = frozenset({0, 100})
     DELIVERED = frozenset({"DELIVRD"})
-    FAILED = frozenset({"UNDELIV", "REJECTD", "EXPIRED", "DELETED"})
+    FAILED = frozenset({"UNDELIV", "REJECTD", "EXPIRED", "DELETED"})  # the final ones but one
 
     def __init__(self, base_url: str, api_key: str, *, sender: str | None = None,
                  timeout: float = 10.0) -> None:
@@ -65,7 +67,7 @@ class MobizonGateway:
         return str(data["messageId"])
 
     async def state(self, provider_id: str, phone: str) -> SmsState:
-        data = await self._call("message/getsmsstatus", {"ids[]": provider_id})
+        data = await self._call("message/getsmsstatus", {"ids[0]": provider_id})
         status = next((str(row.get("status")) for row in data or []
                        if str(row.get("id")) == provider_id), "")
         if status in self.DELIVERED:
@@ -76,7 +78,7 @@ class MobizonGateway:
         params = {"output": "json", "api": "v1", "apiKey": self._api_key}
         answer = await _post(f"{self._base_url}/service/{method}", params=params, form=form,
                              within=self._timeout)
-        if answer.get("code") != 0:
+        if answer.get("code") not in self.ACCEPTED:
             raise SmsError(f"Mobizon {method}: code {answer.get('code')}: "
                            f"{answer.get('message', '')}")
         return answer.get("data")

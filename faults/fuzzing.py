@@ -2,9 +2,10 @@
 every operation of ``/openapi.json``, generated inputs, against the web app as a real process
 on a stack. Each operation gets the credential it asks for: an integration key allowed every
 scope and channel, or the bearer token of a signed-in person (a national supervisor, who may
-use every operation for people; the full run also as a case worker). Every answer must be as
-documented (status, body, headers, content type), valid inputs accepted (``faults.fuzz_hooks``
-makes generated reports consistent), invalid ones refused, none a 5xx."""
+use every operation for case work; the full run also as a case worker; the admin's operations,
+webhook subscriptions, as the admin). Every answer must be as documented (status, body,
+headers, content type), valid inputs accepted (``faults.fuzz_hooks`` makes generated reports
+consistent), invalid ones refused, none a 5xx."""
 
 import asyncio
 import os
@@ -30,6 +31,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 REPOSITORY = Path(__file__).resolve().parents[1]  # where the hooks' modules are imported from
 WEB_ARGV = [sys.executable, "-m", "commands.main", "web"]
 KEY_SCOPES = ("reports", "police_decisions", "kdn_decisions")
+ADMIN = "admin"  # the demo user who manages webhook subscriptions
 RUN_TIMEOUT = 900.0  # seconds for one schemathesis run
 SUMMARY = re.compile(r"(\d+) generated, (?:\d+ found (\d+) unique failures?|\d+ passed)")
 
@@ -47,10 +49,11 @@ async def api_fuzzing(size: Size, store: StoreKind) -> Outcome:
                       env=stack.env | {"OMBUDSFLOW_WEB_PORT": base.rpartition(":")[2]})
         await web.start()
         try:
+            admin = await asyncio.wait_for(
+                _sign_in(base, ADMIN, credentials.passwords[ADMIN]), START_TIMEOUT)
             for user in size.fuzz_as:
-                token = await asyncio.wait_for(
-                    _sign_in(base, user, credentials.passwords[user]), START_TIMEOUT)
-                code, report = await _schemathesis(base, size.fuzz_examples, token, key,
+                token = await _sign_in(base, user, credentials.passwords[user])
+                code, report = await _schemathesis(base, size.fuzz_examples, token, admin, key,
                                                    stack.folder / f"schemathesis-{user}.txt")
                 outcome.notes.append(f"as {user}: {_figures(report)}")
                 if code != 0:
@@ -86,10 +89,11 @@ async def _sign_in(base: str, user: str, password: str) -> str:
             return token
 
 
-async def _schemathesis(base: str, examples: int, token: str, key: str, report: Path
-                        ) -> tuple[int, str]:
+async def _schemathesis(base: str, examples: int, token: str, admin: str, key: str,
+                        report: Path) -> tuple[int, str]:
     """schemathesis's exit status (0: no check failed) and its report, also written out."""
-    env = os.environ | {"OMBUDSFLOW_FUZZ_TOKEN": token, "OMBUDSFLOW_FUZZ_KEY": key,
+    env = os.environ | {"OMBUDSFLOW_FUZZ_TOKEN": token, "OMBUDSFLOW_FUZZ_ADMIN_TOKEN": admin,
+                        "OMBUDSFLOW_FUZZ_KEY": key,
                         "PYTHONPATH": str(REPOSITORY)}
     process = await asyncio.create_subprocess_exec(
         str(SCHEMATHESIS), "--config-file", str(CONFIG), "--no-color", "run",

@@ -49,10 +49,13 @@ class WebhookEvent(BaseModel):
                 "data": data}
 
 
+SUBSCRIPTION_ID = r"[a-z0-9][a-z0-9_.\-]*"  # also a path segment (web.paths)
+
+
 class SubscriptionIn(BaseModel):
     """An admin's subscription: where to post and which events."""
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+    id: str = Field(min_length=1, max_length=64, pattern=f"^{SUBSCRIPTION_ID}$",
                     description="a name for the subscriber, e.g. police-aktobe")
     url: AnyHttpUrl
     events: list[EventType] = Field(min_length=1)

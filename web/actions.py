@@ -32,7 +32,8 @@ from store.models import Case as CaseRow
 from store.models import Step as StepRow
 from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
-from web.errors import refuses, temporal_unavailable
+from web.errors import temporal_unavailable
+from web.refuses import refuses
 from web.views import StepView, TaskView, load_case, step_view, task_views
 
 # Checked against when the user is unknown, so a wrong name takes as long as a wrong password.

@@ -25,16 +25,18 @@ from schemas.regions import Region
 from schemas.steps import Role
 from store.db import session_scope
 from store.users import get_api_key, get_user
-from web.errors import refuses
+from web.paths import CaseNumber, TaskKeyFormat
+from web.refuses import refuses
 from web.security import read_token
 
 SESSION_COOKIE = "ombudsflow_session"
 
-# Identifiers in paths, bounded like the store's columns so a wrong one is a 422, not a 500.
-CASE_NUMBER_CHARS, CASE_NUMBER_PATTERN = 32, r"^[A-Z]{3}-\d{4}-\d{6,}$"
+# Identifiers in paths (their formats route, web.paths), bounded like the store's columns so an
+# over-long one is a 422, not a 500.
+CASE_NUMBER_CHARS, CASE_NUMBER_PATTERN = 32, CaseNumber.pattern()
 CaseId = Annotated[str, Path(max_length=CASE_NUMBER_CHARS, pattern=CASE_NUMBER_PATTERN,
                              description="a case number, e.g. AKT-2026-000123")]
-TaskKey = Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9_.\-]+$",
+TaskKey = Annotated[str, Path(max_length=100, pattern=TaskKeyFormat.pattern(),
                               description="a step key, e.g. preventive_talk")]
 T = TypeVar("T")
 

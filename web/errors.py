@@ -5,23 +5,25 @@ a 500, and each operation documents exactly the statuses and bodies it can answe
     422  InvalidInput {"detail": [{"field", "reason"}]}: every bad input, each field and why —
          a body that is not JSON (field ``body``), a rule across fields (``body``), a
          workflow validator's refusal of an outcome (``outcome...``)
-    401 403 404 409 429 503  Refusal {"detail": reason} (+ "type" when the case's workflow
-         refused: UnknownTask 404, TaskClosed 409, Forbidden 403; a refusal's reason in the
-         caller's Accept-Language, English by default)
-         401 with WWW-Authenticate; 429 and 503 with Retry-After
+    401 403 404 405 409 429 503  Refusal {"detail": reason} (+ "type" when the case's
+         workflow refused: UnknownTask 404, TaskClosed 409, Forbidden 403; a refusal's reason
+         in the caller's Accept-Language, English by default)
+         401 with WWW-Authenticate; 405 with Allow; 429 and 503 with Retry-After
 
 Which statuses an operation answers is worked out from the code that raises them, not listed
 by hand: a function that raises a refusal, or calls a service that answers one (the store, a
 case's workflow), says so with ``@refuses(...)``, and the store's claim refusals map to theirs
 (``REFUSED_AS``); an operation answers what its handler and dependencies reach by name
-(``refusals_of``). The API tests hold the document to what is served.
+(``refusals_of``), and what routing answers on its path (web.routing: a 404 for an id not in
+its format, a 405 where its path may be another route's). The API tests hold the document to
+what is served.
 """
 
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from types import CodeType, FunctionType
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, status
@@ -42,8 +44,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from schemas.errors import RejectedAction
 from schemas.refusals import Refusal as CodedRefusal
 from store.cases import TaskClaimed, TaskNotFound
+from web.deps import services
 from web.i18n import LANGUAGES, Translator
 from web.metrics import update_unconfirmed
+from web.refuses import declared
+from web.routing import UNROUTED, allowed_methods, routed, shadowed, takes_ids
 
 log = structlog.get_logger()
 
@@ -187,7 +192,7 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 
 async def _rejected(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WorkflowUpdateFailedError)
-    districts = request.app.state.services.districts
+    districts = services(request).districts
     code, body = rejection_of(exc, Translator(api_language(request), districts=districts))
     if code == status.HTTP_422_UNPROCESSABLE_CONTENT:
         return invalid([named_field(body["detail"], within="outcome", whole="outcome")])
@@ -236,10 +241,16 @@ async def _temporal_error(_: Request, exc: Exception) -> JSONResponse:
                    "nothing was changed, retry in a minute")
 
 
-async def _http_refusal(_: Request, exc: Exception) -> JSONResponse:
+async def _http_refusal(request: Request, exc: Exception) -> JSONResponse:
     """A refusal raised as ``HTTPException``, in the shape of its status. FastAPI answers a
-    body it cannot read (not UTF-8, a broken form) with 400: the body's 422 here."""
+    body it cannot read (not UTF-8, a broken form) with 400: the body's 422 here. Routing's
+    own 405 lists every method of the path, its 404 says nothing is served there."""
     assert isinstance(exc, HTTPException)
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED and "Allow" in (exc.headers or {}):
+        return refused(exc.status_code, "this path does not accept this method",
+                       headers={"Allow": ", ".join(allowed_methods(request))})
+    if not routed(request) and exc.status_code == status.HTTP_404_NOT_FOUND:
+        return refused(exc.status_code, UNROUTED)
     if exc.status_code == status.HTTP_400_BAD_REQUEST:
         return invalid([FieldError(field=WHOLE_BODY, reason=f"cannot be read: {exc.detail}")])
     if exc.status_code == status.HTTP_422_UNPROCESSABLE_CONTENT:
@@ -269,8 +280,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
 # The document -------------------------------------------------------------------------------
 
-F = TypeVar("F", bound=Callable[..., Any])
-_DECLARED: dict[Callable[..., Any], frozenset[int]] = {}
 # Where ``refusals_of`` looks for raising code: this project's packages, not libraries.
 _OURS = ("web", "store", "ombudsflow", "schemas")
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
@@ -280,7 +289,12 @@ ANSWERS: dict[int, dict[str, Any]] = {
           "headers": {"WWW-Authenticate": {"description": "how to authenticate",
                                            "required": True, "schema": {"type": "string"}}}},
     403: {"description": "not for your role, region or key"},
-    404: {"description": "no such case, or no such open task in it"},
+    404: {"description": "no such case, or no such open task in it; or an id in the path "
+                         "not in its format"},
+    405: {"description": "the path is another resource's, a word where this operation has an "
+                         "id, and that resource does not accept this method",
+          "headers": {"Allow": {"description": "the methods the path accepts",
+                                "required": True, "schema": {"type": "string"}}}},
     409: {"description": "the task is already closed or claimed by someone else, or the case "
                          "is not waiting for this"},
     422: {"description": "each bad input and why; a body that is not JSON is field body"},
@@ -288,17 +302,6 @@ ANSWERS: dict[int, dict[str, Any]] = {
     503: {"description": "the store or Temporal is unreachable; nothing was changed",
           "headers": _RETRY_AFTER},
 }
-
-
-def refuses(*statuses: int) -> Callable[[F], F]:
-    """Mark a function (a dependency, an action) that raises these refusals itself, so every
-    operation reaching it documents them."""
-
-    def mark(function: F) -> F:
-        _DECLARED[function] = frozenset(statuses)
-        return function
-
-    return mark
 
 
 def refusals_of(operation: Dependant) -> set[int]:
@@ -324,12 +327,15 @@ def document_refusals(document: dict[str, Any], routes: Iterable[BaseRoute]) -> 
                                     ref_template="#/components/schemas/{model}")
     schemas.update(defs["$defs"])
     invalid_input, refusal = refs[(InvalidInput, "serialization")], refs[(Refusal, "serialization")]
-    for route in iter_route_contexts(list(routes)):
+    every = list(iter_route_contexts(list(routes)))
+    for route in every:
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         for method in route.methods or ():
             answers = document["paths"][route.path_format][method.lower()]["responses"]
             validated = {422} if "422" in answers else set()
+            validated |= {404} if takes_ids(route) else set()
+            validated |= {405} if shadowed(route, every) else set()
             for code in sorted(refusals_of(route.dependant) | validated):
                 declared = route.responses.get(code, {})
                 if "model" in declared:
@@ -347,7 +353,7 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 
 def _raised_by(call: Callable[..., Any], seen: set[CodeType]) -> set[int]:
-    found = set(_DECLARED.get(call, ()))
+    found = set(declared(call))
     function = inspect.unwrap(call)
     if isinstance(function, FunctionType):
         found |= _raised_in(function.__code__, function.__globals__, seen)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request, status
 
 from ombudsflow.config import Settings
-from web.errors import refuses
 from web.metrics import rate_limited
+from web.refuses import refuses
 
 
 class SlidingWindow:

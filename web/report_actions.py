@@ -20,7 +20,7 @@ from schemas.reporting import (
 from store.outbox import case_notices
 from store.reports import get_report
 from web.deps import Services, in_store
-from web.errors import refuses
+from web.refuses import refuses
 from web.views import ReportMailView
 
 

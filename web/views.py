@@ -37,9 +37,9 @@ from store.filters import list_filters
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
-from web.errors import refuses
 from web.history import HistoryLine, timeline
 from web.i18n import Translator
+from web.refuses import refuses
 
 # People who read cases; admins manage users and integrations only deliver decisions.
 READERS = (Role.CASE_WORKER, Role.SUPERVISOR)

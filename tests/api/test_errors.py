@@ -16,14 +16,18 @@ async def test_a_page_past_the_end_of_the_store_is_a_422(api: WebStack) -> None:
         assert response.json()["detail"][0]["field"] == "offset"
 
 
-async def test_malformed_or_over_long_ids_are_a_422(api: WebStack) -> None:
+async def test_over_long_ids_are_a_422_and_malformed_ones_a_404(api: WebStack) -> None:
+    # A well-formed id longer than the store holds is bad input; one not in its format names
+    # no route at all (tests/api/test_routing.py).
     for case_id, key, wrong in (("AKT-2026-" + "9" * 40, "preventive_talk", "case_id"),
-                                ("not a case", "preventive_talk", "case_id"),
                                 ("AKT-2026-000001", "x" * 200, "key")):
         response = await api.http.post(f"/api/v1/tasks/{case_id}/{key}/claim",
                                        headers=api.as_user("cw.aktobe"))
         assert response.status_code == 422, (case_id, key, response.text)
         assert [e["field"] for e in response.json()["detail"]] == [wrong]
+    malformed = await api.http.post("/api/v1/tasks/not a case/preventive_talk/claim",
+                                    headers=api.as_user("cw.aktobe"))
+    assert malformed.status_code == 404, malformed.text
 
 
 async def test_a_served_422_is_the_one_the_document_describes(api: WebStack) -> None:

@@ -1,13 +1,11 @@
 """Fake SMS providers on loopback, speaking Mobizon's and SMSC.kz's HTTP formats: real HTTP,
 a phone book of what arrived, delivery reports the test sets, and an outage on demand."""
 
-import json
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.loopback import LoopbackServer, Posted, Reply
 
 MOBIZON_KEY = "test-mobizon-key"
 SMSC_LOGIN, SMSC_PASSWORD = "ombudsflow", "test-smsc-password"
@@ -22,30 +20,20 @@ class Sms:
 
 
 @dataclass
-class SmsProvider:
+class SmsProvider(LoopbackServer):
     """Both providers' APIs on one port (their paths do not overlap)."""
 
-    port: int
     received: list[Sms] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     # Mobizon's status word or SMSC's status number for every SMS, as the test wants it.
     mobizon_status: str = "DELIVRD"
     smsc_status: int = 1
-    _server: ThreadingHTTPServer | None = None
+    mobizon_code: int = 0  # of an accepted send: 0, or 100 (taken for background processing)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def answer(self, posted: Posted) -> Reply:
+        url = urlsplit(posted.path)
+        form = _flat(parse_qs(posted.body.decode()))
+        return Reply(200, self._answer(url.path, _flat(parse_qs(url.query)), form))
 
     def _answer(self, path: str, query: dict[str, str], form: dict[str, str]
                 ) -> dict[str, Any] | list[Any]:
@@ -63,12 +51,13 @@ class SmsProvider:
             sms = Sms(str(1000 + len(self.received)), form["recipient"], form["text"],
                       form.get("params[name]", ""))
             self.received.append(sms)
-            return {"code": 0, "message": "",
+            return {"code": self.mobizon_code, "message": "",
                     "data": {"campaignId": "1", "messageId": sms.provider_id, "status": 1}}
         if method == "message/getsmsstatus":
-            ids = {form.get("ids[]")}
+            ids = {v for k, v in form.items() if k.startswith("ids[")}
             return {"code": 0, "message": "", "data": [
-                {"id": s.provider_id, "status": self.mobizon_status, "segNum": "1"}
+                {"id": s.provider_id, "status": self.mobizon_status, "segNum": "1",
+                 "startSendTs": "2026-11-30 12:00:00", "statusUpdateTs": "2026-11-30 12:00:05"}
                 for s in self.received if s.provider_id in ids]}
         return {"code": 12, "data": [], "message": "Unknown method"}
 
@@ -81,28 +70,8 @@ class SmsProvider:
             if not any(s.provider_id == form.get("id") for s in self.received):
                 return {"status": -3, "err": 0}
             return {"status": self.smsc_status, "last_date": "30.11.2026 12:00:00",
-                    "last_timestamp": 1796040000, "err": 0}
+                    "last_timestamp": 1796040000, "flag": 0, "err": 0}
         return {"error": "invalid url", "error_code": 1}
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        answer: Callable[..., Any] = self._answer
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                url = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length", 0))
-                form = _flat(parse_qs(self.rfile.read(length).decode()))
-                body = json.dumps(answer(url.path, _flat(parse_qs(url.query)), form)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
 
 
 def _flat(values: dict[str, list[str]]) -> dict[str, str]:

@@ -2,13 +2,13 @@
 as Telegram does (``{"ok": true, "result": …}``) and keeps what the bot sent."""
 
 import json
-import threading
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.support.loopback import LoopbackServer, Posted, Reply
 
 TOKEN = "123456:TEST-token"
 
@@ -22,24 +22,19 @@ class Sent:
 
 
 @dataclass
-class FakeBotApi:
-    port: int
+class FakeBotApi(LoopbackServer):
     sent: list[Sent] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def answer(self, posted: Posted) -> Reply:
+        prefix = f"/bot{TOKEN}/"
+        if not posted.path.startswith(prefix):
+            return Reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        try:
+            result = self._call(posted.path.removeprefix(prefix),
+                                _fields(posted.headers, posted.body))
+        except LookupError:
+            return Reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        return Reply(200, {"ok": True, "result": result})
 
     def _call(self, method: str, fields: dict[str, str]) -> Any:
         if method == "sendMessage":
@@ -53,42 +48,9 @@ class FakeBotApi:
             return True
         raise LookupError(method)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        call = self._call
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                prefix = f"/bot{TOKEN}/"
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if not self.path.startswith(prefix):
-                    self._answer(401, {"ok": False, "error_code": 401,
-                                       "description": "Unauthorized"})
-                    return
-                try:
-                    result = call(self.path.removeprefix(prefix), _fields(self.headers, body))
-                except LookupError:
-                    self._answer(404, {"ok": False, "error_code": 404,
-                                       "description": "Not Found"})
-                    return
-                self._answer(200, {"ok": True, "result": result})
-
-            def _answer(self, code: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
-
-
-def _fields(headers: Any, body: bytes) -> dict[str, str]:
+def _fields(headers: dict[str, str], body: bytes) -> dict[str, str]:
     """The fields of a form (aiogram sends urlencoded, multipart with files) or JSON body."""
-    content_type = headers.get("Content-Type", "")
+    content_type = headers.get("content-type", "")
     if content_type.startswith("application/x-www-form-urlencoded"):
         return {k: v[0] for k, v in parse_qs(body.decode()).items()}
     if content_type.startswith("application/json"):

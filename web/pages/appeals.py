@@ -15,7 +15,7 @@ from web.pages.route import PageRoute
 router = APIRouter(route_class=PageRoute)
 
 
-@router.get("/appeals/{appeal_id}")
+@router.get("/appeals/{appeal_id:appeal_number}")
 async def show_appeal(request: Request, svc: ServicesDep, user: Person, appeal_id: str
                       ) -> Response:
     """The whole appeal as the reader may see it."""

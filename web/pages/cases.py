@@ -17,7 +17,7 @@ from web.views import case_detail
 router = APIRouter(route_class=PageRoute)
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id:case_number}")
 async def show_case(request: Request, svc: ServicesDep, user: UserDep, case_id: str) -> Response:
     """The whole case as the reader may see it."""
     case = await case_detail(svc, user, case_id)  # checks the reader's region first

@@ -22,7 +22,7 @@ from web.pages.route import PageRoute
 from web.report_actions import report_in_scope
 
 router = APIRouter(route_class=PageRoute)
-@router.get("/reports/{report_id}/figures")
+@router.get("/reports/{report_id:report_id}/figures")
 async def show_figures(request: Request, svc: ServicesDep, user: ReaderDep,
                        report_id: ReportIdPath) -> Response:
     """The report's figures as charts and tables; the region's 12-month trend below."""

@@ -91,7 +91,7 @@ def task_query(chosen: dict[str, str]) -> TaskQuery:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "error.filter") from None
 
 
-@router.post("/tasks/{case_id}/{key}/claim")
+@router.post("/tasks/{case_id:work_number}/{key:task_key}/claim")
 async def claim_from_inbox(svc: ServicesDep, user: UserDep, _: CsrfChecked, case_id: str,
                            key: str) -> Response:
     """Take the task, so colleagues see who works on it; 409 if someone else holds it."""
@@ -99,7 +99,7 @@ async def claim_from_inbox(svc: ServicesDep, user: UserDep, _: CsrfChecked, case
     return redirect("/", flash="flash.claimed", kind=task.kind)
 
 
-@router.post("/tasks/{case_id}/{key}/release")
+@router.post("/tasks/{case_id:work_number}/{key:task_key}/release")
 async def release_from_inbox(svc: ServicesDep, user: UserDep, _: CsrfChecked, case_id: str,
                              key: str) -> Response:
     """Give the task back to the inbox."""

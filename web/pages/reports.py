@@ -42,6 +42,7 @@ from web.pages.forms import (
 from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
 from web.pages.security import CSRF_FIELD, CsrfChecked
+from web.paths import ReportName
 from web.report_actions import (
     PlanBody,
     decide,
@@ -120,7 +121,7 @@ PLAN_EDITS = ("add", "remove")
 
 
 # After the export: a path is matched in the order routes are declared.
-ReportIdPath = Annotated[str, Path(max_length=80, pattern=r"^[a-z_\-]+-\d{4}(-H[12]|-\d{2})?$")]
+ReportIdPath = Annotated[str, Path(max_length=80, pattern=ReportName.pattern())]
 
 
 async def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportView, *,
@@ -170,7 +171,7 @@ async def _plan_posted(request: Request, svc: ServicesDep, user: Actor, view: Re
     return redirect(f"/reports/{view.report_id}")
 
 
-@router.get("/reports/{report_id}")
+@router.get("/reports/{report_id:report_id}")
 async def show_report(request: Request, svc: ServicesDep, user: ReaderDep,
                       report_id: ReportIdPath) -> Response:
     """One report: status, deadline, figures and texts; the form its reader may act on."""
@@ -178,7 +179,7 @@ async def show_report(request: Request, svc: ServicesDep, user: ReaderDep,
     return await _page(request, svc, user, await report_in_scope(svc, user, report_id))
 
 
-@router.post("/reports/{report_id}")
+@router.post("/reports/{report_id:report_id}")
 async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: CsrfChecked,
                         report_id: ReportIdPath) -> Response:
     """¶8 narrative (case worker) or a decision (supervisor); a refusal is shown with why."""

@@ -124,7 +124,7 @@ def show(request: Request, user: Actor, task: Task, form: Form, values: FormValu
                   overdue=task.step.overdue_at(datetime.now(UTC)))
 
 
-@router.get("/tasks/{case_id}/{key}")
+@router.get("/tasks/{case_id:work_number}/{key:task_key}")
 async def show_task_form(request: Request, svc: ServicesDep, user: UserDep, case_id: str,
                          key: str) -> Response:
     """The form of an open task; a draft sent back comes filled in with what was sent."""
@@ -136,7 +136,7 @@ async def show_task_form(request: Request, svc: ServicesDep, user: UserDep, case
     return show(request, user, task, form, form_values(form, previous), {})
 
 
-@router.post("/tasks/{case_id}/{key}")
+@router.post("/tasks/{case_id:work_number}/{key:task_key}")
 async def submit_task_form(request: Request, svc: ServicesDep, user: UserDep, _: CsrfChecked,
                            case_id: str, key: str) -> Response:
     """Complete the task; on refusal, the form again with the reasons and the values kept."""

@@ -21,6 +21,7 @@ from schemas.reporting import (
 from schemas.steps import Role
 from store.reports import list_reports
 from web.deps import ServicesDep, in_store, regions_of, require_role
+from web.paths import ReportName
 from web.report_actions import (
     PlanBody,
     decide,
@@ -34,7 +35,7 @@ from web.views import ReportMailView
 
 router = APIRouter(prefix="/activity-reports", tags=["activity reports"])
 Reader = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
-ReportId = Annotated[str, Path(max_length=80, pattern=r"^[a-z_\-]+-\d{4}(-H[12]|-\d{2})?$",
+ReportId = Annotated[str, Path(max_length=80, pattern=ReportName.pattern(),
                                examples=["half-year-aktobe-2026-H2"])]
 Document = Annotated[str, Path(pattern=r"^(kk|ru)\.(xlsx|pdf)$", examples=["kk.pdf"])]
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -91,7 +92,7 @@ async def _in_scope(request: Request, svc: ServicesDep, user: Actor, report_id: 
     return await report_in_scope(svc, user, report_id)
 
 
-@router.get("/{report_id}")
+@router.get("/{report_id:report_id}")
 async def read_activity_report(request: Request, report_id: ReportId, user: Reader,
                                svc: ServicesDep) -> ReportDetail:
     """One report: its status, deadline, figures, narrative, plan or district control, and
@@ -100,7 +101,7 @@ async def read_activity_report(request: Request, report_id: ReportId, user: Read
     return ReportDetail(**dict(view), mails=await report_mails(svc, view))
 
 
-@router.get("/{report_id}/documents/{document}",
+@router.get("/{report_id:report_id}/documents/{document}",
             responses={200: {"content": {m: {} for m in MEDIA.values()}}})
 async def download_activity_report(request: Request, report_id: ReportId, document: Document,
                                    user: Reader, svc: ServicesDep) -> Response:
@@ -113,7 +114,7 @@ async def download_activity_report(request: Request, report_id: ReportId, docume
         "Content-Disposition": f'attachment; filename="{report_id}-{document}"'})
 
 
-@router.post("/{report_id}/narrative")
+@router.post("/{report_id:report_id}/narrative")
 async def submit_report_narrative(request: Request, report_id: ReportId, body: NarrativeBody,
                                   user: Reader, svc: ServicesDep) -> ReportView:
     """¶8: the case worker's sections beside the figures; the report goes for approval."""
@@ -121,7 +122,7 @@ async def submit_report_narrative(request: Request, report_id: ReportId, body: N
     return await submit_narrative(svc, user, view, body.sections)
 
 
-@router.post("/{report_id}/plan")
+@router.post("/{report_id:report_id}/plan")
 async def submit_annual_plan(request: Request, report_id: ReportId, body: PlanBody,
                              user: Reader, svc: ServicesDep) -> ReportView:
     """¶6.1: the plan's items; it goes to the national Commissioner for agreement."""
@@ -129,7 +130,7 @@ async def submit_annual_plan(request: Request, report_id: ReportId, body: PlanBo
     return await submit_plan(svc, user, view, body.items)
 
 
-@router.post("/{report_id}/briefing")
+@router.post("/{report_id:report_id}/briefing")
 async def submit_report_briefing(request: Request, report_id: ReportId, body: Briefing,
                           user: Reader, svc: ServicesDep) -> ReportView:
     """¶6.10: the briefing held and its public summary (checked for personal data)."""
@@ -137,7 +138,7 @@ async def submit_report_briefing(request: Request, report_id: ReportId, body: Br
     return await submit_briefing(svc, user, view, body)
 
 
-@router.post("/{report_id}/decision")
+@router.post("/{report_id:report_id}/decision")
 async def decide_activity_report(request: Request, report_id: ReportId, body: DecisionBody,
                                  user: Reader, svc: ServicesDep) -> ReportView:
     """A supervisor's approval or return (four eyes); for the ¶6.1 plan awaiting agreement,

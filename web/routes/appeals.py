@@ -28,13 +28,14 @@ from web.deps import (
     require_role,
 )
 from web.errors import temporal_unavailable
+from web.paths import AppealNumber
 from web.ratelimit import enforce, limits_of
 
 router = APIRouter(prefix="/appeals", tags=["appeals"])
 AppealsKey = Annotated[Integration, Depends(require_key("appeals"))]
 Person = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
 Supervisor = Annotated[Actor, Depends(require_role(Role.SUPERVISOR))]
-AppealId = Annotated[str, Path(max_length=32, pattern=r"^[A-Z]{3}-A-\d{4}-\d{6,}$",
+AppealId = Annotated[str, Path(max_length=32, pattern=AppealNumber.pattern(),
                                description="an appeal number, e.g. AKT-A-2026-000001")]
 # What the office registers itself; the rest come from integrations.
 OFFICE_CHANNELS = (AppealChannel.WALK_IN, AppealChannel.WRITTEN, AppealChannel.TELEPHONE)
@@ -110,7 +111,7 @@ async def list_appeals_in_scope(user: Person, svc: ServicesDep) -> list[AppealSu
     return [AppealSummary.of(r) for r in rows]
 
 
-@router.get("/{appeal_id}")
+@router.get("/{appeal_id:appeal_number}")
 async def read_appeal(appeal_id: AppealId, request: Request, user: Person,
                       svc: ServicesDep) -> AppealDetail:
     """The appeal: the applicant, the substance, its steps with their articles, the ¶10
@@ -119,7 +120,7 @@ async def read_appeal(appeal_id: AppealId, request: Request, user: Person,
     return await appeal_detail(svc, user, appeal_id)
 
 
-@router.post("/{appeal_id}/tasks/{key}/complete")
+@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/complete")
 async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutcome,
                                request: Request, user: Person, svc: ServicesDep) -> Step:
     """Complete an appeal's task (triage, forwarding, the answer, its approval)."""
@@ -135,7 +136,7 @@ async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutc
         outcome=body.outcome))
 
 
-@router.post("/{appeal_id}/extension")
+@router.post("/{appeal_id:appeal_number}/extension")
 async def extend(appeal_id: AppealId, body: ExtensionRequest, request: Request,
                  user: Supervisor, svc: ServicesDep) -> Step:
     """APPC art. 76: extend the term by a reasoned decision, at most two months from
@@ -148,7 +149,7 @@ async def extend(appeal_id: AppealId, body: ExtensionRequest, request: Request,
         update_id=f"{appeal_id}/extension/{body.new_due}"))
 
 
-@router.post("/{appeal_id}/withdrawal")
+@router.post("/{appeal_id:appeal_number}/withdrawal")
 async def withdraw(appeal_id: AppealId, body: WithdrawalRequest, request: Request,
                    user: Person, svc: ServicesDep) -> Step:
     """Record the applicant's withdrawal: the appeal closes at once, the reason kept."""

@@ -33,14 +33,14 @@ async def list_open_approvals(
     return await approval_queue(svc, user, limit=limit, offset=offset)
 
 
-@router.post("/{case_id}/{key}/approve")
+@router.post("/{case_id:case_number}/{key:task_key}/approve")
 async def approve(case_id: CaseId, key: TaskKey, user: Supervisor, svc: ServicesDep
                   ) -> StepView:
     """Approve the draft (or the closure)."""
     return await decide_approval(svc, user, case_id, key, approved=True)
 
 
-@router.post("/{case_id}/{key}/reject")
+@router.post("/{case_id:case_number}/{key:task_key}/reject")
 async def reject(
     case_id: CaseId, key: TaskKey, body: Rejection, user: Supervisor, svc: ServicesDep
 ) -> StepView:

@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 
 from web.actions import sign_in
 from web.deps import ServicesDep
-from web.errors import refuses
 from web.ratelimit import enforce, limits_of
+from web.refuses import refuses
 from web.security import issue_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])

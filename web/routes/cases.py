@@ -40,14 +40,14 @@ async def list_cases_in_scope(
     return await case_list(svc, user, query)
 
 
-@router.get("/{case_id}", name="read_case")
+@router.get("/{case_id:case_number}", name="read_case")
 async def read_case(case_id: CaseId, user: Reader, svc: ServicesDep) -> CaseDetail:
     """The case: facts, steps with clause, deadline and actor, notices; the child's personal
     data for case workers and supervisors of its region."""
     return await case_detail(svc, user, case_id)
 
 
-@router.get("/{case_id}/history", name="read_case_history")
+@router.get("/{case_id:case_number}/history", name="read_case_history")
 async def read_case_history(case_id: CaseId, user: Reader, svc: ServicesDep,
                             request: Request) -> CaseHistory:
     """The case's timeline from its Temporal history, each line with clause, actor and delay,
@@ -56,7 +56,7 @@ async def read_case_history(case_id: CaseId, user: Reader, svc: ServicesDep,
     return await case_history(svc, user, case_id, t)
 
 
-@router.post("/{case_id}/inspections", status_code=status.HTTP_201_CREATED)
+@router.post("/{case_id:case_number}/inspections", status_code=status.HTTP_201_CREATED)
 async def record_case_inspection(
     case_id: CaseId, body: InspectionBody, user: Reader, svc: ServicesDep
 ) -> StepView:

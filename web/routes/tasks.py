@@ -10,7 +10,7 @@ from schemas.steps import Role
 from store.filters import MAX_FILTERS, TooManyFilters, delete_filter, save_filter
 from web.actions import claim, complete_task, release
 from web.deps import CaseId, ServicesDep, TaskKey, in_store, require_role
-from web.errors import refuses
+from web.refuses import refuses
 from web.views import (
     SavedFilterView,
     StepView,
@@ -72,21 +72,21 @@ async def delete_inbox_filter(name: FilterName, user: Person, svc: ServicesDep) 
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no saved filter {name!r}")
 
 
-@router.post("/{case_id}/{key}/claim")
+@router.post("/{case_id:case_number}/{key:task_key}/claim")
 async def claim_task(case_id: CaseId, key: TaskKey, user: Person, svc: ServicesDep
                      ) -> TaskView:
     """Take a task, so colleagues see who works on it."""
     return await claim(svc, user, case_id, key)
 
 
-@router.post("/{case_id}/{key}/release")
+@router.post("/{case_id:case_number}/{key:task_key}/release")
 async def release_task(case_id: CaseId, key: TaskKey, user: Person, svc: ServicesDep
                        ) -> TaskView:
     """Give a task you took back to the inbox."""
     return await release(svc, user, case_id, key)
 
 
-@router.post("/{case_id}/{key}/complete")
+@router.post("/{case_id:case_number}/{key:task_key}/complete")
 async def complete(
     case_id: CaseId, key: TaskKey, body: TaskCompletion, user: Person, svc: ServicesDep
 ) -> StepView:

@@ -5,7 +5,7 @@ Webhooks with the secret shown once, at creation."""
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 
 from activities.webhooks import new_secret
 from schemas.case import Actor
@@ -15,9 +15,12 @@ from store.models import WebhookSubscription
 from store.users import AlreadyExists
 from store.webhooks import create_subscription, list_subscriptions, remove_subscription
 from web.deps import ServicesDep, in_store, require_role
+from web.paths import SubscriptionName
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 AdminDep = Annotated[Actor, Depends(require_role(Role.ADMIN))]
+SubscriptionId = Annotated[str, Path(max_length=64, pattern=SubscriptionName.pattern(),
+                                     description="a subscription's id, e.g. police-aktobe")]
 
 
 def _view(row: WebhookSubscription) -> Subscription:
@@ -44,9 +47,9 @@ async def subscriptions(svc: ServicesDep, _: AdminDep) -> list[Subscription]:
     return [_view(row) for row in await in_store(svc.engine, list_subscriptions)]
 
 
-@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT,
+@router.delete("/{subscription_id:subscription}", status_code=status.HTTP_204_NO_CONTENT,
                responses={404: {"description": "no such subscription"}})
-async def unsubscribe(subscription_id: str, svc: ServicesDep, _: AdminDep) -> None:
+async def unsubscribe(subscription_id: SubscriptionId, svc: ServicesDep, _: AdminDep) -> None:
     """Stop sending events to the subscription ``subscription_id``."""
     if not await in_store(svc.engine, lambda s: remove_subscription(s, subscription_id)):
         raise HTTPException(status.HTTP_404_NOT_FOUND,

@@ -11,7 +11,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.directory import Directory
 from activities.districts import load_districts
 from activities.notices import NoticeActivities, message_id_for
-from activities.sms import MobizonGateway, SmscGateway, SmsError, SmsGateway
+from activities.sms import MobizonGateway, SmscGateway, SmsError, SmsGateway, SmsState
 from activities.texts import SMS_LANGUAGES, SMS_SEGMENT, render_sms
 from activities.transports import SmtpTransport
 from schemas.activities import NO_SUCH_CHANNEL, Channel, NoticeKind, Recipient
@@ -187,3 +187,19 @@ def test_every_sms_fits_one_segment_with_a_short_link_and_holds_no_personal_data
             assert len(text) <= SMS_SEGMENT, text
             assert CASE_ID in text and "¶10.3" in text
             assert CANARY_NAME not in text and CANARY_IIN not in text
+
+
+async def test_mobizon_taking_a_send_for_background_work_or_delivering_part_is_no_failure(
+    provider: SmsProvider,
+) -> None:
+    # Mobizon's own client counts code 100 a success; PDLIVRD (some segments delivered) is
+    # not final. The status is asked as that client asks it, ids[0].
+    provider.mobizon_code, provider.mobizon_status = 100, "PDLIVRD"
+    gateway = mobizon(provider)
+
+    sent = await gateway.send(AKIMAT_PHONE, "test", message_id="notice-1")
+    state = await gateway.state(sent, AKIMAT_PHONE)
+
+    assert state is SmsState.PENDING
+    assert provider.requests[-1]["ids[0]"] == sent
+    assert provider.received[0].client_id == "notice-1"
