@@ -10,10 +10,14 @@ methods' names to schedule them; their I/O runs in the activity worker), pydanti
 cores. The workflow modules themselves (``workflows.*``) stay sandboxed: their module state is
 fresh per case and a clock read, ``open`` or random number in them still fails the task.
 
-The runner also compiles the SDK's fixed snippets once: the sandbox runs one for every
-activation and one for each payload's serialization context (a thousand for a year-long
-case), and ``exec`` of a string compiled it every time. The same code runs, under the same
-importer and restrictions.
+Two costs of the SDK's sandbox (temporalio 1.35, pinned below 1.36) are cut here, neither
+touching what the workflow code may do:
+- the snippet the sandbox ``exec``s for every activation was compiled from a string each time;
+  it is compiled once;
+- the serialization context of each payload (the case, the activity it goes to: a thousand
+  for a year-long case) was looked up by compiling and running a snippet under the sandbox's
+  importer. The lookup is the SDK's own bookkeeping on the workflow's info and pending
+  commands, no workflow code, so it is asked of the sandboxed instance directly.
 """
 
 import functools
@@ -21,7 +25,10 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
+from temporalio.converter import SerializationContext
+from temporalio.converter._extstore import StorageDriverStoreContext
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
+from temporalio.worker._command_aware_visitor import CommandInfo
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.worker.workflow_sandbox._runner import _Instance
 
@@ -44,6 +51,17 @@ def _compiled(code: str) -> CodeType:
 class _PrecompiledInstance(_Instance):
     def _run_code(self, code: str, **extra_globals: Any) -> None:
         super()._run_code(_compiled(code), **extra_globals)  # type: ignore[arg-type]
+
+    def get_serialization_context(self, command_info: CommandInfo | None
+                                  ) -> SerializationContext | None:
+        return self._in_sandbox().get_serialization_context(command_info)  # type: ignore[no-any-return]
+
+    def get_external_store_context(self, command_info: CommandInfo | None
+                                   ) -> StorageDriverStoreContext:
+        return self._in_sandbox().get_external_store_context(command_info)  # type: ignore[no-any-return]
+
+    def _in_sandbox(self) -> Any:
+        return self.globals_and_locals["__temporal_in_sandbox"]
 
 
 @dataclass(frozen=True)
