@@ -15,6 +15,7 @@ from bench.figures import Figure
 from ombudsflow.client import data_converter
 from ombudsflow.codec import KeyRing
 from tests.support.record_histories import recorder
+from workers.sandbox import workflow_runner
 from workflows.violation_response import ViolationResponseWorkflow
 
 SCENARIO = "twelve_months"
@@ -27,7 +28,7 @@ async def measure(keyring: KeyRing, *, scenario: str, repeats: int) -> list[Figu
     async with recorder(keyring) as rec:
         [history] = await rec.histories(scenario)  # one run: it does not continue as new
     replayer = Replayer(workflows=[ViolationResponseWorkflow],
-                        data_converter=data_converter(keyring))
+                        data_converter=data_converter(keyring), workflow_runner=workflow_runner())
     first = await _replay(replayer, history)
     times = [await _replay(replayer, history) for _ in range(repeats)]
     name = "12-month case" if scenario == SCENARIO else f"{scenario} case"

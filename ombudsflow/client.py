@@ -5,9 +5,11 @@ writes payloads the same way: pydantic JSON, sealed by the encryption codec, wit
 messages and stack traces moved into (encrypted) payloads instead of history's clear text.
 """
 
+import copy
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Self
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -16,7 +18,12 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    SerializationContext,
+    WithSerializationContext,
+)
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
@@ -25,10 +32,37 @@ from ombudsflow.config import Settings
 from ombudsflow.constants import SEARCH_ATTRIBUTES
 
 
+@dataclasses.dataclass(frozen=True)
+class _DataConverter(DataConverter):
+    """The SDK's converter, with a cheaper ``with_context``.
+
+    A worker asks for the converter of each payload's context (the case, the activity), and
+    the codec stamps the case number, so every activity payload gets a copy. The SDK's copy
+    goes through ``dataclasses.replace``, whose ``__post_init__`` builds a new pydantic
+    converter (and its type-adapter cache) only to drop it; this one shares what did not
+    change. The same components come out."""
+
+    def with_context(self, context: SerializationContext) -> Self:
+        fields = ("payload_converter", "payload_codec", "failure_converter", "external_storage")
+        changed = {}
+        for name in fields:
+            part = getattr(self, name)
+            if isinstance(part, WithSerializationContext):
+                new = part.with_context(context)
+                if new is not part:
+                    changed[name] = new
+        if not changed:
+            return self
+        clone = copy.copy(self)
+        for name, part in changed.items():
+            object.__setattr__(clone, name, part)
+        return clone
+
+
 def data_converter(keyring: KeyRing | None) -> DataConverter:
     """The converter for every client, worker and replayer; no codec when ``keyring`` is None."""
-    return dataclasses.replace(
-        pydantic_data_converter,
+    return _DataConverter(
+        payload_converter_class=pydantic_data_converter.payload_converter_class,
         payload_codec=EncryptionCodec(keyring) if keyring is not None else None,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -24,6 +24,7 @@ from ombudsflow.config import Settings, get_settings
 from ombudsflow.logging import configure_logging
 from schemas.districts import Districts
 from store.db import create_schema, make_engine
+from workers.sandbox import workflow_runner
 from workers.schedules import sync
 from workflows.appeal import AppealWorkflow
 from workflows.reporting import REPORTING_WORKFLOWS
@@ -64,6 +65,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[ViolationResponseWorkflow, AppealWorkflow, *REPORTING_WORKFLOWS],
+        workflow_runner=workflow_runner(),
         activities=[
             store.record_case, store.project_case, store.project_changes,
             store.publish_statement, store.task_holder,

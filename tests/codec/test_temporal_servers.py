@@ -25,6 +25,7 @@ from ombudsflow.constants import (
 )
 from tests.support.raw_history import history_as_the_cli_shows_it, readable_text
 from tests.support.servers import temporal_binary
+from workers.sandbox import workflow_runner
 
 CANARY = "Canary-Aruzhan-Bekova-070315650042"
 EXPECTED = {key.name: int(key.indexed_value_type) for key in SEARCH_ATTRIBUTES}
@@ -68,7 +69,8 @@ async def run_greeting(
 ) -> Greeting:
     task_queue = f"codec-{uuid.uuid4()}"
     async with Worker(
-        client, task_queue=task_queue, workflows=[GreetingWorkflow], activities=[shout]
+        client, task_queue=task_queue, workflows=[GreetingWorkflow], activities=[shout],
+        workflow_runner=workflow_runner(),
     ):
         return await client.execute_workflow(
             GreetingWorkflow.run,

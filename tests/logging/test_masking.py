@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from ombudsflow.logging import REDACTED, configure_logging
     from schemas.report import ViolationReport
     from tests.support.factories import CANARY_IIN, CANARY_NAME, report_data
+    from workers.sandbox import workflow_runner
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
 
@@ -122,7 +123,8 @@ async def test_workflow_logger_records_come_out_as_masked_json(
     configure_logging("WARNING", json=True)
     task_queue = f"logging-{uuid.uuid4()}"
 
-    async with Worker(time_env.client, task_queue=task_queue, workflows=[ChattyWorkflow]):
+    async with Worker(time_env.client, task_queue=task_queue, workflows=[ChattyWorkflow],
+                      workflow_runner=workflow_runner()):
         await time_env.client.execute_workflow(
             ChattyWorkflow.run, CANARY_IIN, id=f"chatty-{uuid.uuid4()}", task_queue=task_queue
         )

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from ombudsflow.client import data_converter
+from workers.sandbox import workflow_runner
 from workflows.appeal import AppealWorkflow
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -74,7 +75,8 @@ def test_appeal_histories_are_recorded() -> None:
 
 @pytest.mark.parametrize("path", EVERY_HISTORY, ids=[p.stem for p in EVERY_HISTORY])
 async def test_recorded_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(None))
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(None),
+                        workflow_runner=workflow_runner())
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
@@ -85,7 +87,8 @@ async def test_a_changed_workflow_fails_replay(tmp_path: Path) -> None:
     to a different activity must fail."""
     source = next(p for p in HISTORIES if "confirmed_with_danger" in p.stem)
     tampered = source.read_text().replace('"record_case"', '"publish_statement"', 1)
-    replayer = Replayer(workflows=[ViolationResponseWorkflow], data_converter=data_converter(None))
+    replayer = Replayer(workflows=[ViolationResponseWorkflow], data_converter=data_converter(None),
+                        workflow_runner=workflow_runner())
     result = await replayer.replay_workflow(
         WorkflowHistory.from_json("tampered", tampered), raise_on_replay_failure=False
     )

@@ -34,6 +34,7 @@ from store.db import session_scope
 from tests.support.factories import report_data, supervisor_of, worker_of
 from tests.support.scenarios import CaseDriver
 from tests.workflows.district_visit import DistrictVisit
+from workers.sandbox import workflow_runner
 from workflows.appeal import AppealWorkflow
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -49,7 +50,8 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
     case_id = f"AKT-2026-{uuid.uuid4().int % 900000 + 100000}"
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with Worker(time_env.client, task_queue=f"test-{uuid.uuid4()}",
-                          workflows=[DistrictVisit], activity_executor=executor,
+                          workflows=[DistrictVisit], workflow_runner=workflow_runner(),
+                          activity_executor=executor,
                           activities=[store.record_case, store.project_changes, store.task_holder,
                                       notices.send_notice,
                                       WebhookActivities(engine).deliver_case_events,

@@ -28,6 +28,7 @@ from store.cases import get_case
 from store.db import session_scope
 from tests.conftest import new_worker
 from tests.support.factories import report_data
+from workers.sandbox import workflow_runner
 from workflows.violation_response import ViolationResponseWorkflow
 
 BUNDLED = Path(__file__).parents[3] / "activities" / "data" / "districts.json"
@@ -108,7 +109,8 @@ async def test_a_running_case_with_a_typed_district_adopts_its_code(
         history = await handle.fetch_history()
         await handle.terminate("test over")
     await Replayer(workflows=[ViolationResponseWorkflow],
-                   data_converter=dev_env.client.data_converter).replay_workflow(history)
+                   data_converter=dev_env.client.data_converter,
+                   workflow_runner=workflow_runner()).replay_workflow(history)
 
 
 async def _district_attribute(handle: WorkflowHandle[Any, Any]) -> str | None:
