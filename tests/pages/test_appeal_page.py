@@ -22,8 +22,8 @@ async def test_the_appeal_page_shows_the_appeal_its_terms_and_its_case(site: Web
     page = await page_showing(site, f"/appeals/{appeal_id}", "Өтінішті тіркеу")
     text = text_of(page)
     assert f"{appeal_id} өтініші" in text and "e-Өтініш" in text
-    assert CANARY_APPLICANT in text and "APPC art. 76" in text
-    assert "¶6.2, APPC art. 64 Өтінішті тіркеу" in text
+    assert CANARY_APPLICANT in text and "ӘРПК 76-бап" in text
+    assert "¶6.2, ӘРПК 64-бап Өтінішті тіркеу" in text
     assert case_id in text and f'href="/cases/{case_id}"' in page
 
     case = await page_showing(site, f"/cases/{case_id}", appeal_id)
