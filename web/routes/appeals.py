@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 
 from cases.appeals import parse_appeal, submit_appeal
 from cases.client import CaseUnavailable
-from schemas.appeal import Appeal, AppealChannel, Extension, Withdrawal
+from schemas.appeal import APPEAL_NUMBER, Appeal, AppealChannel, Extension, Withdrawal
 from schemas.case import Actor, Step
 from schemas.procedure import APPEAL_TASKS
 from schemas.steps import Role
 from store.appeals import list_appeals
-from web.appeal_views import AppealDetail, AppealSummary, appeal_detail, appeal_steps, readable
+from web.actions import claim, complete_task, release
+from web.appeal_views import AppealDetail, AppealSummary, appeal_detail, readable
 from web.deps import (
     Integration,
     ServicesDep,
@@ -29,12 +30,13 @@ from web.deps import (
 )
 from web.errors import temporal_unavailable
 from web.ratelimit import enforce, limits_of
+from web.views import StepView, TaskView
 
 router = APIRouter(prefix="/appeals", tags=["appeals"])
 AppealsKey = Annotated[Integration, Depends(require_key("appeals"))]
 Person = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
 Supervisor = Annotated[Actor, Depends(require_role(Role.SUPERVISOR))]
-AppealId = Annotated[str, Path(max_length=32, pattern=r"^[A-Z]{3}-A-\d{4}-\d{6,}$",
+AppealId = Annotated[str, Path(max_length=32, pattern=APPEAL_NUMBER,
                                description="an appeal number, e.g. AKT-A-2026-000001")]
 # What the office registers itself; the rest come from integrations.
 OFFICE_CHANNELS = (AppealChannel.WALK_IN, AppealChannel.WRITTEN, AppealChannel.TELEPHONE)
@@ -119,20 +121,30 @@ async def read_appeal(appeal_id: AppealId, request: Request, user: Person,
     return await appeal_detail(svc, user, appeal_id)
 
 
+@router.post("/{appeal_id}/tasks/{key}/claim")
+async def claim_appeal_task(appeal_id: AppealId, key: TaskKey, request: Request, user: Person,
+                            svc: ServicesDep) -> TaskView:
+    """Take an appeal's task, so colleagues see who works on it; 409 if someone else holds
+    it (as a case's task)."""
+    request.state.case_id = appeal_id
+    return await claim(svc, user, appeal_id, key)
+
+
+@router.post("/{appeal_id}/tasks/{key}/release")
+async def release_appeal_task(appeal_id: AppealId, key: TaskKey, request: Request,
+                              user: Person, svc: ServicesDep) -> TaskView:
+    """Give an appeal's task you took back to the inbox."""
+    request.state.case_id = appeal_id
+    return await release(svc, user, appeal_id, key)
+
+
 @router.post("/{appeal_id}/tasks/{key}/complete")
 async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutcome,
-                               request: Request, user: Person, svc: ServicesDep) -> Step:
-    """Complete an appeal's task (triage, forwarding, the answer, its approval)."""
+                               request: Request, user: Person, svc: ServicesDep) -> StepView:
+    """Complete an appeal's task (triage, forwarding, the answer, its approval), by the
+    same rules as a case's: region, role, open, and not held by someone else."""
     request.state.case_id = appeal_id
-    await readable(svc, user, appeal_id)
-    steps = await appeal_steps(svc, appeal_id)
-    step = next((s for s in steps if s.key == key and s.kind in APPEAL_TASKS), None)
-    if step is None or not step.is_open():
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"appeal {appeal_id} has no open task {key!r}")
-    return await _confirmed(svc.cases.complete(
-        appeal_id, kind=step.kind, key=key, attempt=step.attempt, actor=user,
-        outcome=body.outcome))
+    return await complete_task(svc, user, appeal_id, key, body.outcome, kinds=APPEAL_TASKS)
 
 
 @router.post("/{appeal_id}/extension")
