@@ -65,3 +65,15 @@ async def test_an_appeal_task_is_left_to_its_holder_until_released(api: WebStack
     unknown = await api.http.post(f"/api/v1/appeals/{appeal_id}/tasks/nothing/claim",
                                   headers=api.as_user(CW))
     assert unknown.status_code == 404
+
+
+async def test_an_unknown_appeal_is_a_documented_404(api: WebStack) -> None:
+    """Read, claimed or completed, an appeal that does not exist is a 404 the API documents
+    (this suite holds every answer to ``/openapi.json``)."""
+    unknown = "AKT-A-1999-999999"
+    read = await api.http.get(f"/api/v1/appeals/{unknown}", headers=api.as_user(CW))
+    assert read.status_code == 404 and unknown in read.text
+    for action in ("claim", "release"):
+        refused = await api.http.post(f"/api/v1/appeals/{unknown}/tasks/appeal_triage/{action}",
+                                      headers=api.as_user(CW))
+        assert refused.status_code == 404, refused.text
