@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from cases.appeals import parse_appeal, submit_appeal
 from cases.client import CaseUnavailable
@@ -28,10 +29,25 @@ from web.deps import (
     require_key,
     require_role,
 )
-from web.errors import temporal_unavailable
+from web.errors import refuses, temporal_unavailable
 from web.ratelimit import enforce, limits_of
 from web.views import StepView, TaskView
 
+
+class AppealNumberConvertor(Convertor[str]):
+    """Only an appeal's number matches ``{appeal_id:appeal}``, so ``/appeals/register`` is
+    never taken for one (a GET there answers 405, not a 422 on the number)."""
+
+    regex = APPEAL_NUMBER.removeprefix("^").removesuffix("$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("appeal", AppealNumberConvertor())
 router = APIRouter(prefix="/appeals", tags=["appeals"])
 AppealsKey = Annotated[Integration, Depends(require_key("appeals"))]
 Person = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
@@ -112,7 +128,7 @@ async def list_appeals_in_scope(user: Person, svc: ServicesDep) -> list[AppealSu
     return [AppealSummary.of(r) for r in rows]
 
 
-@router.get("/{appeal_id}")
+@router.get("/{appeal_id:appeal}")
 async def read_appeal(appeal_id: AppealId, request: Request, user: Person,
                       svc: ServicesDep) -> AppealDetail:
     """The appeal: the applicant, the substance, its steps with their articles, the ¶10
@@ -121,7 +137,7 @@ async def read_appeal(appeal_id: AppealId, request: Request, user: Person,
     return await appeal_detail(svc, user, appeal_id)
 
 
-@router.post("/{appeal_id}/tasks/{key}/claim")
+@router.post("/{appeal_id:appeal}/tasks/{key}/claim")
 async def claim_appeal_task(appeal_id: AppealId, key: TaskKey, request: Request, user: Person,
                             svc: ServicesDep) -> TaskView:
     """Take an appeal's task, so colleagues see who works on it; 409 if someone else holds
@@ -130,7 +146,7 @@ async def claim_appeal_task(appeal_id: AppealId, key: TaskKey, request: Request,
     return await claim(svc, user, appeal_id, key)
 
 
-@router.post("/{appeal_id}/tasks/{key}/release")
+@router.post("/{appeal_id:appeal}/tasks/{key}/release")
 async def release_appeal_task(appeal_id: AppealId, key: TaskKey, request: Request,
                               user: Person, svc: ServicesDep) -> TaskView:
     """Give an appeal's task you took back to the inbox."""
@@ -138,7 +154,7 @@ async def release_appeal_task(appeal_id: AppealId, key: TaskKey, request: Reques
     return await release(svc, user, appeal_id, key)
 
 
-@router.post("/{appeal_id}/tasks/{key}/complete")
+@router.post("/{appeal_id:appeal}/tasks/{key}/complete")
 async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutcome,
                                request: Request, user: Person, svc: ServicesDep) -> StepView:
     """Complete an appeal's task (triage, forwarding, the answer, its approval), by the
@@ -147,7 +163,7 @@ async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutc
     return await complete_task(svc, user, appeal_id, key, body.outcome, kinds=APPEAL_TASKS)
 
 
-@router.post("/{appeal_id}/extension")
+@router.post("/{appeal_id:appeal}/extension")
 async def extend(appeal_id: AppealId, body: ExtensionRequest, request: Request,
                  user: Supervisor, svc: ServicesDep) -> Step:
     """APPC art. 76: extend the term by a reasoned decision, at most two months from
@@ -160,7 +176,7 @@ async def extend(appeal_id: AppealId, body: ExtensionRequest, request: Request,
         update_id=f"{appeal_id}/extension/{body.new_due}"))
 
 
-@router.post("/{appeal_id}/withdrawal")
+@router.post("/{appeal_id:appeal}/withdrawal")
 async def withdraw(appeal_id: AppealId, body: WithdrawalRequest, request: Request,
                    user: Person, svc: ServicesDep) -> Step:
     """Record the applicant's withdrawal: the appeal closes at once, the reason kept."""
@@ -171,8 +187,10 @@ async def withdraw(appeal_id: AppealId, body: WithdrawalRequest, request: Reques
         update_id=f"{appeal_id}/withdrawal"))
 
 
+@refuses(403, 409, 422, 503)
 async def _confirmed(update: Awaitable[Step]) -> Step:
-    """The step an update closed; a 503 when Temporal did not confirm it."""
+    """The step an update closed; the workflow's refusal as ``web.errors`` maps it (403 role,
+    409 closed, 422 invalid); a 503 when Temporal did not confirm it."""
     try:
         return await update
     except CaseUnavailable as e:
