@@ -60,7 +60,7 @@ def _lead(notice: ApplicantNotice, language: str) -> str:
     match notice.kind:
         case ApplicantNoticeKind.TICKET:
             words = Words(
-                f"Сіздің өтінішіңіз тіркелді (ӘПК 64-бабы). Нөмірі: {number}. Тіркелген күні мен "
+                f"Сіздің өтінішіңіз тіркелді (ӘРПК 64-бабы). Нөмірі: {number}. Тіркелген күні мен "
                 f"уақыты: {when}. Қабылдаған: {notice.taken_by}. Қарау мерзімі: {due}.",
                 f"Ваше обращение зарегистрировано (ст. 64 АППК). Номер: {number}. Дата и время "
                 f"регистрации: {when}. Принял: {notice.taken_by}. Срок рассмотрения: {due}.",
@@ -68,7 +68,7 @@ def _lead(notice: ApplicantNotice, language: str) -> str:
                 f"{when}. Taken by: {notice.taken_by}. Term of consideration: {due}.")
         case ApplicantNoticeKind.EXTENSION:
             words = Words(
-                f"{number} өтінішті қарау мерзімі {due} дейін ұзартылды (ӘПК 76-бабы). Себебі:",
+                f"{number} өтінішті қарау мерзімі {due} дейін ұзартылды (ӘРПК 76-бабы). Себебі:",
                 f"Срок рассмотрения обращения {number} продлён до {due} (ст. 76 АППК). "
                 "Причина:",
                 f"The term of consideration of appeal {number} is extended to {due} "
@@ -85,7 +85,7 @@ def _lead(notice: ApplicantNotice, language: str) -> str:
             verdict = VERDICTS[Verdict(notice.verdict)] if notice.verdict else None
             outcome = verdict.in_language(language) if verdict else ""
             words = Words(
-                f"{number} өтінішіңізге жауап (Ереженің 6.2-тармағы, ӘПК 76-бабы). "
+                f"{number} өтінішіңізге жауап (Ереженің 6.2-тармағы, ӘРПК 76-бабы). "
                 f"Нәтижесі: {outcome}.",
                 f"Ответ на Ваше обращение {number} (пункт 6.2 Положения, ст. 76 АППК). "
                 f"Итог: {outcome}.",

@@ -27,13 +27,16 @@ import schemathesis
 from pydantic import ValidationError
 from schemathesis import Case, HookContext
 
+from cases.appeals import parse_appeal
 from cases.intake import parse_report
+from schemas.appeal import AppealChannel
 from schemas.procedure import TASKS
 from schemas.regions import Region
 from schemas.report import Sex
 from schemas.steps import StepKind
-from tests.support.factories import make_iin, report_data
+from tests.support.factories import appeal_data, first_district, make_iin, report_data
 from tests.support.scenarios import valid_outcome
+from web.routes.appeals import OFFICE_CHANNELS
 
 # Parts of a report that depend on each other or on the clock: always taken from a valid one.
 CONSISTENT = ("received_at", "district")
@@ -66,20 +69,40 @@ def outcome_of_its_kind(context: HookContext, case: Case[Any]) -> Case[Any]:
     return case
 
 
+def consistent_appeal(context: HookContext, case: Case[Any]) -> Case[Any]:
+    body = case.body
+    if _valid(case) and isinstance(body, dict) and body.get("region") in _REGIONS:
+        region = Region(str(body["region"]))
+        valid = appeal_data(region=region, district=first_district(region))
+        if case.path.endswith("/register"):  # the office registers its own channels only
+            body = {**body, "channel": body["channel"] if body.get("channel") in OFFICE
+                    else AppealChannel.WALK_IN.value}
+            valid["channel"] = body["channel"]
+        case.body = made_valid(body, valid, parse_appeal)
+    return case
+
+
 def consistent(generated: dict[str, Any]) -> dict[str, Any]:
     """``generated`` with the parts that break the intake's rules replaced by a valid
     report's (of the same region): accepted by ``parse_report``."""
     valid = report_data(region=Region(generated["region"]))
-    report = {**generated, **{part: valid[part] for part in CONSISTENT},
-              "child": _child(generated.get("child"), valid)}
-    for _ in range(len(report)):
+    return made_valid({**generated, "child": _child(generated.get("child"), valid)}, valid,
+                      parse_report)
+
+
+def made_valid(generated: dict[str, Any], valid: dict[str, Any],
+               parse: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+    """``generated`` with its clock- and region-bound parts, and each part ``parse`` refuses,
+    replaced by ``valid``'s (an appeal's ``applicant: {}``, a child born too long ago)."""
+    made = {**generated, **{part: valid[part] for part in CONSISTENT}}
+    for _ in range(len(made)):
         try:
-            parse_report(report)
+            parse(made)
         except ValidationError as e:
             wrong = {str(error["loc"][0]) if error["loc"] else "child" for error in e.errors()}
-            report |= {part: valid[part] for part in wrong if part in valid}
+            made |= {part: valid[part] for part in wrong if part in valid}
             continue
-        return report
+        return made
     return valid
 
 
@@ -104,6 +127,7 @@ def _valid(case: Case[Any]) -> bool:
 
 
 _REGIONS = {r.value for r in Region}
+OFFICE = {c.value for c in OFFICE_CHANNELS}
 _KINDS = {k.value for k in TASKS}  # the kinds a task completion is for
 CaseMap = Callable[[HookContext, Case[Any]], Case[Any]]
 
@@ -118,6 +142,8 @@ def _on_examples(rule: CaseMap) -> Callable[[HookContext, list[Case[Any]]], None
 
 
 for _rule, _where in ((consistent_report, {"path": "/api/v1/reports"}),
+                      (consistent_appeal, {"path": ["/api/v1/appeals",
+                                                    "/api/v1/appeals/register"]}),
                       (dated_now, {"path": list(DATED)}),
                       (outcome_of_its_kind, {"path": "/api/v1/tasks/{case_id}/{key}/complete"})):
     for _name, _hook in (("map_case", _rule), ("before_add_examples", _on_examples(_rule))):

@@ -6,6 +6,7 @@ and contact are personal data: encrypted in Temporal (the codec does it for payl
 the access-controlled store, never in ids, search attributes, notices to third parties or logs.
 """
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Self
@@ -37,6 +38,13 @@ from schemas.report import (
 
 # ¶6.2 is the mandate every appeal step cites beside the Code's article.
 MANDATE = "¶6.2"
+# An appeal's number, e.g. AKT-A-2026-000001 (a case's has no "-A-").
+APPEAL_NUMBER = r"^[A-Z]{3}-A-\d{4}-\d{6,}$"
+
+
+def is_appeal_number(number: str) -> bool:
+    """Whether ``number`` is an appeal's (else it is a case's)."""
+    return re.fullmatch(APPEAL_NUMBER, number) is not None
 
 
 class AppealKind(StrEnum):
@@ -248,8 +256,7 @@ ANSWER_VERDICTS = (Verdict.UPHELD, Verdict.PARTLY_UPHELD, Verdict.NOT_UPHELD, Ve
 class TriageOutcome(_Outcome):
     within_competence: bool
     competent_body: str | None = Field(default=None, min_length=3, max_length=300)
-    repeated_of: str | None = Field(default=None, max_length=32,
-                                    pattern=r"^[A-Z]{3}-A-\d{4}-\d{6,}$",
+    repeated_of: str | None = Field(default=None, max_length=32, pattern=APPEAL_NUMBER,
                                     description="an earlier appeal by the same applicant on "
                                                 "the same subject")
     close_unconsidered: bool = Field(

@@ -21,7 +21,7 @@ from schemas.case import Step as ProcedureStep
 from schemas.case import StepStatus
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
-from store.cases import _insert_if_absent
+from store.cases import _insert_if_absent, holders
 from store.db import insert_for, table_of
 from store.models import Appeal, AppealStep, Notice
 from store.outbox import PENDING
@@ -179,11 +179,17 @@ def reserve_applicant_notice(session: Session, *, appeal_id: str, key: str, step
 def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assignee: Role,
                       kind: StepKind | None = None, appeal_id: str | None = None,
                       overdue_only: bool = False, due_before: datetime | None = None,
-                      now: datetime, limit: int = 50) -> list[AppealStep]:
-    """Open appeal tasks for ``assignee`` in ``regions`` (None: every region), the soonest
-    due (the Code's terms) first: the inbox lists them beside the cases' tasks."""
-    query = select(AppealStep).where(col(AppealStep.status) == StepStatus.OPEN.value,
-                                     col(AppealStep.assignee) == assignee.value)
+                      claimable_by: str | None = None, held_by: str | None = None,
+                      unclaimed_only: bool = False, now: datetime, limit: int = 50
+                      ) -> list[AppealStep]:
+    """Open appeal tasks for ``assignee`` in ``regions`` (None: every region), held as
+    ``holders`` says, the soonest due (the Code's terms) first: the inbox lists them beside
+    the cases' tasks."""
+    query = select(AppealStep).where(
+        col(AppealStep.status) == StepStatus.OPEN.value,
+        col(AppealStep.assignee) == assignee.value,
+        *holders(AppealStep, claimable_by=claimable_by, held_by=held_by,
+                 unclaimed_only=unclaimed_only))
     if regions is not None:
         query = query.where(col(AppealStep.region).in_([r.value for r in regions]))
     if kind is not None:

@@ -10,7 +10,7 @@ on release, so a rolled-back "nested" insert would already be visible).
 import json
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from pydantic_core import to_json
 from sqlalchemy import case as sql_case
@@ -24,12 +24,14 @@ from schemas.regions import Region
 from schemas.report import Category, ViolationReport
 from schemas.steps import Role, StepKind
 from store.db import insert_for, table_of
-from store.models import Case, Intake, Step
+from store.models import AppealStep, Case, Intake, Step
 from store.models import Publication as PublicationRow
 
 CASE_TABLE = table_of(Case)
 
 OPEN = StepStatus.OPEN.value
+# A task's row: a case's step or a ¶6.2 appeal's (both claimed the same way).
+TaskTable = type[Step] | type[AppealStep]
 
 
 class ProjectionGap(Exception):
@@ -180,9 +182,17 @@ def get_case(session: Session, case_id: str) -> Case | None:
     return session.get(Case, case_id)
 
 
-def get_task(session: Session, task_id: str) -> Step | None:
-    """The step ``{case_id}/{key}``, whatever its status."""
-    return session.get(Step, task_id)
+@overload
+def get_task(session: Session, task_id: str, table: type[Step] = ...) -> Step | None: ...
+@overload
+def get_task(session: Session, task_id: str, table: type[AppealStep]) -> AppealStep | None: ...
+def get_task(session: Session, task_id: str, table: TaskTable = Step
+             ) -> Step | AppealStep | None:
+    """The step ``{case_id}/{key}`` (of ``table``: a case's or an appeal's), whatever its
+    status."""
+    if table is AppealStep:
+        return session.get(AppealStep, task_id, populate_existing=True)
+    return session.get(Step, task_id, populate_existing=True)
 
 
 def steps_by_id(session: Session, step_ids: Collection[str]) -> dict[str, Step]:
@@ -270,18 +280,12 @@ def list_tasks(
         query = query.where(col(Step.case_id) == case_id)
     if urgent_only:
         query = query.where(col(Case.threat_to_life_or_health))
-    if held_by is not None:
-        query = query.where(col(Step.claimed_by) == held_by)
-    if unclaimed_only:
-        query = query.where(col(Step.claimed_by).is_(None))
+    query = query.where(*holders(Step, claimable_by=claimable_by, held_by=held_by,
+                                 unclaimed_only=unclaimed_only))
     if overdue_only:
         query = query.where(col(Step.due_at) <= now)
     if due_before is not None:
         query = query.where(col(Step.due_at) < due_before)
-    if claimable_by is not None:
-        query = query.where(
-            col(Step.claimed_by).is_(None) | (col(Step.claimed_by) == claimable_by)
-        )
     overdue = sql_case((col(Step.due_at) <= now, 1), else_=0)
     query = query.order_by(col(Case.threat_to_life_or_health).desc(), overdue.desc(),
                            col(Step.due_at).asc().nulls_last(), col(Step.id))
@@ -333,33 +337,50 @@ def list_cases(
 # Claims ----------------------------------------------------------------------------------
 
 
-def claim_task(session: Session, *, task_id: str, user_id: str) -> Step:
+def holders(table: TaskTable, *, claimable_by: str | None = None,
+            held_by: str | None = None, unclaimed_only: bool = False) -> list[Any]:
+    """The conditions on who holds a task: ``claimable_by`` that user or nobody, ``held_by``
+    only that user, ``unclaimed_only`` nobody."""
+    holder = col(table.claimed_by)
+    conditions: list[Any] = []
+    if held_by is not None:
+        conditions.append(holder == held_by)
+    if unclaimed_only:
+        conditions.append(holder.is_(None))
+    if claimable_by is not None:
+        conditions.append(holder.is_(None) | (holder == claimable_by))
+    return conditions
+
+
+def claim_task(session: Session, *, task_id: str, user_id: str,
+               table: TaskTable = Step) -> Step | AppealStep:
     """Mark an open task as being worked on by ``user_id`` (again claiming one's own is fine).
 
     One conditional UPDATE, so of two users claiming at once exactly one wins.
     """
-    return _set_claim(session, task_id=task_id, user_id=user_id, claimed_by=user_id)
+    return _set_claim(session, table, task_id=task_id, user_id=user_id, claimed_by=user_id)
 
 
-def release_task(session: Session, *, task_id: str, user_id: str) -> Step:
+def release_task(session: Session, *, task_id: str, user_id: str,
+                 table: TaskTable = Step) -> Step | AppealStep:
     """Drop ``user_id``'s claim on an open task (releasing an unclaimed one is fine)."""
-    return _set_claim(session, task_id=task_id, user_id=user_id, claimed_by=None)
+    return _set_claim(session, table, task_id=task_id, user_id=user_id, claimed_by=None)
 
 
-def _set_claim(session: Session, *, task_id: str, user_id: str, claimed_by: str | None) -> Step:
+def _set_claim(session: Session, table: TaskTable, *, task_id: str, user_id: str,
+               claimed_by: str | None) -> Step | AppealStep:
     """Set the claim of an open task that is free or already ``user_id``'s."""
-    free_or_own = col(Step.claimed_by).is_(None) | (col(Step.claimed_by) == user_id)
     changed = session.exec(
-        update(Step)
+        update(table)
         .where(
-            col(Step.id) == task_id,
-            col(Step.status) == OPEN,
-            col(Step.assignee).is_not(None),
-            free_or_own,
+            col(table.id) == task_id,
+            col(table.status) == OPEN,
+            col(table.assignee).is_not(None),
+            *holders(table, claimable_by=user_id),
         )
         .values(claimed_by=claimed_by)
     ).rowcount
-    task = session.get(Step, task_id, populate_existing=True)
+    task = get_task(session, task_id, table)
     if task is None or task.status != OPEN or task.assignee is None:
         raise TaskNotFound(task_id)
     if not changed:

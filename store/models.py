@@ -190,6 +190,7 @@ class AppealStep(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=100)
     outcome_json: str | None = None
     note: str | None = None
+    claimed_by: str | None = Field(default=None, max_length=100)  # kept by the store only
 
 
 class Notice(SQLModel, table=True):

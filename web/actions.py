@@ -22,19 +22,21 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cases.client import CaseUnavailable
 from ombudsflow.credentials import hash_password, verify_password
+from schemas.appeal import is_appeal_number
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.outcomes import InspectionOutcome
 from schemas.procedure import APPROVALS, TASKS, may_complete
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
-from store.cases import TaskNotFound, claim_task, get_task, release_task
+from store.cases import TaskNotFound, TaskTable, claim_task, get_task, release_task
+from store.models import AppealStep
 from store.models import Case as CaseRow
 from store.models import Step as StepRow
 from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
 from web.errors import temporal_unavailable
 from web.refuses import refuses
-from web.views import StepView, TaskView, load_case, step_view, task_views
+from web.views import StepView, TaskView, appeal_task_view, load_case, step_view, task_views
 
 # Checked against when the user is unknown, so a wrong name takes as long as a wrong password.
 _NO_SUCH_USER = hash_password("no such user")
@@ -57,8 +59,13 @@ def _may_act_on(user: Actor, kind: StepKind, clause: str) -> None:
                             f"a {user.role.value} may not act on a {kind.value} task ({clause})")
 
 
+def _table(case_id: str) -> TaskTable:
+    """Whose tasks ``case_id`` numbers: a ¶6.2 appeal's or a case's."""
+    return AppealStep if is_appeal_number(case_id) else StepRow
+
+
 async def claim(svc: Services, user: Actor, case_id: str, key: str) -> TaskView:
-    """Mark an open task as mine; 409 if someone else holds it."""
+    """Mark an open task (a case's or an appeal's) as mine; 409 if someone else holds it."""
     return await _set_claim(svc, user, case_id, key, claim_task)
 
 
@@ -68,17 +75,22 @@ async def release(svc: Services, user: Actor, case_id: str, key: str) -> TaskVie
 
 
 async def _set_claim(svc: Services, user: Actor, case_id: str, key: str,
-                     change: Callable[..., StepRow]) -> TaskView:
+                     change: Callable[..., StepRow | AppealStep]) -> TaskView:
     task_id = f"{case_id}/{key}"
 
+    table = _table(case_id)
+
     def work(session: Session) -> TaskView:
-        row = get_task(session, task_id)
+        row = get_task(session, task_id, table)
         if row is None or row.assignee is None:
             raise TaskNotFound(task_id)
         ensure_covers(user, Region(row.region))
         _may_act_on(user, StepKind(row.kind), row.clause)
-        changed = change(session, task_id=task_id, user_id=user.id)
-        return task_views(session, [changed], datetime.now(UTC))[0]
+        changed = change(session, task_id=task_id, user_id=user.id, table=table)
+        now = datetime.now(UTC)
+        if isinstance(changed, AppealStep):
+            return appeal_task_view(changed, now)
+        return task_views(session, [changed], now)[0]
 
     return await in_store(svc.engine, work)
 
@@ -92,12 +104,13 @@ async def complete_task(svc: Services, actor: Actor, case_id: str, key: str,
     closed or claimed by someone else, 422 an invalid outcome (fields and reasons), 503 when
     Temporal does not confirm it in time.
     """
-    row = await in_store(svc.engine, lambda s: get_task(s, f"{case_id}/{key}"))
+    row = await in_store(svc.engine, lambda s: get_task(s, f"{case_id}/{key}", _table(case_id)))
     return await _complete(svc, actor, case_id, key, outcome, kinds, row)
 
 
 async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
-                    outcome: dict[str, Any], kinds: Collection[StepKind], row: StepRow | None,
+                    outcome: dict[str, Any], kinds: Collection[StepKind],
+                    row: StepRow | AppealStep | None,
                     waiting: Callable[[CaseView], None] | None = None) -> StepView:
     """Check the task, then send its update.
 
@@ -131,7 +144,7 @@ async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
 @refuses(404, 409)
 async def _checked_and_sent(svc: Services, actor: Actor, outcome: dict[str, Any],
                             kinds: Collection[StepKind], *, case_id: str, key: str,
-                            region: Region, task: Step | StepRow | None,
+                            region: Region, task: Step | StepRow | AppealStep | None,
                             claimed_by: str | None) -> StepView:
     """Region, task, role, status and claim checked in that order (as the store's row or the
     live case shows ``task``, and ``claimed_by`` as the store does), then its update sent."""

@@ -12,6 +12,7 @@ from schemas.case import Actor, Step
 from store.appeals import get_appeal, procedure_steps, stored_appeal
 from store.models import Appeal as AppealRow
 from web.deps import Services, ensure_covers, in_store
+from web.refuses import refuses
 
 
 class AppealSummary(BaseModel):
@@ -51,6 +52,7 @@ async def appeal_steps(svc: Services, appeal_id: str) -> list[Step]:
     return await in_store(svc.engine, lambda s: procedure_steps(s, appeal_id))
 
 
+@refuses(404)
 async def readable(svc: Services, user: Actor, appeal_id: str) -> AppealRow:
     row = await in_store(svc.engine, lambda s: get_appeal(s, appeal_id))
     if row is None:

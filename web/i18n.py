@@ -7,6 +7,7 @@ Enumerations are looked up as ``<EnumName>.<value>`` (``StepStatus.open``, ``Tal
 """
 
 import json
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -34,6 +35,9 @@ STEP_NOTES = {
         "step_note.not_confirmed",
 }
 SENT_BACK = "rejected: "
+# A clause label is the Order's clauses ("¶10.1", "¶10–¶11", written the same in every
+# language) and a code's articles ("APPC art. 76"), joined by ", ": the codes are translated.
+ARTICLE = re.compile(r"(?P<code>[A-Z]+)(?: art\. (?P<article>\d+))?")
 
 
 @cache
@@ -72,6 +76,19 @@ class Translator:
 
     def region(self, region: Region | str) -> str:
         return Region(region).name_in(self.language)
+
+    def clause(self, label: str | None) -> str:
+        """A clause label in this language: "¶6.2, APPC art. 76" reads "¶6.2, ӘРПК 76-бап"
+        in Kazakh; the Order's own clauses (¶…) stay as they are; empty for None."""
+        return ", ".join(self._clause_part(part) for part in (label or "").split(", ") if part)
+
+    def _clause_part(self, part: str) -> str:
+        cited = ARTICLE.fullmatch(part)
+        if cited is None:
+            return part
+        code = self(f"code.{cited['code']}")
+        article = cited["article"]
+        return self("clause.article", code=code, article=article) if article else code
 
     def when(self, moment: datetime | None) -> str:
         """``moment`` on Kazakhstan's clock with its offset, the date as the language writes
@@ -145,6 +162,8 @@ class Translator:
             return self(f"Recipient.{value}")
         if name == "found":
             return ", ".join(self.enum(PersonalDatum(v)) for v in value.split(","))
+        if name == "clause":
+            return self.clause(value)
         if name in ("received", "at"):
             return self.when(datetime.fromisoformat(value))
         return value

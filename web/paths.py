@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from starlette.convertors import Convertor, register_url_convertor
 
+from schemas.appeal import APPEAL_NUMBER
 from schemas.webhooks import SUBSCRIPTION_ID
 
 
@@ -39,7 +40,8 @@ def id_format(name: str, regex: str, description: str) -> type[IdFormat]:
 
 
 CaseNumber = id_format("case_number", r"[A-Z]{3}-\d{4}-\d{6,}", "a case number")
-AppealNumber = id_format("appeal_number", r"[A-Z]{3}-A-\d{4}-\d{6,}", "an appeal number")
+AppealNumber = id_format("appeal_number", APPEAL_NUMBER.removeprefix("^").removesuffix("$"),
+                         "an appeal number")
 # Where a page serves both (a task's form).
 WorkNumber = id_format("work_number", r"[A-Z]{3}-(?:A-)?\d{4}-\d{6,}",
                        "a case or an appeal number")

@@ -34,6 +34,7 @@ from store.cases import (
     urgent_cases,
 )
 from store.filters import list_filters
+from store.models import AppealStep
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
@@ -362,11 +363,12 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
             unclaimed_only=query.held == Held.UNCLAIMED, now=now, limit=shown,
         )
         tasks = task_views(session, rows, now)
-        if not (query.clause or query.district or query.urgent or query.held):
-            # ¶6.2 appeal tasks carry no clause of ¶10–¶11, no urgency and no holder.
+        if not (query.clause or query.district or query.urgent):
+            # ¶6.2 appeal tasks carry no clause of ¶10–¶11 and no urgency.
             tasks += appeal_tasks(
                 session, user, now, kind=query.kind, appeal_id=query.case_id,
-                overdue_only=query.overdue, due_before=query.due_before, limit=shown)
+                overdue_only=query.overdue, due_before=query.due_before, held=query.held,
+                limit=shown)
         return sorted(tasks, key=_by_priority)[query.offset:shown]
 
     return await in_store(svc.engine, read)
@@ -374,19 +376,26 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
 
 def appeal_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind | None = None,
                  appeal_id: str | None = None, overdue_only: bool = False,
-                 due_before: datetime | None = None, limit: int = 50) -> list[TaskView]:
-    """¶6.2 appeal tasks for the reader, as inbox lines (their ``case_id`` is the appeal's
-    number; they are not claimed)."""
+                 due_before: datetime | None = None, held: Held | None = None,
+                 limit: int = 50) -> list[TaskView]:
+    """¶6.2 appeal tasks for the reader, held by them or by nobody (``held``: only theirs,
+    or only nobody's), as inbox lines (their ``case_id`` is the appeal's number)."""
     if user.role not in (Role.CASE_WORKER, Role.SUPERVISOR):
         return []
     rows = list_appeal_tasks(session, regions=regions_of(user), assignee=user.role, kind=kind,
                              appeal_id=appeal_id, overdue_only=overdue_only,
-                             due_before=due_before, now=now, limit=limit)
-    return [TaskView.model_validate({
-        **row.model_dump(), "case_id": row.appeal_id, "claimed_by": None,
-        "title": title_of(StepKind(row.kind)),
+                             due_before=due_before, claimable_by=user.id,
+                             held_by=user.id if held == Held.MINE else None,
+                             unclaimed_only=held == Held.UNCLAIMED, now=now, limit=limit)
+    return [appeal_task_view(row, now) for row in rows]
+
+
+def appeal_task_view(row: AppealStep, now: datetime) -> TaskView:
+    """An appeal's task as an inbox line (never urgent: the Code's terms set its priority)."""
+    return TaskView.model_validate({
+        **row.model_dump(), "case_id": row.appeal_id, "title": title_of(StepKind(row.kind)),
         "urgent": False, "priority": priority(urgent=False, due_at=row.due_at, now=now),
-        "overdue": row.due_at is not None and now >= row.due_at}) for row in rows]
+        "overdue": row.due_at is not None and now >= row.due_at})
 
 
 def _by_priority(task: TaskView) -> tuple[int, bool, datetime, str]:

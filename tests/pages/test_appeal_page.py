@@ -22,8 +22,8 @@ async def test_the_appeal_page_shows_the_appeal_its_terms_and_its_case(site: Web
     page = await page_showing(site, f"/appeals/{appeal_id}", "Өтінішті тіркеу")
     text = text_of(page)
     assert f"{appeal_id} өтініші" in text and "e-Өтініш" in text
-    assert CANARY_APPLICANT in text and "APPC art. 76" in text
-    assert "¶6.2, APPC art. 64 Өтінішті тіркеу" in text
+    assert CANARY_APPLICANT in text and "ӘРПК 76-бап" in text
+    assert "¶6.2, ӘРПК 64-бап Өтінішті тіркеу" in text
     assert case_id in text and f'href="/cases/{case_id}"' in page
 
     case = await page_showing(site, f"/cases/{case_id}", appeal_id)
@@ -101,3 +101,27 @@ async def test_triaged_drafted_and_approved_from_the_task_forms_the_answer_maile
     letters = [m.read_text() for m in site.mail_dir.glob("*.eml")
                if appeal_id in m.read_text() and "X-Ombudsflow-Appeal" in m.read_text()]
     assert len(letters) == 2  # the ticket and the answer
+
+
+async def test_an_appeal_task_is_taken_and_given_back_from_the_inbox(site: WebStack) -> None:
+    response = await site.http.post("/api/v1/appeals", json=appeal_data(),
+                                    headers=site.as_key(E_OTINISH))
+    appeal_id = response.json()["appeal_id"]
+    await CaseDriver(site.worker.client, appeal_id).wait_for("appeal_triage")
+    await sign_in(site, "cw.aktobe")
+    inbox = await page_showing(site, f"/?case_id={appeal_id}", appeal_id)
+    assert f'action="/tasks/{appeal_id}/appeal_triage/claim"' in inbox
+
+    taken = await submit(site, f"/tasks/{appeal_id}/appeal_triage/claim", {}, form_page="/")
+    assert taken.status_code == 303
+    mine = await site.http.get("/", params={"held": "mine", "case_id": appeal_id})
+    assert f'action="/tasks/{appeal_id}/appeal_triage/release"' in mine.text
+    assert "cw.aktobe" in text_of(mine.text)
+    nobodys = await site.http.get("/", params={"held": "unclaimed", "case_id": appeal_id})
+    assert f"/tasks/{appeal_id}/appeal_triage" not in nobodys.text
+
+    given_back = await submit(site, f"/tasks/{appeal_id}/appeal_triage/release", {},
+                              form_page="/")
+    assert given_back.status_code == 303
+    again = await site.http.get("/", params={"held": "unclaimed", "case_id": appeal_id})
+    assert f'action="/tasks/{appeal_id}/appeal_triage/claim"' in again.text

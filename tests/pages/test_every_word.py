@@ -1,7 +1,8 @@
 """Every word a person reads is in their language: every page, in Kazakh and in Russian,
 shows no English sentence and no raw value of an enumeration (``police_check``,
 ``preventive_talk``) — the case page's history and notes included, after reminders,
-escalations, a draft sent back and a refusal."""
+escalations, a draft sent back and a refusal; the ¶6.2 appeal's page, its task and the
+operator's form too, with the Code's articles in the reader's words."""
 
 import re
 from collections.abc import Iterator
@@ -19,16 +20,19 @@ from schemas.regions import Region
 from schemas.steps import StepKind
 from store.db import create_schema, make_engine
 from tests.api.calls import complete, confirm, done, open_case
+from tests.api.test_appeals import E_OTINISH
 from tests.pages.browsing import page_showing, sign_in, submit, text_of
+from tests.support.factories import appeal_data
+from tests.support.scenarios import CaseDriver
 from tests.support.web_stack import WebStack
 from web import history
 
 # What a person typed in this test is in Russian; these are what may stay Latin on a kk or ru
 # page: the product's and Temporal's names, the clock's zone, people's and integrations' ids,
-# case numbers, references, and the audit trail's request lines (method and path).
+# case and appeal numbers, references, and the audit trail's request lines (method and path).
 ALLOWED = re.compile(
-    r"Ombudsflow|Temporal|Web|UI|UTC|CSV|KUI-\d{4}-\d+|[A-Z]{3}-\d{4}-\d{6}|"
-    r"\b(?:cw|sv)\.[a-z]+\b|integration:ofk_[0-9a-f]+|helpline-111|"
+    r"Ombudsflow|Temporal|Web|UI|UTC|CSV|KUI-\d{4}-\d+|[A-Z]{3}-(?:A-)?\d{4}-\d{6}|"
+    r"\b(?:cw|sv)\.[a-z]+\b|integration:ofk_[0-9a-f]+|[\w-]+ \(ofk_[0-9a-f]+\)|helpline-111|"
     r"\b(?:GET|POST) /\S*|\bEN\b|English|ӘЛІМ|\b[A-Z]{2}\b")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_']+")
 RU = {"notes": "Оба родителя пришли на беседу."}
@@ -62,8 +66,11 @@ def raw_values() -> set[str]:
     return found
 
 
-# The report as the helpline typed it (the child's section), shown as typed.
-TYPED = re.compile(r'<section class="card" aria-labelledby="child">.*?</section>', re.S)
+# The report as the helpline typed it (the child's section) and an appeal's applicant, shown
+# as typed.
+TYPED = re.compile(r'<section class="card" aria-labelledby="(?:child|applicant)">.*?</section>',
+                   re.S)
+APPEAL_RU = "Школа третий месяц отказывает моей дочери в месте в первом классе."
 
 
 def visible(page: str) -> str:
@@ -86,10 +93,17 @@ async def test_every_page_in_kazakh_and_russian_has_no_english_and_no_raw_values
     await driver.wait_for("public_statement.approval-2")
     await time_env.sleep(timedelta(hours=50))  # ¶11.2 safety reminded, then escalated
     case_id = driver.case_id
+    filed = await site.http.post("/api/v1/appeals", json=appeal_data(substance=APPEAL_RU,
+                                                                 attachments=["письмо школы"]),
+                                 headers=site.as_key(E_OTINISH))
+    assert filed.status_code == 201, filed.text
+    appeal_id = filed.json()["appeal_id"]
+    await CaseDriver(site.worker.client, appeal_id).wait_for("appeal_triage")
 
     await sign_in(site, "cw.aktobe")
     await page_showing(site, f"/cases/{case_id}?lang=kk", "Еске салу")
-    worker_pages = ["/", "/?all=1", f"/cases/{case_id}", f"/tasks/{case_id}/safety_assessment"]
+    worker_pages = ["/", "/?all=1", f"/cases/{case_id}", f"/tasks/{case_id}/safety_assessment",
+                    f"/appeals/{appeal_id}", f"/tasks/{appeal_id}/appeal_triage", "/appeals/new"]
     shown = {}
     for lang in ("kk", "ru"):
         for url in worker_pages:
@@ -100,7 +114,8 @@ async def test_every_page_in_kazakh_and_russian_has_no_english_and_no_raw_values
     await sign_in(site, "sv.aktobe")
     for lang in ("kk", "ru"):
         for url in ("/", "/board", f"/cases/{case_id}",
-                    f"/tasks/{case_id}/public_statement.approval-2", "/cases/AKT-2026-999999"):
+                    f"/tasks/{case_id}/public_statement.approval-2", "/cases/AKT-2026-999999",
+                    f"/appeals/{appeal_id}"):
             shown[f"sv {lang} {url}"] = (await site.http.get(url, params={"lang": lang})).text
     site.http.cookies.clear()
     for lang in ("kk", "ru"):
@@ -117,3 +132,5 @@ async def test_every_page_in_kazakh_and_russian_has_no_english_and_no_raw_values
     case_page = text_of(shown[f"sv ru /cases/{case_id}"])
     assert "Возвращено на доработку" in case_page and "Уточните район." in case_page
     assert "Этап: Проверка полицией" in case_page
+    appeal_page = text_of(shown[f"sv kk /appeals/{appeal_id}"])
+    assert "¶6.2, ӘРПК 64-бап" in appeal_page and "ӘРПК 76-бап" in appeal_page

@@ -17,7 +17,7 @@ from schemas.outcomes import (
     KdnDecisionKind,
     TalkParty,
 )
-from schemas.procedure import APPEAL_TASKS, TASKS
+from schemas.procedure import APPEAL_TASKS, STEPS, TASKS
 from schemas.report import Category, Sex
 from schemas.steps import Role, StepKind
 from store.appeals import APPEAL_STAGES
@@ -26,7 +26,10 @@ from web.i18n import LANGUAGES, Translator, catalogue
 from web.pages.forms import Repeated, build_form
 from web.pages.tasks import outcome_model
 
-WEB = Path(__file__).parents[2] / "web"
+ROOT = Path(__file__).parents[2]
+WEB = ROOT / "web"
+# A clause label as the code writes one: the Order's clauses and a code's articles.
+CLAUSE_LABEL = re.compile(r'"(¶[0-9.]+(?:–¶[0-9.]+)?(?:, [A-Z]+(?: art\. \d+)?)*)"')
 FILE_SUFFIXES = (".html", ".csv", ".css")  # "board.html" names a template, not a label
 SHOWN_ENUMS: list[type[StrEnum]] = [
     StepStatus, Stage, PoliceFinding, Category, Role, Recipient, NoticeKind, Sex, TalkParty,
@@ -100,3 +103,32 @@ def test_step_titles_region_and_district_names_come_from_the_catalogues() -> Non
     assert ru.district("aktobe", "153200000") == "Алгинский район"
     assert kk.district("aktobe", "typed before districts were codes") == "аудан көрсетілмеген"
     assert Translator("xx", districts=load_districts()).language == "kk"
+
+
+def clause_labels() -> set[str]:
+    """Every clause label of the steps, and every one the workflows and pages write out."""
+    labels = {spec.clause for spec in STEPS.values()}
+    for folder in ("workflows", "web", "schemas"):
+        for path in (ROOT / folder).rglob("*.py"):
+            labels |= set(CLAUSE_LABEL.findall(path.read_text()))
+    return labels
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_every_clause_label_is_read_in_the_language(language: str) -> None:
+    t = Translator(language, districts=load_districts())
+    labels = clause_labels()
+    assert "¶6.2, APPC art. 76" in labels and "¶10–¶11" in labels
+    latin = {label: t.clause(label) for label in labels
+             if re.search(r"[A-Za-z]", t.clause(label))}
+    assert latin == {}
+    assert t.clause("¶10–¶11") == "¶10–¶11" and t.clause(None) == ""
+
+
+def test_a_codes_article_reads_as_each_language_cites_it() -> None:
+    kk, ru, en = (Translator(language, districts=load_districts())
+                  for language in ("kk", "ru", "en"))
+    assert kk.clause("¶6.2, APPC art. 76") == "¶6.2, ӘРПК 76-бап"
+    assert ru.clause("¶6.2, APPC art. 64") == "¶6.2, АППК ст. 64"
+    assert ru.clause("¶6.2, APPC") == "¶6.2, АППК"
+    assert en.clause("¶6.2, APPC art. 76") == "¶6.2, APPC art. 76"

@@ -161,7 +161,8 @@ def _appeals(t: Translator, rows: list[AppealCounts], since: date) -> Section:
 def _overdue_by_district(t: Translator, rows: list[tuple[str, str, str, int]]) -> Section:
     return Section("overdue", t("board.overdue"),
                    (t("col.region"), t("col.district"), t("col.clause"), t("col.count")),
-                   [Bar((t.region(r), t.district(r, d), c), n, str(n)) for r, d, c, n in rows])
+                   [Bar((t.region(r), t.district(r, d), t.clause(c)), n, str(n))
+                    for r, d, c, n in rows])
 
 
 def _district_trend(t: Translator, region: Region, rows: list[DistrictControlMonth]
@@ -191,7 +192,8 @@ def _overdue_by_region(t: Translator, rows: list[tuple[str, str, int]]) -> Secti
     totals = sorted(((sum(counts.values()), t.region(region), region)
                      for region, counts in by_region.items()), key=lambda r: (-r[0], r[1]))
     return Section(
-        "overdue", t("board.overdue_by_region"), (t("col.region"), t("col.total"), *clauses),
+        "overdue", t("board.overdue_by_region"),
+        (t("col.region"), t("col.total"), *map(t.clause, clauses)),
         [Bar((name,), total, str(total),
              tuple(str(by_region[region].get(clause, 0)) for clause in clauses),
              link=f"/board?region={region}")

@@ -16,7 +16,8 @@ from schemas.case import Actor, Step
 from schemas.procedure import APPEAL_TASKS
 from schemas.steps import Role
 from store.appeals import list_appeals
-from web.appeal_views import AppealDetail, AppealSummary, appeal_detail, appeal_steps, readable
+from web.actions import claim, complete_task, release
+from web.appeal_views import AppealDetail, AppealSummary, appeal_detail, readable
 from web.deps import (
     Integration,
     ServicesDep,
@@ -30,6 +31,8 @@ from web.deps import (
 from web.errors import temporal_unavailable
 from web.paths import AppealNumber
 from web.ratelimit import enforce, limits_of
+from web.refuses import refuses
+from web.views import StepView, TaskView
 
 router = APIRouter(prefix="/appeals", tags=["appeals"])
 AppealsKey = Annotated[Integration, Depends(require_key("appeals"))]
@@ -120,20 +123,30 @@ async def read_appeal(appeal_id: AppealId, request: Request, user: Person,
     return await appeal_detail(svc, user, appeal_id)
 
 
+@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/claim")
+async def claim_appeal_task(appeal_id: AppealId, key: TaskKey, request: Request, user: Person,
+                            svc: ServicesDep) -> TaskView:
+    """Take an appeal's task, so colleagues see who works on it; 409 if someone else holds
+    it (as a case's task)."""
+    request.state.case_id = appeal_id
+    return await claim(svc, user, appeal_id, key)
+
+
+@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/release")
+async def release_appeal_task(appeal_id: AppealId, key: TaskKey, request: Request,
+                              user: Person, svc: ServicesDep) -> TaskView:
+    """Give an appeal's task you took back to the inbox."""
+    request.state.case_id = appeal_id
+    return await release(svc, user, appeal_id, key)
+
+
 @router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/complete")
 async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutcome,
-                               request: Request, user: Person, svc: ServicesDep) -> Step:
-    """Complete an appeal's task (triage, forwarding, the answer, its approval)."""
+                               request: Request, user: Person, svc: ServicesDep) -> StepView:
+    """Complete an appeal's task (triage, forwarding, the answer, its approval), by the
+    same rules as a case's: region, role, open, and not held by someone else."""
     request.state.case_id = appeal_id
-    await readable(svc, user, appeal_id)
-    steps = await appeal_steps(svc, appeal_id)
-    step = next((s for s in steps if s.key == key and s.kind in APPEAL_TASKS), None)
-    if step is None or not step.is_open():
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"appeal {appeal_id} has no open task {key!r}")
-    return await _confirmed(svc.cases.complete(
-        appeal_id, kind=step.kind, key=key, attempt=step.attempt, actor=user,
-        outcome=body.outcome))
+    return await complete_task(svc, user, appeal_id, key, body.outcome, kinds=APPEAL_TASKS)
 
 
 @router.post("/{appeal_id:appeal_number}/extension")
@@ -160,8 +173,10 @@ async def withdraw(appeal_id: AppealId, body: WithdrawalRequest, request: Reques
         update_id=f"{appeal_id}/withdrawal"))
 
 
+@refuses(403, 409, 422, 503)
 async def _confirmed(update: Awaitable[Step]) -> Step:
-    """The step an update closed; a 503 when Temporal did not confirm it."""
+    """The step an update closed; the workflow's refusal as ``web.errors`` maps it (403 role,
+    409 closed, 422 invalid); a 503 when Temporal did not confirm it."""
     try:
         return await update
     except CaseUnavailable as e:
