@@ -67,6 +67,36 @@ async def test_an_operator_registers_a_walk_in_appeal_from_the_form(site: WebSta
     assert "Жеке қабылдау" in text_of(page) and "cw.aktobe" in text_of(page)
 
 
+async def test_an_operator_registers_a_violation_with_its_child_and_a_case_opens(
+    site: WebStack
+) -> None:
+    await sign_in(site, "cw.aktobe")
+    form = await page_showing(site, "/appeals/new", "Бала құқықтарының бұзылуы")
+    reference = re.search(r'name="reference" value="([^"]+)"', form)
+    assert reference is not None
+    assert "Өгей әкесі немесе өгей шешесі" in text_of(form)  # the violator, in Kazakh
+    fields = {"reference": reference.group(1), "kind": "appeal", "channel": "telephone",
+              "received_at": "2026-11-30T10:15", "region": "aktobe", "district": ALGA,
+              "name": "Dana Walkin", "relation": "relative", "phone": "+7 701 000 11 22",
+              "language": "ru", "substance": "The stepfather beats the boy; neighbours hear it.",
+              "violation": "on", "category": "physical_violence", "threat": "on",
+              "violator": "step_parent", "lives_with_child": "on"}
+    refused = await submit(site, "/appeals/new", fields)
+    assert refused.status_code == 422  # a violation names the child (¶10)
+    assert "child" in text_of(refused.text) and 'value="Dana Walkin"' in refused.text
+
+    fields |= {"child_name": "Arman Formbekov", "child_birth_date": "2016-04-02",
+               "child_sex": "male"}
+    registered = await submit(site, "/appeals/new", fields)
+    assert registered.status_code == 303, registered.text
+    appeal_id = registered.headers["location"].removeprefix("/appeals/")
+    page = await page_showing(site, f"/appeals/{appeal_id}", "Arman Formbekov")
+    case_id = re.search(r'href="/cases/([A-Z]{3}-\d{4}-\d+)"', page)
+    assert case_id is not None  # the ¶10 case opened at once, linked
+    case = await page_showing(site, f"/cases/{case_id.group(1)}", "Arman Formbekov")
+    assert f'href="/appeals/{appeal_id}"' in case
+
+
 async def test_triaged_drafted_and_approved_from_the_task_forms_the_answer_mailed(
     site: WebStack,
 ) -> None:

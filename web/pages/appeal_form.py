@@ -1,6 +1,7 @@
 """The operator's form for walk-in, written and telephone appeals (APPC art. 64: every appeal
 is accepted, never refused): the same contract and intake as the API's, taken by the person
-signed in. A refused field is shown with its reason and every value kept; the form carries its
+signed in, the child and the violation too when the appeal reports one (a ¶10 case then
+opens at once). A refused field is shown with its reason and every value kept; the form carries its
 own reference, so sending it twice registers one appeal."""
 
 import uuid
@@ -15,6 +16,7 @@ from ombudsflow.local_time import LOCAL_TIME
 from schemas.appeal import AppealKind, ApplicantRelation, Language
 from schemas.case import Actor
 from schemas.regions import Region
+from schemas.report import Category, Relation, Sex
 from schemas.steps import Role
 from web.deps import ServicesDep, ensure_covers, require_role
 from web.errors import field_errors
@@ -26,6 +28,7 @@ from web.routes.appeals import OFFICE_CHANNELS
 router = APIRouter(route_class=PageRoute)
 Person = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
 TEXT_FIELDS = ("name", "email", "phone", "address")
+CHILD_FIELDS = ("child_name", "child_birth_date", "child_sex")
 
 
 def choices(user: Actor) -> dict[str, Any]:
@@ -33,7 +36,8 @@ def choices(user: Actor) -> dict[str, Any]:
     regions the person registers for (their own; every one for the Committee)."""
     return {"kinds": list(AppealKind), "channels": list(OFFICE_CHANNELS),
             "relations": list(ApplicantRelation), "languages": list(Language),
-            "regions": [user.region] if user.region else list(Region)}
+            "regions": [user.region] if user.region else list(Region),
+            "sexes": list(Sex), "categories": list(Category), "violators": list(Relation)}
 
 
 def appeal_of(values: dict[str, str]) -> dict[str, Any]:
@@ -58,6 +62,17 @@ def appeal_of(values: dict[str, str]) -> dict[str, Any]:
                         if line.strip()],
     }
     appeal |= {k: values[k] for k in ("body", "official") if values.get(k)}
+    if any(values.get(k) for k in CHILD_FIELDS):
+        appeal["child"] = {"full_name": values.get("child_name"),
+                           "birth_date": values.get("child_birth_date"),
+                           "sex": values.get("child_sex")}
+    if values.get("violation") == "on":  # the ¶10 case needs the child too (the contract's check)
+        appeal["violation"] = {
+            "category": values.get("category"),
+            "threat_to_life_or_health": values.get("threat") == "on",
+            "alleged_violators": [{"relation": values.get("violator"),
+                                   "lives_with_child": values.get("lives_with_child") == "on"}],
+        }
     return appeal
 
 
