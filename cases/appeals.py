@@ -20,6 +20,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.districts import load_districts
 from cases.intake import submit_report
+from cases.repeats import REPEAT_WINDOW, applicant_key
 from ombudsflow import constants
 from ombudsflow.config import get_settings
 from schemas.appeal import Appeal, AppealChannel, AppealInput, AppealPolicy
@@ -70,14 +71,17 @@ def violation_report(appeal: Appeal, appeal_id: str) -> ViolationReport:
 
 
 async def submit_appeal(client: Client, engine: Engine, appeal: Appeal, *, taken_by: str,
-                        task_queue: str, policy: AppealPolicy | None = None
-                        ) -> AppealSubmission:
-    """Register ``appeal`` (or find it registered), open its ¶10 case if it reports a
-    violation, and start its workflow."""
+                        task_queue: str, policy: AppealPolicy | None = None,
+                        secret: bytes | None = None) -> AppealSubmission:
+    """Register ``appeal`` (or find it registered), linked to the applicant's last appeal
+    within a year when ``secret`` (the deployment's) keys the match, open its ¶10 case if it
+    reports a violation, and start its workflow."""
+    key = applicant_key(appeal.applicant, secret) if secret is not None else None
 
     def register() -> tuple[str, bool]:
         with session_scope(engine) as session:
-            return register_appeal(session, appeal=appeal, taken_by=taken_by)
+            return register_appeal(session, appeal=appeal, taken_by=taken_by,
+                                   applicant_key=key, repeat_window=REPEAT_WINDOW)
 
     appeal_id, created = await asyncio.to_thread(register)
     case_id = None

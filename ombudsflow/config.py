@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         return f"{ui}/namespaces/{self.temporal_namespace}/workflows/{case_id}"
 
     @property
+    def repeat_secret(self) -> bytes:
+        """The key of the applicants' hashes that link repeated appeals (``cases.repeats``):
+        derived from the secret key, so changing it starts the links afresh."""
+        return b"repeats:" + self.secret_key.get_secret_value().encode()
+
+    @property
     def temporal_ui_public_url(self) -> str:
         """The Temporal Web UI behind the web app's sign-in."""
         return f"{self.public_base_url.rstrip('/')}{TEMPORAL_UI_PATH}"

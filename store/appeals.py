@@ -6,7 +6,7 @@ external_ref) always gets the same number, and a projection never goes back a ve
 """
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from pydantic_core import to_json
@@ -33,20 +33,29 @@ APPEAL_STAGES = ("registration", "triage", "forwarding", "consideration", "close
 APPLICANT = "applicant"
 
 
-def register_appeal(session: Session, *, appeal: AppealSchema, taken_by: str
-                    ) -> tuple[str, bool]:
+def register_appeal(session: Session, *, appeal: AppealSchema, taken_by: str,
+                    applicant_key: str | None = None,
+                    repeat_window: timedelta = timedelta(0)) -> tuple[str, bool]:
     """Number a received appeal: ``(appeal_id, created)``, e.g. ``("AKT-A-2026-000001",
     True)``; the number carries no personal data. The same (channel, external_ref) always
-    gets the same number. Commits, so the number is durable before its workflow starts."""
+    gets the same number. A new appeal whose ``applicant_key`` matches an appeal received
+    within ``repeat_window`` before it is linked to the latest such one as its repeat.
+    Commits, so the number is durable before its workflow starts."""
     created = _insert_if_absent(session, Appeal(
         channel=appeal.channel.value, external_ref=appeal.external_ref, kind=appeal.kind.value,
         region=appeal.region.value, district=appeal.district, received_at=appeal.received_at,
-        taken_by=taken_by, appeal_json=appeal.model_dump_json()))
+        taken_by=taken_by, appeal_json=appeal.model_dump_json(), applicant_key=applicant_key))
     row = session.exec(select(Appeal).where(
         col(Appeal.channel) == appeal.channel.value,
         col(Appeal.external_ref) == appeal.external_ref)).one()
     if created:
         row.appeal_id = f"{appeal.region.code}-A-{appeal.received_at.year}-{row.id:06d}"
+        if applicant_key is not None:
+            row.repeat_of = session.exec(select(Appeal.appeal_id).where(
+                col(Appeal.applicant_key) == applicant_key, col(Appeal.id) != row.id,
+                col(Appeal.received_at) <= appeal.received_at,
+                col(Appeal.received_at) > appeal.received_at - repeat_window,
+            ).order_by(col(Appeal.received_at).desc()).limit(1)).first()
     appeal_id = row.appeal_id
     session.commit()
     assert appeal_id is not None

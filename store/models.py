@@ -149,6 +149,10 @@ class Appeal(SQLModel, table=True):
     taken_by: str = Field(default="", max_length=140)
     case_id: str | None = Field(default=None, max_length=32, index=True)
     appeal_json: str = ""  # the full Appeal: personal data, never logged
+    # A keyed hash of the applicant's contact (``cases.repeats``), and the appeal of theirs
+    # this one repeats, linked at registration.
+    applicant_key: str | None = Field(default=None, max_length=64, index=True)
+    repeat_of: str | None = Field(default=None, max_length=32)
     version: int = 0
     stage: str = Field(default="registration", max_length=32)
     registered_at: datetime | None = _ts()

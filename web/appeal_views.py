@@ -30,6 +30,7 @@ class AppealSummary(BaseModel):
     term_met: bool | None
     working_days_late: int | None
     case_id: str | None
+    repeat_of: str | None = None
 
     @classmethod
     def of(cls, row: AppealRow) -> "AppealSummary":

@@ -3,6 +3,7 @@ never reads; each bad field is refused with its reason; the office registers wal
 people read and act on the appeals of their region only, through to the answer."""
 
 import asyncio
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,8 @@ import httpx
 from schemas.case import StepStatus
 from schemas.regions import Region
 from schemas.steps import StepKind
+from store.appeals import get_appeal
+from store.db import session_scope
 from tests.api.calls import HELPLINE, POLICE, fields
 from tests.api.test_access import OF_PAVLODAR, PEOPLE, READERS, headers
 from tests.support.factories import appeal_data, first_district, report_data, worker_of
@@ -51,6 +54,33 @@ async def test_an_appeal_is_registered_once_however_often_it_is_sent(api: WebSta
     accepted = responses[0].json()
     assert accepted["appeal_id"].startswith("AKT-A-") and accepted["case_id"] is None
     assert accepted["self_link"].endswith(f"/api/v1/appeals/{accepted['appeal_id']}")
+
+
+async def test_an_applicant_writing_again_within_a_year_is_linked_to_their_last_appeal(
+    api: WebStack
+) -> None:
+    digits = f"{uuid.uuid4().int % 10**7:07d}"  # a number no other test's applicant has
+    person = {"name": "Saule Repeatova", "relation": "parent", "language": "kk"}
+    received = datetime.now(UTC) - timedelta(days=2)
+    first = await submit(api, received_at=received,
+                         applicant=person | {"phone": f"+7 701 {digits}"})
+    again = await submit(api, applicant=person | {"phone": f"8 (701) {digits}"})  # as typed
+    stranger = await submit(api, applicant=person | {"phone": f"+7 702 {digits}"})
+    anonymous = await submit(api, applicant={"anonymous": True, "language": "ru"})
+    ids = [r.json()["appeal_id"] for r in (first, again, stranger, anonymous)]
+
+    async def repeat_of(appeal_id: str) -> str | None:
+        read = await api.http.get(f"/api/v1/appeals/{appeal_id}",
+                                  headers=api.as_user("cw.aktobe"))
+        assert read.status_code == 200, read.text
+        linked: str | None = read.json()["repeat_of"]
+        return linked
+
+    assert [await repeat_of(i) for i in ids] == [None, ids[0], None, None]
+    with session_scope(api.engine) as session:  # only a keyed hash of the phone is kept
+        keys = [get_appeal(session, i).applicant_key for i in ids]  # type: ignore[union-attr]
+    assert keys[0] == keys[1] and keys[0] is not None and digits not in keys[0]
+    assert keys[2] not in (None, keys[0]) and keys[3] is None
 
 
 async def test_a_bad_appeal_is_refused_field_by_field(api: WebStack) -> None:

@@ -98,5 +98,6 @@ async def register_from_form(request: Request, svc: ServicesDep, user: Person,
                       status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, **choices(user))
     ensure_covers(user, appeal.region)
     submitted = await submit_appeal(svc.client, svc.engine, appeal, taken_by=user.id,
+                                    secret=svc.settings.repeat_secret,
                                     task_queue=svc.settings.task_queue)
     return redirect(f"/appeals/{submitted.appeal_id}")

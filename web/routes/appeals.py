@@ -67,6 +67,7 @@ class WithdrawalRequest(BaseModel):
 async def _accepted(request: Request, response: Response, svc: ServicesDep, appeal: Appeal,
                     taken_by: str) -> AppealAccepted:
     submitted = await submit_appeal(svc.client, svc.engine, appeal, taken_by=taken_by,
+                                    secret=svc.settings.repeat_secret,
                                     task_queue=svc.settings.task_queue)
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
