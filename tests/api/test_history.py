@@ -13,6 +13,7 @@ from schemas.case import Stage
 from schemas.procedure import CaseInput
 from schemas.steps import StepKind
 from tests.api.calls import confirm, done, open_case
+from tests.support.clock import skip, skipper
 from tests.support.factories import CANARY_IIN, CANARY_NAME, report_data
 from tests.support.scenarios import CaseDriver, confirmed_with_danger
 from tests.support.web_stack import WebStack
@@ -41,7 +42,7 @@ async def test_history_of_a_confirmed_case_cites_clauses_actors_and_delays(
     await driver.wait_delivered("notice.commissioner", "notice.committee", "notice.akimat",
                                 "referral.guardianship", "referral.police")
     await driver.wait_for("safety_assessment")
-    await time_env.sleep(timedelta(hours=30))  # ¶11.2 safety is due within 24 hours
+    await skip(time_env, timedelta(hours=30))  # ¶11.2 safety is due within 24 hours
 
     body = await history(api, driver.case_id, until="deadline_reached")
 
@@ -89,7 +90,7 @@ async def test_history_tells_one_story_across_continue_as_new(
         id=case_id, task_queue=api.worker.task_queue,
     )
     driver = CaseDriver(time_env.client, case_id)
-    await confirmed_with_danger(driver, time_env.sleep)
+    await confirmed_with_danger(driver, skipper(time_env))
     await driver.result()
 
     lines = (await history(api, case_id))["lines"]

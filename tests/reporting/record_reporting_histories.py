@@ -26,6 +26,7 @@ from schemas.reporting import (
     ReportingInput,
 )
 from tests.conftest import new_worker
+from tests.support.clock import skip
 from tests.support.factories import supervisor_of, worker_of
 from tests.support.record_histories import recorder
 from workflows.reporting import (
@@ -46,7 +47,7 @@ async def _half_year(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> N
                           sections={NarrativeSection.SUMMARY: "Жарты жылдың қорытындысы."})
     await h.execute_update(HalfYearReportWorkflow.submit_narrative, narrative)
     await h.execute_update(HalfYearReportWorkflow.decide_report, RETURNED)
-    await env.sleep(60 * 60 * 24 * 30)  # reminded and escalated while back in draft
+    await skip(env, 60 * 60 * 24 * 30)  # reminded and escalated while back in draft
     await h.execute_update(HalfYearReportWorkflow.submit_narrative, narrative)
     await h.execute_update(HalfYearReportWorkflow.decide_report, APPROVED)
 
@@ -62,7 +63,7 @@ async def _plan(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
     await h.execute_update(AnnualPlanWorkflow.submit_plan, draft)
     await h.execute_update(AnnualPlanWorkflow.agree_plan,
                            ReportDecision(actor=national, approved=True))
-    await env.sleep(60 * 60 * 24 * 40)
+    await skip(env, 60 * 60 * 24 * 40)
     await h.execute_update(AnnualPlanWorkflow.approve_plan, APPROVED)
 
 

@@ -39,6 +39,7 @@ from store.db import session_scope
 from store.models import Publication
 from store.outbox import case_notices
 from store.reports import save_report
+from tests.support.clock import skip
 from tests.support.factories import supervisor_of, worker_of
 from workflows.reporting import (
     AnnualPlanWorkflow,
@@ -160,7 +161,7 @@ async def test_a_report_left_in_draft_is_reminded_then_escalated(
 ) -> None:
     """Each mail is an outbox row of the report, sent once."""
     handle = await _start(time_env, time_worker, HalfYearReportWorkflow, H1)
-    await time_env.sleep(60 * 60 * 24 * 30)
+    await skip(time_env, 60 * 60 * 24 * 30)
     view = await handle.query(HalfYearReportWorkflow.report)
     assert len(view.reminded_at) == 1 and view.escalated_at is not None
     subjects = [m["Subject"] for m in _mails(mail_dir)]
@@ -222,7 +223,7 @@ async def test_the_plan_is_agreed_nationally_and_escalated_past_30_december(
     await handle.execute_update(
         AnnualPlanWorkflow.agree_plan, ReportDecision(actor=national, approved=True)
     )
-    await time_env.sleep(60 * 60 * 24 * 40)  # past 30 December 2026
+    await skip(time_env, 60 * 60 * 24 * 40)  # past 30 December 2026
     view = await handle.query(AnnualPlanWorkflow.report)
     assert view.status == ReportStatus.APPROVING and view.escalated_at is not None
     assert view.escalated_at >= datetime(2026, 12, 30, 13, tzinfo=UTC)

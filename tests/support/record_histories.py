@@ -56,6 +56,7 @@ from store.db import create_schema, make_engine, session_scope
 from store.webhooks import create_subscription, remove_subscription
 from tests.activities.notices.test_sms import with_channels
 from tests.conftest import new_worker
+from tests.support.clock import skip, skipper
 from tests.support.factories import appeal_data, report_data, supervisor_of, worker_of
 from tests.support.ports import free_port
 from tests.support.scenarios import (
@@ -110,7 +111,7 @@ class Scene:
     async def sleep_past(self, at: datetime | None) -> None:
         """Let server time run an hour past ``at``."""
         assert at is not None
-        await self.env.sleep(at - await self.env.get_current_time() + timedelta(hours=1))
+        await skip(self.env, at - await self.env.get_current_time() + timedelta(hours=1))
 
 
 Scenario = Callable[[Scene], Awaitable[CaseDriver]]
@@ -126,7 +127,7 @@ def _report(**report: Any) -> Any:
 
 async def _confirmed(scene: Scene) -> CaseDriver:
     driver = await scene.open()
-    await confirmed_with_danger(driver, scene.env.sleep)
+    await confirmed_with_danger(driver, skipper(scene.env))
     return driver
 
 
@@ -151,7 +152,7 @@ async def _subscribed(scene: Scene) -> CaseDriver:
         driver = await scene.open(cohabiting_parent=False, threat=False)
         await driver.wait_for("preventive_talk")
         receiver.refusing = False
-        await scene.env.sleep(NEXT_RETRY)
+        await skip(scene.env, NEXT_RETRY)
         await not_confirmed(driver)
         await driver.result()
     finally:
@@ -163,7 +164,7 @@ async def _subscribed(scene: Scene) -> CaseDriver:
 
 async def _twelve_months(scene: Scene) -> CaseDriver:
     driver = await scene.open()
-    await twelve_months(driver, scene.env.sleep)
+    await twelve_months(driver, skipper(scene.env))
     return driver
 
 
@@ -190,7 +191,7 @@ async def _escalation_chain(scene: Scene) -> CaseDriver:
     talk = await driver.wait_for(StepKind.PREVENTIVE_TALK.value)
     await driver.wait_for(StepKind.POLICE_DECISION.value)
     await scene.sleep_past(talk.committee_at)
-    await scene.env.sleep(timedelta(days=5))
+    await skip(scene.env, timedelta(days=5))
     step = (await driver.view()).step("preventive_talk")
     assert step.unclaimed_escalated_at is not None and step.committee_escalated_at is not None
     assert step.reminders_repeated >= 1, step
@@ -204,10 +205,10 @@ async def _late_notice(scene: Scene) -> CaseDriver:
     scene.smtp.stop()
     driver = await scene.open()
     await driver.wait_for("notice.akimat", open_=False)
-    await scene.env.sleep(LONG_OUTAGE)
+    await skip(scene.env, LONG_OUTAGE)
     assert (await driver.view()).step("notice.akimat").escalated_at is not None
     scene.smtp.start()
-    await scene.env.sleep(NEXT_RETRY)
+    await skip(scene.env, NEXT_RETRY)
     await driver.wait_delivered("notice.commissioner", "notice.committee", "notice.akimat",
                                 "referral.guardianship", "referral.police", timeout=60)
     await driver.complete(StepKind.POLICE_DECISION, confirmed=False)
@@ -222,10 +223,10 @@ async def _channel_fallback(scene: Scene) -> CaseDriver:
     scene.smtp.stop()
     driver = await scene.open(cohabiting_parent=False)
     await driver.wait_for("notice.akimat", open_=False)
-    await scene.env.sleep(LONG_OUTAGE)
+    await skip(scene.env, LONG_OUTAGE)
     await driver.wait_delivered("notice.akimat", timeout=60)
     scene.smtp.start()
-    await scene.env.sleep(NEXT_RETRY)
+    await skip(scene.env, NEXT_RETRY)
     await driver.wait_delivered("notice.commissioner", "notice.committee", timeout=60)
     await not_confirmed(driver)
     return driver
@@ -237,9 +238,9 @@ async def _notice_retried(scene: Scene) -> CaseDriver:
     scene.smtp.stop()
     driver = await scene.open(cohabiting_parent=False)
     await driver.wait_for("notice.akimat", open_=False)
-    await scene.env.sleep(SHORT_OUTAGE)
+    await skip(scene.env, SHORT_OUTAGE)
     scene.smtp.start()
-    await scene.env.sleep(NEXT_RETRY)
+    await skip(scene.env, NEXT_RETRY)
     await driver.wait_delivered("notice.commissioner", "notice.committee", "notice.akimat",
                                 timeout=60)
     view = await driver.view()
@@ -268,7 +269,7 @@ async def _continued_as_new(scene: Scene) -> CaseDriver:
     resumes from what it carried."""
     driver = await scene.start(CaseInput(case_id=_new_case_id(), report=_report(),
                                          history_limit=SHORT_HISTORY))
-    await confirmed_with_danger(driver, scene.env.sleep)
+    await confirmed_with_danger(driver, skipper(scene.env))
     return driver
 
 

@@ -26,6 +26,7 @@ from schemas.steps import StepKind
 from store.appeals import appeal_of_case, get_appeal
 from store.cases import get_case
 from store.db import session_scope
+from tests.support.clock import skip
 from tests.support.factories import CANARY_APPLICANT, appeal_data, supervisor_of, worker_of
 from tests.support.scenarios import CaseDriver
 
@@ -139,7 +140,7 @@ async def test_registered_after_18_on_a_friday_before_nauryz_counts_from_the_nex
     now = await time_env.get_current_time()
     if friday_evening <= now:
         pytest.skip("19 Mar 2027 is before the server's clock: pick the next such Friday")
-    await time_env.sleep(friday_evening - now + timedelta(minutes=5))
+    await skip(time_env, friday_evening - now + timedelta(minutes=5))
     submitted = await submit(time_env, time_worker, engine,
                              received_at=friday_evening)
     appeal = CaseDriver(time_env.client, submitted.appeal_id)
@@ -163,7 +164,7 @@ async def test_late_consideration_is_reminded_then_escalated_and_the_days_missed
     answer = await appeal.wait_for("appeal_answer")
     assert answer.due_at is not None and answer.escalate_at is not None
 
-    await time_env.sleep(answer.escalate_at - await time_env.get_current_time()
+    await skip(time_env, answer.escalate_at - await time_env.get_current_time()
                          + timedelta(hours=1))
     late = (await appeal.view()).step("appeal_answer")
     assert late.reminded_at is not None and late.escalated_at is not None
@@ -216,7 +217,7 @@ async def test_extended_once_and_refused_beyond_two_months_the_applicant_told(
     new_due = datetime.combine(two_months, time(18, 0, tzinfo=ALMATY))
     assert step.key == "appeal_extension.1" and moved.due_at == new_due
     # Past the first term nothing is late any more: the term is the extended one.
-    await time_env.sleep(answer.due_at - await time_env.get_current_time()
+    await skip(time_env, answer.due_at - await time_env.get_current_time()
                          + timedelta(days=5))
     assert (await appeal.view()).step("appeal_answer").reminded_at is None
     await appeal.wait_delivered("notice.appeal_extension.1")

@@ -19,6 +19,7 @@ from store.db import session_scope
 from store.outbox import case_notices, notice_attempts
 from tests.activities.notices.test_sms import AKIMAT_PHONE, with_channels
 from tests.conftest import new_worker
+from tests.support.clock import skip
 from tests.support.ports import free_port
 from tests.support.scenarios import open_case
 from tests.support.sms import SMSC_LOGIN, SMSC_PASSWORD, SmsProvider
@@ -49,10 +50,10 @@ async def test_a_notice_late_by_email_goes_by_sms_and_the_supervisor_is_told(
         case = await open_case(time_env.client, engine, worker.task_queue,
                                cohabiting_parent=False)
         await case.wait_for("notice.akimat", open_=False)
-        await time_env.sleep(timedelta(minutes=14))
+        await skip(time_env, timedelta(minutes=14))
         assert provider.received == []
 
-        await time_env.sleep(timedelta(minutes=2))
+        await skip(time_env, timedelta(minutes=2))
         await case.wait_delivered("notice.akimat", timeout=60)
         view = await case.view()
         akimat = view.step("notice.akimat")

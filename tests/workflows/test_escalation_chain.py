@@ -22,6 +22,7 @@ from store.cases import TaskNotFound, claim_task
 from store.db import session_scope
 from store.models import Notice
 from store.outbox import case_notices
+from tests.support.clock import skip
 from tests.support.factories import report_data
 from tests.support.scenarios import CaseDriver
 from web.history import HistoryLine, HistoryText, timeline
@@ -78,16 +79,16 @@ async def test_each_level_of_the_chain_then_a_reminder_every_working_day(
     driver = await open_with(time_env, time_worker, engine,
                              Deadline(due=hours(2), escalate=hours(4), chain=chain))
 
-    await time_env.sleep(timedelta(hours=2, minutes=1))
+    await skip(time_env, timedelta(hours=2, minutes=1))
     assert recipients(talk_notices(engine, driver.case_id)) == [Recipient.OMBUDSMAN_OFFICE]
-    await time_env.sleep(timedelta(hours=2))
+    await skip(time_env, timedelta(hours=2))
     assert recipients(talk_notices(engine, driver.case_id))[1:] == [Recipient.SUPERVISOR]
-    await time_env.sleep(timedelta(hours=2))
+    await skip(time_env, timedelta(hours=2))
     assert recipients(talk_notices(engine, driver.case_id))[2:] == [Recipient.COMMITTEE]
     step = (await driver.view()).step(TALK)
     assert step.reminded_at and step.escalated_at and step.committee_escalated_at
 
-    await time_env.sleep(timedelta(days=8))  # still open: reminded each working day
+    await skip(time_env, timedelta(days=8))  # still open: reminded each working day
     repeated = talk_notices(engine, driver.case_id)[3:]
     assert len(repeated) >= 4
     assert recipients(repeated) == [Recipient.OMBUDSMAN_OFFICE] * len(repeated)
@@ -104,7 +105,7 @@ async def test_each_level_of_the_chain_then_a_reminder_every_working_day(
 
     await driver.complete(StepKind.PREVENTIVE_TALK)
     sent = len(talk_notices(engine, driver.case_id))
-    await time_env.sleep(timedelta(days=5))
+    await skip(time_env, timedelta(days=5))
     assert len(talk_notices(engine, driver.case_id)) == sent  # done: the chain stops
 
 
@@ -117,7 +118,7 @@ async def test_an_unclaimed_urgent_task_escalates_after_a_few_hours(
     claimed = await open_with(time_env, time_worker, engine, talk)
     await claim(engine, f"{claimed.case_id}/{TALK}", "cw.aktobe")
 
-    await time_env.sleep(timedelta(hours=2, minutes=1))
+    await skip(time_env, timedelta(hours=2, minutes=1))
 
     assert recipients(talk_notices(engine, nobody.case_id)) == [Recipient.SUPERVISOR]
     assert [x.code for x in await talk_lines(time_env, nobody.case_id)] == [
@@ -133,7 +134,7 @@ async def test_a_case_opened_without_a_chain_keeps_two_levels(
     driver = await open_with(time_env, time_worker, engine,
                              Deadline(due=hours(2), escalate=hours(4)))
 
-    await time_env.sleep(timedelta(days=6))
+    await skip(time_env, timedelta(days=6))
 
     assert recipients(talk_notices(engine, driver.case_id)) == [Recipient.OMBUDSMAN_OFFICE,
                                                                 Recipient.SUPERVISOR]

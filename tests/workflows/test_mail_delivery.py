@@ -13,6 +13,7 @@ from activities.transports import SmtpTransport
 from store.db import session_scope
 from store.outbox import case_notices
 from tests.conftest import new_worker
+from tests.support.clock import skip
 from tests.support.factories import CANARY_IIN, CANARY_NAME, report_data
 from tests.support.scenarios import open_case
 from tests.support.smtp import SmtpServer
@@ -100,10 +101,10 @@ async def test_notice_undelivered_for_15_minutes_escalates_to_the_supervisor(
         case = await open_case(time_env.client, engine, worker.task_queue,
                                cohabiting_parent=False)
         await case.wait_for("notice.akimat", open_=False)
-        await time_env.sleep(timedelta(minutes=14))
+        await skip(time_env, timedelta(minutes=14))
         assert (await case.view()).step("notice.akimat").escalated_at is None
 
-        await time_env.sleep(timedelta(minutes=2))
+        await skip(time_env, timedelta(minutes=2))
         view = await case.view()
         assert all(view.step(f"notice.{r}").escalated_at is not None and
                    view.step(f"notice.{r}").is_open()

@@ -16,6 +16,7 @@ from schemas.steps import StepKind
 from store.cases import case_steps, get_case
 from store.db import session_scope
 from store.models import Publication
+from tests.support.clock import skip, skipper
 from tests.support.factories import CANARY_IIN, CANARY_NAME
 from tests.support.scenarios import confirmed_with_danger, not_confirmed, open_case
 
@@ -45,7 +46,7 @@ async def test_confirmed_case_with_danger_runs_every_clause_to_closure(
 ) -> None:
     driver = await open_case(time_env.client, engine, time_worker.task_queue)
 
-    await confirmed_with_danger(driver, time_env.sleep)
+    await confirmed_with_danger(driver, skipper(time_env))
     view = await driver.result()
 
     assert view.stage == Stage.CLOSED and view.police_finding == PoliceFinding.CONFIRMED
@@ -126,12 +127,12 @@ async def test_late_talk_is_reminded_then_escalated_and_stays_open_and_overdue(
     assert talk.due_at is not None and talk.escalate_at is not None
     assert (await driver.view()).overdue is False
 
-    await time_env.sleep(talk.due_at - await time_env.get_current_time() + timedelta(hours=1))
+    await skip(time_env, talk.due_at - await time_env.get_current_time() + timedelta(hours=1))
     view = await driver.view()
     assert view.step("preventive_talk").reminded_at is not None and view.overdue
     assert view.step("preventive_talk").escalated_at is None
 
-    await time_env.sleep(talk.escalate_at - await time_env.get_current_time()
+    await skip(time_env, talk.escalate_at - await time_env.get_current_time()
                          + timedelta(hours=1))
     view = await driver.view()
     talk = view.step("preventive_talk")
@@ -159,7 +160,7 @@ async def test_every_task_kind_escalates_at_its_second_deadline(
     for kind in kinds:
         step = await driver.wait_for(kind.value)
         assert step.escalate_at is not None
-        await time_env.sleep(step.escalate_at - await time_env.get_current_time()
+        await skip(time_env, step.escalate_at - await time_env.get_current_time()
                              + timedelta(minutes=1))
         late = (await driver.view()).step(kind.value)
         assert late.reminded_at is not None and late.escalated_at is not None, kind

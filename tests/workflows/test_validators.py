@@ -17,6 +17,7 @@ from schemas.case import Actor
 from schemas.errors import RejectedAction
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
+from tests.support.clock import skip
 from tests.support.factories import CANARY_IIN, POLICE_SYSTEM, supervisor_of, worker_of
 from tests.support.scenarios import CaseDriver, open_case, valid_outcome
 from web.errors import refusal_text
@@ -201,7 +202,7 @@ async def test_plan_review_items_must_exist_and_not_be_done_twice(
     await case.complete(StepKind.PSYCHOLOGICAL_SUPPORT)
     support = (await case.view()).step("psychological_support")
     assert support.done_at is not None
-    await time_env.sleep(support.done_at + timedelta(days=31)
+    await skip(time_env, support.done_at + timedelta(days=31)
                          - await time_env.get_current_time())
     await case.wait_for("plan_review-1")
     await rejected(case, StepKind.PLAN_REVIEW, "plan_review-1", worker_of(),
@@ -209,7 +210,7 @@ async def test_plan_review_items_must_exist_and_not_be_done_twice(
                    "the plan has items 0 to 1, not 5")
     first = await case.complete(StepKind.PLAN_REVIEW, "plan_review-1", items_done=[0])
     assert first.done_at is not None
-    await time_env.sleep(first.done_at + timedelta(days=31) - await time_env.get_current_time())
+    await skip(time_env, first.done_at + timedelta(days=31) - await time_env.get_current_time())
     await case.wait_for("plan_review-2")
     await rejected(case, StepKind.PLAN_REVIEW, "plan_review-2", worker_of(),
                    {"items_done": [1, 0]}, RejectedAction.INVALID_OUTCOME,
