@@ -1,11 +1,14 @@
 """A late task climbs its escalation chain (time-skipping): the office at due, the regional
 supervisor at the second deadline, the national Committee at the third, then a reminder every
-N working days while it stays open (never two on one day) and nothing once it is done; an
-urgent case's task nobody claimed escalates after a few hours, a claimed one does not; a case
-opened without a chain keeps the two levels."""
+N working days while it stays open (never two on one day) and nothing once it is done; a
+claimed task's reminders go to its holder, at their own address; an urgent case's task nobody
+claimed escalates after a few hours, a claimed one does not; a deadline moved while the chain
+waits (an appeal's extension) is waited for anew; a case opened without a chain keeps the two
+levels."""
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
@@ -15,15 +18,20 @@ from activities.districts import load_districts
 from cases.intake import parse_report, submit_report
 from ombudsflow.local_time import LOCAL_TIME
 from schemas.activities import Recipient
-from schemas.policy import Chain, Deadline, hours
+from schemas.appeal import AppealPolicy, Extension
+from schemas.case import Step
+from schemas.policy import Chain, Deadline, hours, working_days
 from schemas.procedure import DeadlinePolicy, default_deadlines
-from schemas.steps import StepKind
-from store.cases import TaskNotFound, claim_task
+from schemas.regions import Region
+from schemas.steps import Role, StepKind
+from store.cases import TaskNotFound, claim_task, release_task
 from store.db import session_scope
 from store.models import Notice
 from store.outbox import case_notices
-from tests.support.factories import report_data
+from store.users import create_user
+from tests.support.factories import report_data, supervisor_of
 from tests.support.scenarios import CaseDriver
+from tests.workflows.test_appeal import mails, submit, triage
 from web.history import HistoryLine, HistoryText, timeline
 from web.i18n import Translator
 
@@ -139,3 +147,65 @@ async def test_a_case_opened_without_a_chain_keeps_two_levels(
                                                                 Recipient.SUPERVISOR]
     step = (await driver.view()).step(TALK)
     assert step.committee_escalated_at is None and step.reminders_repeated == 0
+
+
+async def test_a_claimed_tasks_reminders_go_to_its_holder(
+    time_env: WorkflowEnvironment, time_worker: Worker, engine: Engine, mail_dir: Path
+) -> None:
+    with session_scope(engine) as session:
+        create_user(session, user_id="cw.holder", display_name="Aigerim Holder",
+                    role=Role.CASE_WORKER, region=Region.AKTOBE, password_hash="-",
+                    email="aigerim.holder@ombudsman.example")
+    chain = Chain(committee=hours(96), repeat_every=1, unclaimed_urgent=None)
+    talk = Deadline(due=hours(2), escalate=hours(72), chain=chain)
+    held = await open_with(time_env, time_worker, engine, talk)
+    nobody = await open_with(time_env, time_worker, engine, talk)
+    await claim(engine, f"{held.case_id}/{TALK}", "cw.holder")
+
+    await time_env.sleep(timedelta(hours=2, minutes=1))
+
+    reminded = talk_notices(engine, held.case_id)
+    assert [(n.recipient, n.address) for n in reminded] == [
+        (Recipient.HOLDER, "aigerim.holder@ombudsman.example")]
+    assert recipients(talk_notices(engine, nobody.case_id)) == [Recipient.OMBUDSMAN_OFFICE]
+    mail = [m for m in mails(mail_dir) if m["To"] == "aigerim.holder@ombudsman.example"]
+    assert len(mail) == 1 and "Aigerim Holder" in str(mail[0].get_content())
+    line = (await talk_lines(time_env, held.case_id))[0]
+    assert line.code == HistoryText.REMINDER_HOLDER and line.clause == "¶10.2"
+    assert "reminder to cw.holder, who holds the task" in line.text
+
+    with session_scope(engine) as session:  # released: the repeated reminder goes to the office
+        release_task(session, task_id=f"{held.case_id}/{TALK}", user_id="cw.holder")
+    await time_env.sleep(timedelta(days=4))
+    repeated = [n for n in talk_notices(engine, held.case_id)[1:] if n.kind == "reminder"]
+    assert repeated and recipients(repeated) == [Recipient.OMBUDSMAN_OFFICE] * len(repeated)
+
+
+async def test_the_chain_waits_for_a_moved_deadline(
+    time_env: WorkflowEnvironment, time_worker: Worker, engine: Engine
+) -> None:
+    chain = Chain(committee=working_days(20), repeat_every=1, unclaimed_urgent=None)
+    policy = AppealPolicy(consideration=Deadline(due=working_days(15), escalate=working_days(17),
+                                                 chain=chain))
+    appeal = CaseDriver(time_env.client, (await submit(time_env, time_worker, engine,
+                                                       policy)).appeal_id)
+    await triage(appeal)
+    answer = await appeal.wait_for("appeal_answer")
+    assert answer.due_at is not None and answer.escalate_at is not None
+    new_due = (answer.due_at + timedelta(days=21)).astimezone(LOCAL_TIME).date()
+    await appeal.handle.execute_update("extend_appeal", Extension(
+        actor=supervisor_of(), reason="The akimat's answer is awaited.", new_due=new_due),
+        result_type=Step)
+
+    # Past the first term and its second deadline: nothing late yet, the term is the new one.
+    await time_env.sleep(answer.escalate_at - await time_env.get_current_time()
+                         + timedelta(days=3))
+    step = (await appeal.view()).step("appeal_answer")
+    assert step.reminded_at is None and step.escalated_at is None
+    assert step.reminders_repeated == 0
+    assert step.due_at is not None
+    await time_env.sleep(step.due_at - await time_env.get_current_time() + timedelta(hours=1))
+    step = (await appeal.view()).step("appeal_answer")
+    assert step.reminded_at is not None and step.due_at is not None
+    assert step.reminded_at >= step.due_at
+    assert step.escalated_at is None
