@@ -1,16 +1,20 @@
 """Tasks: a step a person completes, with a working-day deadline and its escalation chain.
 
 What it promises: ``task()`` opens the step (or finds it, on a resumed case) with its
-deadlines already computed, reminds the regional office once at its due time and escalates to
-the supervisor once at the second deadline while it is still open, and returns the step when
-it is closed (by the update that completes it). A kind whose deadline has a chain (the
-policy's, fixed when the case opens) goes on: the national Committee at the third deadline, a
-repeated reminder every N working days while still open, and, in an urgent case, the
-supervisor when nobody has claimed the task a few hours after it opened. Nothing is sent twice
+deadlines already computed, reminds its holder (the case worker who claimed it, else the
+regional office) once at its due time and escalates to the supervisor once at the second
+deadline while it is still open, and returns the step when it is closed (by the update that
+completes it). A deadline moved while it waits (an extension) is waited for anew. A kind
+whose deadline has a chain (the policy's, fixed when the case opens) goes on: the national
+Committee at the third deadline, a repeated reminder every N working days while still open,
+and, in an urgent case, the supervisor when nobody has claimed the task a few hours after it
+opened. Nothing is sent twice
 after continue-as-new: what was sent is on the step.
 
 Cases opened before chains existed have no chain in their policy and keep the two levels;
 their replay never reaches the ``escalation-chain`` patch.
+Cases that ran before ``reminder-to-holder`` remind the office, and their chains wait for the
+deadlines as they were when the task opened.
 """
 
 import asyncio
