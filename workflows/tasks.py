@@ -118,8 +118,7 @@ class Tasks:
         moved meanwhile (an extension) is waited for instead; cases that ran before
         ``reminder-to-holder`` wait for the deadlines as they were when the task opened."""
         follow = workflow.patched(REMINDER_TO_HOLDER)
-        alongside = [asyncio.create_task(self._repeated(step, chain.repeat_every,
-                                                        follow=follow))]
+        alongside = [asyncio.create_task(self._repeated(step, chain.repeat_every))]
         if chain.unclaimed_urgent is not None and self._case.view.facts.threat_to_life_or_health:
             alongside.append(asyncio.create_task(self._unclaimed(step, chain.unclaimed_urgent)))
         as_opened = {level: _deadline(step, level) for level in _DEADLINE_OF}
@@ -134,20 +133,14 @@ class Tasks:
         await workflow.wait_condition(lambda: not step.is_open())
         await asyncio.gather(*alongside)
 
-    async def _repeated(self, step: Step, every: int, *, follow: bool) -> None:
-        """A reminder every ``every`` working days after the due one, while still open; when
-        ``follow``, counted anew from a due date moved meanwhile."""
-        while step.is_open() and (due := step.due_at) is not None:
-            since = step.last_reminded_at or due
-            if follow:
-                since = max(since, due)
+    async def _repeated(self, step: Step, every: int) -> None:
+        """A reminder every ``every`` working days after the due one, while still open."""
+        while step.is_open() and step.due_at is not None:
+            since = step.last_reminded_at or step.due_at
             span = working_days(every)
             then = await self._deadlines_at(Deadline(due=span, escalate=span), since)
-            moved = (lambda: step.due_at != due) if follow else None
-            if await _closed_by(step, then.due_at, moved=moved):
+            if await _closed_by(step, then.due_at):
                 return
-            if moved is not None and moved():
-                continue
             step.reminders_repeated += 1
             self._late(step, Level.REPEATED, chained=True)
 
