@@ -18,11 +18,12 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.activities import Channel, Recipient
+from schemas.activities import EMAIL_PATTERN, Channel, Recipient
 from schemas.regions import Region
 
 NATIONAL = frozenset({Recipient.COMMISSIONER, Recipient.COMMITTEE})
-REGIONAL = frozenset(Recipient) - NATIONAL
+# The task's holder is a person of the store (``User.email``), not an entry of the directory.
+REGIONAL = frozenset(Recipient) - NATIONAL - {Recipient.HOLDER}
 
 _BUNDLED = "data/authorities.json"
 
@@ -35,7 +36,7 @@ class Authority(BaseModel):
     kk: str = Field(min_length=1)
     ru: str = Field(min_length=1)
     en: str = Field(min_length=1)
-    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
     phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{7,14}$")
     webhook: str | None = Field(default=None, min_length=1, max_length=64)
     channels: tuple[Channel, ...] = Field(default=(Channel.EMAIL,), min_length=1)

@@ -24,10 +24,11 @@ from activities.sms import SmsError, SmsGateway, SmsState
 from activities.texts import SMS_LANGUAGES, render_notice, render_sms
 from activities.transports import Transport
 from activities.webhooks import WebhookRefused, post_signed
-from schemas.activities import NO_SUCH_CHANNEL, Channel, NoticeRequest, NoticeResult
+from schemas.activities import NO_SUCH_CHANNEL, Channel, NoticeRequest, NoticeResult, Recipient
 from schemas.districts import Districts
 from store.db import in_session
 from store.outbox import SENT, as_utc, mark_failed, mark_sent, reserve_notice
+from store.users import user_contact
 from store.webhooks import get_subscription
 
 MESSAGE_ID_DOMAIN = "ombudsflow.example"
@@ -69,7 +70,7 @@ class NoticeActivities:
             case_id=req.case_id, clause=req.clause, recipient=req.recipient.value,
             kind=req.kind.value,
         )
-        authority = self._directory.authority(req.recipient, req.region)
+        authority = await self._authority(req)
         if req.rank >= len(authority.channels):
             raise ApplicationError(f"{req.recipient.value} has {len(authority.channels)} "
                                    f"channel(s), none of rank {req.rank}",
@@ -121,6 +122,18 @@ class NoticeActivities:
             address=notice.address, message_id=message_id, sent_at=now, already_sent=False,
             channel=channel,
         )
+
+    async def _authority(self, req: NoticeRequest) -> Authority:
+        """Who ``req`` goes to: the directory's entry, or the task's holder as the store has
+        them now (at the office's address when they have no e-mail on file)."""
+        if req.recipient is not Recipient.HOLDER:
+            return self._directory.authority(req.recipient, req.region)
+        office = self._directory.authority(Recipient.OMBUDSMAN_OFFICE, req.region)
+        contact = await in_session(self._engine, user_contact, req.holder) if req.holder else None
+        if contact is None:
+            return office
+        name, email = contact
+        return Authority(kk=name, ru=name, en=name, email=email or office.email)
 
     async def _send_sms(self, req: NoticeRequest, *, to: str, message_id: str) -> list[str]:
         """One SMS per language, each with an id fixed by the notice and the language."""

@@ -15,10 +15,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from schemas.activities import PROJECTION_GAP, CaseChanges, CaseRecord, Publication, TaskRef
+from schemas.appeal import is_appeal_number
 from schemas.case import CaseFacts, CaseView
 from schemas.districts import Districts
 from store import cases, webhooks
 from store.db import session_scope
+from store.models import AppealStep
 
 log = structlog.get_logger(__name__)
 
@@ -80,6 +82,8 @@ class StoreActivities:
     def task_holder(self, task: TaskRef) -> str | None:
         """Who holds (has claimed) the task, as the store says now; None when nobody does.
         Claims live in the store, where people take and release tasks."""
+        task_id = f"{task.case_id}/{task.key}"
         with session_scope(self._engine) as session:
-            row = cases.get_task(session, f"{task.case_id}/{task.key}")
+            row = (cases.get_task(session, task_id, AppealStep) if is_appeal_number(task.case_id)
+                   else cases.get_task(session, task_id))
             return row.claimed_by if row is not None else None

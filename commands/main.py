@@ -27,6 +27,7 @@ import getpass
 import json
 import logging
 import os
+import re
 import secrets
 import sys
 from collections.abc import Sequence
@@ -46,6 +47,7 @@ from ombudsflow.config import Settings, get_settings
 from ombudsflow.credentials import KEY_SCOPES, hash_password, new_api_key
 from ombudsflow.local_time import local_time
 from ombudsflow.logging import configure_logging
+from schemas.activities import EMAIL_PATTERN
 from schemas.appeal import AppealChannel
 from schemas.case import CaseView
 from schemas.case import Stage as CaseStage
@@ -449,6 +451,12 @@ def rotate_keys(args: argparse.Namespace, settings: Settings) -> None:
     _warn_if_keys_in_env(settings)
 
 
+def _email(value: str) -> str:
+    if len(value) > 254 or not re.fullmatch(EMAIL_PATTERN, value):
+        raise argparse.ArgumentTypeError(f"not an e-mail address: {value!r}")
+    return value
+
+
 def add_user(args: argparse.Namespace, settings: Settings) -> None:
     """Create a person's account; the password comes from stdin or is generated and shown."""
     password = sys.stdin.readline().strip() if args.password_stdin else secrets.token_urlsafe(12)
@@ -457,7 +465,7 @@ def add_user(args: argparse.Namespace, settings: Settings) -> None:
     try:
         with session_scope(_engine(settings)) as session:
             create_user(session, user_id=args.user_id, display_name=args.name or args.user_id,
-                        role=args.role, region=args.region,
+                        role=args.role, region=args.region, email=args.email,
                         password_hash=hash_password(password))
     except AlreadyExists as e:
         raise rejected(str(e)) from e
@@ -659,6 +667,8 @@ def build_parser() -> argparse.ArgumentParser:
                           choices=[Role.CASE_WORKER, Role.SUPERVISOR, Role.ADMIN])
     new_user.add_argument("--region", type=Region, choices=list(Region),
                           help="the user's region (omit for national scope, e.g. the Committee)")
+    new_user.add_argument("--email", type=_email,
+                          help="where reminders about the tasks they hold go (else the office's)")
     new_user.add_argument("--password-stdin", action="store_true",
                           help="read the password from standard input instead")
     new_user.set_defaults(command=add_user)

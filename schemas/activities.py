@@ -56,6 +56,11 @@ class Recipient(StrEnum):
     POLICE = "police"
     OMBUDSMAN_OFFICE = "ombudsman_office"  # the case workers of the region
     SUPERVISOR = "supervisor"  # the regional ombudsman
+    HOLDER = "holder"  # the case worker who has claimed the task (``NoticeRequest.holder``)
+
+
+# An e-mail address as the directory and the users' accounts accept it.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class Channel(StrEnum):
@@ -88,6 +93,7 @@ class NoticeRequest(BaseModel):
     urgent: bool
     subject_step: str | None = None  # reminders/escalations: the task that is late
     level: Level | None = None  # a task's escalation chain: which rung (None before chains)
+    holder: str | None = None  # recipient ``holder``: the user id of the task's claimant
     due_at: datetime | None = None
     body: str | None = None  # ¶11.6 recommendations: the approved text (already guarded)
     # Which of the recipient's channels (0: the first); a fallback is a request of its own.

@@ -304,6 +304,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     active: bool = True
     created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    email: str | None = Field(default=None, max_length=254)  # reminders of the tasks they hold
 
 
 class ApiKey(SQLModel, table=True):

@@ -15,12 +15,12 @@ class AlreadyExists(Exception):
 
 
 def create_user(session: Session, *, user_id: str, display_name: str, role: Role,
-                region: Region | None, password_hash: str) -> User:
+                region: Region | None, password_hash: str, email: str | None = None) -> User:
     if session.get(User, user_id) is not None:
         raise AlreadyExists(f"user {user_id!r} exists")
     user = User(id=user_id, display_name=display_name, role=role.value,
                 region=region.value if region else None, password_hash=password_hash,
-                created_at=datetime.now(UTC))
+                email=email, created_at=datetime.now(UTC))
     session.add(user)
     session.flush()
     return user
@@ -29,6 +29,12 @@ def create_user(session: Session, *, user_id: str, display_name: str, role: Role
 def get_user(session: Session, user_id: str) -> User | None:
     user = session.get(User, user_id)
     return user if user is not None and user.active else None
+
+
+def user_contact(session: Session, user_id: str) -> tuple[str, str | None] | None:
+    """An active user's display name and e-mail (None: not on file); None when no such user."""
+    user = get_user(session, user_id)
+    return (user.display_name, user.email) if user is not None else None
 
 
 def list_users(session: Session) -> list[User]:

@@ -24,7 +24,7 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter, decode_typed_search_attributes
 
 from ombudsflow import constants
-from schemas.activities import Level, NoticeKind, NoticeRequest, Publication
+from schemas.activities import Level, NoticeKind, NoticeRequest, Publication, Recipient
 from schemas.case import Stage, Step
 from schemas.procedure import UPDATES
 from schemas.steps import Role, StepKind
@@ -56,6 +56,7 @@ class HistoryText(StrEnum):
     NOTICE_REFERRAL = "notice_referral"  # recipient
     NOTICE_RECOMMENDATIONS = "notice_recommendations"  # recipient
     REMINDER = "reminder"  # step
+    REMINDER_HOLDER = "reminder_holder"  # step, holder (the user id of who claimed it)
     ESCALATION = "escalation"  # step
     NOTICE_LATE = "notice_late"  # step
     ESCALATION_COMMITTEE = "escalation_committee"  # step
@@ -244,7 +245,11 @@ class _Reader:
 
     def _deadline(self, event: HistoryEvent, notice: NoticeRequest) -> None:
         late = notice.subject_step or notice.step_key
-        if notice.level is not None:
+        params = {"step": late}
+        if notice.recipient is Recipient.HOLDER and notice.holder is not None:
+            code = HistoryText.REMINDER_HOLDER
+            params["holder"] = notice.holder
+        elif notice.level is not None:
             code = LEVEL_TEXT[notice.level]
         elif notice.kind == NoticeKind.REMINDER:
             code = HistoryText.REMINDER
@@ -254,7 +259,7 @@ class _Reader:
             code = HistoryText.NOTICE_LATE
         at = _time(event)
         self._line(event, HistoryEventKind.DEADLINE_REACHED, notice.clause, code,
-                   {"step": late}, step_key=late,
+                   params, step_key=late,
                    recipient=notice.recipient.value, due_at=notice.due_at,
                    delay_seconds=_delay(at, notice.due_at))
 

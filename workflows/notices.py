@@ -169,10 +169,12 @@ class Notices:
 
     async def send(self, step: Step, kind: NoticeKind, recipient: Recipient, *,
                    key: str | None = None, body: str | None = None,
-                   level: Level | None = None, rank: int = 0) -> NoticeResult:
+                   level: Level | None = None, rank: int = 0,
+                   holder: str | None = None) -> NoticeResult:
         """Send one notice about ``step`` on the recipient's channel of ``rank`` (its key,
         unless ``key``, fixes the idempotency key; a fallback's has ``#rank``) and wait until
-        the channel has it; ``level``: the rung of a task's escalation chain it is."""
+        the channel has it; ``level``: the rung of a task's escalation chain it is;
+        ``holder``: the user id recipient ``holder`` is."""
         if kind is NoticeKind.ESCALATION:
             self.publish(EventType.ESCALATION, step, recipient=recipient)
         view = self._case.view
@@ -185,7 +187,7 @@ class Notices:
             category=facts.category, urgent=facts.threat_to_life_or_health,
             subject_step=step.key if kind in ABOUT_A_TASK and step.assignee is not None
             else None,
-            due_at=step.due_at, body=body, level=level, rank=rank,
+            due_at=step.due_at, body=body, level=level, rank=rank, holder=holder,
         )
         return await workflow.execute_activity_method(
             NoticeActivities.send_notice, request, **NOTICE_OPTIONS

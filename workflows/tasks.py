@@ -1,16 +1,20 @@
 """Tasks: a step a person completes, with a working-day deadline and its escalation chain.
 
 What it promises: ``task()`` opens the step (or finds it, on a resumed case) with its
-deadlines already computed, reminds the regional office once at its due time and escalates to
-the supervisor once at the second deadline while it is still open, and returns the step when
-it is closed (by the update that completes it). A kind whose deadline has a chain (the
-policy's, fixed when the case opens) goes on: the national Committee at the third deadline, a
-repeated reminder every N working days while still open, and, in an urgent case, the
-supervisor when nobody has claimed the task a few hours after it opened. Nothing is sent twice
+deadlines already computed, reminds its holder (the case worker who claimed it, else the
+regional office) once at its due time and escalates to the supervisor once at the second
+deadline while it is still open, and returns the step when it is closed (by the update that
+completes it); a deadline moved while those two wait (an extension) is waited for anew. A kind
+whose deadline has a chain (the policy's, fixed when the case opens) goes on: the national
+Committee at the third deadline, a repeated reminder every N working days while still open,
+and, in an urgent case, the supervisor when nobody has claimed the task a few hours after it
+opened. Nothing is sent twice
 after continue-as-new: what was sent is on the step.
 
 Cases opened before chains existed have no chain in their policy and keep the two levels;
 their replay never reaches the ``escalation-chain`` patch.
+Cases that ran before ``reminder-to-holder`` remind the office. A chain's rungs still wait for
+the deadlines as they were when the task opened (waiting for a moved one is left to do).
 """
 
 import asyncio
@@ -46,6 +50,8 @@ LOCAL_DEADLINES = "deadlines-as-local-activity"
 DEADLINES_FIRST = "deadlines-before-the-task-opens"
 # A deadline with a chain: the Committee, repeated reminders, the unclaimed urgent task.
 ESCALATION_CHAIN = "escalation-chain"
+# Reminders go to the task's holder when someone has claimed it (the office when nobody has).
+REMINDER_TO_HOLDER = "reminder-to-holder"
 
 # Each rung: the notice, to whom, and the idempotency key's suffix (the first two as before
 # chains, so a resumed case never sends them again).
@@ -100,20 +106,20 @@ class Tasks:
     async def _two_levels(self, step: Step) -> None:
         """A reminder at due, an escalation at the second deadline (a deadline moved meanwhile
         is waited for instead); until the step closes."""
-        for late in (NoticeKind.REMINDER, NoticeKind.ESCALATION):
-            if await self._late_at(step, late):
-                self._late(step, Level.DUE if late == NoticeKind.REMINDER else Level.SUPERVISOR,
-                           chained=False)
+        for level in (Level.DUE, Level.SUPERVISOR):
+            if await _reached(step, level):
+                self._late(step, level, chained=False)
         await workflow.wait_condition(lambda: not step.is_open())
 
     async def _chain(self, step: Step, chain: Chain) -> None:
         """Every rung of ``chain`` in turn while the step stays open, with the repeated
-        reminders and the unclaimed-task check alongside; until the step closes."""
+        reminders and the unclaimed-task check alongside; until the step closes. The rungs
+        wait for the deadlines as they were when the task opened."""
         alongside = [asyncio.create_task(self._repeated(step, chain.repeat_every))]
         if chain.unclaimed_urgent is not None and self._case.view.facts.threat_to_life_or_health:
             alongside.append(asyncio.create_task(self._unclaimed(step, chain.unclaimed_urgent)))
-        for at, level in ((step.due_at, Level.DUE), (step.escalate_at, Level.SUPERVISOR),
-                          (step.committee_at, Level.COMMITTEE)):
+        for level in _DEADLINE_OF:
+            at = _deadline(step, level)
             if _sent(step, level) is None and at is not None and not await _closed_by(step, at):
                 self._late(step, level, chained=True)
         await workflow.wait_condition(lambda: not step.is_open())
@@ -135,27 +141,15 @@ class Tasks:
         if step.unclaimed_escalated_at is not None or await _closed_by(step,
                                                                        step.opened_at + after):
             return
-        holder = await workflow.execute_activity_method(
-            StoreActivities.task_holder, TaskRef(case_id=self._case.view.case_id, key=step.key),
-            **STORE_OPTIONS)
-        if holder is None and step.is_open():
+        if await self._holder(step) is None and step.is_open():
             self._late(step, Level.UNCLAIMED, chained=True)
 
-    async def _late_at(self, step: Step, late: NoticeKind) -> bool:
-        """Whether ``step`` is still open at its deadline for ``late`` (not yet sent),
-        waiting until then; a deadline moved meanwhile is waited for instead."""
-        def deadline() -> datetime | None:
-            return step.due_at if late == NoticeKind.REMINDER else step.escalate_at
-
-        def sent() -> datetime | None:
-            return step.reminded_at if late == NoticeKind.REMINDER else step.escalated_at
-
-        while sent() is None and (at := deadline()) is not None:
-            if await _closed_by(step, at, deadline=deadline):
-                return False
-            if deadline() == at:
-                return True
-        return False
+    async def _holder(self, step: Step) -> str | None:
+        """Who has claimed ``step`` now, as the store says (claims live there)."""
+        holder: str | None = await workflow.execute_activity_method(
+            StoreActivities.task_holder, TaskRef(case_id=self._case.view.case_id, key=step.key),
+            **STORE_OPTIONS)
+        return holder
 
     async def _deadlines(self, kind: StepKind, start: datetime) -> Deadlines:
         return await self._deadlines_at(self._deadlines_of[kind], start)
@@ -171,14 +165,25 @@ class Tasks:
     def _late(self, step: Step, level: Level, *, chained: bool) -> None:
         """The notice of ``level`` about the late step (see ``RUNGS``), noted on the step."""
         now = workflow.now()
-        kind, recipient, suffix = RUNGS[level]
+        suffix = RUNGS[level][2]
         if level == Level.REPEATED:
             suffix = f"{suffix}-{step.reminders_repeated}"
         setattr(step, _SENT_AT[level], now)
         self._case.changed()
-        self._notices.in_background(self._notices.send(
-            step, kind, recipient, key=f"{step.key}.{step.attempt}:{suffix}",
-            level=level if chained else None))
+        self._notices.in_background(self._send(
+            step, level, key=f"{step.key}.{step.attempt}:{suffix}", chained=chained))
+
+    async def _send(self, step: Step, level: Level, *, key: str, chained: bool) -> None:
+        """Send the rung's notice; a reminder goes to the task's holder, if anyone holds it
+        (cases that ran before ``reminder-to-holder``: to the office)."""
+        kind, recipient, _ = RUNGS[level]
+        holder = None
+        if recipient is Recipient.OMBUDSMAN_OFFICE and workflow.patched(REMINDER_TO_HOLDER):
+            holder = await self._holder(step)
+            if holder is not None:
+                recipient = Recipient.HOLDER
+        await self._notices.send(step, kind, recipient, key=key,
+                                 level=level if chained else None, holder=holder)
 
 
 # Where the step notes when each rung went out.
@@ -187,22 +192,42 @@ _SENT_AT = {Level.DUE: "reminded_at", Level.SUPERVISOR: "escalated_at",
             Level.UNCLAIMED: "unclaimed_escalated_at"}
 
 
+# The deadline of each rung the chain climbs, in order.
+_DEADLINE_OF = {Level.DUE: "due_at", Level.SUPERVISOR: "escalate_at",
+                Level.COMMITTEE: "committee_at"}
+
+
 def _sent(step: Step, level: Level) -> datetime | None:
     sent: datetime | None = getattr(step, _SENT_AT[level])
     return sent
 
 
+def _deadline(step: Step, level: Level) -> datetime | None:
+    at: datetime | None = getattr(step, _DEADLINE_OF[level])
+    return at
+
+
+async def _reached(step: Step, level: Level) -> bool:
+    """Whether ``step`` is still open at its deadline for ``level`` (not yet sent), waiting
+    until then; a deadline moved meanwhile is waited for instead."""
+    while _sent(step, level) is None and (at := _deadline(step, level)) is not None:
+        if await _closed_by(step, at, moved=lambda: _deadline(step, level) != at):
+            return False
+        if _deadline(step, level) == at:
+            return True
+    return False
+
+
 async def _closed_by(step: Step, at: datetime, *,
-                     deadline: Callable[[], datetime | None] | None = None) -> bool:
+                     moved: Callable[[], bool] | None = None) -> bool:
     """Whether ``step`` is closed by ``at``, waiting until then if need be (or until
-    ``deadline()``, if given, is no longer ``at``: then False, and the caller waits for the new
-    one)."""
+    ``moved()``, if given, is true: then False, and the caller waits for the new deadline)."""
     remaining = at - workflow.now()
     if remaining <= timedelta(0):
         return not step.is_open()
     try:
         await workflow.wait_condition(
-            lambda: not step.is_open() or (deadline is not None and deadline() != at),
+            lambda: not step.is_open() or (moved is not None and moved()),
             timeout=remaining)
     except TimeoutError:
         return False

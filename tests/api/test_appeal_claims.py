@@ -5,6 +5,9 @@ longer see it), other regions and roles are refused, a closed task cannot be cla
 import asyncio
 from typing import Any
 
+from activities.districts import load_districts
+from activities.store import StoreActivities
+from schemas.activities import TaskRef
 from tests.api.test_appeals import submit
 from tests.api.test_tasks import CW, SV, second_case_worker
 from tests.support.scenarios import CaseDriver
@@ -41,6 +44,10 @@ async def test_an_appeal_task_is_left_to_its_holder_until_released(api: WebStack
     claimed = await api.http.post(f"{task}/claim", headers=api.as_user(CW))
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["claimed_by"] == CW and claimed.json()["case_id"] == appeal_id
+    # The workflow's reminders ask the store who holds the task: the appeal's holder.
+    holder = StoreActivities(api.engine, districts=load_districts()).task_holder(
+        TaskRef(case_id=appeal_id, key="appeal_triage"))
+    assert holder == CW
     assert [t["claimed_by"] for t in await inbox_of(api, CW, appeal_id, held="mine")] == [CW]
     assert (await api.http.post(f"{task}/claim", headers=api.as_user(other))).status_code == 409
     assert (await api.http.post(f"{task}/release", headers=api.as_user(other))).status_code == 409

@@ -9,10 +9,11 @@ key), with a fictional child, on the time-skipping server (deadlines and delays 
 notices going to a real SMTP server on loopback that a scenario may stop.
 
 Besides the three paths of the procedure, the scenarios go through each branch a running case
-may take: a reminder and an escalation of a late task, a ¶10.1 notice undelivered past the
-policy's delay (the supervisor told), a notice that fails and is delivered on retry, a
-projection the store refuses (the whole case sent instead), and continue-as-new. A case that
-continues as new leaves one history per run: ``<version>-<name>-run<n>.json``.
+may take: a reminder and an escalation of a late task, a reminder to a claimed task's
+holder, a ¶10.1 notice undelivered past the policy's delay (the supervisor told), a notice
+that fails and is delivered on retry, a projection the store refuses (the whole case sent
+instead), and continue-as-new. A case that continues as new leaves one history per run:
+``<version>-<name>-run<n>.json``.
 
 The Aktobe akimat is reachable by e-mail then SMS (a fake SMSC.kz on loopback), the other
 recipients by e-mail only, so a notice late past the delay goes on to its next channel, or
@@ -48,11 +49,12 @@ from schemas.appeal import Extension, Withdrawal
 from schemas.case import CaseFacts, PoliceFinding, Stage, Step
 from schemas.procedure import CaseInput
 from schemas.regions import Region
-from schemas.steps import StepKind
+from schemas.steps import Role, StepKind
 from schemas.webhooks import EventType as WebhookEventType
 from schemas.webhooks import SubscriptionIn
 from store.cases import apply_changes
 from store.db import create_schema, make_engine, session_scope
+from store.users import create_user, get_user
 from store.webhooks import create_subscription, remove_subscription
 from tests.activities.notices.test_sms import with_channels
 from tests.conftest import new_worker
@@ -71,6 +73,7 @@ from tests.support.servers import temporal_binary
 from tests.support.sms import SMSC_LOGIN, SMSC_PASSWORD, SmsProvider
 from tests.support.smtp import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
+from tests.workflows.test_escalation_chain import claim
 from workflows.violation_response import ViolationResponseWorkflow
 
 HISTORIES = Path(__file__).parents[1] / "histories"
@@ -78,6 +81,7 @@ FICTIONAL_CHILD = {"full_name": "Arman Replaybekov", "birth_date": "2015-06-01",
                    "sex": "male"}
 FICTIONAL_APPLICANT = {"name": "Dana Replayeva", "relation": "parent",
                       "email": "dana.replay@example.kz", "language": "ru"}
+HOLDER = "cw.replay"  # the case worker who claims a task in ``holder_reminded``
 # The lowest limit a case accepts: a confirmed case continues as new once or twice under it.
 SHORT_HISTORY = 200
 # A SMTP outage shorter than the policy's 15 minutes: notices are retried, nobody is told.
@@ -179,6 +183,23 @@ async def _reminded_and_escalated(scene: Scene) -> CaseDriver:
     assert view.step("preventive_talk").escalated_at is not None, "talk not escalated"
     police = view.step("police_decision")
     assert police.reminded_at is not None and police.escalated_at is None, police
+    await not_confirmed(driver)
+    return driver
+
+
+async def _holder_reminded(scene: Scene) -> CaseDriver:
+    """A ¶10.2 talk a case worker has claimed, left past due: the reminder goes to its holder
+    (the police decision, unclaimed, to the office); then closure."""
+    with session_scope(scene.engine) as session:
+        if get_user(session, HOLDER) is None:
+            create_user(session, user_id=HOLDER, display_name="Replay Holder",
+                        role=Role.CASE_WORKER, region=Region.AKTOBE, password_hash="-",
+                        email="replay.holder@ombudsman.example")
+    driver = await scene.open(cohabiting_parent=False)
+    talk = await driver.wait_for(StepKind.PREVENTIVE_TALK.value)
+    await claim(scene.engine, f"{driver.case_id}/{talk.key}", HOLDER)
+    await scene.sleep_past(talk.due_at)
+    assert (await driver.view()).step(talk.key).reminded_at is not None, "talk not reminded"
     await not_confirmed(driver)
     return driver
 
@@ -362,6 +383,7 @@ SCENARIOS: dict[str, Scenario] = {
     "twelve_months": _twelve_months,
     "reminded_and_escalated": _reminded_and_escalated,
     "escalation_chain": _escalation_chain,
+    "holder_reminded": _holder_reminded,
     "late_notice_escalated": _late_notice,
     "notice_retried": _notice_retried,
     "channel_fallback": _channel_fallback,

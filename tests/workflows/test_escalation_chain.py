@@ -1,11 +1,14 @@
 """A late task climbs its escalation chain (time-skipping): the office at due, the regional
 supervisor at the second deadline, the national Committee at the third, then a reminder every
-N working days while it stays open (never two on one day) and nothing once it is done; an
-urgent case's task nobody claimed escalates after a few hours, a claimed one does not; a case
-opened without a chain keeps the two levels."""
+N working days while it stays open (never two on one day) and nothing once it is done; a
+claimed task's reminders go to its holder, at their own address; an urgent case's task nobody
+claimed escalates after a few hours, a claimed one does not; a deadline moved while the chain
+waits (an appeal's extension) is waited for anew; a case opened without a chain keeps the two
+levels."""
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
@@ -17,14 +20,17 @@ from ombudsflow.local_time import LOCAL_TIME
 from schemas.activities import Recipient
 from schemas.policy import Chain, Deadline, hours
 from schemas.procedure import DeadlinePolicy, default_deadlines
-from schemas.steps import StepKind
-from store.cases import TaskNotFound, claim_task
+from schemas.regions import Region
+from schemas.steps import Role, StepKind
+from store.cases import TaskNotFound, claim_task, release_task
 from store.db import session_scope
 from store.models import Notice
 from store.outbox import case_notices
+from store.users import create_user
 from tests.support.clock import skip
 from tests.support.factories import report_data
 from tests.support.scenarios import CaseDriver
+from tests.workflows.test_appeal import mails
 from web.history import HistoryLine, HistoryText, timeline
 from web.i18n import Translator
 
@@ -140,3 +146,36 @@ async def test_a_case_opened_without_a_chain_keeps_two_levels(
                                                                 Recipient.SUPERVISOR]
     step = (await driver.view()).step(TALK)
     assert step.committee_escalated_at is None and step.reminders_repeated == 0
+
+
+async def test_a_claimed_tasks_reminders_go_to_its_holder(
+    time_env: WorkflowEnvironment, time_worker: Worker, engine: Engine, mail_dir: Path
+) -> None:
+    with session_scope(engine) as session:
+        create_user(session, user_id="cw.holder", display_name="Aigerim Holder",
+                    role=Role.CASE_WORKER, region=Region.AKTOBE, password_hash="-",
+                    email="aigerim.holder@ombudsman.example")
+    chain = Chain(committee=hours(96), repeat_every=1, unclaimed_urgent=None)
+    talk = Deadline(due=hours(2), escalate=hours(72), chain=chain)
+    held = await open_with(time_env, time_worker, engine, talk)
+    nobody = await open_with(time_env, time_worker, engine, talk)
+    await claim(engine, f"{held.case_id}/{TALK}", "cw.holder")
+
+    await skip(time_env, timedelta(hours=2, minutes=1))
+
+    reminded = talk_notices(engine, held.case_id)
+    assert [(n.recipient, n.address) for n in reminded] == [
+        (Recipient.HOLDER, "aigerim.holder@ombudsman.example")]
+    assert recipients(talk_notices(engine, nobody.case_id)) == [Recipient.OMBUDSMAN_OFFICE]
+    mail = [m for m in mails(mail_dir) if m["To"] == "aigerim.holder@ombudsman.example"]
+    assert len(mail) == 1 and "Aigerim Holder" in str(mail[0].get_content())
+    line = (await talk_lines(time_env, held.case_id))[0]
+    assert line.code == HistoryText.REMINDER_HOLDER and line.clause == "¶10.2"
+    assert "reminder to cw.holder, who holds the task" in line.text
+
+    with session_scope(engine) as session:  # released: the repeated reminder goes to the office
+        release_task(session, task_id=f"{held.case_id}/{TALK}", user_id="cw.holder")
+    await skip(time_env, timedelta(days=4))
+    repeated = [n for n in talk_notices(engine, held.case_id)[1:] if n.kind == "reminder"]
+    assert repeated and recipients(repeated) == [Recipient.OMBUDSMAN_OFFICE] * len(repeated)
+

@@ -45,7 +45,8 @@ def _branches(history: WorkflowHistory) -> set[str]:
             if notice.get("level") == "committee":
                 found.add("committee escalation")
             if notice["kind"] == "reminder":
-                found.add("reminder")
+                found.add("reminder to the holder" if notice.get("recipient") == "holder"
+                          else "reminder")
             elif notice["kind"] == "escalation":
                 found.add("late-notice escalation" if notice["subject_step"] is None
                           else "task escalation")
@@ -60,7 +61,7 @@ def test_the_newest_histories_go_through_every_branch() -> None:
     assert covered == {"continue-as-new", "resumed after continue-as-new",
                        "activity failure handled by the workflow", "activity retried",
                        "reminder", "task escalation", "late-notice escalation",
-                       "committee escalation", "events delivered"}
+                       "committee escalation", "events delivered", "reminder to the holder"}
 
 
 def test_histories_are_recorded() -> None:

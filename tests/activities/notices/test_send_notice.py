@@ -12,9 +12,11 @@ from activities.directory import Directory
 from activities.notices import NoticeActivities, message_id_for
 from schemas.activities import NoticeKind, Recipient
 from schemas.regions import Region
+from schemas.steps import Role
 from store.db import session_scope
 from store.models import Case
 from store.outbox import as_utc, case_notices
+from store.users import create_user
 from tests.activities.notices.conftest import BASE_URL, CASE_ID, MAIL_FROM, RequestFactory
 from tests.support.smtp import SmtpServer
 
@@ -149,3 +151,26 @@ async def test_logs_name_the_case_clause_and_recipient_but_never_the_text(
     [sent] = [entry for entry in logs if entry["event"] == "notice_sent"]
     assert (sent["case_id"], sent["clause"], sent["recipient"]) == (CASE_ID, "¶11.6", "akimat")
     assert all(recommendations not in str(entry) for entry in logs)
+
+
+async def test_a_reminder_to_the_holder_goes_to_their_address_or_the_office_without_one(
+    notices: NoticeActivities, smtp: SmtpServer, directory: Directory, engine: Engine,
+    make_request: RequestFactory,
+) -> None:
+    with session_scope(engine) as session:
+        create_user(session, user_id="cw.mailed", display_name="Dana Mailed",
+                    role=Role.CASE_WORKER, region=Region.AKTOBE, password_hash="-",
+                    email="dana.mailed@ombudsman.example")
+        create_user(session, user_id="cw.unmailed", display_name="Erlan Unmailed",
+                    role=Role.CASE_WORKER, region=Region.AKTOBE, password_hash="-")
+
+    for holder in ("cw.mailed", "cw.unmailed"):
+        await ActivityEnvironment().run(notices.send_notice, make_request(
+            kind=NoticeKind.REMINDER, recipient=Recipient.HOLDER, holder=holder,
+            idempotency_key=f"{CASE_ID}:preventive_talk.1:reminder:{holder}"))
+
+    office = directory.authority(Recipient.OMBUDSMAN_OFFICE, Region.AKTOBE)
+    assert [m["To"] for m in smtp.inbox.messages] == ["dana.mailed@ombudsman.example",
+                                                      office.email]
+    assert "Dana Mailed" in smtp.inbox.messages[0].get_content()
+    assert "Erlan Unmailed" in smtp.inbox.messages[1].get_content()
