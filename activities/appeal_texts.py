@@ -53,6 +53,12 @@ def render_applicant_notice(notice: ApplicantNotice, language: str) -> tuple[str
     return subject, "\n\n".join(lines) + "\n"
 
 
+def render_applicant_sms(notice: ApplicantNotice, language: str) -> str:
+    """The letter's first paragraph as an SMS, signed: what happened to the appeal and its
+    term, without the answer's or the reason's text (those go by letter)."""
+    return f"{_lead(notice, language)} — {MANDATE.in_language(language)}"
+
+
 def _lead(notice: ApplicantNotice, language: str) -> str:
     number = notice.appeal_id
     when = local_time(notice.registered_at) if notice.registered_at else ""

@@ -60,7 +60,7 @@ def build_worker(
     district_codes = DistrictActivities(districts)
     reporting = ReportingActivities(engine, transport, directory, districts=districts,
                                     mail_from=mail_from)
-    appeals = AppealActivities(engine, transport, mail_from=mail_from)
+    appeals = AppealActivities(engine, transport, mail_from=mail_from, sms=sms)
     return Worker(
         client,
         task_queue=task_queue,
