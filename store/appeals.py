@@ -31,6 +31,7 @@ APPEAL_TABLE = table_of(Appeal)
 APPEAL_STAGES = ("registration", "triage", "forwarding", "consideration", "closed")
 # The outbox's recipient of letters to the applicant (their address is the appeal's).
 APPLICANT = "applicant"
+COMPETENT_BODY = "competent_body"
 
 
 def register_appeal(session: Session, *, appeal: AppealSchema, taken_by: str,
@@ -173,11 +174,13 @@ def _step_values(changes: CaseChanges, position: int, step: ProcedureStep) -> di
 
 def reserve_applicant_notice(session: Session, *, appeal_id: str, key: str, step_key: str,
                              clause: str, kind: str, address: str, now: datetime,
-                             channel: Channel = Channel.EMAIL) -> Notice:
-    """The outbox row of one letter to the applicant (by e-mail, or its SMS), inserted if
-    absent, this attempt counted: a retry after it was sent sends nothing."""
+                             channel: Channel = Channel.EMAIL, recipient: str = APPLICANT
+                             ) -> Notice:
+    """The outbox row of one letter about the appeal (to the applicant by e-mail or SMS, or
+    the cover letter to the competent body), inserted if absent, this attempt counted: a
+    retry after it was sent sends nothing."""
     return reserve(session, idempotency_key=key, owner_id=appeal_id, step_key=step_key,
-                   clause=clause, kind=kind, recipient=APPLICANT, address=address, now=now,
+                   clause=clause, kind=kind, recipient=recipient, address=address, now=now,
                    channel=channel)
 
 
