@@ -1,6 +1,6 @@
 """The wording of letters to an applicant (¶6.2), in the language they chose (kk or ru), each
 citing the Code's article: the registration ticket (art. 64), an extension (art. 76), a
-forwarding to the competent body, and the answer.
+forwarding to the competent body, and the answer; and the cover letter to that body.
 
 Printed from the ``ApplicantNotice`` and the appeal's number only: the applicant's own name
 and contact are the envelope's, never repeated in the text.
@@ -8,7 +8,7 @@ and contact are the envelope's, never repeated in the text.
 
 from activities.texts import Words
 from ombudsflow.local_time import local_time
-from schemas.appeal import ApplicantNotice, ApplicantNoticeKind, Verdict
+from schemas.appeal import ApplicantNotice, ApplicantNoticeKind, CoverLetter, Verdict
 
 SUBJECTS: dict[ApplicantNoticeKind, Words] = {
     ApplicantNoticeKind.TICKET: Words("Өтінішті тіркеу талоны", "Талон о регистрации обращения",
@@ -51,6 +51,32 @@ def render_applicant_notice(notice: ApplicantNotice, language: str) -> tuple[str
         lines.append(notice.body)
     lines.append(f"— {MANDATE.in_language(language)}")
     return subject, "\n\n".join(lines) + "\n"
+
+
+COVER_SUBJECT = Words("Өтінішті құзыреті бойынша жолдау", "Направление обращения по "
+                      "подведомственности", "Appeal forwarded for consideration")
+COVER_LEAD = Words(
+    "Бала құқықтары жөніндегі уәкілдің өңірлік өкілі {number} өтінішті құзыреті бойынша "
+    "қарау үшін жолдайды (Ереженің 6.2-тармағы, ӘРПК). Шығыс нөмірі: {ref}.",
+    "Региональный уполномоченный по правам ребёнка направляет обращение {number} для "
+    "рассмотрения по подведомственности (пункт 6.2 Положения, АППК). Исходящий номер: {ref}.",
+    "The regional children's ombudsman forwards appeal {number} for consideration within "
+    "your competence (¶6.2, APPC). Outgoing reference: {ref}.")
+
+
+def render_cover_letter(letter: CoverLetter) -> tuple[str, str]:
+    """The subject and body of the letter to the competent body, in its language."""
+    language = letter.language.value
+    subject = f"{COVER_SUBJECT.in_language(language)}: {letter.appeal_id} ({letter.outgoing_ref})"
+    lead = COVER_LEAD.in_language(language).format(number=letter.appeal_id,
+                                                  ref=letter.outgoing_ref)
+    return subject, f"{lead}\n\n{letter.text}\n\n— {MANDATE.in_language(language)}\n"
+
+
+def render_applicant_sms(notice: ApplicantNotice, language: str) -> str:
+    """The letter's first paragraph as an SMS, signed: what happened to the appeal and its
+    term, without the answer's or the reason's text (those go by letter)."""
+    return f"{_lead(notice, language)} — {MANDATE.in_language(language)}"
 
 
 def _lead(notice: ApplicantNotice, language: str) -> str:

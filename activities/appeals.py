@@ -2,10 +2,11 @@
 applicant, whose address the activity reads from the store by the appeal's number, so the
 workflow never holds a contact.
 
-A letter is sent at most once per idempotency key (the notices' outbox); an applicant with no
-e-mail (anonymous, or a phone or postal address only) gets none from here: the letter is for
-the office to post or to send by SMS once that channel exists. Logs carry the appeal's number
-and the letter's kind, never the applicant.
+A letter is sent at most once per idempotency key (the notices' outbox): by e-mail to an
+applicant who gave one, and its first paragraph by SMS to one who gave a phone, when an SMS
+provider is configured (each under its own key, so a retry sends neither twice). An applicant
+with neither (anonymous, or a postal address only) gets none from here: the letter is for the
+office to post. Logs carry the appeal's number and the letter's kind, never the applicant.
 """
 
 import asyncio
@@ -17,22 +18,30 @@ import structlog
 from sqlalchemy import Engine
 from temporalio import activity
 
-from activities.appeal_texts import render_applicant_notice
+from activities.appeal_texts import (
+    render_applicant_notice,
+    render_applicant_sms,
+    render_cover_letter,
+)
 from activities.notices import message_id_for
+from activities.sms import SmsGateway, msisdn
 from activities.transports import Transport
-from schemas.activities import CaseChanges
-from schemas.appeal import ApplicantNotice, ApplicantNoticeResult
+from schemas.activities import CaseChanges, Channel
+from schemas.appeal import ApplicantNotice, ApplicantNoticeResult, CoverLetter
 from store import appeals
+from store.appeals import APPLICANT, COMPETENT_BODY
 from store.db import session_scope
 from store.models import Appeal
 from store.outbox import SENT, mark_failed, mark_sent
 
 
 class AppealActivities:
-    def __init__(self, engine: Engine, transport: Transport, *, mail_from: str) -> None:
+    def __init__(self, engine: Engine, transport: Transport, *, mail_from: str,
+                 sms: SmsGateway | None = None) -> None:
         self._engine = engine
         self._transport = transport
         self._mail_from = mail_from
+        self._sms = sms
 
     @activity.defn(name="project_appeal")
     def project_appeal(self, changes: CaseChanges) -> None:
@@ -45,47 +54,95 @@ class AppealActivities:
 
     @activity.defn(name="send_to_applicant")
     async def send_to_applicant(self, notice: ApplicantNotice) -> ApplicantNoticeResult:
-        """Mail ``notice`` to the applicant in their language, unless it went already or
-        they gave no e-mail."""
+        """Mail ``notice`` to the applicant in their language, and text it to their phone,
+        unless each went already or they gave no such contact."""
         log = structlog.get_logger(__name__).bind(appeal_id=notice.appeal_id,
                                                   kind=notice.kind.value, clause=notice.clause)
         row = await asyncio.to_thread(self._appeal, notice.appeal_id)
         applicant = appeals.stored_appeal(row).applicant
+        if applicant.phone is not None and self._sms is not None:
+            await self._text(notice, msisdn(applicant.phone), applicant.language.value, log)
         if applicant.email is None:
             log.info("applicant_has_no_email")
             return ApplicantNoticeResult(message_id=None)
+        subject, body = render_applicant_notice(notice, applicant.language.value)
+        message_id = await self._mail_once(
+            notice.idempotency_key, to=applicant.email, subject=subject, body=body,
+            appeal_id=notice.appeal_id, step_key=notice.step_key, clause=notice.clause,
+            kind=notice.kind.value, recipient=APPLICANT, log=log)
+        return ApplicantNoticeResult(message_id=message_id)
+
+    @activity.defn(name="send_cover_letter")
+    async def send_cover_letter(self, letter: CoverLetter) -> str:
+        """Mail the cover letter of a forwarded appeal to the competent body, once."""
+        log = structlog.get_logger(__name__).bind(appeal_id=letter.appeal_id,
+                                                  kind="cover_letter", clause=letter.clause)
+        subject, body = render_cover_letter(letter)
+        return await self._mail_once(
+            letter.idempotency_key, to=letter.to, subject=subject, body=body,
+            appeal_id=letter.appeal_id, step_key=letter.step_key, clause=letter.clause,
+            kind="cover_letter", recipient=COMPETENT_BODY, log=log)
+
+    async def _mail_once(self, key: str, *, to: str, subject: str, body: str, appeal_id: str,
+                         step_key: str, clause: str, kind: str, recipient: str,
+                         log: structlog.stdlib.BoundLogger) -> str:
+        """Mail a letter about the appeal under the outbox row ``key``, unless it went
+        already; its Message-ID, fixed by ``key``."""
         now = datetime.now(UTC)
-        message_id = message_id_for(notice.idempotency_key)
+        message_id = message_id_for(key)
 
         def reserve() -> str:
             with session_scope(self._engine) as session:
                 return appeals.reserve_applicant_notice(
-                    session, appeal_id=notice.appeal_id, key=notice.idempotency_key,
-                    step_key=notice.step_key, clause=notice.clause, kind=notice.kind.value,
-                    address=applicant.email or "", now=now).status
+                    session, appeal_id=appeal_id, key=key, step_key=step_key, clause=clause,
+                    kind=kind, address=to, now=now, recipient=recipient).status
 
         if await asyncio.to_thread(reserve) == SENT:
-            log.info("applicant_notice_already_sent")
-            return ApplicantNoticeResult(message_id=message_id)
-        subject, body = render_applicant_notice(notice, applicant.language.value)
+            log.info("letter_already_sent")
+            return message_id
         message = EmailMessage()
-        message["Subject"], message["From"], message["To"] = subject, self._mail_from, \
-            applicant.email
+        message["Subject"], message["From"], message["To"] = subject, self._mail_from, to
         message["Date"], message["Message-ID"] = format_datetime(now), message_id
         message["Auto-Submitted"] = "auto-generated"
-        message["X-Ombudsflow-Appeal"] = notice.appeal_id
-        message["X-Ombudsflow-Clause"] = notice.clause
+        message["X-Ombudsflow-Appeal"] = appeal_id
+        message["X-Ombudsflow-Clause"] = clause
         message.set_content(body)
         try:
             await self._transport.send(message)
         except Exception as exc:
-            await asyncio.to_thread(self._marked_failed, notice.idempotency_key,
-                                    f"{type(exc).__name__}: {exc}")
-            log.warning("applicant_notice_failed", error=type(exc).__name__)
+            await asyncio.to_thread(self._marked_failed, key, f"{type(exc).__name__}: {exc}")
+            log.warning("letter_failed", error=type(exc).__name__)
             raise
-        await asyncio.to_thread(self._marked_sent, notice.idempotency_key, message_id, now)
-        log.info("applicant_notice_sent", message_id=message_id)
-        return ApplicantNoticeResult(message_id=message_id)
+        await asyncio.to_thread(self._marked_sent, key, message_id, now)
+        log.info("letter_sent", message_id=message_id)
+        return message_id
+
+    async def _text(self, notice: ApplicantNotice, phone: str, language: str,
+                    log: structlog.stdlib.BoundLogger) -> None:
+        """The letter's first paragraph by SMS, once (its own outbox key)."""
+        assert self._sms is not None
+        key = f"{notice.idempotency_key}:sms"
+        now = datetime.now(UTC)
+
+        def reserve() -> str:
+            with session_scope(self._engine) as session:
+                return appeals.reserve_applicant_notice(
+                    session, appeal_id=notice.appeal_id, key=key, step_key=notice.step_key,
+                    clause=notice.clause, kind=notice.kind.value, address=phone, now=now,
+                    channel=Channel.SMS).status
+
+        if await asyncio.to_thread(reserve) == SENT:
+            return
+        message_id = message_id_for(key)
+        try:
+            await self._sms.send(phone, render_applicant_sms(notice, language),
+                                 message_id=message_id)
+        except Exception as exc:
+            await asyncio.to_thread(self._marked_failed, key, f"{type(exc).__name__}: {exc}")
+            log.warning("applicant_sms_failed", error=type(exc).__name__)
+            raise
+        await asyncio.to_thread(self._marked_sent, key, message_id, now)
+        log.info("applicant_sms_sent", message_id=message_id)
 
     def _appeal(self, appeal_id: str) -> Appeal:
         with session_scope(self._engine) as session:

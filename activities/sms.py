@@ -8,6 +8,7 @@ repeat. Neither adapter logs a phone number or a text.
 """
 
 import hashlib
+import re
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -34,6 +35,18 @@ class SmsGateway(Protocol):
     async def state(self, provider_id: str, phone: str) -> SmsState:
         """The provider's latest word on the SMS ``provider_id``."""
         ...
+
+
+def msisdn(phone: str) -> str:
+    """A Kazakhstan number as providers take it, digits only with the country code
+    (``+7 701 555 12 34``, ``8 (701) 5551234`` and ``7015551234`` are all ``77015551234``): a
+    phone an applicant typed, not one from the directory."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 11 and digits.startswith("8"):
+        return "7" + digits[1:]
+    if len(digits) == 10:
+        return "7" + digits
+    return digits
 
 
 def numeric_id(message_id: str) -> int:

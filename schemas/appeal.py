@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.activities import EMAIL_PATTERN
 from schemas.case import Actor, CaseView
 from schemas.districts import KATO_CODE
 from schemas.outcomes import Completion
@@ -277,6 +278,10 @@ class ForwardOutcome(_Outcome):
     cover_letter: str = Field(min_length=10, max_length=4000)
     outgoing_ref: str = Field(min_length=1, max_length=64)
     sent_at: AwareDatetime
+    body_email: str | None = Field(
+        default=None, max_length=254, pattern=EMAIL_PATTERN,
+        description="the competent body's e-mail: the cover letter is mailed to it")
+    body_language: Language = Field(default=Language.RU, description="kk or ru, the letter's")
 
 
 class AnswerOutcome(_Outcome):
@@ -380,6 +385,21 @@ class ApplicantNotice(BaseModel):
     due_at: AwareDatetime | None = None
     verdict: Verdict | None = None  # the answer's
     body: str | None = None  # the answer, a reason, the competent body: encrypted in history
+
+
+class CoverLetter(BaseModel):
+    """¶6.2: the cover letter of an appeal forwarded to the competent body, as the case
+    worker wrote it, mailed to the body under the appeal's number. The address is an
+    institution's; the text is the worker's letter, which the body needs to act."""
+
+    idempotency_key: str
+    appeal_id: str
+    step_key: str
+    clause: str
+    to: str
+    language: Language
+    outgoing_ref: str
+    text: str
 
 
 class ApplicantNoticeResult(BaseModel):

@@ -15,7 +15,7 @@ from sqlalchemy import func, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
-from schemas.activities import CaseChanges
+from schemas.activities import CaseChanges, Channel
 from schemas.appeal import Appeal as AppealSchema
 from schemas.case import Step as ProcedureStep
 from schemas.case import StepStatus
@@ -24,13 +24,14 @@ from schemas.steps import Role, StepKind
 from store.cases import _insert_if_absent, holders
 from store.db import insert_for, table_of
 from store.models import Appeal, AppealStep, Notice
-from store.outbox import PENDING
+from store.outbox import reserve
 
 APPEAL_TABLE = table_of(Appeal)
 # Where an appeal stands, as the store derives it from its steps (the pages name each).
 APPEAL_STAGES = ("registration", "triage", "forwarding", "consideration", "closed")
 # The outbox's recipient of letters to the applicant (their address is the appeal's).
 APPLICANT = "applicant"
+COMPETENT_BODY = "competent_body"
 
 
 def register_appeal(session: Session, *, appeal: AppealSchema, taken_by: str,
@@ -172,17 +173,15 @@ def _step_values(changes: CaseChanges, position: int, step: ProcedureStep) -> di
 
 
 def reserve_applicant_notice(session: Session, *, appeal_id: str, key: str, step_key: str,
-                             clause: str, kind: str, address: str, now: datetime) -> Notice:
-    """The outbox row of one letter to the applicant, inserted if absent, this attempt
-    counted (the outbox of notices: a retry after it was sent sends nothing)."""
-    insert = insert_for(session, Notice)
-    statement = insert.values(
-        idempotency_key=key, case_id=appeal_id, step_key=step_key, clause=clause, kind=kind,
-        recipient=APPLICANT, address=address, status=PENDING, attempts=1, created_at=now,
-    ).on_conflict_do_update(index_elements=["idempotency_key"],
-                            set_={"attempts": col(Notice.attempts) + 1})
-    row = session.connection().execute(statement.returning(*table_of(Notice).c)).one()
-    return Notice.model_validate(row._asdict())
+                             clause: str, kind: str, address: str, now: datetime,
+                             channel: Channel = Channel.EMAIL, recipient: str = APPLICANT
+                             ) -> Notice:
+    """The outbox row of one letter about the appeal (to the applicant by e-mail or SMS, or
+    the cover letter to the competent body), inserted if absent, this attempt counted: a
+    retry after it was sent sends nothing."""
+    return reserve(session, idempotency_key=key, owner_id=appeal_id, step_key=step_key,
+                   clause=clause, kind=kind, recipient=recipient, address=address, now=now,
+                   channel=channel)
 
 
 def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assignee: Role,

@@ -60,7 +60,7 @@ def build_worker(
     district_codes = DistrictActivities(districts)
     reporting = ReportingActivities(engine, transport, directory, districts=districts,
                                     mail_from=mail_from)
-    appeals = AppealActivities(engine, transport, mail_from=mail_from)
+    appeals = AppealActivities(engine, transport, mail_from=mail_from, sms=sms)
     return Worker(
         client,
         task_queue=task_queue,
@@ -74,7 +74,8 @@ def build_worker(
             reporting.compute_half_year_figures, reporting.approved_plan_items,
             reporting.compute_district_control,
             reporting.save_report, reporting.send_report_mail, reporting.publish_briefing,
-            appeals.project_appeal, appeals.send_to_applicant, calendar.registration_time,
+            appeals.project_appeal, appeals.send_to_applicant, appeals.send_cover_letter,
+            calendar.registration_time,
             calendar.working_days_late,
             webhooks.publish_event,
             webhooks.deliver_case_events,

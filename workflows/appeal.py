@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         AppealResult,
         ApplicantNotice,
         ApplicantNoticeKind,
+        CoverLetter,
         Extension,
         ForwardOutcome,
         LatenessRequest,
@@ -54,6 +55,10 @@ from workflows.completions import completes, reject
 from workflows.notices import NOTICE_OPTIONS
 from workflows.procedure import CaseWorkflow
 from workflows.tasks import CALENDAR_OPTIONS
+
+# Patch: the cover letter of a forwarded appeal mailed to the competent body (when the case
+# worker gave its e-mail); before it, the office sent the letter itself.
+COVER_LETTER = "appeal-cover-letter"
 
 # Who may record a withdrawal the applicant made (e-Otinish forwards its own).
 RECORDS_WITHDRAWALS = (Role.CASE_WORKER, Role.SUPERVISOR, Role.INTEGRATION)
@@ -179,12 +184,21 @@ class AppealWorkflow(CaseWorkflow):
 
     async def _forward(self, registered: datetime) -> None:
         """Outside the ombudsman's competence: forwarded with a cover letter within 3 working
-        days of receipt, the applicant told at the same time."""
+        days of receipt (mailed to the body when the case worker gave its e-mail), the
+        applicant told at the same time."""
         self.state.advance(Stage.RESPONSE)
         step = await self.tasks.task(
             StepKind.APPEAL_FORWARD,
             term=await self._deadlines(StepKind.APPEAL_FORWARD, registered))
         forwarded = step.outcome_as(ForwardOutcome)
+        if forwarded.body_email is not None and workflow.patched(COVER_LETTER):
+            letter = CoverLetter(
+                idempotency_key=f"{self.state.view.case_id}:cover_letter",
+                appeal_id=self.state.view.case_id, step_key=step.key, clause=step.clause,
+                to=forwarded.body_email, language=forwarded.body_language,
+                outgoing_ref=forwarded.outgoing_ref, text=forwarded.cover_letter)
+            self.notices.in_background(workflow.execute_activity_method(
+                AppealActivities.send_cover_letter, letter, **NOTICE_OPTIONS))
         self._tell(ApplicantNoticeKind.FORWARDED, "notice.forwarded", step.clause,
                    body=f"{forwarded.competent_body} ({forwarded.outgoing_ref})")
         await self._result(Verdict.FORWARDED, due=step.due_at)

@@ -354,7 +354,8 @@ async def _appeal_forwarded(scene: Scene) -> CaseDriver:
     await driver.send(StepKind.APPEAL_FORWARD, "appeal_forward", worker_of(), {
         "competent_body": "Department of land relations",
         "cover_letter": "Forwarded for consideration within your competence.",
-        "outgoing_ref": "01-12/345", "sent_at": datetime.now(UTC).isoformat()})
+        "outgoing_ref": "01-12/345", "sent_at": datetime.now(UTC).isoformat(),
+        "body_email": "land@alga.example.kz"})
     return driver
 
 

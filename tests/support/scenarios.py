@@ -82,6 +82,7 @@ class CaseDriver:
     poll = 0.05
     timeout = 20.0
     close_timeout = 60.0
+    query_wait = 5.0
     rpc_timeout: timedelta | None = None
 
     def __init__(self, client: Client, case_id: str) -> None:
@@ -132,9 +133,11 @@ class CaseDriver:
         deadline = loop.time() + limit
         while (left := deadline - loop.time()) > 0:
             try:
-                step = ready(await asyncio.wait_for(self.view(), left))
+                step = ready(await asyncio.wait_for(self.view(), min(left, self.query_wait)))
             except TimeoutError:
-                break
+                # A query that meets the run as it continues as new can go unanswered: ask
+                # the next run (a worker that is gone still fails the whole wait).
+                continue
             if step is not None:
                 return step
             await asyncio.sleep(self.poll)

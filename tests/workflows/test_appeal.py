@@ -244,7 +244,8 @@ async def test_forwarded_to_the_competent_body_with_the_applicant_told(
     await appeal.send(StepKind.APPEAL_FORWARD, "appeal_forward", worker_of(), {
         "competent_body": "Department of land relations",
         "cover_letter": "Forwarded under the Code for consideration within your competence.",
-        "outgoing_ref": "01-12/345", "sent_at": datetime.now(UTC).isoformat()})
+        "outgoing_ref": "01-12/345", "sent_at": datetime.now(UTC).isoformat(),
+        "body_email": "land@alga.example.kz", "body_language": "kk"})
     view = await appeal.result()
 
     assert result_of(view).verdict == "forwarded" and result_of(view).term_met
@@ -253,6 +254,13 @@ async def test_forwarded_to_the_competent_body_with_the_applicant_told(
     assert len(told) == 1
     body = told[0].get_body(("plain",))
     assert body is not None and "Department of land relations" in body.get_content()
+    # The cover letter went to the body, once, in its language, under the appeal's number.
+    [cover] = [m for m in mails(mail_dir) if m["To"] == "land@alga.example.kz"]
+    assert str(cover["Subject"]).startswith("Өтінішті құзыреті бойынша жолдау: "
+                                            f"{submitted.appeal_id} (01-12/345)")
+    letter = cover.get_body(("plain",))
+    assert letter is not None and "for consideration within your competence" in \
+        letter.get_content() and "ӘРПК" in letter.get_content()
 
 
 async def test_withdrawn_at_any_point_closes_with_the_reason(
