@@ -10,6 +10,8 @@ office to post. Logs carry the appeal's number and the letter's kind, never the 
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -33,6 +35,20 @@ from store.appeals import APPLICANT, COMPETENT_BODY
 from store.db import session_scope
 from store.models import Appeal
 from store.outbox import SENT, mark_failed, mark_sent
+
+
+@dataclass(frozen=True)
+class _Row:
+    """The outbox row of one letter about an appeal, by one channel to one address."""
+
+    appeal_id: str
+    key: str
+    step_key: str
+    clause: str
+    kind: str
+    address: str
+    recipient: str = APPLICANT
+    channel: Channel = Channel.EMAIL
 
 
 class AppealActivities:
@@ -90,16 +106,6 @@ class AppealActivities:
         already; its Message-ID, fixed by ``key``."""
         now = datetime.now(UTC)
         message_id = message_id_for(key)
-
-        def reserve() -> str:
-            with session_scope(self._engine) as session:
-                return appeals.reserve_applicant_notice(
-                    session, appeal_id=appeal_id, key=key, step_key=step_key, clause=clause,
-                    kind=kind, address=to, now=now, recipient=recipient).status
-
-        if await asyncio.to_thread(reserve) == SENT:
-            log.info("letter_already_sent")
-            return message_id
         message = EmailMessage()
         message["Subject"], message["From"], message["To"] = subject, self._mail_from, to
         message["Date"], message["Message-ID"] = format_datetime(now), message_id
@@ -107,42 +113,50 @@ class AppealActivities:
         message["X-Ombudsflow-Appeal"] = appeal_id
         message["X-Ombudsflow-Clause"] = clause
         message.set_content(body)
-        try:
-            await self._transport.send(message)
-        except Exception as exc:
-            await asyncio.to_thread(self._marked_failed, key, f"{type(exc).__name__}: {exc}")
-            log.warning("letter_failed", error=type(exc).__name__)
-            raise
-        await asyncio.to_thread(self._marked_sent, key, message_id, now)
-        log.info("letter_sent", message_id=message_id)
+        row = _Row(appeal_id=appeal_id, key=key, step_key=step_key, clause=clause, kind=kind,
+                   address=to, recipient=recipient)
+        await self._once(row, now, lambda: self._transport.send(message), log, "letter")
         return message_id
 
     async def _text(self, notice: ApplicantNotice, phone: str, language: str,
                     log: structlog.stdlib.BoundLogger) -> None:
         """The letter's first paragraph by SMS, once (its own outbox key)."""
-        assert self._sms is not None
-        key = f"{notice.idempotency_key}:sms"
-        now = datetime.now(UTC)
+        sms = self._sms
+        assert sms is not None
+        row = _Row(appeal_id=notice.appeal_id, key=f"{notice.idempotency_key}:sms",
+                   step_key=notice.step_key, clause=notice.clause, kind=notice.kind.value,
+                   address=phone, channel=Channel.SMS)
+        text = render_applicant_sms(notice, language)
+        await self._once(
+            row, datetime.now(UTC),
+            lambda: sms.send(phone, text, message_id=message_id_for(row.key)), log,
+            "applicant_sms")
+
+    async def _once(self, row: _Row, now: datetime, send: Callable[[], Awaitable[object]],
+                    log: structlog.stdlib.BoundLogger, event: str) -> None:
+        """``send`` under the outbox row ``row``, unless it went already: reserved first,
+        marked sent or failed after (a failure is raised again, for the retry)."""
 
         def reserve() -> str:
             with session_scope(self._engine) as session:
                 return appeals.reserve_applicant_notice(
-                    session, appeal_id=notice.appeal_id, key=key, step_key=notice.step_key,
-                    clause=notice.clause, kind=notice.kind.value, address=phone, now=now,
-                    channel=Channel.SMS).status
+                    session, appeal_id=row.appeal_id, key=row.key, step_key=row.step_key,
+                    clause=row.clause, kind=row.kind, address=row.address, now=now,
+                    channel=row.channel, recipient=row.recipient).status
 
         if await asyncio.to_thread(reserve) == SENT:
+            log.info(f"{event}_already_sent")
             return
-        message_id = message_id_for(key)
         try:
-            await self._sms.send(phone, render_applicant_sms(notice, language),
-                                 message_id=message_id)
+            await send()
         except Exception as exc:
-            await asyncio.to_thread(self._marked_failed, key, f"{type(exc).__name__}: {exc}")
-            log.warning("applicant_sms_failed", error=type(exc).__name__)
+            await asyncio.to_thread(self._marked_failed, row.key,
+                                    f"{type(exc).__name__}: {exc}")
+            log.warning(f"{event}_failed", error=type(exc).__name__)
             raise
-        await asyncio.to_thread(self._marked_sent, key, message_id, now)
-        log.info("applicant_sms_sent", message_id=message_id)
+        message_id = message_id_for(row.key)
+        await asyncio.to_thread(self._marked_sent, row.key, message_id, now)
+        log.info(f"{event}_sent", message_id=message_id)
 
     def _appeal(self, appeal_id: str) -> Appeal:
         with session_scope(self._engine) as session:
@@ -159,3 +173,4 @@ class AppealActivities:
     def _marked_sent(self, key: str, message_id: str, now: datetime) -> None:
         with session_scope(self._engine) as session:
             mark_sent(session, idempotency_key=key, message_id=message_id, now=now)
+
