@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
-    Column,
     DateTime,
     Dialect,
     Index,
@@ -37,9 +36,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def _ts(*, nullable: bool = True, index: bool = False) -> datetime | None:
     """A timezone-aware timestamp column, stored and read back in UTC."""
-    return Field(  # type: ignore[no-any-return]
-        default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index)
-    )
+    return Field(default=None, sa_type=UtcDateTime, nullable=nullable,  # type: ignore[no-any-return]
+                 index=index)
 
 
 class Intake(SQLModel, table=True):
@@ -90,28 +88,17 @@ class Case(SQLModel, table=True):
     report_json: str = ""  # the full ViolationReport: personal data, never logged
 
 
-class Step(SQLModel, table=True):
-    """A step of a case; human ones are the tasks of the inbox. ``id`` = ``{case_id}/{key}``."""
-
-    __table_args__ = (
-        Index("ix_step_inbox", "region", "status", "assignee", "due_at"),
-        Index("ix_step_case", "case_id", "position"),
-        # The board's overdue counts by region, district and clause from the index alone;
-        # also the national inbox's order.
-        Index("ix_step_open_due", "status", "due_at", "region", "district", "clause"),
-        # The board's approvals waiting.
-        Index("ix_step_status_kind", "status", "kind"),
-    )
+class TaskRow(SQLModel):
+    """What a case's step and an appeal's have alike: the inbox lists, claims and reminds
+    both the same way. ``id`` = ``{case or appeal number}/{key}``."""
 
     id: str = Field(primary_key=True, max_length=140)
-    case_id: str = Field(foreign_key="case.case_id", max_length=32)
     position: int = 0
     key: str = Field(max_length=100)
     kind: str = Field(max_length=32)
     clause: str = Field(max_length=32)
     status: str = Field(max_length=16)
     assignee: str | None = Field(default=None, max_length=16)
-    recipient: str | None = Field(default=None, max_length=32)
     subject_key: str | None = Field(default=None, max_length=100)
     attempt: int = 1
     region: str = Field(max_length=32)
@@ -125,7 +112,24 @@ class Step(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=100)
     outcome_json: str | None = None
     note: str | None = None
-    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_by: str | None = Field(default=None, max_length=100)  # kept by the store only
+
+
+class Step(TaskRow, table=True):
+    """A step of a case; human ones are the tasks of the inbox. ``id`` = ``{case_id}/{key}``."""
+
+    __table_args__ = (
+        Index("ix_step_inbox", "region", "status", "assignee", "due_at"),
+        Index("ix_step_case", "case_id", "position"),
+        # The board's overdue counts by region, district and clause from the index alone;
+        # also the national inbox's order.
+        Index("ix_step_open_due", "status", "due_at", "region", "district", "clause"),
+        # The board's approvals waiting.
+        Index("ix_step_status_kind", "status", "kind"),
+    )
+
+    case_id: str = Field(foreign_key="case.case_id", max_length=32)
+    recipient: str | None = Field(default=None, max_length=32)
 
 
 class Appeal(SQLModel, table=True):
@@ -164,7 +168,7 @@ class Appeal(SQLModel, table=True):
     closed_at: datetime | None = _ts()
 
 
-class AppealStep(SQLModel, table=True):
+class AppealStep(TaskRow, table=True):
     """A step of an appeal; human ones are tasks of the inbox. ``id`` = ``{appeal_id}/{key}``."""
 
     __tablename__ = "appeal_step"
@@ -173,28 +177,7 @@ class AppealStep(SQLModel, table=True):
         Index("ix_appeal_step_appeal", "appeal_id", "position"),
     )
 
-    id: str = Field(primary_key=True, max_length=140)
     appeal_id: str = Field(max_length=32)
-    position: int = 0
-    key: str = Field(max_length=100)
-    kind: str = Field(max_length=32)
-    clause: str = Field(max_length=32)
-    status: str = Field(max_length=16)
-    assignee: str | None = Field(default=None, max_length=16)
-    subject_key: str | None = Field(default=None, max_length=100)
-    attempt: int = 1
-    region: str = Field(max_length=32)
-    district: str = Field(max_length=200)
-    opened_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
-    due_at: datetime | None = _ts()
-    escalate_at: datetime | None = _ts()
-    reminded_at: datetime | None = _ts()
-    escalated_at: datetime | None = _ts()
-    done_at: datetime | None = _ts()
-    actor: str | None = Field(default=None, max_length=100)
-    outcome_json: str | None = None
-    note: str | None = None
-    claimed_by: str | None = Field(default=None, max_length=100)  # kept by the store only
 
 
 class Notice(SQLModel, table=True):
