@@ -306,7 +306,9 @@ class _Reader:
             event.upsert_workflow_search_attributes_event_attributes.search_attributes
         )
         stage = found.get(constants.CASE_STAGE)
-        if stage is not None and stage != self._stage:
+        # An appeal moves through the case machinery's stages too, which mean nothing to its
+        # reader: its own steps (registration, triage, the answer) tell where it is.
+        if stage is not None and stage != self._stage and not self._appeal:
             self._stage = stage
             if stage != Stage.CLOSED:  # the end of the workflow says it
                 self._line(event, HistoryEventKind.STAGE_CHANGED, self._stage_clause(Stage(stage)),

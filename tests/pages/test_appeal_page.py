@@ -24,6 +24,9 @@ async def test_the_appeal_page_shows_the_appeal_its_terms_and_its_case(site: Web
     assert f"{appeal_id} өтініші" in text and "e-Өтініш" in text
     assert CANARY_APPLICANT in text and "ӘРПК 76-бап" in text
     assert "¶6.2, ӘРПК 64-бап Өтінішті тіркеу" in text
+    assert "Жауап тілі Қазақ тілі" in text  # the applicant's language named, not its code
+    # Its history tells of the appeal's own steps, not the case machinery's stages.
+    assert "Өтініш қабылданды" in text and "Кезең ауысты" not in text
     assert case_id in text and f'href="/cases/{case_id}"' in page
 
     case = await page_showing(site, f"/cases/{case_id}", appeal_id)
@@ -126,8 +129,8 @@ async def test_triaged_drafted_and_approved_from_the_task_forms_the_answer_maile
     await driver.result()
     page = text_of(await page_showing(site, f"/appeals/{appeal_id}", "Түсіндірілді"))
     assert "уақытында" in page  # the term met
-    assert "¶6.2 Іс ашылды Өтініш қабылданды: Кодекс бойынша тіркелді (64-бап)" in page
-    assert "¶6.2 Іс жабылды Өтініш жабылды" in page and "¶10" not in page
+    assert "¶6.2 Ашылды Өтініш қабылданды: Кодекс бойынша тіркелді (64-бап)" in page
+    assert "¶6.2 Жабылды Өтініш жабылды" in page and "¶10" not in page
     letters = [m.read_text() for m in site.mail_dir.glob("*.eml")
                if appeal_id in m.read_text() and "X-Ombudsflow-Appeal" in m.read_text()]
     assert len(letters) == 2  # the ticket and the answer

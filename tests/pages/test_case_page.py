@@ -44,7 +44,7 @@ async def test_the_case_page_shows_facts_steps_notices_and_history(site: WebStac
     assert "¶10.1 Бұзушылық туралы хабарлама → Бала құқықтары жөніндегі уәкіл" in text
     assert "¶10.2 Профилактикалық әңгіме орындалды" in text
     assert "Жіберілген хабарламалар" in text and "жіберілді" in text
-    assert "Іс ашылды" in text and "Тапсырма орындалды" in text
+    assert "¶10 Ашылды Хабарлама қабылданды" in text and "Тапсырма орындалды" in text
     assert "Хабарлама қабылданды: іс ашылды" in text  # the record, in Kazakh too
     # Who looked at the case: collapsed (a busy case's trail runs to hundreds of rows).
     assert re.search(r'<details class="audit">\s*<summary><h2 id="audit">Іске кім қол жеткізді',
