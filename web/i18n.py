@@ -108,6 +108,15 @@ class Translator:
             return ""
         return value.isoformat() if self.language == "en" else f"{value:%d.%m.%Y}"
 
+    def period(self, label: str) -> str:
+        """A report's period as people name it: its label (2026-H2, 2026-11, 2027) is a code."""
+        year, _, part = label.partition("-")
+        if not part:
+            return self("period.year", year=year)
+        if part.startswith("H"):
+            return self("period.half", year=year, half=part[1:])
+        return self("period.month", year=year, month=self(f"month.{int(part)}"))
+
     def duration(self, seconds: float) -> str:
         """A span as people say it, in its two largest units: "3 min", "2 d 4 h"."""
         whole = abs(round(seconds))

@@ -149,7 +149,7 @@ def _appeals(t: Translator, rows: list[AppealCounts], since: date) -> Section:
         return f"{100 * row.on_time / row.answered:.0f}%" if row.answered else "—"
 
     return Section(
-        "appeals", t("appeal.board", since=since.isoformat()),
+        "appeals", t("appeal.board", since=t.day(since)),
         (t("col.region"), t("col.district"), t("appeal.board_received"), t("appeal.board_open"),
          t("appeal.board_due_soon"), t("appeal.board_overdue"), t("appeal.board_on_time")),
         [Bar((t.region(r.region), t.district(r.region, r.district)), r.received,
@@ -177,8 +177,8 @@ def _district_trend(t: Translator, region: Region, rows: list[DistrictControlMon
         "trend", t("reports.trend"),
         (t("reports.month"), t("col.district"), t("reports.total"), t("reports.late_alarms"),
          t("reports.tasks_overdue"), t("reports.plans_late"), t("reports.no_talk")),
-        [Bar((r.month, t.district(region, r.district)), sum(counts(r)), str(sum(counts(r))),
-             tuple(str(n) for n in counts(r))) for r in rows],
+        [Bar((t.period(r.month), t.district(region, r.district)), sum(counts(r)),
+             str(sum(counts(r))), tuple(str(n) for n in counts(r))) for r in rows],
         note=t("reports.trend_note"), numbers=5)
 
 
