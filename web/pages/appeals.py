@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from schemas.procedure import APPEAL_TASKS, may_complete
 from web.appeal_views import appeal_detail
 from web.deps import ServicesDep
-from web.history import timeline
+from web.history import history as appeal_history
 from web.pages.appeal_form import Person
 from web.pages.render import render, translator
 from web.pages.route import PageRoute
@@ -21,7 +21,7 @@ async def show_appeal(request: Request, svc: ServicesDep, user: Person, appeal_i
     """The whole appeal as the reader may see it."""
     request.state.case_id = appeal_id
     appeal = await appeal_detail(svc, user, appeal_id)  # checks the reader's region first
-    history = await timeline(svc.client, appeal_id, translator(request))
+    history = await appeal_history(svc, appeal_id, translator(request))
     steps = {s.key: s for s in appeal.steps}
     workable = {s.key for s in appeal.steps
                 if s.is_open() and s.kind in APPEAL_TASKS and may_complete(s.kind, user.role)}

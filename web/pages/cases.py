@@ -9,7 +9,7 @@ from schemas.steps import Role
 from store.appeals import appeal_of_case
 from store.audit import case_trail
 from web.deps import ServicesDep, UserDep, in_store
-from web.history import timeline
+from web.history import history as case_history
 from web.pages.render import render, translator
 from web.pages.route import PageRoute
 from web.views import case_detail
@@ -21,7 +21,7 @@ router = APIRouter(route_class=PageRoute)
 async def show_case(request: Request, svc: ServicesDep, user: UserDep, case_id: str) -> Response:
     """The whole case as the reader may see it."""
     case = await case_detail(svc, user, case_id)  # checks the reader's region first
-    history = await timeline(svc.client, case_id, translator(request))
+    history = await case_history(svc, case_id, translator(request))
     steps = {s.key: s for s in case.steps}
     approvals = [s for s in case.steps if s.kind in APPROVALS and s.is_open()
                  and user.role == Role.SUPERVISOR]
