@@ -11,6 +11,7 @@ people acting at once (409).
 
 import json
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +34,7 @@ from web.actions import complete_task, task_table
 from web.deps import Services, ensure_covers, in_store
 from web.i18n import Translator, catalogue
 from web.refuses import refuses
-from web.views import StepView, TaskView, task_view_of
+from web.views import DelegationView, StepView, TaskView, delegation_view, task_view_of
 
 # The kinds a delegate's completion is kept for, and their holder's acceptance completes.
 WORKED = TASKS | APPEAL_TASKS
@@ -246,15 +247,65 @@ def _colleague(session: Session, user_id: str, task: Task, *, field: str) -> Non
     """``user_id`` is an active case worker of the task's region who completes its kind."""
     person = get_user(session, user_id)
     if (person is None or person.role != Role.CASE_WORKER or person.region != task.region
-            or not may_complete(StepKind(task.kind), Role.CASE_WORKER)):
+            or not handed_over(StepKind(task.kind))):
         raise Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, "not_colleague", field=field,
                       user=user_id)
 
 
-def colleagues_of(session: Session, task: Task, *, besides: str) -> list[str]:
-    """The case workers a task may be handed to (a page's choices), ``besides`` left out."""
-    if not may_complete(StepKind(task.kind), Role.CASE_WORKER):
-        return []
-    return [u.id for u in case_workers(session, Region(task.region))
-            if u.id != besides]
+def handed_over(kind: StepKind) -> bool:
+    """Tasks of ``kind`` are handed over: case workers complete them."""
+    return may_complete(kind, Role.CASE_WORKER)
 
+
+def may_reassign(kind: StepKind, role: Role) -> bool:
+    """Supervisors reassign the tasks case workers complete."""
+    return role == Role.SUPERVISOR and handed_over(kind)
+
+
+@dataclass(frozen=True)
+class Offered:
+    """What a task's page offers its reader about hand-offs: who holds it, its delegation,
+    and which of reassign, delegate, review and take back are theirs to do."""
+
+    holder: str | None = None
+    delegation: DelegationView | None = None
+    colleagues: list[tuple[str, str]] = field(default_factory=list)  # (user id, name)
+    reassigns: bool = False
+    delegates: bool = False
+    reviews: bool = False
+    takes_back: bool = False
+    works_for: str | None = None  # the holder the reader works on the delegated task for
+
+    @property
+    def completes(self) -> bool:
+        """The reader's completion form is shown (not to one who delegated the task)."""
+        return not self.takes_back
+
+
+async def offered(svc: Services, user: Actor, case_id: str, key: str) -> Offered:
+    """What the task's page offers ``user`` (nothing while the store does not know the task
+    open yet)."""
+    table = task_table(case_id)
+
+    def read(session: Session) -> Offered:
+        task = get_task(session, f"{case_id}/{key}", table)
+        if task is None or task.status != OPEN or task.assignee is None:
+            return Offered()
+        kind, region = StepKind(task.kind), Region(task.region)
+        delegation = delegation_of(session, task)
+        mine = delegation is not None and delegation.delegated_by == user.id
+        reassigns = may_reassign(kind, user.role) and user.covers(region)
+        delegates = (task.claimed_by == user.id and delegation is None
+                     and may_complete(kind, user.role) and handed_over(kind))
+        colleagues = ([(u.id, u.display_name) for u in case_workers(session, region)
+                       if u.id != task.claimed_by] if reassigns or delegates else [])
+        return Offered(
+            holder=task.claimed_by, delegation=delegation_view(delegation),
+            colleagues=colleagues, reassigns=reassigns, delegates=delegates,
+            reviews=mine and delegation is not None and delegation.done_at is not None,
+            takes_back=mine,
+            works_for=(delegation.delegated_by if delegation is not None
+                       and delegation.delegate == user.id and delegation.done_at is None
+                       else None))
+
+    return await in_store(svc.engine, read)

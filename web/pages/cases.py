@@ -9,6 +9,7 @@ from schemas.steps import Role
 from store.appeals import appeal_of_case
 from store.audit import case_trail
 from web.deps import ServicesDep, UserDep, in_store
+from web.handoffs import may_reassign
 from web.history import history as case_history
 from web.pages.render import render, translator
 from web.pages.route import PageRoute
@@ -26,7 +27,8 @@ async def show_case(request: Request, svc: ServicesDep, user: UserDep, case_id: 
     approvals = [s for s in case.steps if s.kind in APPROVALS and s.is_open()
                  and user.role == Role.SUPERVISOR]
     workable = {s.key for s in case.steps
-                if s.is_open() and s.kind in TASKS and may_complete(s.kind, user.role)}
+                if s.is_open() and s.kind in TASKS
+                and (may_complete(s.kind, user.role) or may_reassign(s.kind, user.role))}
     # Supervisors answer for who looked at a case: they see its audit trail (issue: least
     # privilege and audit).
     audit = (await in_store(svc.engine, lambda session: case_trail(session, case_id))
