@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Response, status
+from fastapi import HTTPException, Response, status
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
 from sqlmodel import Session
-from starlette.exceptions import HTTPException
 
 from cases.client import completion_of
 from schemas.case import Actor
@@ -55,12 +54,16 @@ def kept_for_review(response: Response, done: StepView | TaskView) -> StepView |
 
 
 class Reassignment(BaseModel):
+    """Whom a supervisor gives the task to, and why."""
+
     assignee: str = Field(min_length=1, max_length=100,
                           description="the user id of a case worker of the task's region")
     reason: str = Field(max_length=2000, description="why (required, shown in the history)")
 
 
 class Delegation(BaseModel):
+    """The colleague the holder delegates the task to."""
+
     delegate: str = Field(min_length=1, max_length=100,
                           description="the user id of a colleague: a case worker of the "
                                       "task's region")
@@ -68,6 +71,8 @@ class Delegation(BaseModel):
 
 
 class Review(BaseModel):
+    """The holder's word on the delegate's completion."""
+
     accept: bool = Field(description="true: the delegate's completion is sent as yours; "
                                      "false: it goes back to them")
     reason: str = Field(default="", max_length=2000,
