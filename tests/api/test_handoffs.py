@@ -91,6 +91,8 @@ async def test_a_delegated_task_is_completed_by_the_colleague_returned_then_acce
     talk = valid_outcome(StepKind.PREVENTIVE_TALK)
 
     assert (await post(api, SV, f"{task}/delegate", {"delegate": other})).status_code == 403
+    assert (await post(api, "cw.pavlodar", f"{task}/delegate", {"delegate": other})
+            ).status_code == 403
     assert (await post(api, other, f"{task}/delegate", {"delegate": third})).status_code == 409
     assert fields(await post(api, CW, f"{task}/delegate", {"delegate": CW})) == {
         "delegate": "you hold this task already; choose a colleague"}
@@ -130,6 +132,9 @@ async def test_a_delegated_task_is_completed_by_the_colleague_returned_then_acce
     assert (await driver.view()).step(TALK).is_open()
     assert (await complete(api, other, driver.case_id, TALK, talk)).status_code == 409
     assert (await post(api, other, f"{task}/review", {"accept": True})).status_code == 409
+    again_delegated = await post(api, CW, f"{task}/delegate", {"delegate": third})
+    assert again_delegated.status_code == 409
+    assert "awaits your review" in again_delegated.json()["detail"]
 
     assert fields(await post(api, CW, f"{task}/review", {"accept": False, "reason": ""})) == {
         "reason": "write the reason"}
