@@ -9,6 +9,10 @@ parameters (``history.<code>`` in the locales) worded in the reader's language, 
 timeline reads in Kazakh, Russian or English. Payloads are decoded with
 the client's data converter, so the encryption codec applies; the workflow's input (the report,
 with the child's personal data) is never decoded.
+
+Hand-offs of tasks (reassigned, delegated, done by the delegate, returned, accepted, taken
+back) never reach Temporal: ``history`` adds the store's lines of them (``store.handoffs``),
+worded the same way, to the timeline's, by time; the pages and the API read both from there.
 """
 
 from collections.abc import Awaitable, Callable
