@@ -70,6 +70,14 @@ async def start_case(client: Client, inp: CaseInput, *, task_queue: str) -> None
         )
 
 
+def completion_of(kind: StepKind, *, key: str, actor: Actor, outcome: dict[str, Any]
+                  ) -> BaseModel:
+    """The input of the update completing a task of ``kind``: ``ValidationError`` (each field
+    and why) if ``outcome`` is not its kind's model."""
+    _, model = spec_of(kind).completed_by
+    return model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
+
+
 class CaseClient:
     """Cases on ``client``, with the SQL store (``engine``) to read a case its workflow cannot
     answer for; every update waits at most ``update_timeout`` seconds."""
@@ -113,8 +121,8 @@ class CaseClient:
                        actor: Actor, outcome: dict[str, Any]) -> Step:
         """Complete the task ``key`` (of ``kind``, at its ``attempt``) with ``outcome``, by
         the update its spec names. ``ValidationError`` if the outcome is not its model."""
-        update, model = spec_of(kind).completed_by
-        completion = model.model_validate({"actor": actor, "task_key": key, "outcome": outcome})
+        update, _ = spec_of(kind).completed_by
+        completion = completion_of(kind, key=key, actor=actor, outcome=outcome)
         # The same person's same completion of the same opening of the task gets the same id,
         # so sending it again (a retry after a timeout) joins the first.
         update_id = f"{case_id}/{key}#{attempt}/{actor.id}/{_digest(completion)}"

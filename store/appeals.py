@@ -197,7 +197,7 @@ def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assigne
         col(AppealStep.status) == StepStatus.OPEN.value,
         col(AppealStep.assignee) == assignee.value,
         *holders(AppealStep, claimable_by=claimable_by, held_by=held_by,
-                 unclaimed_only=unclaimed_only))
+                 unclaimed_only=unclaimed_only, delegated=True))
     if regions is not None:
         query = query.where(col(AppealStep.region).in_([r.value for r in regions]))
     if kind is not None:

@@ -24,7 +24,7 @@ from schemas.regions import Region
 from schemas.report import Category, ViolationReport
 from schemas.steps import Role, StepKind
 from store.db import insert_for, table_of
-from store.models import AppealStep, Case, Intake, Step
+from store.models import AppealStep, Case, Intake, Step, TaskDelegation
 from store.models import Publication as PublicationRow
 
 CASE_TABLE = table_of(Case)
@@ -281,7 +281,7 @@ def list_tasks(
     if urgent_only:
         query = query.where(col(Case.threat_to_life_or_health))
     query = query.where(*holders(Step, claimable_by=claimable_by, held_by=held_by,
-                                 unclaimed_only=unclaimed_only))
+                                 unclaimed_only=unclaimed_only, delegated=True))
     if overdue_only:
         query = query.where(col(Step.due_at) <= now)
     if due_before is not None:
@@ -338,17 +338,31 @@ def list_cases(
 
 
 def holders(table: TaskTable, *, claimable_by: str | None = None,
-            held_by: str | None = None, unclaimed_only: bool = False) -> list[Any]:
+            held_by: str | None = None, unclaimed_only: bool = False,
+            delegated: bool = False) -> list[Any]:
     """The conditions on who holds a task: ``claimable_by`` that user or nobody, ``held_by``
-    only that user, ``unclaimed_only`` nobody."""
+    only that user, ``unclaimed_only`` nobody. With ``delegated``, a task the user delegated
+    counts as theirs while its delegate works on it (``store.handoffs``): the inbox lists it."""
     holder = col(table.claimed_by)
+
+    def theirs(user_id: str) -> Any:
+        if not delegated:
+            return holder == user_id
+        working = select(TaskDelegation.task_id).where(
+            col(TaskDelegation.task_id) == col(table.id),
+            col(TaskDelegation.attempt) == col(table.attempt),
+            col(TaskDelegation.delegated_by) == user_id,
+            col(TaskDelegation.delegate) == holder,
+            col(TaskDelegation.done_at).is_(None))
+        return (holder == user_id) | working.exists()
+
     conditions: list[Any] = []
     if held_by is not None:
-        conditions.append(holder == held_by)
+        conditions.append(theirs(held_by))
     if unclaimed_only:
         conditions.append(holder.is_(None))
     if claimable_by is not None:
-        conditions.append(holder.is_(None) | (holder == claimable_by))
+        conditions.append(holder.is_(None) | theirs(claimable_by))
     return conditions
 
 

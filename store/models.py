@@ -374,3 +374,45 @@ class SavedFilter(SQLModel, table=True):
     user_id: str = Field(max_length=100)
     name: str = Field(max_length=80)
     query: str = Field(max_length=1000)
+
+
+class TaskHandoff(SQLModel, table=True):
+    """One hand-off of a task (a case's or an appeal's), append-only: a supervisor's
+    reassignment, or a step of a delegation (delegated, done by the delegate, returned to them,
+    accepted, taken back). The case and appeal pages' history shows these lines beside
+    Temporal's; ``reason`` is a person's own words."""
+
+    __tablename__ = "task_handoff"
+    __table_args__ = (Index("ix_task_handoff_work", "work_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(max_length=140)
+    work_id: str = Field(max_length=32)  # the case's or the appeal's number
+    step_key: str = Field(max_length=100)
+    clause: str = Field(max_length=32)
+    attempt: int
+    action: str = Field(max_length=16)  # store.handoffs.Handoff
+    actor: str = Field(max_length=100)
+    from_user: str | None = Field(default=None, max_length=100)
+    to_user: str | None = Field(default=None, max_length=100)
+    reason: str | None = None
+    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+
+
+class TaskDelegation(SQLModel, table=True):
+    """A task its holder delegated, as Flowable's delegate/resolve: while ``done_at`` is
+    empty the delegate holds the task's claim; once they complete it (``outcome_json``, as
+    submitted, never sent to the workflow) the claim is the holder's again, for review. Only
+    in force while the task's row is open at ``attempt`` and claimed as that says: a claim
+    changed any other way (released, the task closed or reopened) ends it."""
+
+    __tablename__ = "task_delegation"
+
+    task_id: str = Field(primary_key=True, max_length=140)
+    attempt: int
+    delegated_by: str = Field(max_length=100, index=True)
+    delegate: str = Field(max_length=100)
+    note: str | None = None
+    delegated_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    done_at: datetime | None = _ts()
+    outcome_json: str | None = None

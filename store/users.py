@@ -41,6 +41,13 @@ def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.id)))
 
 
+def case_workers(session: Session, region: Region) -> list[User]:
+    """The active case workers of ``region``: whom its tasks may be handed to."""
+    return list(session.exec(select(User).where(
+        User.role == Role.CASE_WORKER.value, User.region == region.value, User.active,
+    ).order_by(User.id)))
+
+
 def create_api_key(session: Session, *, key_id: str, name: str, secret_hash: str,
                    scopes: Collection[str], channels: Collection[str]) -> ApiKey:
     if session.get(ApiKey, key_id) is not None:

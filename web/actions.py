@@ -36,7 +36,7 @@ from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
 from web.errors import temporal_unavailable
 from web.refuses import refuses
-from web.views import StepView, TaskView, appeal_task_view, load_case, step_view, task_views
+from web.views import StepView, TaskView, load_case, step_view, task_view_of
 
 # Checked against when the user is unknown, so a wrong name takes as long as a wrong password.
 _NO_SUCH_USER = hash_password("no such user")
@@ -59,7 +59,7 @@ def _may_act_on(user: Actor, kind: StepKind, clause: str) -> None:
                             f"a {user.role.value} may not act on a {kind.value} task ({clause})")
 
 
-def _table(case_id: str) -> TaskTable:
+def task_table(case_id: str) -> TaskTable:
     """Whose tasks ``case_id`` numbers: a ¶6.2 appeal's or a case's."""
     return AppealStep if is_appeal_number(case_id) else StepRow
 
@@ -78,7 +78,7 @@ async def _set_claim(svc: Services, user: Actor, case_id: str, key: str,
                      change: Callable[..., StepRow | AppealStep]) -> TaskView:
     task_id = f"{case_id}/{key}"
 
-    table = _table(case_id)
+    table = task_table(case_id)
 
     def work(session: Session) -> TaskView:
         row = get_task(session, task_id, table)
@@ -87,10 +87,7 @@ async def _set_claim(svc: Services, user: Actor, case_id: str, key: str,
         ensure_covers(user, Region(row.region))
         _may_act_on(user, StepKind(row.kind), row.clause)
         changed = change(session, task_id=task_id, user_id=user.id, table=table)
-        now = datetime.now(UTC)
-        if isinstance(changed, AppealStep):
-            return appeal_task_view(changed, now)
-        return task_views(session, [changed], now)[0]
+        return task_view_of(session, changed, datetime.now(UTC))
 
     return await in_store(svc.engine, work)
 
@@ -104,7 +101,8 @@ async def complete_task(svc: Services, actor: Actor, case_id: str, key: str,
     closed or claimed by someone else, 422 an invalid outcome (fields and reasons), 503 when
     Temporal does not confirm it in time.
     """
-    row = await in_store(svc.engine, lambda s: get_task(s, f"{case_id}/{key}", _table(case_id)))
+    row = await in_store(svc.engine,
+                         lambda s: get_task(s, f"{case_id}/{key}", task_table(case_id)))
     return await _complete(svc, actor, case_id, key, outcome, kinds, row)
 
 

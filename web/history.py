@@ -9,6 +9,10 @@ parameters (``history.<code>`` in the locales) worded in the reader's language, 
 timeline reads in Kazakh, Russian or English. Payloads are decoded with
 the client's data converter, so the encryption codec applies; the workflow's input (the report,
 with the child's personal data) is never decoded.
+
+Hand-offs of tasks (reassigned, delegated, done by the delegate, returned, accepted, taken
+back) never reach Temporal: ``history`` adds the store's lines of them (``store.handoffs``),
+worded the same way, to the timeline's, by time; the pages and the API read both from there.
 """
 
 from collections.abc import Awaitable, Callable
@@ -28,6 +32,9 @@ from schemas.activities import Level, NoticeKind, NoticeRequest, Publication, Re
 from schemas.case import Stage, Step
 from schemas.procedure import UPDATES
 from schemas.steps import Role, StepKind
+from store.handoffs import Handoff, handoffs_of
+from store.models import TaskHandoff
+from web.deps import Services, in_store
 from web.i18n import Translator
 
 
@@ -44,6 +51,7 @@ class HistoryEventKind(StrEnum):
     CONTINUED_AS_NEW = "continued_as_new"
     CLOSED = "closed"
     ENDED = "ended"  # failed, terminated, cancelled or timed out: never by the procedure
+    TASK_HANDED_OVER = "task_handed_over"  # the store's, not Temporal's (store.handoffs)
 
 
 class HistoryText(StrEnum):
@@ -78,10 +86,19 @@ class HistoryText(StrEnum):
     TERMINATED = "terminated"
     CANCELLED = "cancelled"
     TIMED_OUT = "timed_out"
+    HANDOFF_REASSIGNED = "handoff_reassigned"  # step, from, to, reason
+    HANDOFF_ASSIGNED = "handoff_assigned"  # step, to, reason (nobody held it)
+    HANDOFF_DELEGATED = "handoff_delegated"  # step, to
+    HANDOFF_DELEGATED_NOTE = "handoff_delegated_note"  # step, to, note
+    HANDOFF_RESOLVED = "handoff_resolved"  # step, by (the delegate), holder
+    HANDOFF_RETURNED = "handoff_returned"  # step, to (the delegate), reason
+    HANDOFF_ACCEPTED = "handoff_accepted"  # step, holder, by (the delegate)
+    HANDOFF_RECALLED = "handoff_recalled"  # step, by (the delegate)
 
 
 class HistoryLine(BaseModel):
-    event_id: int = Field(description="the Temporal event, to find it in the Web UI")
+    event_id: int | None = Field(description="the Temporal event, to find it in the Web UI; "
+                                 "null for a task's hand-off (the store records those)")
     at: AwareDatetime
     kind: HistoryEventKind
     clause: str | None
@@ -126,6 +143,35 @@ ENDINGS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: HistoryText.CANCELLED,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: HistoryText.TIMED_OUT,
 }
+
+
+async def history(svc: Services, case_id: str, t: Translator) -> list[HistoryLine]:
+    """The timeline of a case or an appeal (Temporal's) with its tasks' hand-offs (the
+    store's: reassigned, delegated, done by the delegate, returned, accepted), by time."""
+    lines = await timeline(svc.client, case_id, t)
+    handed = await in_store(svc.engine, lambda session: handoffs_of(session, case_id))
+    return sorted([*lines, *(_handed_over(row, t) for row in handed)], key=lambda line: line.at)
+
+
+def _handed_over(row: TaskHandoff, t: Translator) -> HistoryLine:
+    step, by, to = row.step_key, row.from_user or "", row.to_user or ""
+    reason = row.reason or ""
+    code, params = {
+        Handoff.REASSIGNED: (HistoryText.HANDOFF_REASSIGNED if by
+                             else HistoryText.HANDOFF_ASSIGNED,
+                             {"step": step, "from": by, "to": to, "reason": reason}),
+        Handoff.DELEGATED: (HistoryText.HANDOFF_DELEGATED_NOTE if reason
+                            else HistoryText.HANDOFF_DELEGATED,
+                            {"step": step, "to": to, "note": reason}),
+        Handoff.RESOLVED: (HistoryText.HANDOFF_RESOLVED, {"step": step, "by": by, "holder": to}),
+        Handoff.RETURNED: (HistoryText.HANDOFF_RETURNED,
+                           {"step": step, "to": to, "reason": reason}),
+        Handoff.ACCEPTED: (HistoryText.HANDOFF_ACCEPTED, {"step": step, "by": by, "holder": to}),
+        Handoff.RECALLED: (HistoryText.HANDOFF_RECALLED, {"step": step, "by": by}),
+    }[Handoff(row.action)]
+    return HistoryLine(event_id=None, at=row.at, kind=HistoryEventKind.TASK_HANDED_OVER,
+                       clause=row.clause, code=code, params=params,
+                       text=worded(code, params, t), step_key=step, actor=row.actor)
 
 
 async def timeline(client: Client, case_id: str, t: Translator) -> list[HistoryLine]:

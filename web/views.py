@@ -34,11 +34,12 @@ from store.cases import (
     urgent_cases,
 )
 from store.filters import list_filters
-from store.models import AppealStep
+from store.handoffs import delegation_of, delegations
+from store.models import AppealStep, TaskDelegation
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
-from web.history import HistoryLine, timeline
+from web.history import HistoryLine, history
 from web.i18n import Translator
 from web.refuses import refuses
 
@@ -156,6 +157,21 @@ class CaseQuery(BaseModel):
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
+class DelegationView(BaseModel):
+    """A task its holder delegated (as Flowable's delegate/resolve): the delegate holds it and
+    completes it; that completion is kept, not sent, until the holder accepts or returns it."""
+
+    delegated_by: str = Field(description="who delegated the task: they review the "
+                              "delegate's completion, and may take the task back")
+    delegate: str = Field(description="the colleague working on it")
+    note: str | None = Field(description="the holder's note to the delegate")
+    delegated_at: AwareDatetime
+    done_at: AwareDatetime | None = Field(
+        description="when the delegate completed it: set, the task awaits delegated_by's review")
+    outcome: dict[str, Any] | None = Field(
+        description="the delegate's completion as submitted, while it awaits review")
+
+
 class TaskView(BaseModel):
     """An open human task. ``id`` is ``{case_id}/{key}``."""
 
@@ -178,6 +194,8 @@ class TaskView(BaseModel):
                           "health first (60), then overdue (25), then the nearer due (up to 15)")
     claimed_by: str | None
     note: str | None = Field(description="e.g. why a draft was sent back")
+    delegation: DelegationView | None = Field(
+        default=None, description="set while the task is delegated (POST …/delegate)")
 
 
 class Held(StrEnum):
@@ -335,17 +353,36 @@ def priority(*, urgent: bool, due_at: datetime | None, now: datetime) -> int:
     return (60 if urgent else 0) + (25 if overdue else 0) + round(15 * nearness)
 
 
-def task_view(row: StepRow, now: datetime, *, urgent: bool) -> TaskView:
+def task_view(row: StepRow, now: datetime, *, urgent: bool,
+              delegation: TaskDelegation | None = None) -> TaskView:
     return TaskView.model_validate({
         **row.model_dump(), "title": title_of(StepKind(row.kind)),
         "overdue": row.due_at is not None and now >= row.due_at, "urgent": urgent,
         "priority": priority(urgent=urgent, due_at=row.due_at, now=now),
+        "delegation": delegation_view(delegation),
     })
 
 
 def task_views(session: Session, rows: list[StepRow], now: datetime) -> list[TaskView]:
     urgent = urgent_cases(session, {r.case_id for r in rows})
-    return [task_view(row, now, urgent=row.case_id in urgent) for row in rows]
+    delegated = delegations(session, rows)
+    return [task_view(row, now, urgent=row.case_id in urgent, delegation=delegated.get(row.id))
+            for row in rows]
+
+
+def task_view_of(session: Session, row: StepRow | AppealStep, now: datetime) -> TaskView:
+    """A case's or an appeal's task as an inbox line."""
+    if isinstance(row, AppealStep):
+        return appeal_task_view(row, now, delegation=delegation_of(session, row))
+    return task_views(session, [row], now)[0]
+
+
+def delegation_view(delegation: TaskDelegation | None) -> DelegationView | None:
+    if delegation is None:
+        return None
+    return DelegationView.model_validate({
+        **delegation.model_dump(),
+        "outcome": json.loads(delegation.outcome_json) if delegation.outcome_json else None})
 
 
 async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
@@ -387,15 +424,18 @@ def appeal_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind
                              due_before=due_before, claimable_by=user.id,
                              held_by=user.id if held == Held.MINE else None,
                              unclaimed_only=held == Held.UNCLAIMED, now=now, limit=limit)
-    return [appeal_task_view(row, now) for row in rows]
+    delegated = delegations(session, rows)
+    return [appeal_task_view(row, now, delegation=delegated.get(row.id)) for row in rows]
 
 
-def appeal_task_view(row: AppealStep, now: datetime) -> TaskView:
+def appeal_task_view(row: AppealStep, now: datetime, *,
+                     delegation: TaskDelegation | None = None) -> TaskView:
     """An appeal's task as an inbox line (never urgent: the Code's terms set its priority)."""
     return TaskView.model_validate({
         **row.model_dump(), "case_id": row.appeal_id, "title": title_of(StepKind(row.kind)),
         "urgent": False, "priority": priority(urgent=False, due_at=row.due_at, now=now),
-        "overdue": row.due_at is not None and now >= row.due_at})
+        "overdue": row.due_at is not None and now >= row.due_at,
+        "delegation": delegation_view(delegation)})
 
 
 def _by_priority(task: TaskView) -> tuple[int, bool, datetime, str]:
@@ -441,7 +481,7 @@ async def case_history(svc: Services, user: Actor, case_id: str, t: Translator
     ``t``'s language."""
     view = await load_case(svc, case_id)
     ensure_covers(user, view.facts.region)
-    lines = await timeline(svc.client, case_id, t)
+    lines = await history(svc, case_id, t)
     return CaseHistory(case_id=case_id, temporal_ui=svc.settings.temporal_ui_link(case_id),
                        lines=lines)
 

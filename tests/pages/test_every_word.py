@@ -15,11 +15,15 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from commands.demo import DemoCredentials, seed_demo
+from ombudsflow.credentials import hash_password
 from schemas import activities, case, outcomes, refusals, report, steps
 from schemas.regions import Region
-from schemas.steps import StepKind
-from store.db import create_schema, make_engine
-from tests.api.calls import complete, confirm, done, open_case
+from schemas.steps import Role, StepKind
+from store.db import create_schema, make_engine, session_scope
+from store.users import create_user
+from tests.api.calls import complete, confirm, done, in_store, open_case
+from tests.api.test_appeal_claims import TRIAGE
+from tests.api.test_appeal_claims import in_inbox as in_appeal_inbox
 from tests.api.test_appeals import E_OTINISH
 from tests.pages.browsing import page_showing, sign_in, submit, text_of
 from tests.support.clock import skip
@@ -100,6 +104,7 @@ async def test_every_page_in_kazakh_and_russian_has_no_english_and_no_raw_values
     assert filed.status_code == 201, filed.text
     appeal_id = filed.json()["appeal_id"]
     await CaseDriver(site.worker.client, appeal_id).wait_for("appeal_triage")
+    await handed_over(site, case_id, appeal_id)
 
     await sign_in(site, "cw.aktobe")
     await page_showing(site, f"/cases/{case_id}?lang=kk", "Еске салу")
@@ -133,5 +138,33 @@ async def test_every_page_in_kazakh_and_russian_has_no_english_and_no_raw_values
     case_page = text_of(shown[f"sv ru /cases/{case_id}"])
     assert "Возвращено на доработку" in case_page and "Уточните район." in case_page
     assert "Этап: Проверка полицией" in case_page
+    assert "Семья живёт рядом с Алиёй." in text_of(shown[f"cw ru /cases/{case_id}"])
+    assert "тексеруді күтуде" in text_of(shown["cw kk /"])
     appeal_page = text_of(shown[f"sv kk /appeals/{appeal_id}"])
     assert "¶6.2, ӘРПК 64-бап" in appeal_page and "ӘРПК 76-бап" in appeal_page
+
+
+async def handed_over(site: WebStack, case_id: str, appeal_id: str) -> None:
+    """The supervisor gives the case's safety assessment to the case worker, with a reason;
+    the case worker delegates the appeal's triage to a colleague, who completes it: the pages
+    then show hand-off lines, a delegation and a review."""
+    with session_scope(site.engine) as session:
+        create_user(session, user_id="cw.alga", display_name="Алия", role=Role.CASE_WORKER,
+                    region=Region.AKTOBE, password_hash=hash_password("unused"))
+    await in_store(site, f"{case_id}/safety_assessment")
+    given = await site.http.post(f"/api/v1/tasks/{case_id}/safety_assessment/reassign",
+                                 json={"assignee": "cw.aktobe",
+                                       "reason": "Семья живёт рядом с Алиёй."},
+                                 headers=site.as_user("sv.aktobe"))
+    assert given.status_code == 200, given.text
+    triage = f"/api/v1/appeals/{appeal_id}/tasks/appeal_triage"
+    await in_appeal_inbox(site, appeal_id, "appeal_triage")
+    for call, body in (("claim", None), ("delegate", {"delegate": "cw.alga",
+                                                      "note": "Посмотрите письмо школы."})):
+        answer = await site.http.post(f"{triage}/{call}", json=body,
+                                      headers=site.as_user("cw.aktobe"))
+        assert answer.status_code == 200, answer.text
+    kept = await site.http.post(f"{triage}/complete", json={"outcome": TRIAGE},
+                                headers=site.as_user("cw.alga"))
+    assert kept.status_code == 202, kept.text
+

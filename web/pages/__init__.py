@@ -10,6 +10,7 @@ from web.pages import (
     board,
     cases,
     figures,
+    handoffs,
     inbox,
     reports,
     static,
@@ -17,7 +18,7 @@ from web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for pages in (auth, inbox, tasks, cases, appeal_form, appeals, board, reports, figures,
+for pages in (auth, inbox, tasks, handoffs, cases, appeal_form, appeals, board, reports, figures,
               static):
     router.include_router(pages.router)
 

@@ -9,7 +9,8 @@ from schemas.steps import Role
 from store.appeals import appeal_of_case
 from store.audit import case_trail
 from web.deps import ServicesDep, UserDep, in_store
-from web.history import timeline
+from web.handoffs import may_reassign
+from web.history import history as case_history
 from web.pages.render import render, translator
 from web.pages.route import PageRoute
 from web.views import case_detail
@@ -21,12 +22,13 @@ router = APIRouter(route_class=PageRoute)
 async def show_case(request: Request, svc: ServicesDep, user: UserDep, case_id: str) -> Response:
     """The whole case as the reader may see it."""
     case = await case_detail(svc, user, case_id)  # checks the reader's region first
-    history = await timeline(svc.client, case_id, translator(request))
+    history = await case_history(svc, case_id, translator(request))
     steps = {s.key: s for s in case.steps}
     approvals = [s for s in case.steps if s.kind in APPROVALS and s.is_open()
                  and user.role == Role.SUPERVISOR]
     workable = {s.key for s in case.steps
-                if s.is_open() and s.kind in TASKS and may_complete(s.kind, user.role)}
+                if s.is_open() and s.kind in TASKS
+                and (may_complete(s.kind, user.role) or may_reassign(s.kind, user.role))}
     # Supervisors answer for who looked at a case: they see its audit trail (issue: least
     # privilege and audit).
     audit = (await in_store(svc.engine, lambda session: case_trail(session, case_id))

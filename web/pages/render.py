@@ -19,7 +19,9 @@ FLASH_COOKIE = "ombudsflow_flash"
 # The messages a redirect may carry; anything else in the cookie is ignored.
 FLASHES = frozenset({"flash.completed", "flash.approved", "flash.sent_back",
                      "flash.signed_out", "flash.task_closed", "flash.claimed",
-                     "flash.released", "flash.filter_saved"})
+                     "flash.released", "flash.filter_saved", "flash.reassigned",
+                     "flash.delegated", "flash.kept_for_review", "flash.returned",
+                     "flash.taken_back"})
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),

@@ -18,9 +18,9 @@ from schemas.errors import RejectedAction
 from schemas.outcomes import PlanReviewOutcome, PsychologicalSupportOutcome
 from schemas.procedure import APPEAL_TASKS, APPROVALS, TASKS, may_complete, spec_of
 from schemas.steps import StepKind
-from web.actions import complete_task
 from web.deps import Services, ServicesDep, UserDep, ensure_covers
 from web.errors import rejection_of
+from web.handoffs import Refused, complete_or_keep, may_reassign, offered
 from web.i18n import Translator
 from web.pages.forms import (
     Form,
@@ -36,7 +36,7 @@ from web.pages.forms import (
 from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
 from web.pages.security import CSRF_FIELD, CsrfChecked
-from web.views import load_case
+from web.views import TaskView, load_case
 
 router = APIRouter(route_class=PageRoute)
 # The tasks a form completes: the cases' and the ¶6.2 appeals'.
@@ -82,7 +82,8 @@ def outcome_model(kind: StepKind) -> type[BaseModel]:
 
 
 async def find_task(svc: Services, user: Actor, case_id: str, key: str) -> Task:
-    """The task ``key`` of a case in the reader's region that the reader's role completes."""
+    """The task ``key`` of a case in the reader's region that the reader's role completes
+    (or, a supervisor, reassigns)."""
     case = await load_case(svc, case_id)
     ensure_covers(user, case.facts.region)
     try:
@@ -91,36 +92,43 @@ async def find_task(svc: Services, user: Actor, case_id: str, key: str) -> Task:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task") from None
     if step.kind not in FORMS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task")
-    if not may_complete(step.kind, user.role):
+    if not (may_complete(step.kind, user.role) or may_reassign(step.kind, user.role)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "error.not_your_task")
     return Task(case, step)
 
 
 async def refusals(svc: Services, user: Actor, task: Task, form: Form, values: FormValues,
-                   t: Translator) -> dict[str, list[str]]:
-    """Complete the task from the form's values; what was refused, by input ({} when done)."""
+                   t: Translator) -> tuple[dict[str, list[str]], bool]:
+    """Complete the task from the form's values (delegated to the reader: kept for its
+    holder's review); what was refused, by input ({} when done), and whether it was kept."""
     submitted = read_form(form, values)
     try:
-        await complete_task(svc, user, task.case.case_id, task.step.key, submitted.outcome,
-                            kinds=FORMS)
+        done = await complete_or_keep(svc, user, task.case.case_id, task.step.key,
+                                      submitted.outcome, kinds=FORMS)
+    except Refused as e:
+        return {"": [e.text(t)]}, False
     except HTTPException as e:
         if e.status_code != status.HTTP_409_CONFLICT:
             raise
-        return {"": [f"{t('error.409')}: {e.detail}"]}  # closed, or claimed by another
+        return {"": [f"{t('error.409')}: {e.detail}"]}, False  # closed, or claimed by another
     except ValidationError as e:
-        return invalid_fields(form, submitted, e, t)
+        return invalid_fields(form, submitted, e, t), False
     except WorkflowUpdateFailedError as e:
         _, body = rejection_of(e, t)
         if body["type"] == RejectedAction.INVALID_OUTCOME:
-            return refused_fields(form, body["detail"])
-        return {"": [f"{t('rejected.' + body['type'])}: {body['detail']}"]}
-    return {}
+            return refused_fields(form, body["detail"]), False
+        return {"": [f"{t('rejected.' + body['type'])}: {body['detail']}"]}, False
+    return {}, isinstance(done, TaskView)
 
 
-def show(request: Request, user: Actor, task: Task, form: Form, values: FormValues,
-         errors: dict[str, list[str]], status_code: int = status.HTTP_200_OK) -> Response:
+async def show(request: Request, svc: Services, user: Actor, task: Task, form: Form,
+               values: FormValues, errors: dict[str, list[str]],
+               status_code: int = status.HTTP_200_OK) -> Response:
+    """The task's page: its form, and what the reader may do to hand it over."""
+    handoff = await offered(svc, user, task.case.case_id, task.step.key)
     return render(request, "task.html", user=user, status_code=status_code, task=task,
-                  form=form, values=values, errors=errors,
+                  form=form, values=values, errors=errors, handoff=handoff,
+                  completes=may_complete(task.step.kind, user.role) and handoff.completes,
                   overdue=task.step.overdue_at(datetime.now(UTC)))
 
 
@@ -133,7 +141,7 @@ async def show_task_form(request: Request, svc: ServicesDep, user: UserDep, case
         return redirect(task.page, flash="flash.task_closed", kind=task.step.kind)
     previous = task.step.outcome or {}
     form = task.form(rows_in_outcome(previous))
-    return show(request, user, task, form, form_values(form, previous), {})
+    return await show(request, svc, user, task, form, form_values(form, previous), {})
 
 
 @router.post("/tasks/{case_id:work_number}/{key:task_key}")
@@ -145,11 +153,11 @@ async def submit_task_form(request: Request, svc: ServicesDep, user: UserDep, _:
     values = {k: [v for v in posted.getlist(k) if isinstance(v, str)]
               for k in posted if k != CSRF_FIELD}
     form = task.form(rows_in_values(values))
-    errors = await refusals(svc, user, task, form, values, translator(request))
+    errors, kept = await refusals(svc, user, task, form, values, translator(request))
     if errors:
-        return show(request, user, task, form, values, errors,
-                    status.HTTP_422_UNPROCESSABLE_CONTENT)
-    return redirect(task.page, flash=_flash_for(task, values),
+        return await show(request, svc, user, task, form, values, errors,
+                          status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return redirect(task.page, flash="flash.kept_for_review" if kept else _flash_for(task, values),
                     kind=(task.subject or task.step).kind)
 
 

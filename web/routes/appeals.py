@@ -16,7 +16,7 @@ from schemas.case import Actor, Step
 from schemas.procedure import APPEAL_TASKS
 from schemas.steps import Role
 from store.appeals import list_appeals
-from web.actions import claim, complete_task, release
+from web.actions import claim, release
 from web.appeal_views import AppealDetail, AppealSummary, appeal_detail, readable
 from web.deps import (
     Integration,
@@ -29,6 +29,18 @@ from web.deps import (
     require_role,
 )
 from web.errors import temporal_unavailable
+from web.handoffs import (
+    KEPT_FOR_REVIEW,
+    Delegation,
+    Reassignment,
+    Review,
+    complete_or_keep,
+    delegate,
+    kept_for_review,
+    reassign,
+    review,
+    take_back,
+)
 from web.paths import AppealNumber
 from web.ratelimit import enforce, limits_of
 from web.refuses import refuses
@@ -141,13 +153,54 @@ async def release_appeal_task(appeal_id: AppealId, key: TaskKey, request: Reques
     return await release(svc, user, appeal_id, key)
 
 
-@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/complete")
+@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/complete",
+             responses=KEPT_FOR_REVIEW)
 async def complete_appeal_task(appeal_id: AppealId, key: TaskKey, body: TaskOutcome,
-                               request: Request, user: Person, svc: ServicesDep) -> StepView:
+                               request: Request, response: Response, user: Person,
+                               svc: ServicesDep) -> StepView | TaskView:
     """Complete an appeal's task (triage, forwarding, the answer, its approval), by the
-    same rules as a case's: region, role, open, and not held by someone else."""
+    same rules as a case's: region, role, open, and not held by someone else. A task
+    delegated to you: your completion is kept for its holder's review (202, the task)."""
     request.state.case_id = appeal_id
-    return await complete_task(svc, user, appeal_id, key, body.outcome, kinds=APPEAL_TASKS)
+    return kept_for_review(response, await complete_or_keep(
+        svc, user, appeal_id, key, body.outcome, kinds=APPEAL_TASKS))
+
+
+@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/reassign")
+async def reassign_appeal_task(appeal_id: AppealId, key: TaskKey, body: Reassignment,
+                               request: Request, user: Supervisor, svc: ServicesDep
+                               ) -> TaskView:
+    """Give an appeal's task to a case worker of its region, with a reason (as a case's)."""
+    request.state.case_id = appeal_id
+    return await reassign(svc, user, appeal_id, key, to=body.assignee,
+                                   reason=body.reason)
+
+
+@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/delegate")
+async def delegate_appeal_task(appeal_id: AppealId, key: TaskKey, body: Delegation,
+                               request: Request, user: Person, svc: ServicesDep) -> TaskView:
+    """Delegate an appeal's task you hold to a colleague of its region (as a case's)."""
+    request.state.case_id = appeal_id
+    return await delegate(svc, user, appeal_id, key, to=body.delegate,
+                                   note=body.note)
+
+
+@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/review")
+async def review_appeal_task(appeal_id: AppealId, key: TaskKey, body: Review,
+                             request: Request, user: Person, svc: ServicesDep
+                             ) -> StepView | TaskView:
+    """Accept or return the delegate's completion of an appeal's task (as a case's)."""
+    request.state.case_id = appeal_id
+    return await review(svc, user, appeal_id, key, accept=body.accept,
+                                 reason=body.reason)
+
+
+@router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/take-back")
+async def take_back_appeal_task(appeal_id: AppealId, key: TaskKey, request: Request,
+                                user: Person, svc: ServicesDep) -> TaskView:
+    """End your delegation of an appeal's task: you hold it again."""
+    request.state.case_id = appeal_id
+    return await take_back(svc, user, appeal_id, key)
 
 
 @router.post("/{appeal_id:appeal_number}/extension")

@@ -2,14 +2,27 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
 from schemas.case import Actor
+from schemas.procedure import TASKS
 from schemas.steps import Role
 from store.filters import MAX_FILTERS, TooManyFilters, delete_filter, save_filter
-from web.actions import claim, complete_task, release
+from web.actions import claim, release
 from web.deps import CaseId, ServicesDep, TaskKey, in_store, require_role
+from web.handoffs import (
+    KEPT_FOR_REVIEW,
+    Delegation,
+    Reassignment,
+    Review,
+    complete_or_keep,
+    delegate,
+    kept_for_review,
+    reassign,
+    review,
+    take_back,
+)
 from web.refuses import refuses
 from web.views import (
     SavedFilterView,
@@ -23,6 +36,7 @@ from web.views import (
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 Person = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
+Supervisor = Annotated[Actor, Depends(require_role(Role.SUPERVISOR))]
 
 
 class TaskCompletion(BaseModel):
@@ -86,9 +100,42 @@ async def release_task(case_id: CaseId, key: TaskKey, user: Person, svc: Service
     return await release(svc, user, case_id, key)
 
 
-@router.post("/{case_id:case_number}/{key:task_key}/complete")
-async def complete(
-    case_id: CaseId, key: TaskKey, body: TaskCompletion, user: Person, svc: ServicesDep
-) -> StepView:
-    """Complete a task with its outcome; answers the step as the workflow closed it."""
-    return await complete_task(svc, user, case_id, key, body.outcome)
+@router.post("/{case_id:case_number}/{key:task_key}/complete", responses=KEPT_FOR_REVIEW)
+async def complete(case_id: CaseId, key: TaskKey, body: TaskCompletion, user: Person,
+                   svc: ServicesDep, response: Response) -> StepView | TaskView:
+    """Complete a task with its outcome; answers the step as the workflow closed it. A task
+    delegated to you: your completion is kept for its holder's review (202, the task)."""
+    return kept_for_review(response, await complete_or_keep(
+        svc, user, case_id, key, body.outcome, kinds=TASKS))
+
+
+@router.post("/{case_id:case_number}/{key:task_key}/reassign")
+async def reassign_task(case_id: CaseId, key: TaskKey, body: Reassignment,
+                        user: Supervisor, svc: ServicesDep) -> TaskView:
+    """Give a task to a case worker of its region, with a reason (supervisors): the claim
+    moves to them; a delegation ends."""
+    return await reassign(svc, user, case_id, key, to=body.assignee, reason=body.reason)
+
+
+@router.post("/{case_id:case_number}/{key:task_key}/delegate")
+async def delegate_task(case_id: CaseId, key: TaskKey, body: Delegation,
+                        user: Person, svc: ServicesDep) -> TaskView:
+    """Delegate a task you hold to a colleague of its region: they hold it and complete it;
+    the completion waits for your review."""
+    return await delegate(svc, user, case_id, key, to=body.delegate, note=body.note)
+
+
+@router.post("/{case_id:case_number}/{key:task_key}/review")
+async def review_task(case_id: CaseId, key: TaskKey, body: Review, user: Person,
+                      svc: ServicesDep) -> StepView | TaskView:
+    """Accept the delegate's completion (sent as yours: the step as the workflow closed it),
+    or return it with a reason (the task, theirs again)."""
+    return await review(svc, user, case_id, key, accept=body.accept,
+                                 reason=body.reason)
+
+
+@router.post("/{case_id:case_number}/{key:task_key}/take-back")
+async def take_back_task(case_id: CaseId, key: TaskKey, user: Person, svc: ServicesDep
+                         ) -> TaskView:
+    """End your delegation of a task: you hold it again."""
+    return await take_back(svc, user, case_id, key)
