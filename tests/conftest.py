@@ -39,17 +39,26 @@ def keyring() -> KeyRing:
     return KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
 
 
-@pytest.fixture
-async def time_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server per test: time only skips when no workflow anywhere on the
+@asynccontextmanager
+async def time_skipping(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of its own: time only skips when no workflow anywhere on the
     server has work pending, so a case left open by another test would stall it."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_binary("temporal-test-server"),
         data_converter=data_converter(keyring),
     )
-    await ensure_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
+    try:
+        await ensure_search_attributes(env.client, env.client.namespace)
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+async def time_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test (see ``time_skipping``)."""
+    async with time_skipping(keyring) as env:
+        yield env
 
 
 @asynccontextmanager
