@@ -12,6 +12,7 @@ from web.actions import claim, complete_task, release
 from web.deps import CaseId, ServicesDep, TaskKey, in_store, require_role
 from web.refuses import refuses
 from web.views import (
+    SavedFilters,
     SavedFilterView,
     StepView,
     TaskQuery,
@@ -50,7 +51,8 @@ async def list_saved_filters(user: Person, svc: ServicesDep) -> list[SavedFilter
 
 
 @router.put("/filters/{name}")
-async def save_inbox_filter(name: FilterName, filters: TaskQuery, user: Person,
+@refuses(409)
+async def save_inbox_filter(name: FilterName, filters: SavedFilters, user: Person,
                             svc: ServicesDep) -> SavedFilterView:
     """Keep these filters under ``name`` (replacing one of the same name); at most
     MAX_FILTERS a person. Apply them as ``GET /api/v1/tasks?{query}``."""
