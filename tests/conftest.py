@@ -29,6 +29,7 @@ from store.db import create_schema, make_engine
 from tests.support.ports import free_port
 from tests.support.postgres import POSTGRES_SERVER, run_on_server
 from tests.support.servers import temporal_binary
+from tests.support.sms import SmsProvider
 from tests.support.smtp import SmtpServer
 from workers.main import ACTIVITY_THREADS, build_worker
 
@@ -137,6 +138,16 @@ def smtp() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sms_provider() -> Iterator[SmsProvider]:
+    """A fake SMS provider (SMSC.kz's and Mobizon's APIs) on a free loopback port, stopped
+    after the test."""
+    fake = SmsProvider(free_port())
+    fake.start()
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture
