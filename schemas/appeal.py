@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from schemas.activities import EMAIL_PATTERN
 from schemas.case import Actor, CaseView
@@ -103,14 +104,18 @@ class Applicant(BaseModel):
         contact = self.email or self.phone or self.address
         if self.anonymous:
             if self.name or contact:
-                raise ValueError("an anonymous applicant carries no name, e-mail, phone or "
-                                 "address")
+                raise PydanticCustomError(
+                    "anonymous_identified",
+                    "an anonymous applicant carries no name, e-mail, phone or address")
             return self
         if not self.name:
-            raise ValueError("name is required unless the applicant is anonymous")
+            raise PydanticCustomError(
+                "name_missing", "name is required unless the applicant is anonymous",
+                {"field": "name"})
         if not contact:
-            raise ValueError("a contact is required (email, phone or address) unless the "
-                             "applicant is anonymous: the answer must reach them")
+            raise PydanticCustomError(
+                "contact_missing", "a contact is required (email, phone or address) unless "
+                "the applicant is anonymous: the answer must reach them")
         return self
 
 
@@ -171,21 +176,32 @@ class Appeal(BaseModel):
     def _attachments_described(cls, value: list[str]) -> list[str]:
         for i, text in enumerate(value):
             if not 1 <= len(text.strip()) <= 300:
-                raise ValueError(f"attachments[{i}]: a description of 1 to 300 characters")
+                raise PydanticCustomError(
+                    "attachment_description",
+                    "attachments[{index}]: a description of 1 to 300 characters",
+                    {"index": i, "line": i + 1})
         return [t.strip() for t in value]
 
     @model_validator(mode="after")
     def _kind_child_and_violation_agree(self) -> Self:
         if self.kind == AppealKind.COMPLAINT and not self.body:
-            raise ValueError("body: a complaint names the local executive body it is about")
+            raise PydanticCustomError(
+                "complaint_body_missing",
+                "body: a complaint names the local executive body it is about", {"field": "body"})
         if self.child is not None:
             received = self.received_at.date()
             if self.child.birth_date > received:
-                raise ValueError("child.birth_date is after received_at")
+                raise PydanticCustomError("born_after_receipt",
+                                          "child.birth_date is after received_at",
+                                          {"field": "child.birth_date"})
             if age_on(self.child.birth_date, received) >= ADULT_AGE:
-                raise ValueError("child must be under 18 at received_at (child.birth_date)")
+                raise PydanticCustomError(
+                    "not_a_minor", "child must be under 18 at received_at (child.birth_date)",
+                    {"field": "child.birth_date"})
         if self.violation is not None and self.child is None:
-            raise ValueError("child: an appeal reporting a violation names the child (¶10)")
+            raise PydanticCustomError(
+                "child_missing", "child: an appeal reporting a violation names the child (¶10)",
+                {"field": "child"})
         return self
 
 

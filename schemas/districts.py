@@ -16,6 +16,7 @@ import re
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic_core import PydanticCustomError
 
 from schemas.regions import Region
 
@@ -99,7 +100,8 @@ class Districts(BaseModel):
         return district if owner == region else None
 
     def check(self, region: Region, code: str) -> District:
-        """The district ``code`` of ``region``; ValueError saying why not and where to look.
+        """The district ``code`` of ``region``; a coded ValueError saying why not and where to
+        look (pages translate it by its code).
 
         The refusal never repeats a value that is not a code: it may be anything a person
         typed, and error bodies get logged by clients.
@@ -107,13 +109,16 @@ class Districts(BaseModel):
         found = self.find(region, code)
         if found is not None:
             return found
-        listing = LISTING.format(region=region.value)
+        where = {"region": region.value, "listing": LISTING.format(region=region.value)}
         owner, _ = self._by_code.get(code, (None, None))
         if owner is not None:
-            raise ValueError(f"district {code} is in {owner.value}, not in {region.value}; "
-                             f"the codes of {region.value} are at GET {listing}")
-        raise ValueError(f"not a district code of {region.value}: give the KATO code of a "
-                         f"district or city, listed at GET {listing}")
+            raise PydanticCustomError(
+                "district_of_another_region", "district {code} is in {owner}, not in "
+                "{region}; the codes of {region} are at GET {listing}",
+                {"code": code, "owner": owner.value, **where})
+        raise PydanticCustomError(
+            "district_unknown", "not a district code of {region}: give the KATO code of a "
+            "district or city, listed at GET {listing}", where)
 
     def name_in(self, region: Region, code: str, language: str) -> str:
         """What a person reads for ``code`` in ``region``: the directory's name. A value that

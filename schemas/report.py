@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from schemas.districts import KATO_CODE, Districts
 from schemas.regions import Region
@@ -205,7 +206,7 @@ def received_not_in_future(value: datetime, info: ValidationInfo) -> datetime:
     forbidden, and what was in the past at intake stays in the past."""
     now = (info.context or {}).get(INTAKE_NOW)
     if isinstance(now, datetime) and value > now + FUTURE_TOLERANCE:
-        raise ValueError("received_at is in the future")
+        raise PydanticCustomError("received_in_future", "received_at is in the future")
     return value
 
 

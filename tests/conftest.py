@@ -29,6 +29,7 @@ from store.db import create_schema, make_engine
 from tests.support.ports import free_port
 from tests.support.postgres import POSTGRES_SERVER, run_on_server
 from tests.support.servers import temporal_binary
+from tests.support.sms import SmsProvider
 from tests.support.smtp import SmtpServer
 from workers.main import ACTIVITY_THREADS, build_worker
 
@@ -39,17 +40,26 @@ def keyring() -> KeyRing:
     return KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
 
 
-@pytest.fixture
-async def time_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server per test: time only skips when no workflow anywhere on the
+@asynccontextmanager
+async def time_skipping(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of its own: time only skips when no workflow anywhere on the
     server has work pending, so a case left open by another test would stall it."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_binary("temporal-test-server"),
         data_converter=data_converter(keyring),
     )
-    await ensure_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
+    try:
+        await ensure_search_attributes(env.client, env.client.namespace)
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+async def time_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test (see ``time_skipping``)."""
+    async with time_skipping(keyring) as env:
+        yield env
 
 
 @asynccontextmanager
@@ -128,6 +138,16 @@ def smtp() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sms_provider() -> Iterator[SmsProvider]:
+    """A fake SMS provider (SMSC.kz's and Mobizon's APIs) on a free loopback port, stopped
+    after the test."""
+    fake = SmsProvider(free_port())
+    fake.start()
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,15 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import HTTPException, status
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+)
 from sqlmodel import Session
 
 from schemas.activities import NoticeKind
@@ -131,13 +139,29 @@ _WRITTEN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def _written_out(value: object) -> object:
     """A filter's date-time as documented (ISO 8601), not a count of seconds since 1970,
-    which pydantic would otherwise take from a query string like ``0.5``."""
-    if isinstance(value, str) and not _WRITTEN_DATE.match(value):
-        raise ValueError("expected an ISO 8601 date-time, e.g. 2026-01-31T10:00:00+05:00")
+    which pydantic would otherwise take from a query string like ``0.5`` or a JSON number."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _WRITTEN_DATE.match(value)):
+        return value
+    raise ValueError("expected an ISO 8601 date-time, e.g. 2026-01-31T10:00:00+05:00")
+
+
+def _within_the_calendar(value: datetime) -> datetime:
+    """A valid date-time at the calendar's end (9999-12-31T23:00-12:00, or
+    0001-01-01T00:00+14:00) has no date in UTC, which the store compares in: it stands for
+    that end, so the filter is answered, not refused."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        ahead = (value.utcoffset() or timedelta(0)) > timedelta(0)
+        return (datetime.min if ahead else datetime.max).replace(tzinfo=UTC)
     return value
 
 
-QueryDatetime = Annotated[AwareDatetime, BeforeValidator(_written_out)]
+QueryDatetime = Annotated[AwareDatetime, BeforeValidator(_written_out),
+                          AfterValidator(_within_the_calendar)]
+# Text a filter compares with the store's: no control characters, which none of its values
+# holds and PostgreSQL refuses in a string (NUL).
+FILTER_TEXT = r"^[^\x00-\x1f\x7f]*$"
 
 
 class CaseQuery(BaseModel):
@@ -203,23 +227,43 @@ class Held(StrEnum):
     UNCLAIMED = "unclaimed"
 
 
-class TaskQuery(BaseModel):
-    """Filters of the inbox."""
+Overdue = Annotated[bool, Field(description="only tasks past their due date")]
+Urgent = Annotated[bool, Field(description="only tasks of cases reporting a threat to life "
+                                           "or health")]
+
+
+class InboxFilters(BaseModel):
+    """Filters of the inbox: what a saved filter keeps."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: StepKind | None = None
-    clause: str | None = Field(default=None, max_length=20, description="e.g. ¶10.2")
-    district: str | None = Field(default=None, max_length=20, description="a KATO code")
-    case_id: str | None = Field(default=None, max_length=32)
+    clause: str | None = Field(default=None, max_length=20, pattern=FILTER_TEXT,
+                               description="e.g. ¶10.2")
+    district: str | None = Field(default=None, max_length=20, pattern=FILTER_TEXT,
+                                 description="a KATO code")
+    case_id: str | None = Field(default=None, max_length=32, pattern=FILTER_TEXT,
+                                description="a case or an appeal number")
     due_before: QueryDatetime | None = None
-    overdue: bool = Field(default=False, description="only tasks past their due date")
-    urgent: bool = Field(default=False, description="only tasks of cases reporting a threat "
-                         "to life or health")
+    overdue: Overdue = False
+    urgent: Urgent = False
     held: Held | None = Field(default=None, description="mine: the tasks I hold; unclaimed: "
                               "those nobody holds (default: both)")
+
+
+class TaskQuery(InboxFilters):
+    """Filters of the inbox, and which page of it."""
+
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+class SavedFilters(InboxFilters):
+    """The filters to keep, as a JSON body: yes and no are JSON's true and false (a query
+    string's are words, which ``TaskQuery`` reads)."""
+
+    overdue: Annotated[Overdue, Strict()] = False
+    urgent: Annotated[Urgent, Strict()] = False
 
 
 class SavedFilterView(BaseModel):
@@ -230,7 +274,7 @@ class SavedFilterView(BaseModel):
     query: str
 
 
-def query_string(query: TaskQuery) -> str:
+def query_string(query: InboxFilters) -> str:
     """The filters of ``query`` that differ from the defaults, as a URL query string."""
     chosen = query.model_dump(mode="json", exclude_defaults=True, exclude={"limit", "offset"})
     return urlencode(sorted((k, json.dumps(v) if isinstance(v, bool) else v)

@@ -2,11 +2,9 @@
 paragraph by SMS to one who gave a phone, each once however often the activity runs, with the
 appeal's number and nothing of the applicant's."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 from temporalio.testing import ActivityEnvironment
 
@@ -19,18 +17,9 @@ from store.appeals import register_appeal
 from store.db import session_scope
 from store.models import Notice
 from tests.support.factories import appeal_data
-from tests.support.ports import free_port
 from tests.support.sms import SMSC_LOGIN, SMSC_PASSWORD, SmsProvider
 
 PHONE = "+7 701 555 12 34"
-
-
-@pytest.fixture
-def provider() -> Iterator[SmsProvider]:
-    fake = SmsProvider(free_port())
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def ticket(engine: Engine, **applicant: object) -> ApplicantNotice:
@@ -47,16 +36,16 @@ def ticket(engine: Engine, **applicant: object) -> ApplicantNotice:
 
 
 async def test_an_applicant_with_a_phone_gets_the_ticket_by_sms_once(
-    engine: Engine, provider: SmsProvider, tmp_path: Path
+    engine: Engine, sms_provider: SmsProvider, tmp_path: Path
 ) -> None:
     letters = AppealActivities(engine, FileTransport(tmp_path), mail_from="o@example.kz",
-                               sms=SmscGateway(provider.url, SMSC_LOGIN, SMSC_PASSWORD))
+                               sms=SmscGateway(sms_provider.url, SMSC_LOGIN, SMSC_PASSWORD))
     notice = ticket(engine, phone=PHONE)
     for _ in range(2):  # a retried activity
         result = await ActivityEnvironment().run(letters.send_to_applicant, notice)
 
     assert result.message_id is None  # no e-mail: nothing mailed
-    [sms] = provider.received
+    [sms] = sms_provider.received
     assert sms.phone == "77015551234" and notice.appeal_id in sms.text
     assert "зарегистрировано" in sms.text and "Smsova" not in sms.text
     with session_scope(engine) as session:
@@ -65,13 +54,13 @@ async def test_an_applicant_with_a_phone_gets_the_ticket_by_sms_once(
 
 
 async def test_without_an_sms_provider_or_a_phone_nothing_is_texted(
-    engine: Engine, provider: SmsProvider, tmp_path: Path
+    engine: Engine, sms_provider: SmsProvider, tmp_path: Path
 ) -> None:
     with_sms = AppealActivities(engine, FileTransport(tmp_path), mail_from="o@example.kz",
-                                sms=SmscGateway(provider.url, SMSC_LOGIN, SMSC_PASSWORD))
+                                sms=SmscGateway(sms_provider.url, SMSC_LOGIN, SMSC_PASSWORD))
     mailed = await ActivityEnvironment().run(with_sms.send_to_applicant,
                                              ticket(engine, email="a.smsova@example.kz"))
     no_sms = AppealActivities(engine, FileTransport(tmp_path), mail_from="o@example.kz")
     await ActivityEnvironment().run(no_sms.send_to_applicant, ticket(engine, phone=PHONE))
 
-    assert mailed.message_id is not None and provider.received == []
+    assert mailed.message_id is not None and sms_provider.received == []

@@ -267,3 +267,22 @@ async def test_saved_filters_are_each_persons_own_and_apply_as_the_inbox_query(
     assert gone.status_code == 204
     again = await api.http.delete(f"{url}/urgent-late", headers=api.as_user(CW))
     assert again.status_code == 404
+
+
+async def test_the_inbox_answers_every_valid_filter_and_refuses_what_its_document_refuses(
+    api: WebStack,
+) -> None:
+    # What the fuzzer found: moments at the calendar's ends, NUL (PostgreSQL refuses it in a
+    # string), a JSON number or a 0/1 where the document says a date-time or true/false.
+    for end in ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"):
+        answered = await api.http.get("/api/v1/tasks", params={"due_before": end},
+                                      headers=api.as_user(CW))
+        assert answered.status_code == 200, answered.text
+    for name in ("clause", "district", "case_id"):
+        refused = await api.http.get("/api/v1/tasks", params={name: "AKT\x00"},
+                                     headers=api.as_user(CW))
+        assert name in fields(refused), refused.text
+    url = "/api/v1/tasks/filters/typed"
+    for body in ({"due_before": 0}, {"overdue": 1}, {"urgent": "true"}, {"offset": 0}):
+        refused = await api.http.put(url, json=body, headers=api.as_user(CW))
+        assert set(body) <= set(fields(refused)), refused.text

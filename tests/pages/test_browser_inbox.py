@@ -1,7 +1,7 @@
 """The inbox in a real browser (Debian's Chromium, as ``test_browser.py``): the task of a case
 with a threat to life or health comes first with its badge; a case worker takes a task with
 its button, the inbox shows them holding it, and gives it back; a filter is saved and applied
-from its link; at a phone's 390 px nothing scrolls sideways. A supervisor's approval form
+from its link (at a phone's width: test_phone_width.py). A supervisor's approval form
 shows the draft with two buttons: returning it needs a reason, and the next version is
 approved."""
 
@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Page, ViewportSize, async_playwright, expect
+from playwright.async_api import Page, async_playwright, expect
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
@@ -27,7 +27,6 @@ from tests.support.ports import free_port
 from tests.support.scenarios import CaseDriver, valid_outcome
 
 pytestmark = needs_chromium
-PHONE = ViewportSize(width=390, height=844)
 
 
 async def inbox_showing(page: Page, base: str, *case_ids: str) -> None:
@@ -104,12 +103,6 @@ async def test_the_inbox_orders_by_priority_and_takes_and_gives_back_tasks(
                 f'a[href="/tasks/{cases["urgent"]}/preventive_talk"]')).to_have_count(1)
             await expect(page.locator(
                 f'a[href="/tasks/{cases["routine"]}/preventive_talk"]')).to_have_count(0)
-
-            phone = await browser.new_page(viewport=PHONE)
-            await sign_in(phone, base, "cw.aktobe", demo.passwords["cw.aktobe"])
-            await inbox_showing(phone, base, *cases.values())
-            wide = await phone.evaluate("document.documentElement.scrollWidth")
-            assert wide <= PHONE["width"], f"the inbox is {wide} px wide at 390 px"
             await browser.close()
 
 

@@ -3,10 +3,8 @@ delay, it goes by SMS (a real loopback provider) and the supervisor is told; a r
 e-mail only keeps retrying until the mail server is back."""
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
@@ -20,7 +18,6 @@ from store.outbox import case_notices, notice_attempts
 from tests.activities.notices.test_sms import AKIMAT_PHONE, with_channels
 from tests.conftest import new_worker
 from tests.support.clock import skip
-from tests.support.ports import free_port
 from tests.support.scenarios import open_case
 from tests.support.sms import SMSC_LOGIN, SMSC_PASSWORD, SmsProvider
 from tests.support.smtp import SmtpServer
@@ -29,21 +26,13 @@ from tests.workflows.test_mail_delivery import arrived
 SUPERVISOR = "ombudsman@aktobe.ombudsman.example"
 
 
-@pytest.fixture
-def provider() -> Iterator[SmsProvider]:
-    fake = SmsProvider(free_port())
-    fake.start()
-    yield fake
-    fake.stop()
-
-
 async def test_a_notice_late_by_email_goes_by_sms_and_the_supervisor_is_told(
-    time_env: WorkflowEnvironment, engine: Engine, smtp: SmtpServer, provider: SmsProvider
+    time_env: WorkflowEnvironment, engine: Engine, smtp: SmtpServer, sms_provider: SmsProvider
 ) -> None:
     smtp.stop()
     directory = with_channels(Directory.load(), Recipient.AKIMAT, Region.AKTOBE,
                               Channel.EMAIL, Channel.SMS)
-    sms = SmscGateway(provider.url, SMSC_LOGIN, SMSC_PASSWORD, timeout=2.0)
+    sms = SmscGateway(sms_provider.url, SMSC_LOGIN, SMSC_PASSWORD, timeout=2.0)
     async with new_worker(time_env.client, engine, SmtpTransport("127.0.0.1", smtp.port,
                                                                  timeout=2),
                           directory=directory, sms=sms) as worker:
@@ -51,7 +40,7 @@ async def test_a_notice_late_by_email_goes_by_sms_and_the_supervisor_is_told(
                                cohabiting_parent=False)
         await case.wait_for("notice.akimat", open_=False)
         await skip(time_env, timedelta(minutes=14))
-        assert provider.received == []
+        assert sms_provider.received == []
 
         await skip(time_env, timedelta(minutes=2))
         await case.wait_delivered("notice.akimat", timeout=60)
@@ -66,8 +55,8 @@ async def test_a_notice_late_by_email_goes_by_sms_and_the_supervisor_is_told(
         messages = await arrived(smtp, 5)
         await asyncio.sleep(1)  # a late e-mail to the akimat, if any, would land now
 
-    assert [s.phone for s in provider.received] == [AKIMAT_PHONE.lstrip("+")] * 2
-    assert all(case.case_id in s.text and "¶10.1" in s.text for s in provider.received)
+    assert [s.phone for s in sms_provider.received] == [AKIMAT_PHONE.lstrip("+")] * 2
+    assert all(case.case_id in s.text and "¶10.1" in s.text for s in sms_provider.received)
     recipients = [str(m["To"]) for m in smtp.inbox.messages]
     assert "akimat@aktobe.gov.example" not in recipients  # its e-mail send was called off
     assert recipients.count(SUPERVISOR) == 3 and len(messages) == 5

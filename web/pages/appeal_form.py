@@ -1,8 +1,9 @@
 """The operator's form for walk-in, written and telephone appeals (APPC art. 64: every appeal
 is accepted, never refused): the same contract and intake as the API's, taken by the person
 signed in, the child and the violation too when the appeal reports one (a ¶10 case then
-opens at once). A refused field is shown with its reason and every value kept; the form carries its
-own reference, so sending it twice registers one appeal."""
+opens at once). A refused field is shown next to its input, in the reader's language, and
+every value kept; the form carries its own reference, so sending it twice registers one
+appeal."""
 
 import uuid
 from datetime import UTC, datetime
@@ -19,8 +20,8 @@ from schemas.regions import Region
 from schemas.report import Category, Relation, Sex
 from schemas.steps import Role
 from web.deps import ServicesDep, ensure_covers, require_role
-from web.errors import field_errors
-from web.pages.render import redirect, render
+from web.pages.forms import complaints
+from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
 from web.pages.security import CSRF_FIELD, CsrfChecked
 from web.routes.appeals import OFFICE_CHANNELS
@@ -29,6 +30,17 @@ router = APIRouter(route_class=PageRoute)
 Person = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
 TEXT_FIELDS = ("name", "email", "phone", "address")
 CHILD_FIELDS = ("child_name", "child_birth_date", "child_sex")
+# The form's input (or fieldset) for each field of the intake contract ``appeal_of`` fills:
+# where a refusal of that field is shown. A field not here is shown on its part's fieldset.
+INPUTS = {
+    "kind": "kind", "channel": "channel", "received_at": "received_at", "region": "region",
+    "district": "district", "body": "body", "official": "official", "substance": "substance",
+    "attachments": "attachments", "applicant": "applicant", "child": "child",
+    "violation": "violation", "child.full_name": "child_name",
+    "child.birth_date": "child_birth_date", "child.sex": "child_sex",
+    "violation.category": "category", "violation.alleged_violators": "violator",
+    **{f"applicant.{k}": k for k in (*TEXT_FIELDS, "relation", "language")},
+}
 
 
 def choices(user: Actor) -> dict[str, Any]:
@@ -76,12 +88,19 @@ def appeal_of(values: dict[str, str]) -> dict[str, Any]:
     return appeal
 
 
+def input_of(path: list[str]) -> str:
+    """The input a refusal at ``path`` of the contract is shown next to ("" the form's)."""
+    while path and ".".join(path) not in INPUTS:
+        path = path[:-1]
+    return INPUTS[".".join(path)] if path else ""
+
+
 @router.get("/appeals/new")
 async def show_appeal_form(request: Request, svc: ServicesDep, user: Person) -> Response:
     now = datetime.now(UTC).astimezone(LOCAL_TIME)
     values = {"reference": f"office/{uuid.uuid4()}", "received_at": f"{now:%Y-%m-%dT%H:%M}",
               "region": (user.region or Region.ASTANA).value, "language": Language.RU.value}
-    return render(request, "appeal_new.html", user=user, values=values, errors=[],
+    return render(request, "appeal_new.html", user=user, values=values, errors={},
                   districts=svc.districts, **choices(user))
 
 
@@ -94,7 +113,8 @@ async def register_from_form(request: Request, svc: ServicesDep, user: Person,
         appeal = parse_appeal(appeal_of(values), districts=svc.districts)
     except ValidationError as e:
         return render(request, "appeal_new.html", user=user, values=values,
-                      errors=field_errors(e.errors()), districts=svc.districts,
+                      errors=complaints(e, translator(request), input_of),
+                      districts=svc.districts,
                       status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, **choices(user))
     ensure_covers(user, appeal.region)
     submitted = await submit_appeal(svc.client, svc.engine, appeal, taken_by=user.id,

@@ -8,7 +8,7 @@ are dropped, and ``Submitted.positions`` maps the positions left in the outcome 
 rows on the form.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -182,13 +182,28 @@ def invalid_fields(form: Form, submitted: Submitted, error: ValidationError, t: 
     """pydantic's complaints about an outcome (the model's field ``under``; "": the model
     validated is the form's), by the path of the input each is about ("" for the form as a
     whole), in the reader's language where we know the kind."""
+    def on_form(path: list[str]) -> str:
+        inside = path[1:] if path[:1] == [under] else [] if under else path
+        return _on_form(form, submitted, ".".join(inside))
+    return complaints(error, t, on_form)
+
+
+def complaints(error: ValidationError, t: Translator, place: Callable[[list[str]], str]
+               ) -> dict[str, list[str]]:
+    """pydantic's complaints in the reader's language, by the input ``place`` finds for the
+    path each is about ("" for the form as a whole): what every form shows next to its
+    inputs, the generated task forms and the hand-written ones alike."""
     found: dict[str, list[str]] = {}
     for e in error.errors():
-        loc = [str(part) for part in e["loc"]]
-        inside = loc[1:] if loc[:1] == [under] else [] if under else loc
-        path = ".".join(inside)
-        found.setdefault(_on_form(form, submitted, path), []).append(_message(e, t))
+        found.setdefault(place(error_path(e)), []).append(_message(e, t))
     return found
+
+
+def error_path(error: ErrorDetails) -> list[str]:
+    """Where an error is: its ``loc``, and below it the field a rule across fields names as
+    the one to change (``ctx["field"]``, e.g. the appeal's ``child.birth_date``)."""
+    named = str(error.get("ctx", {}).get("field", ""))
+    return [str(part) for part in error["loc"]] + (named.split(".") if named else [])
 
 
 def refused_fields(form: Form, reason: str) -> dict[str, list[str]]:
@@ -220,6 +235,9 @@ def _message(error: ErrorDetails, t: Translator) -> str:
         key = "error.choice"
     else:
         key = f"error.{kind}"
+    # A field's own wording first (an e-mail's or a phone's pattern), else the kind's.
+    field = next((str(p) for p in reversed(error["loc"]) if isinstance(p, str)), "")
+    key = next((k for k in (f"{key}.{field}", key) if t.has(k)), key)
     if t.has(key):
         return t(key, **error.get("ctx", {}))
     # A clause's own rule (a model validator): its message cites the clause.

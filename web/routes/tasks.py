@@ -25,6 +25,7 @@ from web.handoffs import (
 )
 from web.refuses import refuses
 from web.views import (
+    SavedFilters,
     SavedFilterView,
     StepView,
     TaskQuery,
@@ -64,7 +65,8 @@ async def list_saved_filters(user: Person, svc: ServicesDep) -> list[SavedFilter
 
 
 @router.put("/filters/{name}")
-async def save_inbox_filter(name: FilterName, filters: TaskQuery, user: Person,
+@refuses(409)
+async def save_inbox_filter(name: FilterName, filters: SavedFilters, user: Person,
                             svc: ServicesDep) -> SavedFilterView:
     """Keep these filters under ``name`` (replacing one of the same name); at most
     MAX_FILTERS a person. Apply them as ``GET /api/v1/tasks?{query}``."""

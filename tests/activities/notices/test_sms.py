@@ -1,7 +1,7 @@
 """Notices by SMS through the Mobizon and SMSC.kz adapters, against a fake provider on
 loopback speaking their formats over real HTTP, and a SQLite outbox."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine
@@ -21,7 +21,6 @@ from store.db import session_scope
 from store.outbox import case_notices, notice_attempts
 from tests.activities.notices.conftest import BASE_URL, CASE_ID, MAIL_FROM, RequestFactory
 from tests.support.factories import CANARY_IIN, CANARY_NAME
-from tests.support.ports import free_port
 from tests.support.sms import MOBIZON_KEY, SMSC_LOGIN, SMSC_PASSWORD, SmsProvider
 from tests.support.smtp import SmtpServer
 
@@ -35,14 +34,6 @@ def with_channels(directory: Directory, recipient: Recipient, region: Region,
         update={"phone": phone, "channels": channels})
     entries = directory.regions[region] | {recipient: entry}
     return directory.model_copy(update={"regions": directory.regions | {region: entries}})
-
-
-@pytest.fixture
-def provider() -> Iterator[SmsProvider]:
-    fake = SmsProvider(free_port())
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def smsc(provider: SmsProvider) -> SmsGateway:
@@ -65,19 +56,19 @@ def activities(engine: Engine, smtp: SmtpServer, directory: Directory, gateway: 
 
 @pytest.mark.parametrize("gateway", [smsc, mobizon], ids=["smsc", "mobizon"])
 async def test_an_alarm_goes_by_sms_in_kazakh_and_russian_and_its_delivery_is_recorded(
-    gateway: Callable[[SmsProvider], SmsGateway], provider: SmsProvider, engine: Engine,
+    gateway: Callable[[SmsProvider], SmsGateway], sms_provider: SmsProvider, engine: Engine,
     smtp: SmtpServer,
     directory: Directory, make_request: RequestFactory,
 ) -> None:
-    notices = activities(engine, smtp, directory, gateway(provider))
+    notices = activities(engine, smtp, directory, gateway(sms_provider))
     req = make_request(recipient=Recipient.AKIMAT)
 
     result = await ActivityEnvironment().run(notices.send_notice, req)
 
     assert (result.channel, result.address) == (Channel.SMS, AKIMAT_PHONE)
     assert smtp.inbox.messages == []
-    assert [s.phone for s in provider.received] == ["77010000001"] * 2
-    kk, ru = (s.text for s in provider.received)
+    assert [s.phone for s in sms_provider.received] == ["77010000001"] * 2
+    kk, ru = (s.text for s in sms_provider.received)
     assert kk == f"ШҰҒЫЛ ¶10.1 физ. зорлық {BASE_URL}/cases/{CASE_ID}"
     assert ru == f"СРОЧНО ¶10.1 физ. насилие {BASE_URL}/cases/{CASE_ID}"
     with session_scope(engine) as session:
@@ -85,23 +76,23 @@ async def test_an_alarm_goes_by_sms_in_kazakh_and_russian_and_its_delivery_is_re
         [attempt] = notice_attempts(session, req.idempotency_key)
     assert (notice.status, notice.channel, notice.delivery) == ("sent", "sms", "delivered")
     assert (attempt.channel, attempt.result, attempt.delivery) == ("sms", "sent", "delivered")
-    assert attempt.provider_ids == ",".join(s.provider_id for s in provider.received)
+    assert attempt.provider_ids == ",".join(s.provider_id for s in sms_provider.received)
 
 
 async def test_an_sms_the_provider_reports_undeliverable_is_sent_again_under_the_same_id(
-    provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
+    sms_provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
     make_request: RequestFactory,
 ) -> None:
-    notices = activities(engine, smtp, directory, smsc(provider))
+    notices = activities(engine, smtp, directory, smsc(sms_provider))
     req = make_request(recipient=Recipient.AKIMAT)
-    provider.smsc_status = 20  # "impossible to deliver"
+    sms_provider.smsc_status = 20  # "impossible to deliver"
 
     with pytest.raises(SmsError):
         await ActivityEnvironment().run(notices.send_notice, req)
-    provider.smsc_status = 1
+    sms_provider.smsc_status = 1
     await ActivityEnvironment().run(notices.send_notice, req)
 
-    first, second = provider.received[:2], provider.received[2:]
+    first, second = sms_provider.received[:2], sms_provider.received[2:]
     assert [s.client_id for s in first] == [s.client_id for s in second]
     with session_scope(engine) as session:
         attempts = notice_attempts(session, req.idempotency_key)
@@ -110,19 +101,19 @@ async def test_an_sms_the_provider_reports_undeliverable_is_sent_again_under_the
 
 
 async def test_a_provider_down_fails_the_attempt_records_it_and_the_retry_delivers(
-    provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
+    sms_provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
     make_request: RequestFactory,
 ) -> None:
-    notices = activities(engine, smtp, directory, mobizon(provider))
+    notices = activities(engine, smtp, directory, mobizon(sms_provider))
     req = make_request(recipient=Recipient.AKIMAT)
-    provider.stop()
+    sms_provider.stop()
 
     with pytest.raises(SmsError):
         await ActivityEnvironment().run(notices.send_notice, req)
-    provider.start()
+    sms_provider.start()
     await ActivityEnvironment().run(notices.send_notice, req)
 
-    assert [s.client_id for s in provider.received] == [
+    assert [s.client_id for s in sms_provider.received] == [
         f"{message_id_for(req.idempotency_key)}{language}" for language in SMS_LANGUAGES]
     with session_scope(engine) as session:
         attempts = notice_attempts(session, req.idempotency_key)
@@ -131,11 +122,11 @@ async def test_a_provider_down_fails_the_attempt_records_it_and_the_retry_delive
 
 
 async def test_an_sms_still_unconfirmed_is_sent_and_recorded_pending(
-    provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
+    sms_provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
     make_request: RequestFactory,
 ) -> None:
-    notices = activities(engine, smtp, directory, mobizon(provider))
-    provider.mobizon_status = "ENQUEUD"
+    notices = activities(engine, smtp, directory, mobizon(sms_provider))
+    sms_provider.mobizon_status = "ENQUEUD"
 
     await ActivityEnvironment().run(notices.send_notice, make_request(recipient=Recipient.AKIMAT))
 
@@ -145,10 +136,10 @@ async def test_an_sms_still_unconfirmed_is_sent_and_recorded_pending(
 
 
 async def test_the_second_channel_is_email_and_a_third_does_not_exist(
-    provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
+    sms_provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
     make_request: RequestFactory,
 ) -> None:
-    notices = activities(engine, smtp, directory, smsc(provider))
+    notices = activities(engine, smtp, directory, smsc(sms_provider))
 
     second = await ActivityEnvironment().run(
         notices.send_notice, make_request(recipient=Recipient.AKIMAT, rank=1))
@@ -158,21 +149,21 @@ async def test_the_second_channel_is_email_and_a_third_does_not_exist(
 
     assert second.channel == Channel.EMAIL and len(smtp.inbox.messages) == 1
     assert third.value.type == NO_SUCH_CHANNEL and third.value.non_retryable
-    assert provider.received == []
+    assert sms_provider.received == []
 
 
 async def test_wrong_credentials_are_a_failed_attempt_naming_the_provider_error(
-    provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
+    sms_provider: SmsProvider, engine: Engine, smtp: SmtpServer, directory: Directory,
     make_request: RequestFactory,
 ) -> None:
     notices = activities(engine, smtp, directory,
-                         SmscGateway(provider.url, SMSC_LOGIN, "wrong", timeout=2.0))
+                         SmscGateway(sms_provider.url, SMSC_LOGIN, "wrong", timeout=2.0))
     req = make_request(recipient=Recipient.AKIMAT)
 
     with pytest.raises(SmsError, match="error 2"):
         await ActivityEnvironment().run(notices.send_notice, req)
 
-    assert provider.received == []
+    assert sms_provider.received == []
 
 
 @pytest.mark.parametrize("language", SMS_LANGUAGES)
@@ -190,16 +181,16 @@ def test_every_sms_fits_one_segment_with_a_short_link_and_holds_no_personal_data
 
 
 async def test_mobizon_taking_a_send_for_background_work_or_delivering_part_is_no_failure(
-    provider: SmsProvider,
+    sms_provider: SmsProvider,
 ) -> None:
     # Mobizon's own client counts code 100 a success; PDLIVRD (some segments delivered) is
     # not final. The status is asked as that client asks it, ids[0].
-    provider.mobizon_code, provider.mobizon_status = 100, "PDLIVRD"
-    gateway = mobizon(provider)
+    sms_provider.mobizon_code, sms_provider.mobizon_status = 100, "PDLIVRD"
+    gateway = mobizon(sms_provider)
 
     sent = await gateway.send(AKIMAT_PHONE, "test", message_id="notice-1")
     state = await gateway.state(sent, AKIMAT_PHONE)
 
     assert state is SmsState.PENDING
-    assert provider.requests[-1]["ids[0]"] == sent
-    assert provider.received[0].client_id == "notice-1"
+    assert sms_provider.requests[-1]["ids[0]"] == sent
+    assert sms_provider.received[0].client_id == "notice-1"
