@@ -158,7 +158,10 @@ async def test_triaged_drafted_and_approved_from_the_task_forms_the_answer_maile
     appeal_id = response.json()["appeal_id"]
     driver = CaseDriver(site.worker.client, appeal_id)
     await sign_in(site, "cw.aktobe")
-    await page_showing(site, f"/tasks/{appeal_id}/appeal_triage", "Өтінішті іріктеу")
+    triage = text_of(await page_showing(site, f"/tasks/{appeal_id}/appeal_triage",
+                                        "Өтінішті іріктеу"))
+    # What is to be triaged is on the task's page, under the appeal's number.
+    assert f"Өтініш {appeal_id}" in triage and appeal_data()["substance"] in triage
     triaged = await submit(site, f"/tasks/{appeal_id}/appeal_triage",
                            {"within_competence": "true", "notes": ""})
     assert triaged.status_code == 303 and triaged.headers["location"] == f"/appeals/{appeal_id}"

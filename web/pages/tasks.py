@@ -18,6 +18,8 @@ from schemas.errors import RejectedAction
 from schemas.outcomes import PlanReviewOutcome, PsychologicalSupportOutcome
 from schemas.procedure import APPEAL_TASKS, APPROVALS, TASKS, may_complete, spec_of
 from schemas.steps import StepKind
+from store.appeals import stored_appeal
+from web.appeal_views import readable
 from web.deps import Services, ServicesDep, UserDep, ensure_covers
 from web.errors import rejection_of
 from web.handoffs import Refused, complete_or_keep, may_reassign, offered
@@ -126,8 +128,11 @@ async def show(request: Request, svc: Services, user: Actor, task: Task, form: F
                status_code: int = status.HTTP_200_OK) -> Response:
     """The task's page: its form, and what the reader may do to hand it over."""
     handoff = await offered(svc, user, task.case.case_id, task.step.key)
+    appeal = None
+    if task.step.kind in APPEAL_TASKS:  # what is to be triaged, forwarded or answered
+        appeal = stored_appeal(await readable(svc, user, task.case.case_id))
     return render(request, "task.html", user=user, status_code=status_code, task=task,
-                  form=form, values=values, errors=errors, handoff=handoff,
+                  form=form, values=values, errors=errors, handoff=handoff, appeal=appeal,
                   completes=may_complete(task.step.kind, user.role) and handoff.completes,
                   overdue=task.step.overdue_at(datetime.now(UTC)))
 
