@@ -6,7 +6,7 @@ external_ref) always gets the same number, and a projection never goes back a ve
 """
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from pydantic_core import to_json
@@ -21,7 +21,7 @@ from schemas.case import Step as ProcedureStep
 from schemas.case import StepStatus
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
-from store.cases import _insert_if_absent, holders
+from store.cases import _insert_if_absent, due_for_follow_up, holders, kept_while_open
 from store.db import insert_for, table_of
 from store.models import Appeal, AppealStep, Notice
 from store.outbox import reserve
@@ -114,7 +114,8 @@ def project_appeal(session: Session, *, changes: CaseChanges) -> bool:
         rows = [_step_values(changes, position, step) for position, step in steps]
         insert = insert_for(session, AppealStep)
         session.connection().execute(insert.on_conflict_do_update(
-            index_elements=["id"], set_={c: insert.excluded[c] for c in rows[0] if c != "id"}),
+            index_elements=["id"], set_={**{c: insert.excluded[c] for c in rows[0] if c != "id"},
+                                         **kept_while_open(insert, AppealStep)}),
             rows)
     stored = session.exec(select(AppealStep).where(
         col(AppealStep.appeal_id) == changes.case_id)).all()
@@ -188,11 +189,11 @@ def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assigne
                       kind: StepKind | None = None, appeal_id: str | None = None,
                       overdue_only: bool = False, due_before: datetime | None = None,
                       claimable_by: str | None = None, held_by: str | None = None,
-                      unclaimed_only: bool = False, now: datetime, limit: int = 50
-                      ) -> list[AppealStep]:
+                      unclaimed_only: bool = False, followed_up_by: date | None = None,
+                      now: datetime, limit: int = 50) -> list[AppealStep]:
     """Open appeal tasks for ``assignee`` in ``regions`` (None: every region), held as
-    ``holders`` says, the soonest due (the Code's terms) first: the inbox lists them beside
-    the cases' tasks."""
+    ``holders`` says (and not put off past ``followed_up_by``), the soonest due (the Code's
+    terms) first: the inbox lists them beside the cases' tasks."""
     query = select(AppealStep).where(
         col(AppealStep.status) == StepStatus.OPEN.value,
         col(AppealStep.assignee) == assignee.value,
@@ -200,6 +201,8 @@ def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assigne
                  unclaimed_only=unclaimed_only, delegated=True))
     if regions is not None:
         query = query.where(col(AppealStep.region).in_([r.value for r in regions]))
+    if followed_up_by is not None:
+        query = query.where(due_for_follow_up(AppealStep, followed_up_by))
     if kind is not None:
         query = query.where(col(AppealStep.kind) == kind.value)
     if appeal_id is not None:

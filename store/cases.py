@@ -9,7 +9,7 @@ on release, so a rolled-back "nested" insert would already be visible).
 
 import json
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, overload
 
 from pydantic_core import to_json
@@ -254,6 +254,7 @@ def list_tasks(
     claimable_by: str | None = None,
     held_by: str | None = None,
     unclaimed_only: bool = False,
+    followed_up_by: date | None = None,
     now: datetime,
     limit: int = 50,
     offset: int = 0,
@@ -262,7 +263,7 @@ def list_tasks(
     case with a threat to life or health, then the overdue (``now`` reached their
     ``due_at``), then the nearest due (tasks without one last). ``claimable_by`` keeps the
     tasks that user holds or nobody holds; ``held_by`` only that user's, ``unclaimed_only``
-    only nobody's.
+    only nobody's; ``followed_up_by`` leaves out the tasks put off to a later day.
     """
     query = (select(Step).join(Case, col(Case.case_id) == col(Step.case_id))
              .where(col(Step.status) == OPEN, col(Step.assignee).is_not(None)))
@@ -282,6 +283,8 @@ def list_tasks(
         query = query.where(col(Case.threat_to_life_or_health))
     query = query.where(*holders(Step, claimable_by=claimable_by, held_by=held_by,
                                  unclaimed_only=unclaimed_only, delegated=True))
+    if followed_up_by is not None:
+        query = query.where(due_for_follow_up(Step, followed_up_by))
     if overdue_only:
         query = query.where(col(Step.due_at) <= now)
     if due_before is not None:
@@ -366,6 +369,21 @@ def holders(table: TaskTable, *, claimable_by: str | None = None,
     return conditions
 
 
+def due_for_follow_up(table: TaskTable, day: date) -> Any:
+    """The condition that a task is not put off past ``day``: it has no follow-up date, or
+    one on or before ``day``."""
+    follow_up = col(table.follow_up_on)
+    return follow_up.is_(None) | (follow_up <= day)
+
+
+def kept_while_open(insert: Any, table: TaskTable) -> dict[str, Any]:
+    """The columns of a task only the store keeps (its holder and their follow-up date), for
+    a projection's upsert: kept while the task is open, dropped once it is closed."""
+    return {name: sql_case((insert.excluded.status == OPEN, col(getattr(table, name))),
+                           else_=None)
+            for name in ("claimed_by", "follow_up_on")}
+
+
 def claim_task(session: Session, *, task_id: str, user_id: str,
                table: TaskTable = Step) -> Step | AppealStep:
     """Mark an open task as being worked on by ``user_id`` (again claiming one's own is fine).
@@ -383,7 +401,11 @@ def release_task(session: Session, *, task_id: str, user_id: str,
 
 def _set_claim(session: Session, table: TaskTable, *, task_id: str, user_id: str,
                claimed_by: str | None) -> Step | AppealStep:
-    """Set the claim of an open task that is free or already ``user_id``'s."""
+    """Set the claim of an open task that is free or already ``user_id``'s. A follow-up
+    date is its holder's: released, the task loses it."""
+    values: dict[str, Any] = {"claimed_by": claimed_by}
+    if claimed_by is None:
+        values["follow_up_on"] = None
     changed = session.exec(
         update(table)
         .where(
@@ -392,7 +414,7 @@ def _set_claim(session: Session, table: TaskTable, *, task_id: str, user_id: str
             col(table.assignee).is_not(None),
             *holders(table, claimable_by=user_id),
         )
-        .values(claimed_by=claimed_by)
+        .values(values)
     ).rowcount
     task = get_task(session, task_id, table)
     if task is None or task.status != OPEN or task.assignee is None:
@@ -430,7 +452,8 @@ def _case_row(case_id: str, facts: CaseFacts, *, channel: str = "", report_json:
 
 
 def _upsert_steps(session: Session, changes: CaseChanges) -> None:
-    """Insert or update the changed steps in one statement; a closed step loses its claim."""
+    """Insert or update the changed steps in one statement; a closed step loses its claim
+    and follow-up date."""
     if not changes.steps:
         return
     rows = [_step_values(changes.case_id, changes.facts, position, step)
@@ -438,8 +461,7 @@ def _upsert_steps(session: Session, changes: CaseChanges) -> None:
     insert = insert_for(session, Step)
     statement = insert.on_conflict_do_update(index_elements=["id"], set_={
         **{c: insert.excluded[c] for c in rows[0] if c != "id"},
-        "claimed_by": sql_case((insert.excluded.status == OPEN, col(Step.claimed_by)),
-                               else_=None),
+        **kept_while_open(insert, Step),
     })
     # On the connection, not the session: one executemany, without the ORM's bulk machinery.
     session.connection().execute(statement, rows)
@@ -447,7 +469,8 @@ def _upsert_steps(session: Session, changes: CaseChanges) -> None:
 
 def _step_values(case_id: str, facts: CaseFacts, position: int, step: ProcedureStep
                  ) -> dict[str, Any]:
-    """The ``Step`` row for one step of a case, as column values (``claimed_by`` aside)."""
+    """The ``Step`` row for one step of a case, as column values (what only the store keeps
+    aside: ``kept_while_open``)."""
     return {
         "id": f"{case_id}/{step.key}",
         "case_id": case_id,

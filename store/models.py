@@ -1,6 +1,6 @@
 """The store's tables. SQL rows never cross into Temporal: activities map them to schemas."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -113,6 +113,8 @@ class TaskRow(SQLModel):
     outcome_json: str | None = None
     note: str | None = None
     claimed_by: str | None = Field(default=None, max_length=100)  # kept by the store only
+    # The holder's follow-up day, kept by the store only (store.follow_ups).
+    follow_up_on: date | None = Field(default=None, index=True)
 
 
 class Step(TaskRow, table=True):

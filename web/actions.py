@@ -13,7 +13,8 @@ it) and an id fixed by what it does, so a retry joins the first.
 """
 
 from collections.abc import Awaitable, Callable, Collection
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -29,6 +30,7 @@ from schemas.procedure import APPROVALS, TASKS, may_complete
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
 from store.cases import TaskNotFound, TaskTable, claim_task, get_task, release_task
+from store.follow_ups import set_follow_up
 from store.models import AppealStep
 from store.models import Case as CaseRow
 from store.models import Step as StepRow
@@ -72,6 +74,13 @@ async def claim(svc: Services, user: Actor, case_id: str, key: str) -> TaskView:
 async def release(svc: Services, user: Actor, case_id: str, key: str) -> TaskView:
     """Drop my claim on an open task; 409 if someone else holds it."""
     return await _set_claim(svc, user, case_id, key, release_task)
+
+
+async def follow_up(svc: Services, user: Actor, case_id: str, key: str, on: date | None
+                    ) -> TaskView:
+    """Put a task I hold off until ``on`` (Almaty's day; None: back in view today); 409 if
+    I do not hold it or it is closed. The day's bounds are the caller's (``FollowUpDay``)."""
+    return await _set_claim(svc, user, case_id, key, partial(set_follow_up, on=on))
 
 
 async def _set_claim(svc: Services, user: Actor, case_id: str, key: str,

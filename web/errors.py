@@ -44,6 +44,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from schemas.errors import RejectedAction
 from schemas.refusals import Refusal as CodedRefusal
 from store.cases import TaskClaimed, TaskNotFound
+from store.follow_ups import NotHeld, TaskClosed
 from web.deps import services
 from web.i18n import LANGUAGES, Translator
 from web.metrics import update_unconfirmed
@@ -203,6 +204,8 @@ async def _rejected(request: Request, exc: Exception) -> JSONResponse:
 REFUSED_AS: dict[type[Exception], tuple[int, str]] = {
     TaskNotFound: (status.HTTP_404_NOT_FOUND, "no open task {}"),
     TaskClaimed: (status.HTTP_409_CONFLICT, "task {} is claimed by someone else"),
+    TaskClosed: (status.HTTP_409_CONFLICT, "task {} is closed"),
+    NotHeld: (status.HTTP_409_CONFLICT, "task {} is not yours: only its holder follows it up"),
 }
 
 
@@ -264,6 +267,8 @@ HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[JSONRes
     WorkflowUpdateFailedError: _rejected,
     TaskNotFound: _claim_refused,
     TaskClaimed: _claim_refused,
+    TaskClosed: _claim_refused,
+    NotHeld: _claim_refused,
     DataError: _out_of_range,
     OperationalError: _store_down,
     PoolTimeout: _store_down,

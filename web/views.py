@@ -8,7 +8,7 @@ yours), which the API answers as JSON and the pages render in the reader's langu
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -25,6 +25,7 @@ from pydantic import (
 )
 from sqlmodel import Session
 
+from ombudsflow.local_time import LOCAL_TIME
 from schemas.activities import NoticeKind
 from schemas.case import Actor, CaseHeader, CaseView, PoliceFinding, Stage, Step
 from schemas.procedure import title_of
@@ -217,6 +218,8 @@ class TaskView(BaseModel):
     priority: int = Field(ge=0, le=100, description="the inbox's order: a threat to life or "
                           "health first (60), then overdue (25), then the nearer due (up to 15)")
     claimed_by: str | None
+    follow_up_on: date | None = Field(description="the day (Almaty) its holder follows it "
+                                      "up: until then it is left out of the default view")
     note: str | None = Field(description="e.g. why a draft was sent back")
     delegation: DelegationView | None = Field(
         default=None, description="set while the task is delegated (POST …/delegate)")
@@ -230,6 +233,8 @@ class Held(StrEnum):
 Overdue = Annotated[bool, Field(description="only tasks past their due date")]
 Urgent = Annotated[bool, Field(description="only tasks of cases reporting a threat to life "
                                            "or health")]
+AllTasks = Annotated[bool, Field(description="also the tasks I put off to a follow-up date "
+                                             "after today (default: left out until that day)")]
 
 
 class InboxFilters(BaseModel):
@@ -249,6 +254,7 @@ class InboxFilters(BaseModel):
     urgent: Urgent = False
     held: Held | None = Field(default=None, description="mine: the tasks I hold; unclaimed: "
                               "those nobody holds (default: both)")
+    all: AllTasks = False
 
 
 class TaskQuery(InboxFilters):
@@ -264,6 +270,7 @@ class SavedFilters(InboxFilters):
 
     overdue: Annotated[Overdue, Strict()] = False
     urgent: Annotated[Urgent, Strict()] = False
+    all: Annotated[AllTasks, Strict()] = False
 
 
 class SavedFilterView(BaseModel):
@@ -431,8 +438,10 @@ def delegation_view(delegation: TaskDelegation | None) -> DelegationView | None:
 
 async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
     """Open tasks for the reader's role in their region (or nationally), held by them or by
-    nobody: overdue first, then soonest due."""
+    nobody, except those put off to a later day unless ``query.all``: overdue first, then
+    soonest due."""
     now = datetime.now(UTC)
+    today = None if query.all else now.astimezone(LOCAL_TIME).date()
 
     def read(session: Session) -> list[TaskView]:
         shown = query.offset + query.limit
@@ -441,7 +450,8 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
             clause=query.clause, district=query.district, case_id=query.case_id,
             overdue_only=query.overdue, urgent_only=query.urgent, due_before=query.due_before,
             claimable_by=user.id, held_by=user.id if query.held == Held.MINE else None,
-            unclaimed_only=query.held == Held.UNCLAIMED, now=now, limit=shown,
+            unclaimed_only=query.held == Held.UNCLAIMED, followed_up_by=today, now=now,
+            limit=shown,
         )
         tasks = task_views(session, rows, now)
         if not (query.clause or query.district or query.urgent):
@@ -449,7 +459,7 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
             tasks += appeal_tasks(
                 session, user, now, kind=query.kind, appeal_id=query.case_id,
                 overdue_only=query.overdue, due_before=query.due_before, held=query.held,
-                limit=shown)
+                followed_up_by=today, limit=shown)
         return sorted(tasks, key=_by_priority)[query.offset:shown]
 
     return await in_store(svc.engine, read)
@@ -458,16 +468,18 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
 def appeal_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind | None = None,
                  appeal_id: str | None = None, overdue_only: bool = False,
                  due_before: datetime | None = None, held: Held | None = None,
-                 limit: int = 50) -> list[TaskView]:
+                 followed_up_by: date | None = None, limit: int = 50) -> list[TaskView]:
     """¶6.2 appeal tasks for the reader, held by them or by nobody (``held``: only theirs,
-    or only nobody's), as inbox lines (their ``case_id`` is the appeal's number)."""
+    or only nobody's; none put off past ``followed_up_by``), as inbox lines (their
+    ``case_id`` is the appeal's number)."""
     if user.role not in (Role.CASE_WORKER, Role.SUPERVISOR):
         return []
     rows = list_appeal_tasks(session, regions=regions_of(user), assignee=user.role, kind=kind,
                              appeal_id=appeal_id, overdue_only=overdue_only,
                              due_before=due_before, claimable_by=user.id,
                              held_by=user.id if held == Held.MINE else None,
-                             unclaimed_only=held == Held.UNCLAIMED, now=now, limit=limit)
+                             unclaimed_only=held == Held.UNCLAIMED,
+                             followed_up_by=followed_up_by, now=now, limit=limit)
     delegated = delegations(session, rows)
     return [appeal_task_view(row, now, delegation=delegated.get(row.id)) for row in rows]
 

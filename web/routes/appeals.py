@@ -16,7 +16,7 @@ from schemas.case import Actor, Step
 from schemas.procedure import APPEAL_TASKS
 from schemas.steps import Role
 from store.appeals import list_appeals
-from web.actions import claim, release
+from web.actions import claim, follow_up, release
 from web.appeal_views import AppealDetail, AppealSummary, appeal_detail, readable
 from web.deps import (
     Integration,
@@ -29,6 +29,7 @@ from web.deps import (
     require_role,
 )
 from web.errors import temporal_unavailable
+from web.follow_ups import FollowUpDay
 from web.handoffs import (
     KEPT_FOR_REVIEW,
     Delegation,
@@ -151,6 +152,22 @@ async def release_appeal_task(appeal_id: AppealId, key: TaskKey, request: Reques
     """Give an appeal's task you took back to the inbox."""
     request.state.case_id = appeal_id
     return await release(svc, user, appeal_id, key)
+
+
+@router.put("/{appeal_id:appeal_number}/tasks/{key:task_key}/follow-up")
+async def follow_up_appeal_task(appeal_id: AppealId, key: TaskKey, body: FollowUpDay,
+                                request: Request, user: Person, svc: ServicesDep) -> TaskView:
+    """Put an appeal's task you hold off until a day (as a case's task)."""
+    request.state.case_id = appeal_id
+    return await follow_up(svc, user, appeal_id, key, body.on)
+
+
+@router.delete("/{appeal_id:appeal_number}/tasks/{key:task_key}/follow-up")
+async def clear_appeal_follow_up(appeal_id: AppealId, key: TaskKey, request: Request,
+                                 user: Person, svc: ServicesDep) -> TaskView:
+    """Drop the follow-up date of an appeal's task you hold."""
+    request.state.case_id = appeal_id
+    return await follow_up(svc, user, appeal_id, key, None)
 
 
 @router.post("/{appeal_id:appeal_number}/tasks/{key:task_key}/complete",

@@ -9,8 +9,9 @@ from schemas.case import Actor
 from schemas.procedure import TASKS
 from schemas.steps import Role
 from store.filters import MAX_FILTERS, TooManyFilters, delete_filter, save_filter
-from web.actions import claim, release
+from web.actions import claim, follow_up, release
 from web.deps import CaseId, ServicesDep, TaskKey, in_store, require_role
+from web.follow_ups import FollowUpDay
 from web.handoffs import (
     KEPT_FOR_REVIEW,
     Delegation,
@@ -100,6 +101,22 @@ async def release_task(case_id: CaseId, key: TaskKey, user: Person, svc: Service
                        ) -> TaskView:
     """Give a task you took back to the inbox."""
     return await release(svc, user, case_id, key)
+
+
+@router.put("/{case_id:case_number}/{key:task_key}/follow-up")
+async def follow_up_task(case_id: CaseId, key: TaskKey, body: FollowUpDay, user: Person,
+                         svc: ServicesDep) -> TaskView:
+    """Put a task you hold off until a day: out of your default inbox until then (shown with
+    ``all=true``), and an e-mail reminds you that morning. Releasing or closing the task
+    drops it."""
+    return await follow_up(svc, user, case_id, key, body.on)
+
+
+@router.delete("/{case_id:case_number}/{key:task_key}/follow-up")
+async def clear_follow_up(case_id: CaseId, key: TaskKey, user: Person, svc: ServicesDep
+                          ) -> TaskView:
+    """Drop the follow-up date of a task you hold: back in your default inbox."""
+    return await follow_up(svc, user, case_id, key, None)
 
 
 @router.post("/{case_id:case_number}/{key:task_key}/complete", responses=KEPT_FOR_REVIEW)
