@@ -693,7 +693,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     schedules = _group(commands, "schedules", "the Temporal Schedules of the periodic work")
     schedules.add_parser("sync", help="create or update the ¶8, ¶6.1, ¶6.10 and monthly "
-                         "control schedules of every region").set_defaults(
+                         "control schedules of every region, and the daily follow-up "
+                         "reminders'").set_defaults(
         command=sync_schedules)
 
     keys = _group(commands, "keys", "the payload encryption key ring (on this machine)")

@@ -12,6 +12,7 @@ from activities.appeals import AppealActivities
 from activities.calendar import CalendarActivities, WorkingDayActivities
 from activities.directory import Directory
 from activities.districts import DistrictActivities, load_districts
+from activities.follow_ups import FollowUpActivities
 from activities.notices import NoticeActivities
 from activities.reporting import ReportingActivities
 from activities.sms import SmsGateway, sms_gateway_from_settings
@@ -27,6 +28,7 @@ from store.db import create_schema, make_engine
 from workers.sandbox import workflow_runner
 from workers.schedules import sync
 from workflows.appeal import AppealWorkflow
+from workflows.follow_ups import FollowUpReminders
 from workflows.reporting import REPORTING_WORKFLOWS
 from workflows.violation_response import ViolationResponseWorkflow
 
@@ -49,8 +51,8 @@ def build_worker(
     sms: SmsGateway | None = None,
     sms_status_wait: float = 15.0,
 ) -> Worker:
-    """A worker for the case and appeal workflows, the periodic work and every activity they
-    call."""
+    """A worker for the case and appeal workflows, the periodic work, the follow-up reminders
+    and every activity they call."""
     store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, transport, directory, districts=districts,
                                base_url=base_url, mail_from=mail_from, sms=sms,
@@ -61,10 +63,13 @@ def build_worker(
     reporting = ReportingActivities(engine, transport, directory, districts=districts,
                                     mail_from=mail_from)
     appeals = AppealActivities(engine, transport, mail_from=mail_from, sms=sms)
+    follow_ups = FollowUpActivities(engine, transport, directory, base_url=base_url,
+                                    mail_from=mail_from)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ViolationResponseWorkflow, AppealWorkflow, *REPORTING_WORKFLOWS],
+        workflows=[ViolationResponseWorkflow, AppealWorkflow, *REPORTING_WORKFLOWS,
+                   FollowUpReminders],
         workflow_runner=workflow_runner(),
         activities=[
             store.record_case, store.project_case, store.project_changes,
@@ -79,6 +84,7 @@ def build_worker(
             calendar.working_days_late,
             webhooks.publish_event,
             webhooks.deliver_case_events,
+            follow_ups.mail_follow_ups,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,

@@ -1,7 +1,8 @@
-"""The Temporal Schedules of the periodic work, one per kind and region, in Asia/Almaty time,
-created or brought up to date by ``sync()`` (the worker at start, ``ombudsflow schedules
-sync``). A schedule only wakes its workflow; the workflow works out its period from the time
-the schedule meant (``TemporalScheduledStartTime``), and monthly control its working day.
+"""The Temporal Schedules of the periodic work, one per kind and region, and of the morning's
+follow-up reminders, in Asia/Almaty time, created or brought up to date by ``sync()`` (the
+worker at start, ``ombudsflow schedules sync``). A schedule only wakes its workflow; the
+workflow works out its period (or day) from the time the schedule meant
+(``TemporalScheduledStartTime``), and monthly control its working day.
 
 Policies (see the README): runs of different periods are independent, so overlapping runs are
 all allowed (a ¶8 report still awaiting approval never holds up the next half-year's); a run
@@ -29,8 +30,10 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from schemas.follow_ups import FollowUpRun
 from schemas.regions import Region
 from schemas.reporting import ReportingInput, ReportKind
+from workflows.follow_ups import FollowUpReminders
 from workflows.reporting import WORKFLOW_OF
 
 TIME_ZONE = "Asia/Almaty"
@@ -67,6 +70,14 @@ WHEN: dict[ReportKind, When] = {
 }
 
 
+# The morning's follow-up reminders (issue 14): every day, before the working day opens at
+# 09:00, the holders of tasks put off until today are reminded; the workflow names the day.
+FOLLOW_UPS = "follow-up-reminders"
+FOLLOW_UP_TIME = ScheduleCalendarSpec(hour=[ScheduleRange(8)], minute=[ScheduleRange(30)])
+# A morning missed while the server was down is still mailed that day, never days later.
+FOLLOW_UP_CATCHUP = timedelta(hours=12)
+
+
 class Synced(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -88,21 +99,32 @@ def schedule_of(kind: ReportKind, region: Region, *, task_queue: str) -> Schedul
                               catchup_window=CATCHUP_WINDOW))
 
 
+def follow_up_schedule(*, task_queue: str) -> Schedule:
+    """One schedule for every region: the workflow reads each region's follow-ups."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(FollowUpReminders.run, FollowUpRun(),
+                                           id=FOLLOW_UPS, task_queue=task_queue),
+        spec=ScheduleSpec(calendars=[FOLLOW_UP_TIME], time_zone_name=TIME_ZONE),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.ALLOW_ALL,
+                              catchup_window=FOLLOW_UP_CATCHUP))
+
+
 async def sync(client: Client, *, task_queue: str, regions: Iterable[Region] = tuple(Region),
                kinds: Iterable[ReportKind] = tuple(ReportKind)) -> dict[str, Synced]:
-    """Create each schedule, or bring an existing one to what this code says (its state,
+    """Create each schedule (the periodic work's of ``kinds`` and ``regions``, and the
+    follow-up reminders'), or bring an existing one to what this code says (its state,
     paused or not, is kept). Returns what was done to each, by schedule id."""
+    wanted = {schedule_id(kind, region): schedule_of(kind, region, task_queue=task_queue)
+              for kind in kinds for region in regions}
+    wanted[FOLLOW_UPS] = follow_up_schedule(task_queue=task_queue)
     done: dict[str, Synced] = {}
-    for kind in kinds:
-        for region in regions:
-            sid, wanted = schedule_id(kind, region), schedule_of(kind, region,
-                                                                 task_queue=task_queue)
-            try:
-                await client.create_schedule(sid, wanted)
-                done[sid] = Synced.CREATED
-            except ScheduleAlreadyRunningError:
-                await client.get_schedule_handle(sid).update(_to(wanted))
-                done[sid] = Synced.UPDATED
+    for sid, schedule in wanted.items():
+        try:
+            await client.create_schedule(sid, schedule)
+            done[sid] = Synced.CREATED
+        except ScheduleAlreadyRunningError:
+            await client.get_schedule_handle(sid).update(_to(schedule))
+            done[sid] = Synced.UPDATED
     return done
 
 

@@ -3,22 +3,32 @@ re-synced without duplicates, next runs at the Almaty times the Order asks, and 
 a backfill start the workflow for the right period."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
+from sqlmodel import col
 from temporalio.client import Client, ScheduleBackfill, ScheduleOverlapPolicy, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import FileTransport
 from ombudsflow.local_time import LOCAL_TIME
+from schemas.follow_ups import FollowUpsMailed
 from schemas.regions import Region
 from schemas.reporting import ReportKind, ReportView
+from schemas.steps import Role
+from store.cases import project_case
+from store.db import session_scope
+from store.models import Step
+from store.users import create_user
 from tests.conftest import new_worker
-from workers.schedules import Synced, schedule_id, sync
+from tests.support.factories import make_step, make_view
+from workers.schedules import FOLLOW_UPS, Synced, schedule_id, sync
 
 REGION = Region.ULYTAU
 
@@ -28,8 +38,8 @@ async def synced(dev_env: WorkflowEnvironment, engine: Engine, tmp_path: Path
                  ) -> AsyncIterator[tuple[Client, str]]:
     async with new_worker(dev_env.client, engine, FileTransport(tmp_path)) as worker:
         yield dev_env.client, worker.task_queue
-        for kind in ReportKind:
-            await dev_env.client.get_schedule_handle(schedule_id(kind, REGION)).delete()
+        for sid in [*(schedule_id(kind, REGION) for kind in ReportKind), FOLLOW_UPS]:
+            await dev_env.client.get_schedule_handle(sid).delete()
 
 
 async def _next_local(client: Client, kind: ReportKind) -> list[datetime]:
@@ -41,11 +51,11 @@ async def test_schedules_are_created_once_and_updated_after(
         synced: tuple[Client, str]) -> None:
     client, queue = synced
     first = await sync(client, task_queue=queue, regions=[REGION])
-    assert set(first.values()) == {Synced.CREATED} and len(first) == len(ReportKind)
+    assert set(first.values()) == {Synced.CREATED} and len(first) == len(ReportKind) + 1
     again = await sync(client, task_queue=queue, regions=[REGION])
     assert set(again.values()) == {Synced.UPDATED}
     ids = [s.id async for s in await client.list_schedules()]
-    assert sorted(i for i in ids if i.endswith(REGION.value)) == sorted(first)
+    assert sorted(i for i in ids if i.endswith(REGION.value) or i == FOLLOW_UPS) == sorted(first)
 
 
 async def test_next_runs_are_on_the_almaty_clock(synced: tuple[Client, str]) -> None:
@@ -107,3 +117,34 @@ async def test_a_backfill_reports_on_the_period_it_was_meant_for(
     assert (await _report(triggered)).period.label == expected
     for started in (backfilled, triggered):
         await started.terminate("test over")
+
+
+async def test_follow_ups_are_mailed_every_morning_at_half_past_eight_almaty(
+        synced: tuple[Client, str], engine: Engine, tmp_path: Path) -> None:
+    """The schedule wakes daily before the working day; triggered, its workflow mails the
+    holder whose follow-up day is today (Almaty), once."""
+    client, queue = synced
+    await sync(client, task_queue=queue, regions=[REGION])
+    handle = client.get_schedule_handle(FOLLOW_UPS)
+    described = await handle.describe()
+    times = [t.astimezone(LOCAL_TIME) for t in described.info.next_action_times]
+    assert [(t.hour, t.minute) for t in times] == [(8, 30)] * len(times) and len(times) > 1
+    assert [(b - a).days for a, b in pairwise(times)] == [1] * (len(times) - 1)
+    assert {t.utcoffset() for t in times} == {timedelta(hours=5)}
+
+    case_id = f"ULY-2026-{uuid.uuid4().int % 10**6:06d}"
+    with session_scope(engine) as session:
+        create_user(session, user_id=f"cw.{case_id}", display_name="Follows up",
+                    role=Role.CASE_WORKER, region=REGION, password_hash="unused",
+                    email="follows@ombudsman.example")
+        project_case(session, view=make_view(case_id, region=REGION, steps=[
+            make_step("preventive_talk")]))
+        session.execute(update(Step).where(col(Step.id) == f"{case_id}/preventive_talk")
+                        .values(claimed_by=f"cw.{case_id}",
+                                follow_up_on=datetime.now(LOCAL_TIME).date()))
+    await handle.trigger()
+    [run] = await _started_by(client, FOLLOW_UPS, 1)
+    mailed = await client.get_workflow_handle(run.id, result_type=FollowUpsMailed).result()
+    assert mailed.on == datetime.now(LOCAL_TIME).date() and mailed.sent >= 1
+    ours = [m for m in tmp_path.glob("*.eml") if case_id in m.read_text("utf-8")]
+    assert len(ours) == 1

@@ -1,0 +1,117 @@
+"""The ``mail_follow_ups`` activity: on the morning of a follow-up day, one e-mail to each
+holder of a task they put off until that day.
+
+Each mail goes through the notices' outbox under its own key (``follow-up:{task}:{day}``):
+a retried activity sends only what did not go, a crash between sending and marking sends
+again with the same ``Message-ID``. A holder without an e-mail on file is reminded at their
+region's office. The mail cites the task's clause and carries the case's or appeal's number,
+the task's title and a link to it: nothing about the child or the applicant.
+"""
+
+from collections import Counter
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import structlog
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.directory import Directory
+from activities.notices import message_id_for
+from activities.texts import LANGUAGES, ORDER, Words
+from activities.transports import Transport
+from schemas.activities import Recipient
+from schemas.follow_ups import FollowUpMailing, FollowUpsMailed
+from schemas.procedure import title_of
+from schemas.regions import Region
+from schemas.steps import StepKind
+from store.db import in_session
+from store.follow_ups import FollowUp, follow_ups_on
+from store.outbox import FAILED, SENT, mark_failed, mark_sent, reserve
+
+KIND = "follow_up"  # the outbox row's kind
+NOW = "sent_now"  # a mail this attempt sent
+TITLE = Words("Тапсырманы қайта қарау күні", "День возврата к задаче", "Follow-up day")
+LEAD = Words("Бүгін Сіз осы тапсырмаға қайта оралуды белгілегенсіз.",
+             "На сегодня Вы назначили вернуться к этой задаче.",
+             "You set today to follow up on this task.")
+LABELS = {"kk": ("Тапсырма", "Нөмірі", "Негіз", "Тапсырмаға сілтеме"),
+          "ru": ("Задача", "Номер", "Основание", "Ссылка на задачу"),
+          "en": ("Task", "Number", "Basis", "Link to the task")}
+
+
+class FollowUpActivities:
+    def __init__(self, engine: Engine, transport: Transport, directory: Directory, *,
+                 base_url: str, mail_from: str) -> None:
+        self._engine = engine
+        self._transport = transport
+        self._directory = directory
+        self._base_url = base_url.rstrip("/")
+        self._mail_from = mail_from
+
+    @activity.defn(name="mail_follow_ups")
+    async def mail_follow_ups(self, mailing: FollowUpMailing) -> FollowUpsMailed:
+        """Remind each holder of a task followed up on ``mailing.on``; raise (and so retry
+        the ones that failed) if any mail could not be sent."""
+        log = structlog.get_logger(__name__).bind(on=mailing.on.isoformat())
+        due = await in_session(self._engine, follow_ups_on, mailing.on)
+        # One after another, each on its own: a mail that fails leaves the others going.
+        done = Counter([await self._mailed(task, mailing, log) for task in due])
+        log.info("follow_ups_mailed", due=len(due), **done)
+        if done[FAILED]:
+            raise ApplicationError(f"{done[FAILED]} of {len(due)} follow-up reminders not sent")
+        return FollowUpsMailed(on=mailing.on, sent=done[NOW], already_sent=done[SENT])
+
+    async def _mailed(self, task: FollowUp, mailing: FollowUpMailing,
+                      log: structlog.stdlib.BoundLogger) -> str:
+        """One reminder, once: sent ``NOW``, ``SENT`` already, or ``FAILED``."""
+        key = f"follow-up:{task.task_id}:{mailing.on.isoformat()}"
+        log = log.bind(case_id=task.number, clause=task.clause, kind=task.kind)
+        now = datetime.now(UTC)
+        office = self._directory.authority(Recipient.OMBUDSMAN_OFFICE, Region(task.region))
+        notice = await in_session(
+            self._engine, reserve, idempotency_key=key, owner_id=task.number,
+            step_key=task.key, clause=task.clause, kind=KIND,
+            recipient=Recipient.HOLDER.value, address=task.email or office.email, now=now)
+        if notice.status == SENT:
+            return SENT
+        message_id = message_id_for(key)
+        try:
+            await self._transport.send(self._compose(task, key, to=notice.address,
+                                                     message_id=message_id, now=now))
+        except Exception as exc:
+            # The class and the transport's own words: enough to diagnose, never the message.
+            await in_session(self._engine, mark_failed, idempotency_key=key,
+                             error=f"{type(exc).__name__}: {exc}", now=now)
+            log.warning("follow_up_mail_failed", attempt=notice.attempts,
+                        error=type(exc).__name__)
+            return FAILED
+        await in_session(self._engine, mark_sent, idempotency_key=key, message_id=message_id,
+                         now=now)
+        return NOW
+
+    def _compose(self, task: FollowUp, key: str, *, to: str, message_id: str, now: datetime
+                 ) -> EmailMessage:
+        """The reminder in Kazakh, Russian and English (a person's language is not on file),
+        each paragraph citing the task's clause."""
+        link = f"{self._base_url}/tasks/{task.number}/{task.key}"
+        paragraphs = []
+        for language in LANGUAGES:
+            title, number, basis, linked = LABELS[language]
+            paragraphs.append("\n".join((
+                LEAD.in_language(language),
+                f"{title}: {title_of(StepKind(task.kind), language)}",
+                f"{number}: {task.number}",
+                f"{basis}: {ORDER.in_language(language)}, {task.clause}.",
+                f"{linked}: {link}")))
+        message = EmailMessage()
+        message["Subject"] = f"{task.clause} {' / '.join(TITLE)} — {task.number}"
+        message["From"], message["To"] = self._mail_from, to
+        message["Date"], message["Message-ID"] = format_datetime(now), message_id
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834
+        message["X-Ombudsflow-Idempotency-Key"] = key
+        message["X-Ombudsflow-Clause"] = task.clause
+        message.set_content("\n\n".join(paragraphs) + "\n")
+        return message
