@@ -21,6 +21,7 @@ from schemas.procedure import kind_of_key, title_of
 from schemas.refusals import PersonalDatum, Refusal
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
+from web.dates import shown_day
 
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_LANGUAGE = "kk"
@@ -106,7 +107,7 @@ class Translator:
         """A date as the language writes it: dd.mm.yyyy in Kazakh and Russian."""
         if value is None:
             return ""
-        return value.isoformat() if self.language == "en" else f"{value:%d.%m.%Y}"
+        return value.isoformat() if self.language == "en" else shown_day(value)
 
     def period(self, label: str) -> str:
         """A report's period as people name it: its label (2026-H2, 2026-11, 2027) is a code."""

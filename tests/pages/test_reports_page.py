@@ -136,9 +136,14 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
     await sign_in(site, "cw.aktobe")
     page = await _until(site, briefing, "Готовится")
     refused = await site.http.post(briefing, data={
-        "csrf_token": csrf_of(page), "held_on": "2017-07-20", "place": "Ақтөбе",
+        "csrf_token": csrf_of(page), "held_on": "20.07.2017", "place": "Ақтөбе",
         "topics": "буллинг, қауіпсіздік", "summary": "Бала 150312500123 туралы айтылды."})
     assert refused.status_code == 422 and "ИИН" in text_of(refused.text)
+    undated = await site.http.post(briefing, data={
+        "csrf_token": csrf_of(page), "held_on": "2017/07/20", "place": "Ақтөбе",
+        "topics": "буллинг", "summary": "Брифинг өтті."})
+    assert undated.status_code == 422
+    assert "«Дата проведения»: введите дату в виде дд.мм.гггг" in text_of(undated.text)
 
 
 def _plan_row(n: int, activity: str, **fields: str) -> dict[str, str]:

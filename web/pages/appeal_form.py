@@ -19,6 +19,7 @@ from schemas.case import Actor
 from schemas.regions import Region
 from schemas.report import Category, Relation, Sex
 from schemas.steps import Role
+from web.dates import iso_or_typed
 from web.deps import ServicesDep, ensure_covers, require_role
 from web.pages.forms import complaints
 from web.pages.render import redirect, render, translator
@@ -76,7 +77,7 @@ def appeal_of(values: dict[str, str]) -> dict[str, Any]:
     appeal |= {k: values[k] for k in ("body", "official") if values.get(k)}
     if any(values.get(k) for k in CHILD_FIELDS):
         appeal["child"] = {"full_name": values.get("child_name"),
-                           "birth_date": values.get("child_birth_date"),
+                           "birth_date": iso_or_typed(values.get("child_birth_date") or ""),
                            "sex": values.get("child_sex")}
     if values.get("violation") == "on":  # the ¶10 case needs the child too (the contract's check)
         appeal["violation"] = {

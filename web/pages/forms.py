@@ -10,7 +10,7 @@ rows on the form.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ombudsflow.local_time import LOCAL_TIME
+from web.dates import iso_or_typed, shown_day
 from web.i18n import Translator
 
 LIST_ROWS = 3
@@ -33,7 +34,7 @@ FormValues = Mapping[str, Sequence[str]]
 class Widget(StrEnum):
     TEXT = "text"
     TEXTAREA = "textarea"
-    DATE = "date"
+    DATE = "date"  # typed as dd.mm.yyyy (web.dates)
     DATETIME = "datetime-local"
     NUMBER = "number"
     SELECT = "select"  # options are (value, locale key)
@@ -296,6 +297,8 @@ def _read(i: Input, values: FormValues) -> Any:
         return None
     if i.widget == Widget.YES_NO:
         return {"true": True, "false": False}.get(raw, raw)
+    if i.widget == Widget.DATE:
+        return iso_or_typed(raw)  # pydantic names anything else's problem (error.date)
     if i.widget == Widget.DATETIME:
         try:
             moment = datetime.fromisoformat(raw)
@@ -313,4 +316,6 @@ def _shown(i: Input, value: Any) -> str:
         return "true" if value else "false"
     if i.widget == Widget.DATETIME:
         return datetime.fromisoformat(value).astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
+    if i.widget == Widget.DATE:
+        return shown_day(date.fromisoformat(value))
     return str(value)

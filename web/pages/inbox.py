@@ -5,7 +5,7 @@ are listed beside them, under the Code's terms, linking to their appeal."""
 
 
 from collections.abc import Awaitable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
@@ -16,8 +16,11 @@ from schemas.procedure import TASKS, may_complete
 from schemas.steps import Role
 from store.cases import TaskClaimed, TaskNotFound
 from store.filters import TooManyFilters, save_filter
-from web.actions import claim, release
+from store.follow_ups import NotHeld, TaskClosed
+from web.actions import claim, follow_up, release
+from web.dates import page_day, shown_day
 from web.deps import ServicesDep, UserDep, in_store
+from web.follow_ups import FollowUpDay
 from web.pages.render import redirect, render
 from web.pages.route import PageRoute
 from web.pages.security import CsrfChecked
@@ -38,7 +41,8 @@ MAX_NAME = 80  # a saved filter's name
 
 
 # The filters the page offers, as the API's TaskQuery names them.
-FILTERS = ("kind", "clause", "district", "case_id", "due_before", "overdue", "urgent", "held")
+FILTERS = ("kind", "clause", "district", "case_id", "due_before", "overdue", "urgent", "held",
+           "all")
 
 
 @router.get("/")
@@ -52,7 +56,10 @@ async def show_inbox(request: Request, svc: ServicesDep, user: UserDep) -> Respo
         tasks = list(await approval_queue(svc, user, limit=SHOWN)) + await in_store(
             svc.engine, lambda s: appeal_tasks(s, user, now, limit=SHOWN))
     else:
-        tasks = await inbox(svc, user, task_query(chosen))
+        query = task_query(chosen)
+        tasks = await inbox(svc, user, query)
+        if query.due_before is not None:  # shown back as typed, whatever form it came in
+            chosen["due_before"] = shown_day(query.due_before.astimezone(LOCAL_TIME).date())
     districts = ([] if user.region is None else svc.districts.of_region(user.region))
     return render(request, "inbox.html", user=user, tasks=tasks, chosen=chosen,
                   kinds=sorted(k for k in TASKS if may_complete(k, user.role)),
@@ -82,13 +89,23 @@ def task_query(chosen: dict[str, str]) -> TaskQuery:
     """The inbox's filters as the API's query; a due-before date is the start of that day on
     Kazakhstan's clock. A value no filter takes is refused (422) in the reader's language."""
     values: dict[str, object] = dict(chosen)
+    if "due_before" in chosen:
+        values["due_before"] = _due_before(chosen["due_before"])
     try:
-        if "due_before" in chosen:
-            day = date.fromisoformat(chosen["due_before"])
-            values["due_before"] = datetime.combine(day, time(0), tzinfo=LOCAL_TIME)
         return TaskQuery.model_validate({**values, "limit": SHOWN})
     except (ValueError, ValidationError):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "error.filter") from None
+
+
+def _due_before(typed: str) -> datetime:
+    """The start of the day typed (dd.mm.yyyy) on Kazakhstan's clock; a saved filter's link
+    carries it as the API writes it, an ISO date-time."""
+    try:
+        return datetime.fromisoformat(typed) if "T" in typed else datetime.combine(
+            page_day(typed, field="due_before"), time(0), tzinfo=LOCAL_TIME)
+    except ValueError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "error.day.due_before") from None
 
 
 @router.post("/tasks/{case_id:work_number}/{key:task_key}/claim")
@@ -107,12 +124,34 @@ async def release_from_inbox(svc: ServicesDep, user: UserDep, _: CsrfChecked, ca
     return redirect("/", flash="flash.released", kind=task.kind)
 
 
+@router.post("/tasks/{case_id:work_number}/{key:task_key}/follow-up")
+async def follow_up_from_inbox(request: Request, svc: ServicesDep, user: UserDep,
+                               _: CsrfChecked, case_id: str, key: str) -> Response:
+    """Put a task I hold off until the day typed (dd.mm.yyyy), or (``clear``) back in view."""
+    posted = await request.form()
+    on = None
+    if "clear" not in posted:
+        day = page_day(str(posted.get("on", "")), field="follow_up_on")
+        try:
+            on = FollowUpDay(on=day).on
+        except ValidationError as e:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                f"error.{e.errors()[0]['type']}") from None
+    task = await _claimed(follow_up(svc, user, case_id, key, on))
+    return redirect("/", flash="flash.followed_up" if on else "flash.follow_up_cleared",
+                    kind=task.kind)
+
+
 async def _claimed(change: Awaitable[TaskView]) -> TaskView:
-    """The task as changed; the store's refusal of a claim as a page's (in the reader's
-    language)."""
+    """The task as changed; the store's refusal of a claim (or of a follow-up) as a page's
+    (in the reader's language)."""
     try:
         return await change
     except TaskClaimed:
         raise HTTPException(status.HTTP_409_CONFLICT, "error.claimed") from None
+    except NotHeld:
+        raise HTTPException(status.HTTP_409_CONFLICT, "error.not_held") from None
+    except TaskClosed:
+        raise HTTPException(status.HTTP_409_CONFLICT, "error.task_closed") from None
     except TaskNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task") from None

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from schemas.case import Actor
 from schemas.steps import StepKind
+from web.dates import DAY_PATTERN, shown_day
 from web.deps import services
 from web.i18n import LANGUAGES, Translator, language_of
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
@@ -21,7 +22,7 @@ FLASHES = frozenset({"flash.completed", "flash.approved", "flash.sent_back",
                      "flash.signed_out", "flash.task_closed", "flash.claimed",
                      "flash.released", "flash.filter_saved", "flash.reassigned",
                      "flash.delegated", "flash.kept_for_review", "flash.returned",
-                     "flash.taken_back"})
+                     "flash.taken_back", "flash.followed_up", "flash.follow_up_cleared"})
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
@@ -30,7 +31,8 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD)
+templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD, day_pattern=DAY_PATTERN)
+templates.filters["typed_day"] = shown_day  # a day as date inputs hold it: 05.12.2026
 
 
 def language(request: Request) -> str:

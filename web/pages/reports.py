@@ -27,6 +27,7 @@ from schemas.reporting import (
 )
 from schemas.steps import Role
 from store.reports import case_rows, list_reports
+from web.dates import NotADay, read_day
 from web.deps import ServicesDep, in_store, regions_of, require_role
 from web.errors import rejection_of
 from web.pages.forms import (
@@ -194,7 +195,8 @@ async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: 
             return await _plan_posted(request, svc, user, view, form)
         elif view.kind == ReportKind.BRIEFING:
             await submit_briefing(svc, user, view, Briefing(
-                held_on=str(form.get("held_on", "")), place=str(form.get("place", "")),
+                held_on=read_day(str(form.get("held_on", ""))),
+                place=str(form.get("place", "")),
                 topics=[t.strip() for t in str(form.get("topics", "")).split(",")
                         if t.strip()],
                 summary=str(form.get("summary", ""))))
@@ -205,6 +207,9 @@ async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: 
     except ValidationError as e:
         reasons = "; ".join(str(err["msg"]) for err in e.errors())
         return await _page(request, svc, user, view, error=reasons, status_code=422)
+    except NotADay:
+        return await _page(request, svc, user, view, status_code=422,
+                           error=translator(request)("error.day.held_on"))
     except WorkflowUpdateFailedError as e:
         code, body = rejection_of(e, translator(request))
         return await _page(request, svc, user, view, error=body["detail"], status_code=code)
