@@ -138,12 +138,13 @@ async def test_an_operator_registers_a_violation_with_its_child_and_a_case_opens
     assert error_of(refused.text, "child") == KK["error.child_missing"]  # (¶10)
     assert 'value="Dana Walkin"' in refused.text
 
-    fields |= {"child_name": "Arman Formbekov", "child_birth_date": "2016-04-02",
+    fields |= {"child_name": "Arman Formbekov", "child_birth_date": "02.04.2016",
                "child_sex": "male"}
     registered = await submit(site, "/appeals/new", fields)
     assert registered.status_code == 303, registered.text
     appeal_id = registered.headers["location"].removeprefix("/appeals/")
     page = await page_showing(site, f"/appeals/{appeal_id}", "Arman Formbekov")
+    assert "Arman Formbekov, 02.04.2016" in text_of(page)  # typed and shown dd.mm.yyyy
     case_id = re.search(r'href="/cases/([A-Z]{3}-\d{4}-\d+)"', page)
     assert case_id is not None  # the ¶10 case opened at once, linked
     case = await page_showing(site, f"/cases/{case_id.group(1)}", "Arman Formbekov")
