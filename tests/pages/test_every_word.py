@@ -6,7 +6,7 @@ operator's form too, with the Code's articles in the reader's words."""
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from commands.demo import DemoCredentials, seed_demo
 from ombudsflow.credentials import hash_password
+from ombudsflow.local_time import LOCAL_TIME
 from schemas import activities, case, outcomes, refusals, report, steps
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
@@ -38,7 +39,7 @@ from web import history
 ALLOWED = re.compile(
     r"Ombudsflow|Temporal|Web|UI|UTC|CSV|KUI-\d{4}-\d+|[A-Z]{3}-(?:A-)?\d{4}-\d{6}|"
     r"\b(?:cw|sv)\.[a-z]+\b|integration:ofk_[0-9a-f]+|[\w-]+ \(ofk_[0-9a-f]+\)|helpline-111|"
-    r"\b(?:GET|POST) /\S*|\bEN\b|English|ӘЛІМ|\b[A-Z]{2}\b")
+    r"\b(?:GET|POST|PUT|DELETE) /\S*|\bEN\b|English|ӘЛІМ|\b[A-Z]{2}\b")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_']+")
 RU = {"notes": "Оба родителя пришли на беседу."}
 STATEMENT_RU = ("Региональный уполномоченный и полиция приняли срочные меры по защите "
@@ -105,6 +106,12 @@ async def test_every_page_in_kazakh_and_russian_has_no_english_and_no_raw_values
     appeal_id = filed.json()["appeal_id"]
     await CaseDriver(site.worker.client, appeal_id).wait_for("appeal_triage")
     await handed_over(site, case_id, appeal_id)
+    held = f"/api/v1/tasks/{case_id}/safety_assessment"  # shown under "all" with its day
+    later = (datetime.now(LOCAL_TIME).date() + timedelta(days=2)).isoformat()
+    for call in (site.http.post(f"{held}/claim", headers=site.as_user("cw.aktobe")),
+                 site.http.put(f"{held}/follow-up", json={"on": later},
+                               headers=site.as_user("cw.aktobe"))):
+        assert (await call).status_code == 200
 
     await sign_in(site, "cw.aktobe")
     await page_showing(site, f"/cases/{case_id}?lang=kk", "Еске салу")
