@@ -59,7 +59,8 @@ class FollowUpActivities:
         due = await in_session(self._engine, follow_ups_on, mailing.on)
         # One after another, each on its own: a mail that fails leaves the others going.
         done = Counter([await self._mailed(task, mailing, log) for task in due])
-        log.info("follow_ups_mailed", due=len(due), **done)
+        log.info("follow_ups_mailed", due=len(due), sent=done[NOW], already_sent=done[SENT],
+                 failed=done[FAILED])
         if done[FAILED]:
             raise ApplicationError(f"{done[FAILED]} of {len(due)} follow-up reminders not sent")
         return FollowUpsMailed(on=mailing.on, sent=done[NOW], already_sent=done[SENT])

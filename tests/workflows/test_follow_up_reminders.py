@@ -1,6 +1,7 @@
 """The follow-up reminders' workflow on the time-skipping server: a run for a named day (an
 operator's, for a missed morning) mails the holders of that day's follow-ups and no other
-day's, and a second run for the same day sends nothing again."""
+day's, and a second run for the same day sends nothing again; its recorded history replays
+(``make histories`` records it: ``record_follow_up_history``)."""
 
 import uuid
 from datetime import date, timedelta
@@ -8,20 +9,25 @@ from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import col
+from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
+from ombudsflow.client import data_converter
 from schemas.follow_ups import FollowUpRun
 from schemas.steps import StepKind
 from store.cases import project_case
 from store.db import session_scope
 from store.models import Step
 from tests.support.factories import make_step, make_view
+from workers.sandbox import workflow_runner
 from workflows.follow_ups import FollowUpReminders
 
 DAY = date(2027, 3, 15)
+HISTORIES = Path(__file__).parent.parent / "histories" / "follow-ups"
 
 
 def put_off(engine: Engine, case_id: str, on: date) -> None:
@@ -48,3 +54,13 @@ async def test_a_named_days_follow_ups_are_mailed_once(
     ours = [m for m in mails if today in str(m["Subject"])]
     assert len(ours) == 1 and not any(tomorrow in str(m["Subject"]) for m in mails)
     assert str(ours[0]["Subject"]).startswith("¶11.2 ")
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")),
+                         ids=lambda p: p.stem)
+async def test_recorded_follow_up_history_replays(path: Path) -> None:
+    replayer = Replayer(workflows=[FollowUpReminders], data_converter=data_converter(None),
+                        workflow_runner=workflow_runner())
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
