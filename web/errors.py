@@ -300,8 +300,8 @@ ANSWERS: dict[int, dict[str, Any]] = {
                          "id, and that resource does not accept this method",
           "headers": {"Allow": {"description": "the methods the path accepts",
                                 "required": True, "schema": {"type": "string"}}}},
-    409: {"description": "the task is already closed or claimed by someone else, or the case "
-                         "is not waiting for this"},
+    409: {"description": "the task is already closed or claimed by someone else (or, to put "
+                         "it off, not held by you), or the case is not waiting for this"},
     422: {"description": "each bad input and why; a body that is not JSON is field body"},
     429: {"description": "too many requests from this caller", "headers": _RETRY_AFTER},
     503: {"description": "the store or Temporal is unreachable; nothing was changed",
