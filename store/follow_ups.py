@@ -1,8 +1,9 @@
 """Follow-up dates: the holder of an open task (a case's or a ¶6.2 appeal's) puts it out of
 their inbox's default view until a day of Almaty's calendar, and is reminded that morning.
 
-Kept by the store only, as the claim is, and only while the claim lasts: a task released or
-closed loses its follow-up date (``store.cases``: ``_set_claim``, ``kept_while_open``).
+Kept by the store only, as the claim is, and only while the claim lasts: a task released,
+handed to someone else or closed loses its follow-up date (``store.cases``: ``_set_claim``,
+``kept_while_open``; ``store.handoffs``: ``_moved``).
 """
 
 from datetime import date

@@ -142,15 +142,16 @@ def accepted(session: Session, table: TaskTable, task_id: str, *, now: datetime)
 
 
 def _moved(session: Session, table: TaskTable, task: Task, *, to: str) -> Task:
-    """Move ``task``'s claim from whoever held it as read to ``to``. One conditional UPDATE:
-    a change in between (another claim, the task closed or reopened) is ``TaskClaimed``."""
+    """Move ``task``'s claim from whoever held it as read to ``to``, dropping the follow-up
+    date (it was the previous holder's, ``store.follow_ups``). One conditional UPDATE: a
+    change in between (another claim, the task closed or reopened) is ``TaskClaimed``."""
     holder = col(table.claimed_by)
     changed = session.exec(
         update(table)
         .where(col(table.id) == task.id, col(table.status) == OPEN,
                col(table.attempt) == task.attempt,
                holder.is_(None) if task.claimed_by is None else holder == task.claimed_by)
-        .values(claimed_by=to)
+        .values(claimed_by=to, follow_up_on=None)
     ).rowcount
     moved = get_task(session, task.id, table)
     if not changed or moved is None:

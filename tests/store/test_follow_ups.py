@@ -1,9 +1,9 @@
 """Follow-up dates in the store, on SQLite and PostgreSQL: only the holder of an open task sets
-one; the inbox leaves a task out until its day; a release or a projection closing the task
-drops it; the morning's query finds each day's follow-ups of cases and appeals with the
-holder's address."""
+one; the inbox leaves a task out until its day; a release, a hand-off to someone else or a
+projection closing the task drops it; the morning's query finds each day's follow-ups of cases
+and appeals with the holder's address."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -16,6 +16,7 @@ from store.appeals import list_appeal_tasks, project_appeal
 from store.cases import TaskNotFound, TaskTable, claim_task, list_tasks, release_task
 from store.db import session_scope
 from store.follow_ups import NotHeld, TaskClosed, follow_ups_on, set_follow_up
+from store.handoffs import reassign
 from store.models import AppealStep, Step
 from store.users import create_user
 from tests.store.test_tasks import AKT, NOW, project
@@ -92,3 +93,15 @@ def _changes(view: CaseView) -> CaseChanges:
     """The whole appeal as its workflow projects it."""
     return CaseChanges(**view.model_dump(exclude={"steps"}), since_version=None,
                        steps=dict(enumerate(view.steps)))
+
+
+def test_a_task_handed_to_someone_else_loses_its_follow_up(engine: Engine) -> None:
+    project(engine, AKT, [make_step("talk")])
+    task_id = f"{AKT}/talk"
+    with session_scope(engine) as session:
+        claim_task(session, task_id=task_id, user_id="aigerim")
+        task = set_follow_up(session, task_id=task_id, user_id="aigerim", on=DAY)
+        assert isinstance(task, Step)
+        moved = reassign(session, Step, task, actor="sv.aktobe", to="dana",
+                         reason="Dana knows the family", now=datetime.now(UTC))
+        assert (moved.claimed_by, moved.follow_up_on) == ("dana", None)
