@@ -14,7 +14,6 @@ it) and an id fixed by what it does, so a retry joins the first.
 
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -37,6 +36,7 @@ from store.models import Step as StepRow
 from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
 from web.errors import temporal_unavailable
+from web.follow_ups import ensure_within_bounds
 from web.refuses import refuses
 from web.views import StepView, TaskView, load_case, step_view, task_view_of
 
@@ -79,8 +79,16 @@ async def release(svc: Services, user: Actor, case_id: str, key: str) -> TaskVie
 async def follow_up(svc: Services, user: Actor, case_id: str, key: str, on: date | None
                     ) -> TaskView:
     """Put a task I hold off until ``on`` (Almaty's day; None: back in view today); 409 if
-    I do not hold it or it is closed. The day's bounds are the caller's (``FollowUpDay``)."""
-    return await _set_claim(svc, user, case_id, key, partial(set_follow_up, on=on))
+    I do not hold it or it is closed, then 422 for a day out of bounds."""
+
+    def change(session: Session, *, task_id: str, user_id: str, table: TaskTable
+               ) -> StepRow | AppealStep:
+        task = set_follow_up(session, task_id=task_id, user_id=user_id, on=on, table=table)
+        if on is not None:
+            ensure_within_bounds(on)  # refused, the transaction (and the date) rolls back
+        return task
+
+    return await _set_claim(svc, user, case_id, key, change)
 
 
 async def _set_claim(svc: Services, user: Actor, case_id: str, key: str,

@@ -20,7 +20,7 @@ from store.follow_ups import NotHeld, TaskClosed
 from web.actions import claim, follow_up, release
 from web.dates import page_day, shown_day
 from web.deps import ServicesDep, UserDep, in_store
-from web.follow_ups import FollowUpDay
+from web.follow_ups import out_of_bounds
 from web.pages.render import redirect, render
 from web.pages.route import PageRoute
 from web.pages.security import CsrfChecked
@@ -131,12 +131,9 @@ async def follow_up_from_inbox(request: Request, svc: ServicesDep, user: UserDep
     posted = await request.form()
     on = None
     if "clear" not in posted:
-        day = page_day(str(posted.get("on", "")), field="follow_up_on")
-        try:
-            on = FollowUpDay(on=day).on
-        except ValidationError as e:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                                f"error.{e.errors()[0]['type']}") from None
+        on = page_day(str(posted.get("on", "")), field="follow_up_on")
+        if (refused := out_of_bounds(on)) is not None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"error.{refused.value}")
     task = await _claimed(follow_up(svc, user, case_id, key, on))
     return redirect("/", flash="flash.followed_up" if on else "flash.follow_up_cleared",
                     kind=task.kind)
