@@ -69,6 +69,21 @@ def outcome_of_its_kind(context: HookContext, case: Case[Any]) -> Case[Any]:
     return case
 
 
+def a_colleague(context: HookContext, case: Case[Any]) -> Case[Any]:
+    """A task is handed to a case worker of its own region (``COLLEAGUE``, one each, made
+    by the fuzzing's set-up), with a reason that says something."""
+    body, work = case.body, case.path_parameters.get("case_id",
+                                                     case.path_parameters.get("appeal_id"))
+    region = Region.of_case(str(work)) if work is not None else None
+    if _valid(case) and isinstance(body, dict) and region is not None:
+        field = "assignee" if case.path.endswith("/reassign") else "delegate"
+        body = {**body, field: COLLEAGUE.format(region=region.value)}
+        if field == "assignee" and not str(body.get("reason", "")).strip():
+            body["reason"] = "fuzzing"
+        case.body = body
+    return case
+
+
 def consistent_appeal(context: HookContext, case: Case[Any]) -> Case[Any]:
     body = case.body
     if _valid(case) and isinstance(body, dict) and body.get("region") in _REGIONS:
@@ -127,6 +142,11 @@ def _valid(case: Case[Any]) -> bool:
 
 
 _REGIONS = {r.value for r in Region}
+# The case worker of each region a fuzzed hand-off names (created with the fuzzing's stack).
+COLLEAGUE = "fuzz.cw.{region}"
+HANDOFFS = [f"{work}/{{key}}/{action}" for work in ("/api/v1/tasks/{case_id}",
+                                                    "/api/v1/appeals/{appeal_id}/tasks")
+            for action in ("reassign", "delegate")]
 OFFICE = {c.value for c in OFFICE_CHANNELS}
 _KINDS = {k.value for k in TASKS}  # the kinds a task completion is for
 CaseMap = Callable[[HookContext, Case[Any]], Case[Any]]
@@ -145,7 +165,8 @@ for _rule, _where in ((consistent_report, {"path": "/api/v1/reports"}),
                       (consistent_appeal, {"path": ["/api/v1/appeals",
                                                     "/api/v1/appeals/register"]}),
                       (dated_now, {"path": list(DATED)}),
-                      (outcome_of_its_kind, {"path": "/api/v1/tasks/{case_id}/{key}/complete"})):
+                      (outcome_of_its_kind, {"path": "/api/v1/tasks/{case_id}/{key}/complete"}),
+                      (a_colleague, {"path": HANDOFFS})):
     for _name, _hook in (("map_case", _rule), ("before_add_examples", _on_examples(_rule))):
         _register: Any = schemathesis.hook(_name)  # its filters are attached at run time
         _register.apply_to(method="POST", **_where)(_hook)

@@ -17,13 +17,16 @@ from pathlib import Path
 import httpx
 
 from commands.demo import seed_demo
+from faults.fuzz_hooks import COLLEAGUE
 from faults.sizes import Size
 from faults.stack import START_TIMEOUT, Process, Stack, StoreKind, open_stack
 from faults.tally import Outcome
 from ombudsflow.credentials import new_api_key
+from schemas.regions import Region
 from schemas.report import Channel
+from schemas.steps import Role
 from store.db import session_scope
-from store.users import create_api_key
+from store.users import create_api_key, create_user
 from tests.support.ports import free_port
 
 SCHEMATHESIS = Path(sysconfig.get_paths()["scripts"]) / "schemathesis"
@@ -43,6 +46,7 @@ async def api_fuzzing(size: Size, store: StoreKind) -> Outcome:
     outcome = Outcome(f"API fuzzing ({store})")
     async with open_stack("api-fuzzing", store, workers=1) as stack:
         credentials = seed_demo(stack.engine, stack.folder / "demo-credentials.json")
+        _colleagues(stack)
         key = _fuzzing_key(stack)
         base = f"http://127.0.0.1:{free_port()}"
         web = Process("web", WEB_ARGV, folder=stack.folder,
@@ -63,6 +67,15 @@ async def api_fuzzing(size: Size, store: StoreKind) -> Outcome:
             await web.close()
         stack.keep = not outcome.ok
     return outcome
+
+
+def _colleagues(stack: Stack) -> None:
+    """A case worker in every region, for the hand-offs the fuzzing makes (``COLLEAGUE``)."""
+    with session_scope(stack.engine) as session:
+        for region in Region:
+            create_user(session, user_id=COLLEAGUE.format(region=region.value),
+                        display_name=f"Fuzzing colleague, {region.value}",
+                        role=Role.CASE_WORKER, region=region, password_hash="!")
 
 
 def _fuzzing_key(stack: Stack) -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_json
 from sqlmodel import Session
 
@@ -56,6 +56,8 @@ def kept_for_review(response: Response, done: StepView | TaskView) -> StepView |
 class Reassignment(BaseModel):
     """Whom a supervisor gives the task to, and why."""
 
+    model_config = ConfigDict(extra="forbid")
+
     assignee: str = Field(min_length=1, max_length=100,
                           description="the user id of a case worker of the task's region")
     reason: str = Field(max_length=2000, description="why (required, shown in the history)")
@@ -63,6 +65,8 @@ class Reassignment(BaseModel):
 
 class Delegation(BaseModel):
     """The colleague the holder delegates the task to."""
+
+    model_config = ConfigDict(extra="forbid")
 
     delegate: str = Field(min_length=1, max_length=100,
                           description="the user id of a colleague: a case worker of the "
@@ -72,6 +76,8 @@ class Delegation(BaseModel):
 
 class Review(BaseModel):
     """The holder's word on the delegate's completion."""
+
+    model_config = ConfigDict(extra="forbid")
 
     accept: bool = Field(description="true: the delegate's completion is sent as yours; "
                                      "false: it goes back to them")
@@ -247,12 +253,14 @@ def _required(reason: str) -> None:
         raise Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, "reason", field="reason")
 
 
-@refuses(422)
+@refuses(409, 422)
 def _colleague(session: Session, user_id: str, task: Task, *, field: str) -> None:
-    """``user_id`` is an active case worker of the task's region who completes its kind."""
+    """The task is a case worker's (409: an approval is never handed over, whoever is
+    named) and ``user_id`` an active case worker of its region (422, naming ``field``)."""
+    if not handed_over(StepKind(task.kind)):
+        raise Refused(status.HTTP_409_CONFLICT, "not_handed_over")
     person = get_user(session, user_id)
-    if (person is None or person.role != Role.CASE_WORKER or person.region != task.region
-            or not handed_over(StepKind(task.kind))):
+    if person is None or person.role != Role.CASE_WORKER or person.region != task.region:
         raise Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, "not_colleague", field=field,
                       user=user_id)
 
