@@ -10,8 +10,6 @@ office to post. Logs carry the appeal's number and the letter's kind, never the 
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -26,6 +24,7 @@ from activities.appeal_texts import (
     render_cover_letter,
 )
 from activities.notices import message_id_for
+from activities.outbox import Row, send_once
 from activities.sms import SmsGateway, msisdn
 from activities.transports import Transport
 from schemas.activities import CaseChanges, Channel
@@ -34,21 +33,6 @@ from store import appeals
 from store.appeals import APPLICANT, COMPETENT_BODY
 from store.db import session_scope
 from store.models import Appeal
-from store.outbox import SENT, mark_failed, mark_sent
-
-
-@dataclass(frozen=True)
-class _Row:
-    """The outbox row of one letter about an appeal, by one channel to one address."""
-
-    appeal_id: str
-    key: str
-    step_key: str
-    clause: str
-    kind: str
-    address: str
-    recipient: str = APPLICANT
-    channel: Channel = Channel.EMAIL
 
 
 class AppealActivities:
@@ -105,58 +89,36 @@ class AppealActivities:
         """Mail a letter about the appeal under the outbox row ``key``, unless it went
         already; its Message-ID, fixed by ``key``."""
         now = datetime.now(UTC)
-        message_id = message_id_for(key)
-        message = EmailMessage()
-        message["Subject"], message["From"], message["To"] = subject, self._mail_from, to
-        message["Date"], message["Message-ID"] = format_datetime(now), message_id
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Ombudsflow-Appeal"] = appeal_id
-        message["X-Ombudsflow-Clause"] = clause
-        message.set_content(body)
-        row = _Row(appeal_id=appeal_id, key=key, step_key=step_key, clause=clause, kind=kind,
-                   address=to, recipient=recipient)
-        await self._once(row, now, lambda: self._transport.send(message), log, "letter")
-        return message_id
+
+        async def send(address: str, message_id: str) -> None:
+            message = EmailMessage()
+            message["Subject"], message["From"], message["To"] = subject, self._mail_from, address
+            message["Date"], message["Message-ID"] = format_datetime(now), message_id
+            message["Auto-Submitted"] = "auto-generated"
+            message["X-Ombudsflow-Appeal"] = appeal_id
+            message["X-Ombudsflow-Clause"] = clause
+            message.set_content(body)
+            await self._transport.send(message)
+
+        row = Row(idempotency_key=key, owner_id=appeal_id, step_key=step_key, clause=clause,
+                  kind=kind, recipient=recipient, address=to)
+        await send_once(self._engine, row, now, send, log, "letter")
+        return message_id_for(key)
 
     async def _text(self, notice: ApplicantNotice, phone: str, language: str,
                     log: structlog.stdlib.BoundLogger) -> None:
         """The letter's first paragraph by SMS, once (its own outbox key)."""
         sms = self._sms
         assert sms is not None
-        row = _Row(appeal_id=notice.appeal_id, key=f"{notice.idempotency_key}:sms",
-                   step_key=notice.step_key, clause=notice.clause, kind=notice.kind.value,
-                   address=phone, channel=Channel.SMS)
         text = render_applicant_sms(notice, language)
-        await self._once(
-            row, datetime.now(UTC),
-            lambda: sms.send(phone, text, message_id=message_id_for(row.key)), log,
-            "applicant_sms")
 
-    async def _once(self, row: _Row, now: datetime, send: Callable[[], Awaitable[object]],
-                    log: structlog.stdlib.BoundLogger, event: str) -> None:
-        """``send`` under the outbox row ``row``, unless it went already: reserved first,
-        marked sent or failed after (a failure is raised again, for the retry)."""
+        async def send(address: str, message_id: str) -> None:
+            await sms.send(address, text, message_id=message_id)
 
-        def reserve() -> str:
-            with session_scope(self._engine) as session:
-                return appeals.reserve_applicant_notice(
-                    session, appeal_id=row.appeal_id, key=row.key, step_key=row.step_key,
-                    clause=row.clause, kind=row.kind, address=row.address, now=now,
-                    channel=row.channel, recipient=row.recipient).status
-
-        if await asyncio.to_thread(reserve) == SENT:
-            log.info(f"{event}_already_sent")
-            return
-        try:
-            await send()
-        except Exception as exc:
-            await asyncio.to_thread(self._marked_failed, row.key,
-                                    f"{type(exc).__name__}: {exc}")
-            log.warning(f"{event}_failed", error=type(exc).__name__)
-            raise
-        message_id = message_id_for(row.key)
-        await asyncio.to_thread(self._marked_sent, row.key, message_id, now)
-        log.info(f"{event}_sent", message_id=message_id)
+        row = Row(idempotency_key=f"{notice.idempotency_key}:sms", owner_id=notice.appeal_id,
+                  step_key=notice.step_key, clause=notice.clause, kind=notice.kind.value,
+                  recipient=APPLICANT, address=phone, channel=Channel.SMS)
+        await send_once(self._engine, row, datetime.now(UTC), send, log, "applicant_sms")
 
     def _appeal(self, appeal_id: str) -> Appeal:
         with session_scope(self._engine) as session:
@@ -165,12 +127,3 @@ class AppealActivities:
                 raise LookupError(f"no appeal {appeal_id}")
             session.expunge(row)
             return row
-
-    def _marked_failed(self, key: str, error: str) -> None:
-        with session_scope(self._engine) as session:
-            mark_failed(session, idempotency_key=key, error=error, now=datetime.now(UTC))
-
-    def _marked_sent(self, key: str, message_id: str, now: datetime) -> None:
-        with session_scope(self._engine) as session:
-            mark_sent(session, idempotency_key=key, message_id=message_id, now=now)
-

@@ -19,7 +19,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.directory import Directory
-from activities.notices import message_id_for
+from activities.outbox import Row, send_once
 from activities.texts import LANGUAGES, ORDER, Words
 from activities.transports import Transport
 from schemas.activities import Recipient
@@ -29,7 +29,7 @@ from schemas.regions import Region
 from schemas.steps import StepKind
 from store.db import in_session
 from store.follow_ups import FollowUp, follow_ups_on
-from store.outbox import FAILED, SENT, mark_failed, mark_sent, reserve
+from store.outbox import FAILED, SENT
 
 KIND = "follow_up"  # the outbox row's kind
 NOW = "sent_now"  # a mail this attempt sent
@@ -72,26 +72,18 @@ class FollowUpActivities:
         log = log.bind(case_id=task.number, clause=task.clause, kind=task.kind)
         now = datetime.now(UTC)
         office = self._directory.authority(Recipient.OMBUDSMAN_OFFICE, Region(task.region))
-        notice = await in_session(
-            self._engine, reserve, idempotency_key=key, owner_id=task.number,
-            step_key=task.key, clause=task.clause, kind=KIND,
-            recipient=Recipient.HOLDER.value, address=task.email or office.email, now=now)
-        if notice.status == SENT:
-            return SENT
-        message_id = message_id_for(key)
-        try:
-            await self._transport.send(self._compose(task, key, to=notice.address,
+
+        async def send(address: str, message_id: str) -> None:
+            await self._transport.send(self._compose(task, key, to=address,
                                                      message_id=message_id, now=now))
-        except Exception as exc:
-            # The class and the transport's own words: enough to diagnose, never the message.
-            await in_session(self._engine, mark_failed, idempotency_key=key,
-                             error=f"{type(exc).__name__}: {exc}", now=now)
-            log.warning("follow_up_mail_failed", attempt=notice.attempts,
-                        error=type(exc).__name__)
+
+        row = Row(idempotency_key=key, owner_id=task.number, step_key=task.key,
+                  clause=task.clause, kind=KIND, recipient=Recipient.HOLDER.value,
+                  address=task.email or office.email)
+        try:
+            return NOW if await send_once(self._engine, row, now, send, log, KIND) else SENT
+        except Exception:  # marked failed and logged; the others still go
             return FAILED
-        await in_session(self._engine, mark_sent, idempotency_key=key, message_id=message_id,
-                         now=now)
-        return NOW
 
     def _compose(self, task: FollowUp, key: str, *, to: str, message_id: str, now: datetime
                  ) -> EmailMessage:

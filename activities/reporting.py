@@ -17,6 +17,7 @@ from temporalio import activity
 from activities.directory import Directory
 from activities.documents import DOCUMENT_LANGUAGES, KIND_TITLES, pdf_of, xlsx_of
 from activities.notices import message_id_for
+from activities.outbox import Row, send_once
 from activities.texts import LANGUAGES
 from activities.transports import Transport
 from ombudsflow.local_time import local_time
@@ -31,10 +32,9 @@ from schemas.reporting import (
     ReportStatus,
     ReportView,
 )
-from store.db import in_session, session_scope
+from store.db import session_scope
 from store.figures import district_control, half_year_figures
 from store.models import Publication
-from store.outbox import SENT, mark_failed, mark_sent, reserve
 from store.reports import get_report, save_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -107,29 +107,17 @@ class ReportingActivities:
                                                   recipient=mail.recipient.value)
         authority = self._directory.authority(mail.recipient, view.region)
         now = datetime.now(UTC)
-        key, message_id = mail.idempotency_key, message_id_for(mail.idempotency_key)
-        notice = await in_session(
-            self._engine, reserve, idempotency_key=key, owner_id=view.report_id,
-            step_key=view.kind.value, clause=view.clause, kind=mail.kind.value,
-            recipient=mail.recipient.value, address=authority.email, now=now)
-        if notice.status == SENT:
-            log.info("report_mail_already_sent", message_id=notice.message_id)
-            return notice.message_id or message_id
-        message = _compose(mail, to=notice.address, sender=self._mail_from,
-                           message_id=message_id, now=now, districts=self._districts)
-        try:
-            await self._transport.send(message)
-        except Exception as exc:
-            # The class and the transport's own words: enough to diagnose, never the message.
-            await in_session(self._engine, mark_failed, idempotency_key=key,
-                             error=f"{type(exc).__name__}: {exc}", now=now)
-            log.warning("report_mail_failed", attempt=notice.attempts,
-                        error=type(exc).__name__)
-            raise
-        await in_session(self._engine, mark_sent, idempotency_key=key, message_id=message_id,
-                         now=now)
-        log.info("report_mail_sent", attempt=notice.attempts, message_id=message_id)
-        return message_id
+
+        async def send(address: str, message_id: str) -> None:
+            await self._transport.send(_compose(mail, to=address, sender=self._mail_from,
+                                                message_id=message_id, now=now,
+                                                districts=self._districts))
+
+        row = Row(idempotency_key=mail.idempotency_key, owner_id=view.report_id,
+                  step_key=view.kind.value, clause=view.clause, kind=mail.kind.value,
+                  recipient=mail.recipient.value, address=authority.email)
+        await send_once(self._engine, row, now, send, log, "report_mail")
+        return message_id_for(mail.idempotency_key)
 
 
 def _register_id(view: ReportView) -> str:

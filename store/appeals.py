@@ -15,7 +15,7 @@ from sqlalchemy import func, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
-from schemas.activities import CaseChanges, Channel
+from schemas.activities import CaseChanges
 from schemas.appeal import Appeal as AppealSchema
 from schemas.case import Step as ProcedureStep
 from schemas.case import StepStatus
@@ -23,8 +23,7 @@ from schemas.regions import Region
 from schemas.steps import Role, StepKind
 from store.cases import _insert_if_absent, due_for_follow_up, holders, kept_while_open
 from store.db import insert_for, table_of
-from store.models import Appeal, AppealStep, Notice
-from store.outbox import reserve
+from store.models import Appeal, AppealStep
 
 APPEAL_TABLE = table_of(Appeal)
 # Where an appeal stands, as the store derives it from its steps (the pages name each).
@@ -171,18 +170,6 @@ def _step_values(changes: CaseChanges, position: int, step: ProcedureStep) -> di
         "outcome_json": to_json(step.outcome).decode() if step.outcome is not None else None,
         "note": step.note,
     }
-
-
-def reserve_applicant_notice(session: Session, *, appeal_id: str, key: str, step_key: str,
-                             clause: str, kind: str, address: str, now: datetime,
-                             channel: Channel = Channel.EMAIL, recipient: str = APPLICANT
-                             ) -> Notice:
-    """The outbox row of one letter about the appeal (to the applicant by e-mail or SMS, or
-    the cover letter to the competent body), inserted if absent, this attempt counted: a
-    retry after it was sent sends nothing."""
-    return reserve(session, idempotency_key=key, owner_id=appeal_id, step_key=step_key,
-                   clause=clause, kind=kind, recipient=recipient, address=address, now=now,
-                   channel=channel)
 
 
 def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assignee: Role,
