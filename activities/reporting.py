@@ -27,6 +27,7 @@ from schemas.reporting import (
     MailKind,
     MonthlyControl,
     PlanItem,
+    ReportChanges,
     ReportKind,
     ReportMail,
     ReportStatus,
@@ -35,7 +36,7 @@ from schemas.reporting import (
 from store.db import session_scope
 from store.figures import district_control, half_year_figures
 from store.models import Publication
-from store.reports import get_report, save_report
+from store.reports import get_report, project_report, save_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAIL_LEADS = {
@@ -84,6 +85,15 @@ class ReportingActivities:
     def save_report(self, view: ReportView) -> None:
         with session_scope(self._engine) as session:
             save_report(session, view, now=datetime.now(UTC))
+
+    @activity.defn(name="project_report")
+    def project_report(self, changes: ReportChanges) -> None:
+        """Bring the store's copy of the report and its tasks up to the workflow's."""
+        with session_scope(self._engine) as session:
+            project_report(session, changes, now=datetime.now(UTC))
+        structlog.get_logger(__name__).info(
+            "report projected", report_id=changes.case_id, version=changes.version,
+            steps=len(changes.steps))
 
     @activity.defn(name="publish_briefing")
     def publish_briefing(self, view: ReportView) -> None:

@@ -15,12 +15,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from schemas.activities import PROJECTION_GAP, CaseChanges, CaseRecord, Publication, TaskRef
-from schemas.appeal import is_appeal_number
 from schemas.case import CaseFacts, CaseView
 from schemas.districts import Districts
 from store import cases, webhooks
 from store.db import session_scope
-from store.models import AppealStep
 
 log = structlog.get_logger(__name__)
 
@@ -84,6 +82,5 @@ class StoreActivities:
         Claims live in the store, where people take and release tasks."""
         task_id = f"{task.case_id}/{task.key}"
         with session_scope(self._engine) as session:
-            row = (cases.get_task(session, task_id, AppealStep) if is_appeal_number(task.case_id)
-                   else cases.get_task(session, task_id))
+            row = cases.get_task(session, task_id, cases.task_table(task.case_id))
             return row.claimed_by if row is not None else None

@@ -41,12 +41,13 @@ def working_days(n: int) -> Span:
 class Chain(BaseModel):
     """What follows the second deadline while a task stays open: at ``committee`` (counted,
     like the others, from the task's opening) the national Committee is told, and a reminder
-    goes out every ``repeat_every`` working days (so at most one a working day). A task of an
+    goes out every ``repeat_every`` working days (so at most one a working day; None: no
+    repeated reminders). A task of an
     urgent case (threat to life or health) still unclaimed ``unclaimed_urgent`` after it
     opened escalates to the supervisor at once."""
 
     committee: Span
-    repeat_every: int = Field(default=2, ge=1, le=20, description="working days")
+    repeat_every: int | None = Field(default=2, ge=1, le=20, description="working days")
     unclaimed_urgent: timedelta | None = timedelta(hours=4)
 
 

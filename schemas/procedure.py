@@ -1,5 +1,5 @@
-"""Order No. 149 (2024) ¶10–¶11 as data: one spec per step kind, the deadline policy a case
-runs under, and the workflow's input.
+"""Order No. 149 (2024) ¶10–¶11 (with ¶6.2 appeals and the periodic work) as data: one
+spec per step kind, the deadline policy a case runs under, and the workflow's input.
 
 A spec says everything about a kind of step that is not the order of the procedure: its
 clause, who does it, its title in each language, its default deadline, the update that
@@ -35,6 +35,7 @@ from schemas.outcomes import (
 )
 from schemas.policy import Chain, Deadline, Span, hours, working_days
 from schemas.report import ViolationReport
+from schemas.reporting import BriefingCompletion, NarrativeCompletion, PlanCompletion
 from schemas.steps import Role, StepKind
 
 
@@ -235,6 +236,49 @@ STEPS: dict[StepKind, StepSpec] = {
         "¶6.2", None,
         Titles("Өтініштің нәтижесі", "Итог обращения", "Outcome of the appeal"),
     ),
+    # The periodic work: a draft, then its decisions (their deadlines: ``schemas/reporting.py``).
+    StepKind.REPORT_NARRATIVE: StepSpec(
+        "¶8", Role.CASE_WORKER,
+        Titles("Жарты жылдық ақпарат: мәтін бөлімдері",
+               "Полугодовая информация: текстовые разделы",
+               "Half-year information: the written sections"),
+        None, "draft_report_narrative", NarrativeCompletion,
+    ),
+    StepKind.REPORT_APPROVAL: StepSpec(
+        "¶8", Role.SUPERVISOR,
+        Titles("Жарты жылдық ақпаратты бекіту", "Утверждение полугодовой информации",
+               "Approval of the half-year information"),
+        None, APPROVAL_UPDATE, ApprovalCompletion, (FourEyes(Scope.DRAFT),),
+    ),
+    StepKind.PLAN_DRAFT: StepSpec(
+        "¶6.1", Role.CASE_WORKER,
+        Titles("Келесі жылдың жұмыс жоспары", "План работы на следующий год",
+               "Next year's work plan"),
+        None, "draft_annual_plan", PlanCompletion,
+    ),
+    StepKind.PLAN_AGREEMENT: StepSpec(
+        "¶6.1", Role.SUPERVISOR,
+        Titles("Жоспарды Уәкілмен келісу", "Согласование плана с Уполномоченным",
+               "Agreement of the plan with the Commissioner"),
+        None, "agree_annual_plan", ApprovalCompletion, (FourEyes(Scope.DRAFT),),
+    ),
+    StepKind.PLAN_APPROVAL: StepSpec(
+        "¶6.1", Role.SUPERVISOR,
+        Titles("Жұмыс жоспарын бекіту", "Утверждение плана работы", "Approval of the plan"),
+        None, APPROVAL_UPDATE, ApprovalCompletion, (FourEyes(Scope.DRAFT),),
+    ),
+    StepKind.BRIEFING: StepSpec(
+        "¶6.10", Role.CASE_WORKER,
+        Titles("Брифинг және оның қоғамға арналған қорытындысы",
+               "Брифинг и его публичные итоги", "The briefing and its public summary"),
+        None, "draft_briefing", BriefingCompletion,
+    ),
+    StepKind.BRIEFING_APPROVAL: StepSpec(
+        "¶6.10", Role.SUPERVISOR,
+        Titles("Брифинг қорытындысын бекіту", "Утверждение итогов брифинга",
+               "Approval of the briefing summary"),
+        None, APPROVAL_UPDATE, ApprovalCompletion, (FourEyes(Scope.DRAFT),),
+    ),
 }
 
 # Tasks: the steps a person completes, each by its update, with a deadline.
@@ -242,6 +286,10 @@ TASKS = frozenset(k for k, s in STEPS.items() if s.update is not None and s.dead
 # The tasks of an appeal (their deadlines are the Code's, in ``AppealPolicy``).
 APPEAL_TASKS = frozenset({StepKind.APPEAL_TRIAGE, StepKind.APPEAL_FORWARD,
                           StepKind.APPEAL_ANSWER, StepKind.APPEAL_ANSWER_APPROVAL})
+# The tasks of the periodic work (their deadlines in ``schemas/reporting.py``).
+REPORT_TASKS = frozenset({StepKind.REPORT_NARRATIVE, StepKind.REPORT_APPROVAL,
+                          StepKind.PLAN_DRAFT, StepKind.PLAN_AGREEMENT, StepKind.PLAN_APPROVAL,
+                          StepKind.BRIEFING, StepKind.BRIEFING_APPROVAL})
 APPROVALS = frozenset(k for k, s in STEPS.items()
                       if any(isinstance(c, FourEyes) for c in s.checks))
 # The argument model of every update, by update name.

@@ -6,6 +6,7 @@ Nothing here identifies a child: figures are counts and durations, districts are
 codes, people are user ids (the staff holding a task, never a child or an applicant).
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Self
@@ -13,9 +14,12 @@ from typing import Self
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from ombudsflow.local_time import LOCAL_TIME
-from schemas.activities import Recipient
-from schemas.case import Actor
+from schemas.activities import CaseChanges, Recipient
+from schemas.case import Actor, CaseView
+from schemas.outcomes import Completion
+from schemas.policy import Chain, Deadline, days, working_days
 from schemas.regions import Region
+from schemas.steps import StepKind
 
 
 class ReportKind(StrEnum):
@@ -107,6 +111,15 @@ PERIOD_OF = {
 }
 
 
+# A report's id: its kind, its region and its period's label.
+REPORT_ID = r"^[a-z_\-]+-\d{4}(?:-H[12]|-\d{2})?$"
+
+
+def is_report_id(number: str) -> bool:
+    """Whether ``number`` is a periodic report's id (its tasks are numbered under it)."""
+    return re.fullmatch(REPORT_ID, number) is not None
+
+
 def report_id(kind: ReportKind, region: Region, period: Period) -> str:
     """``half-year-aktobe-2026-H2``: one report per kind, region and period."""
     return f"{kind.value}-{region.value}-{period.label}"
@@ -115,10 +128,14 @@ def report_id(kind: ReportKind, region: Region, period: Period) -> str:
 class ReportingInput(BaseModel):
     """A reporting workflow's argument, fixed by its schedule. ``period`` None: the period
     before the time the schedule meant to run (so a backfilled run reports on its own
-    period, not on today's)."""
+    period, not on today's). ``carried_*`` are set only by continue-as-new."""
 
     region: Region
     period: Period | None = None
+    # Continue-as-new past this many history events (Temporal suggests it at 4,096).
+    history_limit: int = Field(default=4000, ge=200)
+    carried_case: CaseView | None = None
+    carried_report: "ReportView | None" = None
 
 
 # ¶8 figures --------------------------------------------------------------------------------
@@ -219,8 +236,9 @@ class NarrativeSection(StrEnum):
     PROPOSALS = "proposals"
 
 
-class Narrative(BaseModel):
-    actor: Actor
+class NarrativeOutcome(BaseModel):
+    """¶8: the sections a case worker writes beside the figures."""
+
     sections: dict[NarrativeSection, str] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -229,6 +247,12 @@ class Narrative(BaseModel):
             if not 10 <= len(text.strip()) <= 8000:
                 raise ValueError(f"sections.{section.value}: 10 to 8000 characters")
         return self
+
+
+class Narrative(NarrativeOutcome):
+    """The update of reports opened before the toolkit (``workflows/reporting_v1.py``)."""
+
+    actor: Actor
 
 
 class ReportDecision(BaseModel):
@@ -256,9 +280,16 @@ class PlanItem(BaseModel):
     expected_result: str = Field(min_length=3, max_length=500)
 
 
-class PlanDraft(BaseModel):
-    actor: Actor
+class PlanOutcome(BaseModel):
+    """¶6.1: the plan's items."""
+
     items: list[PlanItem] = Field(min_length=1, max_length=200)
+
+
+class PlanDraft(PlanOutcome):
+    """The update of plans opened before the toolkit (``workflows/reporting_v1.py``)."""
+
+    actor: Actor
 
 
 class Briefing(BaseModel):
@@ -271,7 +302,51 @@ class Briefing(BaseModel):
 
 
 class BriefingDraft(Briefing):
+    """The update of briefings opened before the toolkit (``workflows/reporting_v1.py``)."""
+
     actor: Actor
+
+
+# The tasks of the periodic work: what completes each (their specs: ``schemas/procedure.py``).
+
+
+class NarrativeCompletion(Completion):
+    outcome: NarrativeOutcome
+
+
+class PlanCompletion(Completion):
+    outcome: PlanOutcome
+
+
+class BriefingCompletion(Completion):
+    outcome: Briefing
+
+
+def _chain(committee: int) -> Chain:
+    """The Commissioner is told at ``committee`` working days; a reminder every two after."""
+    return Chain(committee=working_days(committee), unclaimed_urgent=None)
+
+
+# ¶6.1's deadlines are the law's: counted from 1 December, where the schedule opens the plan,
+# they are the reminder on 20 December, the regional ombudsman told on the 27th and the
+# Commissioner on the 30th; the workflow fixes them to those days whenever it opens.
+_PLAN = Deadline(due=days(19), escalate=days(26),
+                 chain=Chain(committee=days(29), repeat_every=None, unclaimed_urgent=None))
+# The deadlines of the periodic work's tasks, from when each opens: the draft, then its
+# decision. Past the second the regional supervisor is told, past the third the Commissioner.
+DEADLINES: dict[StepKind, Deadline] = {
+    StepKind.REPORT_NARRATIVE: Deadline(due=working_days(10), escalate=working_days(15),
+                                        chain=_chain(20)),
+    StepKind.REPORT_APPROVAL: Deadline(due=working_days(3), escalate=working_days(5),
+                                       chain=_chain(10)),
+    StepKind.BRIEFING: Deadline(due=working_days(20), escalate=working_days(25),
+                                chain=_chain(30)),
+    StepKind.BRIEFING_APPROVAL: Deadline(due=working_days(3), escalate=working_days(5),
+                                         chain=_chain(10)),
+    StepKind.PLAN_DRAFT: _PLAN,
+    StepKind.PLAN_AGREEMENT: _PLAN,
+    StepKind.PLAN_APPROVAL: _PLAN,
+}
 
 
 class MailKind(StrEnum):
@@ -298,11 +373,18 @@ class ReportView(BaseModel):
     figures: HalfYearFigures | None = None
     narrative: dict[NarrativeSection, str] = Field(default_factory=dict)
     plan: list[PlanItem] = Field(default_factory=list)
-    briefing: BriefingDraft | None = None
+    briefing: Briefing | None = None
     control: MonthlyControl | None = None
     reminded_at: list[AwareDatetime] = Field(default_factory=list)
     escalated_at: AwareDatetime | None = None
     delivered_at: AwareDatetime | None = None
+
+
+class ReportChanges(CaseChanges):
+    """A projection of a report's workflow: its tasks that changed, as a case's, and the
+    report as it stands."""
+
+    report: ReportView
 
 
 class ReportMail(BaseModel):
@@ -317,3 +399,6 @@ class ReportMail(BaseModel):
     def idempotency_key(self) -> str:
         sent_before = len(self.report.reminded_at) if self.kind == MailKind.REMINDER else 0
         return f"{self.report.report_id}:{self.kind.value}-{sent_before}:{self.recipient.value}"
+
+
+ReportingInput.model_rebuild()

@@ -1,4 +1,5 @@
-"""The names of the steps of Order 149 ¶10–¶11 and of the roles that act on them.
+"""The names of the steps of Order 149 (¶10–¶11, ¶6.2 appeals, the periodic work of ¶6.1,
+¶6.10 and ¶8) and of the roles that act on them.
 
 What each kind of step is — its clause, who does it, its titles, deadline and update — is its
 spec in ``schemas/procedure.py``.
@@ -42,3 +43,11 @@ class StepKind(StrEnum):
     APPEAL_ANSWER_APPROVAL = "appeal_answer_approval"  # four eyes: a supervisor who did not draft
     APPEAL_EXTENSION = "appeal_extension"  # art. 76: the head's reasoned extension
     APPEAL_RESULT = "appeal_result"  # the verdict, and whether the term was met
+    # The ombudsman's periodic work (``schemas/reporting.py``): drafts and their decisions.
+    REPORT_NARRATIVE = "report_narrative"  # ¶8: the sections beside the figures
+    REPORT_APPROVAL = "report_approval"  # ¶8: four eyes
+    PLAN_DRAFT = "plan_draft"  # ¶6.1: next year's plan items
+    PLAN_AGREEMENT = "plan_agreement"  # ¶6.1: the national Commissioner's agreement
+    PLAN_APPROVAL = "plan_approval"  # ¶6.1: the regional ombudsman's approval
+    BRIEFING = "briefing"  # ¶6.10: the briefing held and its public summary
+    BRIEFING_APPROVAL = "briefing_approval"  # ¶6.10: four eyes before publication

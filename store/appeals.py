@@ -9,7 +9,6 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from pydantic_core import to_json
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, update
 from sqlalchemy import select as sql_select
@@ -21,8 +20,8 @@ from schemas.case import Step as ProcedureStep
 from schemas.case import StepStatus
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
-from store.cases import _insert_if_absent, due_for_follow_up, holders, kept_while_open
-from store.db import insert_for, table_of
+from store.cases import _insert_if_absent, due_for_follow_up, holders, upsert_steps
+from store.db import table_of
 from store.models import Appeal, AppealStep
 
 APPEAL_TABLE = table_of(Appeal)
@@ -108,14 +107,7 @@ def project_appeal(session: Session, *, changes: CaseChanges) -> bool:
     """Apply a projection of an appeal's workflow: its changed steps, and the appeal's
     stage, term and result derived from them. Whether the appeal row moved forward (a late
     retry of an older version changes nothing)."""
-    steps = list(changes.steps.items())
-    if steps:
-        rows = [_step_values(changes, position, step) for position, step in steps]
-        insert = insert_for(session, AppealStep)
-        session.connection().execute(insert.on_conflict_do_update(
-            index_elements=["id"], set_={**{c: insert.excluded[c] for c in rows[0] if c != "id"},
-                                         **kept_while_open(insert, AppealStep)}),
-            rows)
+    upsert_steps(session, changes, AppealStep)
     stored = session.exec(select(AppealStep).where(
         col(AppealStep.appeal_id) == changes.case_id)).all()
     by_key = {s.key: s for s in stored}
@@ -155,21 +147,6 @@ def _derived(steps: dict[str, AppealStep]) -> dict[str, Any]:
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _step_values(changes: CaseChanges, position: int, step: ProcedureStep) -> dict[str, Any]:
-    return {
-        "id": f"{changes.case_id}/{step.key}", "appeal_id": changes.case_id,
-        "position": position, "key": step.key, "kind": step.kind.value, "clause": step.clause,
-        "status": step.status.value, "assignee": step.assignee.value if step.assignee else None,
-        "subject_key": step.subject_key, "attempt": step.attempt,
-        "region": changes.facts.region.value, "district": changes.facts.district,
-        "opened_at": step.opened_at, "due_at": step.due_at, "escalate_at": step.escalate_at,
-        "reminded_at": step.reminded_at, "escalated_at": step.escalated_at,
-        "done_at": step.done_at, "actor": step.actor,
-        "outcome_json": to_json(step.outcome).decode() if step.outcome is not None else None,
-        "note": step.note,
-    }
 
 
 def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assignee: Role,

@@ -18,20 +18,23 @@ from sqlalchemy import inspect, update
 from sqlmodel import Session, SQLModel, col, select
 
 from schemas.activities import CaseChanges, CaseRecord, Publication
+from schemas.appeal import is_appeal_number
 from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, StepStatus
 from schemas.case import Step as ProcedureStep
 from schemas.regions import Region
 from schemas.report import Category, ViolationReport
+from schemas.reporting import is_report_id
 from schemas.steps import Role, StepKind
 from store.db import insert_for, table_of
-from store.models import AppealStep, Case, Intake, Step, TaskDelegation
+from store.models import AppealStep, Case, Intake, ReportStep, Step, TaskDelegation
 from store.models import Publication as PublicationRow
 
 CASE_TABLE = table_of(Case)
 
 OPEN = StepStatus.OPEN.value
 # A task's row: a case's step or a ¶6.2 appeal's (both claimed the same way).
-TaskTable = type[Step] | type[AppealStep]
+Task = Step | AppealStep | ReportStep
+TaskTable = type[Step] | type[AppealStep] | type[ReportStep]
 
 
 class ProjectionGap(Exception):
@@ -134,7 +137,7 @@ def apply_changes(session: Session, *, changes: CaseChanges) -> bool:
         if not applied:
             raise ProjectionGap(f"case {changes.case_id} is at version {stored}, not "
                                 f"{changes.since_version}")
-    _upsert_steps(session, changes)
+    upsert_steps(session, changes)
     return True
 
 
@@ -186,13 +189,21 @@ def get_case(session: Session, case_id: str) -> Case | None:
 def get_task(session: Session, task_id: str, table: type[Step] = ...) -> Step | None: ...
 @overload
 def get_task(session: Session, task_id: str, table: type[AppealStep]) -> AppealStep | None: ...
-def get_task(session: Session, task_id: str, table: TaskTable = Step
-             ) -> Step | AppealStep | None:
-    """The step ``{case_id}/{key}`` (of ``table``: a case's or an appeal's), whatever its
-    status."""
-    if table is AppealStep:
-        return session.get(AppealStep, task_id, populate_existing=True)
-    return session.get(Step, task_id, populate_existing=True)
+@overload
+def get_task(session: Session, task_id: str, table: TaskTable) -> Task | None: ...
+def get_task(session: Session, task_id: str, table: TaskTable = Step) -> Task | None:
+    """The step ``{number}/{key}`` (of ``table``: a case's, an appeal's or a report's),
+    whatever its status."""
+    row = session.get(table, task_id, populate_existing=True)
+    assert row is None or isinstance(row, Task)
+    return row
+
+
+def task_table(number: str) -> TaskTable:
+    """Whose tasks ``number`` numbers: a ¶6.2 appeal's, a periodic report's or a case's."""
+    if is_appeal_number(number):
+        return AppealStep
+    return ReportStep if is_report_id(number) else Step
 
 
 def steps_by_id(session: Session, step_ids: Collection[str]) -> dict[str, Step]:
@@ -385,7 +396,7 @@ def kept_while_open(insert: Any, table: TaskTable) -> dict[str, Any]:
 
 
 def claim_task(session: Session, *, task_id: str, user_id: str,
-               table: TaskTable = Step) -> Step | AppealStep:
+               table: TaskTable = Step) -> Task:
     """Mark an open task as being worked on by ``user_id`` (again claiming one's own is fine).
 
     One conditional UPDATE, so of two users claiming at once exactly one wins.
@@ -394,13 +405,13 @@ def claim_task(session: Session, *, task_id: str, user_id: str,
 
 
 def release_task(session: Session, *, task_id: str, user_id: str,
-                 table: TaskTable = Step) -> Step | AppealStep:
+                 table: TaskTable = Step) -> Task:
     """Drop ``user_id``'s claim on an open task (releasing an unclaimed one is fine)."""
     return _set_claim(session, table, task_id=task_id, user_id=user_id, claimed_by=None)
 
 
 def _set_claim(session: Session, table: TaskTable, *, task_id: str, user_id: str,
-               claimed_by: str | None) -> Step | AppealStep:
+               claimed_by: str | None) -> Task:
     """Set the claim of an open task that is free or already ``user_id``'s. A follow-up
     date is its holder's: released, the task loses it."""
     values: dict[str, Any] = {"claimed_by": claimed_by}
@@ -451,40 +462,44 @@ def _case_row(case_id: str, facts: CaseFacts, *, channel: str = "", report_json:
     )
 
 
-def _upsert_steps(session: Session, changes: CaseChanges) -> None:
-    """Insert or update the changed steps in one statement; a closed step loses its claim
-    and follow-up date."""
+def upsert_steps(session: Session, changes: CaseChanges, table: TaskTable = Step) -> None:
+    """Insert or update the changed steps (of a case, an appeal or a report: ``table``) in
+    one statement; a closed step loses its claim and follow-up date."""
     if not changes.steps:
         return
-    rows = [_step_values(changes.case_id, changes.facts, position, step)
+    rows = [_step_values(changes, position, step, table)
             for position, step in changes.steps.items()]
-    insert = insert_for(session, Step)
+    insert = insert_for(session, table)
     statement = insert.on_conflict_do_update(index_elements=["id"], set_={
         **{c: insert.excluded[c] for c in rows[0] if c != "id"},
-        **kept_while_open(insert, Step),
+        **kept_while_open(insert, table),
     })
     # On the connection, not the session: one executemany, without the ORM's bulk machinery.
     session.connection().execute(statement, rows)
 
 
-def _step_values(case_id: str, facts: CaseFacts, position: int, step: ProcedureStep
+# The column that numbers a task's case, appeal or report, by table.
+NUMBER_COLUMN: dict[TaskTable, str] = {Step: "case_id", AppealStep: "appeal_id",
+                                       ReportStep: "report_id"}
+
+
+def _step_values(changes: CaseChanges, position: int, step: ProcedureStep, table: TaskTable
                  ) -> dict[str, Any]:
-    """The ``Step`` row for one step of a case, as column values (what only the store keeps
-    aside: ``kept_while_open``)."""
-    return {
-        "id": f"{case_id}/{step.key}",
-        "case_id": case_id,
+    """The row for one step, as column values (what only the store keeps aside:
+    ``kept_while_open``)."""
+    values = {
+        "id": f"{changes.case_id}/{step.key}",
+        NUMBER_COLUMN[table]: changes.case_id,
         "position": position,
         "key": step.key,
         "kind": step.kind.value,
         "clause": step.clause,
         "status": step.status.value,
         "assignee": step.assignee.value if step.assignee else None,
-        "recipient": step.recipient,
         "subject_key": step.subject_key,
         "attempt": step.attempt,
-        "region": facts.region.value,
-        "district": facts.district,
+        "region": changes.facts.region.value,
+        "district": changes.facts.district,
         "opened_at": step.opened_at,
         "due_at": step.due_at,
         "escalate_at": step.escalate_at,
@@ -495,4 +510,7 @@ def _step_values(case_id: str, facts: CaseFacts, position: int, step: ProcedureS
         "outcome_json": to_json(step.outcome).decode() if step.outcome is not None else None,
         "note": step.note,
     }
+    if table is Step:
+        values["recipient"] = step.recipient
+    return values
 

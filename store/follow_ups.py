@@ -12,9 +12,9 @@ from typing import NamedTuple
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from store.cases import OPEN, TaskError, TaskNotFound, TaskTable, get_task
+from store.cases import NUMBER_COLUMN, OPEN, Task, TaskError, TaskNotFound, TaskTable, get_task
 from store.db import table_of
-from store.models import AppealStep, Step, User
+from store.models import Step, User
 
 
 class TaskClosed(TaskError):
@@ -26,7 +26,7 @@ class NotHeld(TaskError):
 
 
 def set_follow_up(session: Session, *, task_id: str, user_id: str, on: date | None,
-                  table: TaskTable = Step) -> Step | AppealStep:
+                  table: TaskTable = Step) -> Task:
     """Set (``None``: clear) the follow-up date of an open task ``user_id`` holds.
 
     One conditional UPDATE, so a task released or closed meanwhile is refused, never given
@@ -53,7 +53,7 @@ class FollowUp(NamedTuple):
     child or the applicant, only numbers, codes and the holder's own address."""
 
     task_id: str
-    number: str  # the case's or the appeal's
+    number: str  # the case's, the appeal's or the report's
     key: str
     kind: str
     clause: str
@@ -63,10 +63,12 @@ class FollowUp(NamedTuple):
 
 
 def follow_ups_on(session: Session, day: date) -> list[FollowUp]:
-    """The open tasks of cases and appeals whose holder follows them up on ``day``."""
+    """The open tasks of cases, appeals and reports whose holder follows them up on
+    ``day``."""
     users = table_of(User).c
     found: list[FollowUp] = []
-    for table, number in ((table_of(Step), "case_id"), (table_of(AppealStep), "appeal_id")):
+    for model, number in NUMBER_COLUMN.items():
+        table = table_of(model)
         task = table.c
         query = (select(task.id, task[number], task.key, task.kind, task.clause, task.region,
                         task.claimed_by, users.email)

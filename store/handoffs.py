@@ -17,10 +17,8 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from store.cases import OPEN, TaskClaimed, TaskTable, get_task
-from store.models import AppealStep, Step, TaskDelegation, TaskHandoff
-
-Task = Step | AppealStep
+from store.cases import OPEN, Task, TaskClaimed, TaskTable, get_task
+from store.models import TaskDelegation, TaskHandoff
 
 
 class Handoff(StrEnum):
@@ -35,8 +33,8 @@ class Handoff(StrEnum):
 
 
 def work_id(task: Task) -> str:
-    """The number of what the task belongs to: its case or its appeal."""
-    return task.case_id if isinstance(task, Step) else task.appeal_id
+    """The number of what the task belongs to: its case, appeal or report."""
+    return task.id.rsplit("/", 1)[0]
 
 
 def in_force(delegation: TaskDelegation, task: Task) -> bool:

@@ -182,6 +182,19 @@ class AppealStep(TaskRow, table=True):
     appeal_id: str = Field(max_length=32)
 
 
+class ReportStep(TaskRow, table=True):
+    """A task of a periodic report (¶8, ¶6.1, ¶6.10) in the inbox. ``id`` =
+    ``{report_id}/{key}``."""
+
+    __tablename__ = "report_step"
+    __table_args__ = (
+        Index("ix_report_step_inbox", "region", "status", "assignee", "due_at"),
+        Index("ix_report_step_report", "report_id", "position"),
+    )
+
+    report_id: str = Field(max_length=80)
+
+
 class Notice(SQLModel, table=True):
     """The notification outbox: one row per (case, step, recipient), or per mail about a
     periodic report (``case_id`` is then the report's id). A retried activity finds the row

@@ -1,6 +1,6 @@
 """Periodic reports in the store: saved by the reporting activities (idempotently, the
-workflow's last view wins), listed and read by the API, and the monthly district control's
-rows for the board's trend."""
+workflow's last view wins) with their tasks, listed and read by the API, and the monthly
+district control's rows for the board's trend."""
 
 from collections.abc import Collection
 from datetime import datetime
@@ -8,9 +8,22 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from schemas.regions import Region
-from schemas.reporting import ReportView
+from schemas.reporting import ReportChanges, ReportView
+from store.cases import upsert_steps
 from store.db import insert_for
-from store.models import ActivityReport, Case, DistrictControlMonth
+from store.models import ActivityReport, Case, DistrictControlMonth, ReportStep
+
+
+def project_report(session: Session, changes: ReportChanges, *, now: datetime) -> None:
+    """Apply a projection of a report's workflow: its changed tasks and the report."""
+    upsert_steps(session, changes, ReportStep)
+    save_report(session, changes.report, now=now)
+
+
+def report_steps(session: Session, report_id: str) -> list[ReportStep]:
+    """The report's tasks as its workflow last projected them, in the order they opened."""
+    return list(session.exec(select(ReportStep).where(col(ReportStep.report_id) == report_id)
+                             .order_by(col(ReportStep.position))))
 
 
 def save_report(session: Session, view: ReportView, *, now: datetime) -> None:

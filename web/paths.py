@@ -11,6 +11,7 @@ from typing import ClassVar
 from starlette.convertors import Convertor, register_url_convertor
 
 from schemas.appeal import APPEAL_NUMBER
+from schemas.reporting import REPORT_ID
 from schemas.webhooks import SUBSCRIPTION_ID
 
 
@@ -46,6 +47,6 @@ AppealNumber = id_format("appeal_number", APPEAL_NUMBER.removeprefix("^").remove
 WorkNumber = id_format("work_number", r"[A-Z]{3}-(?:A-)?\d{4}-\d{6,}",
                        "a case or an appeal number")
 TaskKeyFormat = id_format("task_key", r"[a-z0-9_.\-]+", "a step key")
-ReportName = id_format("report_id", r"[a-z_\-]+-\d{4}(?:-H[12]|-\d{2})?",
+ReportName = id_format("report_id", REPORT_ID.removeprefix("^").removesuffix("$"),
                        "an activity report's id")
 SubscriptionName = id_format("subscription", SUBSCRIPTION_ID, "a subscription id")

@@ -30,6 +30,7 @@ from workers.schedules import sync
 from workflows.appeal import AppealWorkflow
 from workflows.follow_ups import FollowUpReminders
 from workflows.reporting import REPORTING_WORKFLOWS
+from workflows.reporting_v1 import REPORTING_WORKFLOWS_V1
 from workflows.violation_response import ViolationResponseWorkflow
 
 # Sync activities (store, calendar) run here; sized for the store's connection pool.
@@ -69,7 +70,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[ViolationResponseWorkflow, AppealWorkflow, *REPORTING_WORKFLOWS,
-                   FollowUpReminders],
+                   *REPORTING_WORKFLOWS_V1, FollowUpReminders],
         workflow_runner=workflow_runner(),
         activities=[
             store.record_case, store.project_case, store.project_changes,
@@ -78,7 +79,8 @@ def build_worker(
             WorkingDayActivities().first_working_morning,
             reporting.compute_half_year_figures, reporting.approved_plan_items,
             reporting.compute_district_control,
-            reporting.save_report, reporting.send_report_mail, reporting.publish_briefing,
+            reporting.save_report, reporting.project_report, reporting.send_report_mail,
+            reporting.publish_briefing,
             appeals.project_appeal, appeals.send_to_applicant, appeals.send_cover_letter,
             calendar.registration_time,
             calendar.working_days_late,

@@ -208,9 +208,9 @@ class AppealWorkflow(CaseWorkflow):
     async def _consider(self) -> None:
         """art. 76: the answer within the term, approved by four eyes, sent to the applicant."""
         self.state.advance(Stage.RESPONSE)
-        draft = await drafted_and_approved(self.state, self.tasks, StepKind.APPEAL_ANSWER,
-                                           StepKind.APPEAL_ANSWER_APPROVAL,
-                                           term=lambda: self._term)
+        draft = await drafted_and_approved(
+            self.state, self.tasks, StepKind.APPEAL_ANSWER, StepKind.APPEAL_ANSWER_APPROVAL,
+            term=lambda kind: self._term if kind == StepKind.APPEAL_ANSWER else None)
         answer = draft.outcome_as(AnswerOutcome)
         self._tell(ApplicantNoticeKind.ANSWER, "notice.answer", draft.clause,
                    verdict=answer.verdict, body=answer.text)

@@ -45,10 +45,13 @@ class CaseState:
     finding read from a step) up to date before each change is recorded."""
 
     def __init__(self, view: CaseView, *, derive: Callable[[CaseView], None] | None = None,
-                 projection: Any = StoreActivities.project_changes) -> None:
+                 projection: Any = StoreActivities.project_changes,
+                 changes: Callable[..., CaseChanges] = CaseChanges) -> None:
         self.view = view
-        # The activity that brings the store up to a ``CaseChanges`` (appeals have their own).
+        # The activity that brings the store up to a ``CaseChanges`` (appeals and reports have
+        # their own), and what makes one (a report's carries the report too).
         self._projection = projection
+        self._changes_of = changes
         self.steps: dict[str, Step] = {s.key: s for s in view.steps}
         self._derive = derive
         self._projected = view.version
@@ -198,8 +201,8 @@ class CaseState:
         when ``since`` is None) and ``events``, copied: the workflow goes on changing its own."""
         steps = {i: s.model_copy(deep=True) for i, s in enumerate(self.view.steps)
                  if since is None or self._projected_steps.get(s.key) != s}
-        return CaseChanges(**_header(self.view), since_version=since, steps=steps,
-                           events=events)
+        return self._changes_of(**_header(self.view), since_version=since, steps=steps,
+                                events=events)
 
 
 def _history_is_long(limit: int) -> bool:

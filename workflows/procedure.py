@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.districts import DistrictActivities
     from activities.store import StoreActivities
     from ombudsflow import constants
-    from schemas.activities import LegacyDistrict
+    from schemas.activities import CaseChanges, LegacyDistrict, Recipient
     from schemas.case import CaseView
     from schemas.districts import is_code
     from schemas.errors import RejectedAction
@@ -35,14 +35,17 @@ class CaseWorkflow(CompletingWorkflow):
     def start(self, view: CaseView, *, deadlines: Mapping[StepKind, Deadline],
               notice_escalation: timedelta, child: Child | None,
               derive: Callable[[CaseView], None] | None = None,
-              projection: Any = StoreActivities.project_changes) -> None:
+              projection: Any = StoreActivities.project_changes,
+              changes: Callable[..., CaseChanges] = CaseChanges,
+              national: Recipient = Recipient.COMMITTEE) -> None:
         """Hold ``view`` (new, or carried over by continue-as-new) with the machinery around
-        it: tasks under ``deadlines``, notices escalated after ``notice_escalation``, published
-        text checked against ``child`` (if there is one), ``derive`` run before each change
-        is recorded, and the store brought up to date by the ``projection`` activity."""
-        self.state = CaseState(view, derive=derive, projection=projection)
+        it: tasks under ``deadlines``, escalated at their third to ``national``, notices
+        escalated after ``notice_escalation``, published text checked against ``child`` (if
+        there is one), ``derive`` run before each change is recorded, and the store brought
+        up to date by the ``projection`` activity with what ``changes`` makes."""
+        self.state = CaseState(view, derive=derive, projection=projection, changes=changes)
         self.notices = Notices(self.state, escalation=notice_escalation)
-        self.tasks = Tasks(self.state, self.notices, deadlines=deadlines)
+        self.tasks = Tasks(self.state, self.notices, deadlines=deadlines, national=national)
         self.completions = Completions(self.state, child=child)
 
     @workflow.query(name=constants.CASE_QUERY)

@@ -2,37 +2,46 @@
 ¶8 the half-yearly information, ¶6.1 the annual plan, ¶6.10 the half-yearly briefing, and
 seed 002's monthly district control.
 
-What they share (``PeriodicWork``): the period is the one before the time the schedule meant
-to run (``TemporalScheduledStartTime``), so a backfilled run reports on its own period; the
-report is saved in the store at every change; a person's draft waits under a deadline with a
-reminder to the regional office and an escalation past it; a draft is decided by another
-person (four eyes), and a rejection returns it with the reason. Updates are refused by their
-validators before anything enters the history.
+Read a report's ``_procedure`` first. What they share (``Periodic``): the period is the one
+before the time the schedule meant to run (``TemporalScheduledStartTime``), so a backfilled
+run reports on its own period, and the report is kept in the store as it changes.
+
+The drafts and decisions are the procedure toolkit's tasks (``DraftedAndDecided``): each is a
+task of the inbox (``report_step``), claimed, handed over and completed like a case's, under
+its deadlines (``schemas/reporting.py: DEADLINES``) with the reminder to its holder, the
+regional supervisor told past the second and the Commissioner past the third; a decision is
+four eyes, and a rejection returns the draft with the reason. The report (``ReportView``) is
+read off its tasks at every change and projected with them.
+
+Reports started before this are ``workflows/reporting_v1.py``'s.
 """
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import CalendarActivities, WorkingDayActivities
+    from activities.calendar import WorkingDayActivities
     from activities.reporting import ReportingActivities
     from ombudsflow.local_time import LOCAL_TIME
-    from schemas.activities import DeadlineRequest, Recipient
-    from schemas.case import Actor
+    from schemas.activities import Deadlines, Recipient
+    from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, Step
     from schemas.errors import RejectedAction
-    from schemas.policy import Deadline, working_days
+    from schemas.outcomes import ApprovalCompletion, ApprovalOutcome
     from schemas.privacy import identifiers_in
     from schemas.refusals import Reason
+    from schemas.report import Category
     from schemas.reporting import (
+        DEADLINES,
         PERIOD_OF,
-        BriefingDraft,
+        Briefing,
+        BriefingCompletion,
         MailKind,
-        Narrative,
-        PlanDraft,
-        ReportDecision,
+        NarrativeOutcome,
+        PlanOutcome,
+        ReportChanges,
         ReportingInput,
         ReportKind,
         ReportMail,
@@ -40,9 +49,11 @@ with workflow.unsafe.imports_passed_through():
         ReportView,
         report_id,
     )
-    from schemas.steps import Role
+    from schemas.steps import StepKind
 
-from workflows.completions import reject
+from workflows.approvals import decisions, drafted_and_approved
+from workflows.completions import completes, reject
+from workflows.procedure import CaseWorkflow
 
 SCHEDULED_AT = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 ACTIVITY: dict[str, Any] = {
@@ -50,33 +61,32 @@ ACTIVITY: dict[str, Any] = {
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=2),
                                 maximum_interval=timedelta(minutes=2)),
 }
-# ¶8: the draft is due ten working days after the half-year's report opens; its approval
-# three. ¶6.10: the briefing within a month of working days.
-DRAFT = Deadline(due=working_days(10), escalate=working_days(15))
-APPROVAL = Deadline(due=working_days(3), escalate=working_days(5))
-BRIEFING = Deadline(due=working_days(20), escalate=working_days(25))
 # ¶8 goes to the Commissioner, the Committee and the akim; monthly control to the regional
 # ombudsman and the akimat.
 HALF_YEAR_RECIPIENTS = (Recipient.COMMISSIONER, Recipient.COMMITTEE, Recipient.AKIMAT)
 CONTROL_RECIPIENTS = (Recipient.SUPERVISOR, Recipient.AKIMAT)
+# A reminder or escalation about a report's task still unsent after this is late.
+NOTICE_ESCALATION = timedelta(minutes=15)
+# What a report is waiting for while a task of each kind is open (else: a supervisor).
+WAITING_ON = {StepKind.PLAN_AGREEMENT: ReportStatus.AGREEING}
 
 
-class PeriodicWork:
-    """One report of one region and period, held in ``view`` and saved at every change."""
+def opened(kind: ReportKind, inp: ReportingInput) -> ReportView:
+    """The report of ``kind`` a workflow opens now: for ``inp.period``, else the period
+    before the time its schedule meant to run."""
+    scheduled = workflow.info().typed_search_attributes.get(SCHEDULED_AT)
+    period = inp.period or PERIOD_OF[kind](scheduled or workflow.info().start_time)
+    return ReportView(
+        report_id=report_id(kind, inp.region, period), workflow_id=workflow.info().workflow_id,
+        kind=kind, clause=kind.clause, region=inp.region, period=period,
+        status=ReportStatus.DRAFTING, opened_at=workflow.now())
 
-    kind: ReportKind
+
+class Periodic:
+    """One report of one region and period, held in ``view``."""
+
+    kind: ClassVar[ReportKind]
     view: ReportView
-
-    @workflow.init
-    def __init__(self, inp: ReportingInput) -> None:
-        """The report opens with the workflow, so the ``report`` query answers at once."""
-        scheduled = workflow.info().typed_search_attributes.get(SCHEDULED_AT)
-        period = inp.period or PERIOD_OF[self.kind](scheduled or workflow.info().start_time)
-        self.view = ReportView(
-            report_id=report_id(self.kind, inp.region, period),
-            workflow_id=workflow.info().workflow_id, kind=self.kind,
-            clause=self.kind.clause, region=inp.region, period=period,
-            status=ReportStatus.DRAFTING, opened_at=workflow.now())
 
     @workflow.query(name="report")
     def report(self) -> ReportView:
@@ -86,151 +96,23 @@ class PeriodicWork:
         await workflow.execute_activity_method(ReportingActivities.save_report, self.view,
                                                **ACTIVITY)
 
-    async def finish(self, status: ReportStatus = ReportStatus.DELIVERED) -> ReportView:
-        """The report delivered (or, monthly control, done) now, and saved."""
-        self.view.status, self.view.delivered_at = status, workflow.now()
-        await self.save()
-        return self.view
-
     async def mail(self, kind: MailKind, recipient: Recipient) -> None:
         await workflow.execute_activity_method(
             ReportingActivities.send_report_mail,
             ReportMail(kind=kind, recipient=recipient, report=self.view), **ACTIVITY)
 
-    async def deadlines(self, deadline: Deadline) -> tuple[datetime, datetime]:
-        found = await workflow.execute_activity_method(
-            CalendarActivities.compute_deadlines,
-            DeadlineRequest(start=workflow.now(), deadline=deadline), **ACTIVITY)
-        return found.due_at, found.escalate_at
 
-    async def until(self, status: ReportStatus, *, due: datetime, reminders: list[datetime],
-                    escalate_at: datetime, escalate_to: Recipient) -> None:
-        """Wait while the report is in ``status`` (``due`` then, as people are shown): remind
-        the regional office at each of ``reminders`` and tell ``escalate_to`` once at
-        ``escalate_at``, if still waiting."""
-        self.view.due_at = due
-        await self.save()
-        for at, late in [*((r, MailKind.REMINDER) for r in reminders),
-                         (escalate_at, MailKind.ESCALATION)]:
-            if at <= workflow.now() or not await self._still(status, at):
-                continue
-            if late == MailKind.REMINDER:
-                self.view.reminded_at.append(workflow.now())
-                await self.mail(late, Recipient.OMBUDSMAN_OFFICE)
-            elif self.view.escalated_at is None:
-                self.view.escalated_at = workflow.now()
-                await self.mail(late, escalate_to)
-            await self.save()
-        await workflow.wait_condition(lambda: self.view.status != status)
-
-    async def _still(self, status: ReportStatus, at: datetime) -> bool:
-        try:
-            await workflow.wait_condition(lambda: self.view.status != status,
-                                          timeout=at - workflow.now())
-        except TimeoutError:
-            return True
-        return False
-
-    async def drafted_and_approved(self, draft: Deadline) -> None:
-        """Drafting under ``draft``, then a supervisor's decision; a rejection returns it."""
-        while True:
-            due, escalate = await self.deadlines(draft)
-            await self.until(ReportStatus.DRAFTING, due=due, reminders=[due],
-                             escalate_at=escalate, escalate_to=Recipient.SUPERVISOR)
-            due, escalate = await self.deadlines(APPROVAL)
-            await self.until(ReportStatus.APPROVING, due=due, reminders=[due],
-                             escalate_at=escalate, escalate_to=Recipient.SUPERVISOR)
-            if self.view.status == ReportStatus.APPROVED:
-                return
-
-    # Updates' shared checks -------------------------------------------------------------
-
-    def check(self, actor: Actor, role: Role, status: ReportStatus, *,
-              national: bool = False) -> None:
-        """The report is at ``status`` and ``actor`` may act on it: their role, their region
-        (``national``: only a national-level user), and four eyes for a decision."""
-        view = self.view
-        if view.status != status:
-            raise reject(RejectedAction.TASK_CLOSED, Reason.REPORT_NOT_AT_STATUS,
-                         clause=view.clause)
-        if actor.role != role:
-            raise reject(RejectedAction.FORBIDDEN, Reason.REPORT_ROLE, actor=actor.id,
-                         role=actor.role.value, clause=view.clause)
-        if national and actor.region is not None:
-            raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_AGREED_NATIONALLY,
-                         clause=view.clause, actor=actor.id, acts_for=actor.region or "")
-        if not actor.covers(view.region):
-            raise reject(RejectedAction.FORBIDDEN, Reason.OTHER_REGION, actor=actor.id,
-                         region=view.region.value, acts_for=actor.region or "")
-        if role != Role.CASE_WORKER and actor.id == view.drafted_by:
-            raise reject(RejectedAction.FORBIDDEN, Reason.FOUR_EYES_DRAFT, actor=actor.id)
-
-    def drafted(self, actor: Actor, next_status: ReportStatus) -> ReportView:
-        """A draft from ``actor`` (its content already in the view) goes on to ``next_status``."""
-        self.view.drafted_by, self.view.status = actor.id, next_status
-        return self.view
-
-    def decided(self, d: ReportDecision, next_status: ReportStatus) -> ReportView:
-        """Move on to ``next_status``, or back to drafting with the reason."""
-        if d.approved:
-            self.view.status = next_status
-            self.view.approved_by = d.actor.id
-        else:
-            self.view.status, self.view.returned_with = ReportStatus.DRAFTING, d.reason
-        return self.view
-
-
-class DecidedByASupervisor(PeriodicWork):
-    """A report a supervisor approves (four eyes) or returns with the reason (¶8, ¶6.10)."""
-
-    @workflow.update
-    async def decide_report(self, d: ReportDecision) -> ReportView:
-        """The supervisor approves the draft (not their own) or returns it with the reason;
-        the refusals cite the report's clause."""
-        return self.decided(d, ReportStatus.APPROVED)
-
-    @decide_report.validator
-    def _decision(self, d: ReportDecision) -> None:
-        self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
-
-
-@workflow.defn(name="HalfYearReportWorkflow")
-class HalfYearReportWorkflow(DecidedByASupervisor):
-    """¶8: information on the ombudsman's activity for the half-year, to the Commissioner, the
-    Committee and the akim."""
-
-    kind = ReportKind.HALF_YEAR
-
-    @workflow.run
-    async def run(self, inp: ReportingInput) -> ReportView:
-        view = self.view
-        view.figures = await workflow.execute_activity_method(
-            ReportingActivities.compute_half_year_figures, view, **ACTIVITY)
-        view.plan = await workflow.execute_activity_method(
-            ReportingActivities.approved_plan_items, view, **ACTIVITY)  # ¶6.1's, reported on
-        await self.drafted_and_approved(DRAFT)
-        for recipient in HALF_YEAR_RECIPIENTS:
-            await self.mail(MailKind.DELIVERY, recipient)
-        return await self.finish()
-
-    @workflow.update
-    async def submit_narrative(self, n: Narrative) -> ReportView:
-        """¶8: the case worker's sections beside the figures; the report goes for approval."""
-        self.view.narrative = dict(n.sections)
-        return self.drafted(n.actor, ReportStatus.APPROVING)
-
-    @submit_narrative.validator
-    def _narrative(self, n: Narrative) -> None:
-        self.check(n.actor, Role.CASE_WORKER, ReportStatus.DRAFTING)
-
-
-@workflow.defn(name="MonthlyControlWorkflow")
-class MonthlyControlWorkflow(PeriodicWork):
+@workflow.defn
+class MonthlyControlWorkflow(Periodic):
     """Seed 002: on the first working day of the month, each district's alarms registered
     late, tasks overdue (who holds each, how long), plans not reviewed on time and reports
     without a preventive talk, to the regional ombudsman and the akimat."""
 
     kind = ReportKind.MONTHLY_CONTROL
+
+    @workflow.init
+    def __init__(self, inp: ReportingInput) -> None:
+        self.view = opened(self.kind, inp)
 
     @workflow.run
     async def run(self, inp: ReportingInput) -> ReportView:
@@ -243,96 +125,218 @@ class MonthlyControlWorkflow(PeriodicWork):
             ReportingActivities.compute_district_control, view, **ACTIVITY)
         for recipient in CONTROL_RECIPIENTS:
             await self.mail(MailKind.DELIVERY, recipient)
-        return await self.finish(ReportStatus.DONE)
+        view.status, view.delivered_at = ReportStatus.DONE, workflow.now()
+        await self.save()
+        return view
 
 
-@workflow.defn(name="AnnualPlanWorkflow")
-class AnnualPlanWorkflow(PeriodicWork):
-    """¶6.1: next year's work plan, agreed with the national Commissioner and approved by the
-    regional ombudsman by 30 December; reminders on 20 and 27 December, and the Commissioner
-    is told if the 30th passes."""
+class DraftedAndDecided(Periodic, CaseWorkflow):
+    """A report a case worker drafts and ``deciders`` decide in turn, on the toolkit: the
+    report's tasks are a case's steps (the case is the report: its number the report's id,
+    its region the report's, no district and no child), projected with the report."""
 
-    kind = ReportKind.ANNUAL_PLAN
+    draft: ClassVar[StepKind]
+    deciders: ClassVar[tuple[StepKind, ...]]
+
+    @workflow.init
+    def __init__(self, inp: ReportingInput) -> None:
+        self.view = inp.carried_report or opened(self.kind, inp)
+        view = self.view
+        case = inp.carried_case or CaseView(
+            case_id=view.report_id, version=0,
+            facts=CaseFacts(region=view.region, district="", category=Category.OTHER,
+                            threat_to_life_or_health=False, cohabiting_parent=False,
+                            received_at=view.opened_at),
+            stage=Stage.RESPONSE, police_finding=PoliceFinding.PENDING,
+            opened_at=view.opened_at, overdue=False, steps=[])
+        self.start(case, deadlines=DEADLINES, notice_escalation=NOTICE_ESCALATION, child=None,
+                   derive=self._derive, projection=ReportingActivities.project_report,
+                   changes=self._changes, national=Recipient.COMMISSIONER)
+
+    async def ran(self, inp: ReportingInput) -> ReportView:
+        """The report once its ``_procedure`` has run (each type's ``run``), continued as new
+        if its history grows long."""
+        if not await self.state.run(self._procedure, settled=self.notices.settled,
+                                    history_limit=inp.history_limit):
+            workflow.continue_as_new(inp.model_copy(update={
+                "carried_case": self.state.view, "carried_report": self.view}))
+        return self.view
+
+    async def _procedure(self) -> None:
+        raise NotImplementedError
+
+    async def drafted_and_decided(self) -> None:
+        """The draft, once every decider has approved it."""
+        await drafted_and_approved(self.state, self.tasks, self.draft, *self.deciders,
+                                   term=self.term)
+
+    def term(self, kind: StepKind) -> Deadlines | None:
+        """The deadlines the law fixes for a task of ``kind`` (None: from its opening)."""
+        return None
+
+    def finish(self) -> None:
+        """The report delivered (or published) now, and closed."""
+        self.view.status, self.view.delivered_at = ReportStatus.DELIVERED, workflow.now()
+        self.state.view.closed_at = workflow.now()
+        self.state.advance(Stage.CLOSED)
+
+    def read(self, draft: Step) -> None:
+        """Bring the report's content up to ``draft``'s last attempt."""
+        raise NotImplementedError
+
+    def _changes(self, **fields: Any) -> ReportChanges:
+        return ReportChanges(**fields, report=self.view.model_copy(deep=True))
+
+    def _derive(self, case: CaseView) -> None:
+        """The report as its tasks say: the draft's content, where it waits and until when,
+        who drafted and approved it, why it was returned, when people were reminded."""
+        view = self.view
+        steps = {s.key: s for s in case.steps}
+        view.reminded_at = sorted(s.reminded_at for s in case.steps if s.reminded_at)
+        view.escalated_at = min((s.escalated_at for s in case.steps if s.escalated_at),
+                                default=None)
+        draft = steps.get(self.draft.value)
+        if draft is None or view.delivered_at is not None:
+            return
+        if draft.outcome is not None:
+            self.read(draft)
+        view.drafted_by = draft.actor
+        view.returned_with = draft.note.removeprefix("rejected: ") if draft.note else None
+        view.status, waiting = self._waiting(draft, steps)
+        view.due_at = waiting.due_at if waiting is not None else None
+        if view.status == ReportStatus.APPROVED:
+            view.approved_by = steps[decisions(draft, self.deciders)[-1][1]].actor
+
+    def _waiting(self, draft: Step, steps: dict[str, Step]
+                 ) -> tuple[ReportStatus, Step | None]:
+        """Where the draft's current attempt is, and the open task it waits on."""
+        if draft.is_open():
+            return ReportStatus.DRAFTING, draft
+        for kind, key in decisions(draft, self.deciders):
+            status = WAITING_ON.get(kind, ReportStatus.APPROVING)
+            decision = steps.get(key)
+            if decision is None or decision.is_open():
+                return status, decision
+            if not decision.outcome_as(ApprovalOutcome).approved:
+                return ReportStatus.DRAFTING, None  # being returned
+        return ReportStatus.APPROVED, None
+
+
+@workflow.defn
+class HalfYearReport(DraftedAndDecided):
+    """¶8: information on the ombudsman's activity for the half-year, to the Commissioner, the
+    Committee and the akim."""
+
+    kind = ReportKind.HALF_YEAR
+    draft = StepKind.REPORT_NARRATIVE
+    deciders = (StepKind.REPORT_APPROVAL,)
 
     @workflow.run
     async def run(self, inp: ReportingInput) -> ReportView:
+        return await self.ran(inp)
+
+    async def _procedure(self) -> None:
+        """The figures (and the year's approved ¶6.1 plan, reported on), the narrative
+        approved by four eyes, then delivered with its documents."""
         view = self.view
-        year = view.period.start.year - 1
-        reminders = [_local(date(year, 12, day), 9) for day in (20, 27)]
-        deadline = _local(date(year, 12, 30), 18)
-        while view.status != ReportStatus.APPROVED:
-            for status in (ReportStatus.DRAFTING, ReportStatus.AGREEING,
-                           ReportStatus.APPROVING):
-                if view.status == status:
-                    await self.until(status, due=deadline, reminders=reminders,
-                                     escalate_at=deadline, escalate_to=Recipient.COMMISSIONER)
-        return await self.finish()
+        if view.figures is None:
+            view.figures = await workflow.execute_activity_method(
+                ReportingActivities.compute_half_year_figures, view, **ACTIVITY)
+            view.plan = await workflow.execute_activity_method(
+                ReportingActivities.approved_plan_items, view, **ACTIVITY)
+            self.state.changed()
+        await self.drafted_and_decided()
+        for recipient in HALF_YEAR_RECIPIENTS:
+            await self.mail(MailKind.DELIVERY, recipient)
+        self.finish()
 
-    @workflow.update
-    async def submit_plan(self, p: PlanDraft) -> ReportView:
-        """¶6.1: the plan's items; it goes to the Commissioner for agreement."""
-        self.view.plan = list(p.items)
-        return self.drafted(p.actor, ReportStatus.AGREEING)
+    def read(self, draft: Step) -> None:
+        self.view.narrative = dict(draft.outcome_as(NarrativeOutcome).sections)
 
-    @submit_plan.validator
-    def _plan(self, p: PlanDraft) -> None:
-        self.check(p.actor, Role.CASE_WORKER, ReportStatus.DRAFTING)
+    draft_report_narrative = completes(StepKind.REPORT_NARRATIVE)
+    decide_approval = completes(StepKind.REPORT_APPROVAL)
 
-    @workflow.update
-    async def agree_plan(self, d: ReportDecision) -> ReportView:
-        """¶6.1: the national Commissioner's agreement, or the plan back with the reason."""
-        return self.decided(d, ReportStatus.APPROVING)
 
-    @agree_plan.validator
-    def _agreement(self, d: ReportDecision) -> None:
-        self.check(d.actor, Role.SUPERVISOR, ReportStatus.AGREEING, national=True)
+@workflow.defn
+class AnnualPlan(DraftedAndDecided):
+    """¶6.1: next year's work plan, agreed with the national Commissioner and approved by the
+    regional ombudsman by 30 December: its holder reminded on 20 December, the regional
+    ombudsman told on the 27th, the Commissioner once the 30th has passed."""
 
-    @workflow.update
-    async def approve_plan(self, d: ReportDecision) -> ReportView:
-        """¶6.1: the regional ombudsman's approval."""
-        return self.decided(d, ReportStatus.APPROVED)
+    kind = ReportKind.ANNUAL_PLAN
+    draft = StepKind.PLAN_DRAFT
+    deciders = (StepKind.PLAN_AGREEMENT, StepKind.PLAN_APPROVAL)
 
-    @approve_plan.validator
-    def _approval(self, d: ReportDecision) -> None:
-        self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
-        if d.actor.region is None:
+    @workflow.run
+    async def run(self, inp: ReportingInput) -> ReportView:
+        return await self.ran(inp)
+
+    async def _procedure(self) -> None:
+        await self.drafted_and_decided()
+        self.finish()
+
+    def term(self, kind: StepKind) -> Deadlines:
+        """¶6.1: every task of the plan is held to December of the year before its own."""
+        year = self.view.period.start.year - 1
+        return Deadlines(due_at=at_local(date(year, 12, 20), 9),
+                         escalate_at=at_local(date(year, 12, 27), 9),
+                         committee_at=at_local(date(year, 12, 30), 18))
+
+    def read(self, draft: Step) -> None:
+        self.view.plan = list(draft.outcome_as(PlanOutcome).items)
+
+    def _agreed_nationally(self, c: ApprovalCompletion) -> None:
+        if c.actor.region is not None:
+            raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_AGREED_NATIONALLY,
+                         clause=self.kind.clause, actor=c.actor.id, acts_for=c.actor.region)
+
+    def _approved_regionally(self, c: ApprovalCompletion) -> None:
+        if c.actor.region is None:
             raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_APPROVED_REGIONALLY)
 
+    draft_annual_plan = completes(StepKind.PLAN_DRAFT)
+    agree_annual_plan = completes(StepKind.PLAN_AGREEMENT, check=_agreed_nationally)
+    decide_approval = completes(StepKind.PLAN_APPROVAL, check=_approved_regionally)
 
-@workflow.defn(name="BriefingWorkflow")
-class BriefingWorkflow(DecidedByASupervisor):
+
+@workflow.defn
+class HalfYearBriefing(DraftedAndDecided):
     """¶6.10: the half-yearly public briefing held, its public summary checked for personal
     data, approved (four eyes) and published in the publication register."""
 
     kind = ReportKind.BRIEFING
+    draft = StepKind.BRIEFING
+    deciders = (StepKind.BRIEFING_APPROVAL,)
 
     @workflow.run
     async def run(self, inp: ReportingInput) -> ReportView:
-        await self.drafted_and_approved(BRIEFING)
+        return await self.ran(inp)
+
+    async def _procedure(self) -> None:
+        await self.drafted_and_decided()
         await workflow.execute_activity_method(ReportingActivities.publish_briefing, self.view,
                                                **ACTIVITY)
-        return await self.finish()
+        self.finish()
 
-    @workflow.update
-    async def submit_briefing(self, b: BriefingDraft) -> ReportView:
-        """¶6.10: the briefing held and its public summary; it goes for approval."""
-        self.view.briefing = b
-        return self.drafted(b.actor, ReportStatus.APPROVING)
+    def read(self, draft: Step) -> None:
+        self.view.briefing = draft.outcome_as(Briefing)
 
-    @submit_briefing.validator
-    def _briefing(self, b: BriefingDraft) -> None:
-        self.check(b.actor, Role.CASE_WORKER, ReportStatus.DRAFTING)
-        for field, text in (("summary", b.summary), *(("topics", t) for t in b.topics)):
-            found = identifiers_in(text, workflow.now().date())
-            if found:
+    def _no_identifiers(self, c: BriefingCompletion) -> None:
+        """The summary and topics are published: nothing in them may identify a person."""
+        briefing = c.outcome
+        for field, text in (("summary", briefing.summary),
+                            *(("topics", t) for t in briefing.topics)):
+            if identifiers_in(text, workflow.now().date()):
                 raise reject(RejectedAction.INVALID_OUTCOME, Reason.BRIEFING_IDENTIFIERS,
                              field=field)
 
+    draft_briefing = completes(StepKind.BRIEFING, check=_no_identifiers)
+    decide_approval = completes(StepKind.BRIEFING_APPROVAL)
 
-def _local(day: date, hour: int) -> datetime:
+
+def at_local(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TIME)
 
 
-REPORTING_WORKFLOWS = (HalfYearReportWorkflow, MonthlyControlWorkflow, AnnualPlanWorkflow,
-                       BriefingWorkflow)
-WORKFLOW_OF: dict[ReportKind, type[PeriodicWork]] = {w.kind: w for w in REPORTING_WORKFLOWS}
+REPORTING_WORKFLOWS = (HalfYearReport, MonthlyControlWorkflow, AnnualPlan, HalfYearBriefing)
+WORKFLOW_OF: dict[ReportKind, type[Periodic]] = {w.kind: w for w in REPORTING_WORKFLOWS}

@@ -68,10 +68,14 @@ class Tasks:
     """The human tasks of one case, each under its kind's deadline in ``deadlines``."""
 
     def __init__(self, case: CaseState, notices: Notices, *,
-                 deadlines: Mapping[StepKind, Deadline]) -> None:
+                 deadlines: Mapping[StepKind, Deadline],
+                 national: Recipient = Recipient.COMMITTEE) -> None:
         self._case = case
         self._notices = notices
         self._deadlines_of = deadlines
+        # Who is told at a chain's third deadline: the Committee of a case or an appeal, the
+        # Commissioner of the ombudsman's own periodic work.
+        self._national = national
 
     async def task(self, kind: StepKind, key: str | None = None, *,
                    subject: Step | None = None, term: Deadlines | None = None) -> Step:
@@ -115,7 +119,8 @@ class Tasks:
         """Every rung of ``chain`` in turn while the step stays open, with the repeated
         reminders and the unclaimed-task check alongside; until the step closes. The rungs
         wait for the deadlines as they were when the task opened."""
-        alongside = [asyncio.create_task(self._repeated(step, chain.repeat_every))]
+        alongside = ([] if chain.repeat_every is None
+                     else [asyncio.create_task(self._repeated(step, chain.repeat_every))])
         if chain.unclaimed_urgent is not None and self._case.view.facts.threat_to_life_or_health:
             alongside.append(asyncio.create_task(self._unclaimed(step, chain.unclaimed_urgent)))
         for level in _DEADLINE_OF:
@@ -177,6 +182,8 @@ class Tasks:
         """Send the rung's notice; a reminder goes to the task's holder, if anyone holds it
         (cases that ran before ``reminder-to-holder``: to the office)."""
         kind, recipient, _ = RUNGS[level]
+        if level is Level.COMMITTEE:
+            recipient = self._national
         holder = None
         if recipient is Recipient.OMBUDSMAN_OFFICE and workflow.patched(REMINDER_TO_HOLDER):
             holder = await self._holder(step)
