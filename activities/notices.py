@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.directory import Authority, Directory
 from activities.sms import SmsError, SmsGateway, SmsState
-from activities.texts import SMS_LANGUAGES, render_notice, render_sms
+from activities.texts import SMS_LANGUAGES, link_to, render_notice, render_sms
 from activities.transports import Transport
 from activities.webhooks import WebhookRefused, post_signed
 from schemas.activities import NO_SUCH_CHANNEL, Channel, NoticeRequest, NoticeResult, Recipient
@@ -153,7 +153,7 @@ class NoticeActivities:
         data = req.model_dump(mode="json", include={
             "case_id", "step_key", "clause", "recipient", "region", "district", "category",
             "urgent", "subject_step", "due_at"}, exclude_none=True)
-        data["link"] = f"{self._base_url.rstrip('/')}/cases/{req.case_id}"
+        data["link"] = link_to(req.case_id, self._base_url)
         webhook_id = "msg_" + message_id.strip("<>").split("@")[0]
         await post_signed(sub.url, sub.secret, message_id=webhook_id,
                           payload={"type": f"notice.{req.kind.value}",

@@ -10,9 +10,11 @@ from typing import NamedTuple
 from activities.directory import Authority
 from ombudsflow.local_time import local_time
 from schemas.activities import NoticeKind, NoticeRequest
+from schemas.appeal import is_appeal_number
 from schemas.districts import Districts
 from schemas.procedure import kind_of_key, title_of
 from schemas.report import Category
+from schemas.reporting import is_report_id
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -134,10 +136,17 @@ LABELS: dict[str, Labels] = {
 RECOMMENDATIONS_HEADING = "Ұсынымдар мәтіні / Текст рекомендаций / Text of the recommendations:"
 
 
+def link_to(number: str, base_url: str) -> str:
+    """The page of the case, appeal or periodic report ``number``."""
+    section = ("appeals" if is_appeal_number(number) else
+               "reports" if is_report_id(number) else "cases")
+    return f"{base_url.rstrip('/')}/{section}/{number}"
+
+
 def render_notice(req: NoticeRequest, authority: Authority, *, districts: Districts,
                   base_url: str) -> tuple[str, str]:
     """The subject and plain-text body of the notice ``req`` to ``authority``."""
-    link = f"{base_url.rstrip('/')}/cases/{req.case_id}"
+    link = link_to(req.case_id, base_url)
     paragraphs = [_paragraph(req, authority, districts, language, link)
                   for language in LANGUAGES]
     if req.kind is NoticeKind.RECOMMENDATIONS and req.body:
@@ -160,10 +169,13 @@ def _paragraph(req: NoticeRequest, authority: Authority, districts: Districts, l
         f"{labels.basis}: {ORDER.in_language(language)}, {req.clause}.",
         f"{labels.case}: {req.case_id}",
         f"{labels.region}: {req.region.name_in(language)}",
-        f"{labels.district}: {districts.name_in(req.region, req.district, language)}",
-        f"{labels.category}: {CATEGORIES[req.category].in_language(language)}",
-        f"{labels.urgency}: {(URGENT if req.urgent else NOT_URGENT).in_language(language)}",
     ]
+    if not is_report_id(req.case_id):  # a report is the region's: no district, no category
+        lines += [
+            f"{labels.district}: {districts.name_in(req.region, req.district, language)}",
+            f"{labels.category}: {CATEGORIES[req.category].in_language(language)}",
+            f"{labels.urgency}: {(URGENT if req.urgent else NOT_URGENT).in_language(language)}",
+        ]
     if req.subject_step:
         lines.append(f"{labels.task}: {step_title(req.subject_step, language)}")
     if req.due_at:
@@ -198,5 +210,6 @@ SMS_CATEGORIES: dict[Category, Words] = {
 def render_sms(req: NoticeRequest, language: str, *, base_url: str) -> str:
     """The SMS of notice ``req`` in ``language``: one segment when the base URL is short."""
     urgent = f"{URGENT.in_language(language)} " if req.urgent else ""
-    return (f"{urgent}{req.clause} {SMS_CATEGORIES[req.category].in_language(language)} "
-            f"{base_url.rstrip('/')}/cases/{req.case_id}")
+    category = ("" if is_report_id(req.case_id)
+                else f"{SMS_CATEGORIES[req.category].in_language(language)} ")
+    return f"{urgent}{req.clause} {category}{link_to(req.case_id, base_url)}"

@@ -16,12 +16,18 @@ from temporalio.testing import WorkflowEnvironment
 from activities.transports import FileTransport
 from schemas.regions import Region
 from schemas.reporting import (
+    Briefing,
+    BriefingCompletion,
     BriefingDraft,
     Narrative,
+    NarrativeCompletion,
+    NarrativeOutcome,
     NarrativeSection,
     Period,
+    PlanCompletion,
     PlanDraft,
     PlanItem,
+    PlanOutcome,
     ReportDecision,
     ReportingInput,
 )
@@ -29,12 +35,9 @@ from tests.conftest import new_worker
 from tests.support.clock import skip
 from tests.support.factories import supervisor_of, worker_of
 from tests.support.record_histories import recorder
-from workflows.reporting import (
-    AnnualPlanWorkflow,
-    BriefingWorkflow,
-    HalfYearReportWorkflow,
-    MonthlyControlWorkflow,
-)
+from tests.support.reporting import approve, complete
+from workflows.reporting import AnnualPlan, HalfYearBriefing, HalfYearReport, MonthlyControlWorkflow
+from workflows.reporting_v1 import AnnualPlanWorkflow, BriefingWorkflow, HalfYearReportWorkflow
 
 HISTORIES = Path(__file__).parent.parent / "histories" / "reporting"
 H1 = Period(start=date(2026, 1, 1), end=date(2026, 7, 1), label="2026-H1")
@@ -74,6 +77,39 @@ async def _briefing(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> No
     await h.execute_update(BriefingWorkflow.decide_report, APPROVED)
 
 
+async def _half_year_v2(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
+    narrative = NarrativeOutcome(sections={NarrativeSection.SUMMARY: "Жарты жылдың қорытындысы."})
+    await complete(h, "draft_report_narrative", "report_narrative", worker_of(),
+                   NarrativeCompletion, narrative)
+    await approve(h, "decide_approval", "report_narrative.approval-1", supervisor_of(),
+                  approved=False, reason="Add the KDN figures")
+    await skip(env, 60 * 60 * 24 * 31)  # reminded, escalated twice while back in draft
+    await complete(h, "draft_report_narrative", "report_narrative", worker_of(),
+                   NarrativeCompletion, narrative)
+    await approve(h, "decide_approval", "report_narrative.approval-2", supervisor_of())
+
+
+async def _plan_v2(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
+    draft = PlanOutcome(items=[PlanItem(
+        activity="Профилактикалық кездесулер", clause="¶6.1", responsible="Кеңсе",
+        quarter=1, expected_result="20 кездесу")])
+    national = supervisor_of(region=None, name="commissioner-office")
+    await complete(h, "draft_annual_plan", "plan_draft", worker_of(), PlanCompletion, draft)
+    await approve(h, "agree_annual_plan", "plan_draft.plan_agreement-1", national,
+                  approved=False, reason="Add ¶6.10 briefings")
+    await complete(h, "draft_annual_plan", "plan_draft", worker_of(), PlanCompletion, draft)
+    await approve(h, "agree_annual_plan", "plan_draft.plan_agreement-2", national)
+    await skip(env, 60 * 60 * 24 * 40)
+    await approve(h, "decide_approval", "plan_draft.approval-2", supervisor_of())
+
+
+async def _briefing_v2(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
+    await complete(h, "draft_briefing", "briefing", worker_of(), BriefingCompletion, Briefing(
+        held_on=date(2026, 7, 20), place="Ақтөбе", topics=["буллинг"],
+        summary="Брифингте буллингтің алдын алу талқыланды."))
+    await approve(h, "decide_approval", "briefing.approval-1", supervisor_of())
+
+
 async def _nothing(h: WorkflowHandle[Any, Any], env: WorkflowEnvironment) -> None:
     return None
 
@@ -89,6 +125,13 @@ SCENARIOS: dict[str, tuple[object, Period, Drive]] = {
         AnnualPlanWorkflow, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
         _plan),
     "briefing-v1-published": (BriefingWorkflow, H1, _briefing),
+    # On the procedure toolkit.
+    "half-year-v2-toolkit-returned-reminded-escalated-delivered": (HalfYearReport, H1,
+                                                                   _half_year_v2),
+    "annual-plan-v2-toolkit-returned-escalated-approved": (
+        AnnualPlan, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
+        _plan_v2),
+    "briefing-v2-toolkit-published": (HalfYearBriefing, H1, _briefing_v2),
 }
 
 

@@ -21,8 +21,8 @@ def test_each_reporting_workflow_type_has_a_history() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_recorded_reporting_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=[*REPORTING_WORKFLOWS, *REPORTING_WORKFLOWS_V1], data_converter=data_converter(None),
-                        workflow_runner=workflow_runner())
+    replayer = Replayer(workflows=[*REPORTING_WORKFLOWS, *REPORTING_WORKFLOWS_V1],
+                        data_converter=data_converter(None), workflow_runner=workflow_runner())
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

@@ -28,11 +28,15 @@ def test_update_names_are_the_ones_clients_and_running_cases_use() -> None:
         "draft_recommendations", "draft_public_statement", "submit_closure", "decide_approval",
         # ¶6.2 appeals
         "triage_appeal", "forward_appeal", "draft_appeal_answer",
+        # ¶8, ¶6.1, ¶6.10
+        "draft_report_narrative", "draft_annual_plan", "agree_annual_plan", "draft_briefing",
     }
-    assert kinds_of("decide_approval") == (StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL,
-                                           StepKind.APPEAL_ANSWER_APPROVAL)
-    assert {StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL,
-            StepKind.APPEAL_ANSWER_APPROVAL} == APPROVALS
+    assert kinds_of("decide_approval") == (
+        StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL, StepKind.APPEAL_ANSWER_APPROVAL,
+        StepKind.REPORT_APPROVAL, StepKind.PLAN_APPROVAL, StepKind.BRIEFING_APPROVAL)
+    assert {StepKind.APPROVAL, StepKind.CLOSURE_APPROVAL, StepKind.APPEAL_ANSWER_APPROVAL,
+            StepKind.REPORT_APPROVAL, StepKind.PLAN_AGREEMENT, StepKind.PLAN_APPROVAL,
+            StepKind.BRIEFING_APPROVAL} == APPROVALS
 
 
 def test_every_task_has_a_spec_with_all_it_needs() -> None:
