@@ -5,18 +5,15 @@ applicant's ticket and answer arrive at the SMTP server, in Kazakh as she asked.
 
 from pathlib import Path
 
-from playwright.async_api import Page, async_playwright, expect
-from pydantic import SecretStr
+from playwright.async_api import Page, expect
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import SmtpTransport
 from commands.demo import DemoCredentials
 from ombudsflow.codec import KeyRing
-from ombudsflow.config import Settings
-from tests.conftest import new_worker
 from tests.pages.test_browser import ARTIFACTS, now_local, open_from_inbox, shoot
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serving, sign_in
+from tests.support.browser import browsing, needs_chromium, sign_in
 from tests.support.ports import free_port
 from tests.support.scenarios import CaseDriver
 from tests.support.smtp import SmtpServer
@@ -49,40 +46,30 @@ async def test_a_walk_in_appeal_is_registered_triaged_answered_and_mailed_in_the
     smtp = SmtpServer(free_port())
     smtp.start()
     try:
-        async with new_worker(time_env.client, engine,
-                              SmtpTransport("127.0.0.1", smtp.port, timeout=5)) as worker:
-            settings = Settings(
-                task_queue=worker.task_queue, database_url=str(engine.url),
-                web_port=free_port(),
-                temporal_address=time_env.client.service_client.config.target_host,
-                keys=SecretStr(keyring.to_json()), public_base_url="http://127.0.0.1",
-            )
-            async with serving(settings) as base, async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-                page = await browser.new_page()
-                await sign_in(page, base, "cw.aktobe", demo.passwords["cw.aktobe"])
-                appeal_id = await operator_registers(page, base)
+        async with browsing(time_env, engine, keyring,
+                            SmtpTransport("127.0.0.1", smtp.port, timeout=5)) as (base, browser):
+            page = await browser.new_page()
+            await sign_in(page, base, "cw.aktobe", demo.passwords["cw.aktobe"])
+            appeal_id = await operator_registers(page, base)
 
-                await open_from_inbox(page, base, appeal_id, "appeal_triage")
-                await page.select_option('[name="within_competence"]', "true")
-                await page.get_by_role("button", name=SUBMIT).click()
-                await expect(page.locator("h1")).to_contain_text(appeal_id)
-                await open_from_inbox(page, base, appeal_id, "appeal_answer")
-                await page.select_option('[name="verdict"]', "upheld")
-                await page.fill('[name="text"]', "The school will admit your son on Monday.")
-                await page.get_by_role("button", name=SUBMIT).click()
-                await expect(page.locator(".flash")).to_contain_text("Өтінішке жауап")
+            await open_from_inbox(page, base, appeal_id, "appeal_triage")
+            await page.select_option('[name="within_competence"]', "true")
+            await page.get_by_role("button", name=SUBMIT).click()
+            await expect(page.locator("h1")).to_contain_text(appeal_id)
+            await open_from_inbox(page, base, appeal_id, "appeal_answer")
+            await page.select_option('[name="verdict"]', "upheld")
+            await page.fill('[name="text"]', "The school will admit your son on Monday.")
+            await page.get_by_role("button", name=SUBMIT).click()
+            await expect(page.locator(".flash")).to_contain_text("Өтінішке жауап")
 
-                supervisor = await browser.new_page()
-                await sign_in(supervisor, base, "sv.aktobe", demo.passwords["sv.aktobe"])
-                await open_from_inbox(supervisor, base, appeal_id, "appeal_answer.approval-1")
-                await supervisor.locator('button[name="approved"][value="true"]').click()
-                await CaseDriver(time_env.client, appeal_id).result()
-                await supervisor.goto(f"{base}/appeals/{appeal_id}")
-                await expect(supervisor.locator("h1")).to_contain_text("Жабылды")
-                await shoot(supervisor, "appeal-answered")
-                await browser.close()
+            supervisor = await browser.new_page()
+            await sign_in(supervisor, base, "sv.aktobe", demo.passwords["sv.aktobe"])
+            await open_from_inbox(supervisor, base, appeal_id, "appeal_answer.approval-1")
+            await supervisor.locator('button[name="approved"][value="true"]').click()
+            await CaseDriver(time_env.client, appeal_id).result()
+            await supervisor.goto(f"{base}/appeals/{appeal_id}")
+            await expect(supervisor.locator("h1")).to_contain_text("Жабылды")
+            await shoot(supervisor, "appeal-answered")
     finally:
         smtp.stop()
 

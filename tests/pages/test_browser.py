@@ -11,24 +11,18 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-from playwright.async_api import Browser, Page, async_playwright, expect
-from pydantic import SecretStr
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import FileTransport
 from commands.demo import DemoCredentials
 from ombudsflow.codec import KeyRing
-from ombudsflow.config import Settings
 from ombudsflow.local_time import LOCAL_TIME
 from schemas.case import Stage
 from schemas.steps import StepKind
-from tests.conftest import new_worker
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serving, sign_in
+from tests.support.browser import browsing, needs_chromium, reported, sign_in
 from tests.support.clock import skip
-from tests.support.factories import report_data
-from tests.support.ports import free_port
 from tests.support.scenarios import CaseDriver, valid_outcome
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -118,45 +112,31 @@ async def test_a_reported_case_is_worked_to_closure_in_the_browser(
     keyring: KeyRing,
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    async with new_worker(time_env.client, engine, FileTransport(mail_dir)) as worker:
-        settings = Settings(
-            task_queue=worker.task_queue, database_url=str(engine.url), web_port=free_port(),
-            temporal_address=time_env.client.service_client.config.target_host,
-            keys=SecretStr(keyring.to_json()), public_base_url="http://127.0.0.1",
-        )
-        async with serving(settings) as base, async_playwright() as playwright:
-            async with httpx.AsyncClient(base_url=base) as api:
-                reported = await api.post("/api/v1/reports", json=report_data(),
-                                          headers={"X-API-Key": demo.api_keys["helpline-111"]})
-            assert reported.status_code == 201, reported.text
-            case_id = reported.json()["case_id"]
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    async with browsing(time_env, engine, keyring, FileTransport(mail_dir)) as (base, browser):
+        case_id = await reported(base, demo)
+        await case_worker_works_the_case(browser, base, case_id,
+                                         demo.passwords["cw.aktobe"])
 
-            await case_worker_works_the_case(browser, base, case_id,
-                                             demo.passwords["cw.aktobe"])
+        supervisor = await browser.new_page()
+        await sign_in(supervisor, base, "sv.aktobe", demo.passwords["sv.aktobe"])
+        await supervisor.goto(f"{base}/board")
+        await expect(supervisor.locator("#t-approvals")).to_contain_text(
+            "Қоғамға ақпарат беру")
+        await shoot(supervisor, "board")
+        await supervisor_approves(supervisor, base, case_id, "Қоғамға ақпарат беру")
 
-            supervisor = await browser.new_page()
-            await sign_in(supervisor, base, "sv.aktobe", demo.passwords["sv.aktobe"])
-            await supervisor.goto(f"{base}/board")
-            await expect(supervisor.locator("#t-approvals")).to_contain_text(
-                "Қоғамға ақпарат беру")
-            await shoot(supervisor, "board")
-            await supervisor_approves(supervisor, base, case_id, "Қоғамға ақпарат беру")
+        driver = CaseDriver(time_env.client, case_id)
+        await driver.complete(StepKind.SAFETY_ASSESSMENT, child_in_danger=False, measures=[])
+        await driver.complete(StepKind.PSYCHOLOGICAL_SUPPORT)
+        await driver.complete(StepKind.COORDINATION_MEETING)
+        await driver.complete(StepKind.RECOMMENDATIONS)
+        await driver.complete(StepKind.APPROVAL, "recommendations.approval-1")
+        await skip(time_env, timedelta(days=31))  # until the ¶11.3 plan review is due
+        await driver.complete(StepKind.PLAN_REVIEW, "plan_review-1", items_done=[0, 1])
+        await driver.complete(StepKind.CLOSURE)
 
-            driver = CaseDriver(time_env.client, case_id)
-            await driver.complete(StepKind.SAFETY_ASSESSMENT, child_in_danger=False, measures=[])
-            await driver.complete(StepKind.PSYCHOLOGICAL_SUPPORT)
-            await driver.complete(StepKind.COORDINATION_MEETING)
-            await driver.complete(StepKind.RECOMMENDATIONS)
-            await driver.complete(StepKind.APPROVAL, "recommendations.approval-1")
-            await skip(time_env, timedelta(days=31))  # until the ¶11.3 plan review is due
-            await driver.complete(StepKind.PLAN_REVIEW, "plan_review-1", items_done=[0, 1])
-            await driver.complete(StepKind.CLOSURE)
-
-            await supervisor_approves(supervisor, base, case_id, "Қорытынды анықтама")
-            await expect(supervisor.locator("h1")).to_contain_text("Жабылды")
-            await expect(supervisor.locator("#history + table")).to_contain_text("Іс жабылды")
-            await shoot(supervisor, "case")
-            await browser.close()
-            assert (await driver.result()).stage == Stage.CLOSED
+        await supervisor_approves(supervisor, base, case_id, "Қорытынды анықтама")
+        await expect(supervisor.locator("h1")).to_contain_text("Жабылды")
+        await expect(supervisor.locator("#history + table")).to_contain_text("Іс жабылды")
+        await shoot(supervisor, "case")
+        assert (await driver.result()).stage == Stage.CLOSED

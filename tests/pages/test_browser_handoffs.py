@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
@@ -22,11 +21,9 @@ from schemas.regions import Region
 from schemas.steps import Role
 from store.db import session_scope
 from store.users import create_user
-from tests.conftest import new_worker
 from tests.pages.test_browser import now_local
-from tests.pages.test_browser_inbox import inbox_showing, settings_for
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serving, sign_in
-from tests.support.factories import report_data
+from tests.pages.test_browser_inbox import inbox_showing
+from tests.support.browser import browsing, needs_chromium, reported, sign_in
 from tests.support.scenarios import CaseDriver
 
 pytestmark = needs_chromium
@@ -50,17 +47,8 @@ async def reported_case(env: WorkflowEnvironment, engine: Engine, demo: DemoCred
                         mail_dir: Path, keyring: KeyRing
                         ) -> AsyncIterator[tuple[str, str, Browser]]:
     """The site, a case reported over the API, and a browser: (base URL, case, browser)."""
-    async with new_worker(env.client, engine, FileTransport(mail_dir)) as worker:
-        settings = settings_for(env, engine, keyring, worker.task_queue)
-        async with serving(settings) as base, async_playwright() as playwright:
-            async with httpx.AsyncClient(base_url=base) as api:
-                reported = await api.post("/api/v1/reports", json=report_data(),
-                                          headers={"X-API-Key": demo.api_keys["helpline-111"]})
-            assert reported.status_code == 201, reported.text
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            yield base, reported.json()["case_id"], browser
-            await browser.close()
+    async with browsing(env, engine, keyring, FileTransport(mail_dir)) as (base, browser):
+        yield base, await reported(base, demo), browser
 
 
 async def person(browser: Browser, base: str, user_id: str, password: str) -> Page:

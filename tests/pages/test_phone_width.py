@@ -13,21 +13,18 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from playwright.async_api import Browser, ViewportSize, async_playwright, expect
-from pydantic import SecretStr
+from playwright.async_api import Browser, ViewportSize, expect
 from sqlalchemy import Engine
 
 from activities.transports import FileTransport
 from commands.demo import DemoCredentials
 from ombudsflow.codec import KeyRing
-from ombudsflow.config import Settings
 from schemas.steps import StepKind
 from tests.api.test_appeals import E_OTINISH
-from tests.conftest import new_worker, time_skipping
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serving, sign_in
+from tests.conftest import time_skipping
+from tests.support.browser import browsing, needs_chromium, reported, sign_in
 from tests.support.clock import skip
-from tests.support.factories import appeal_data, report_data
-from tests.support.ports import free_port
+from tests.support.factories import appeal_data
 from tests.support.scenarios import CaseDriver
 
 pytestmark = needs_chromium
@@ -62,40 +59,26 @@ class Site:
 async def site(keyring: KeyRing, engine: Engine, demo: DemoCredentials,
                tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     mail = FileTransport(tmp_path_factory.mktemp("mail"))
-    async with time_skipping(keyring) as env, new_worker(env.client, engine, mail) as worker:
-        settings = Settings(
-            task_queue=worker.task_queue, database_url=str(engine.url), web_port=free_port(),
-            temporal_address=env.client.service_client.config.target_host,
-            keys=SecretStr(keyring.to_json()), public_base_url="http://127.0.0.1",
-        )
-        async with serving(settings) as base, async_playwright() as playwright:
-            async with httpx.AsyncClient(base_url=base) as api:
-                ids = []
-                for threat in (False, True):
-                    reported = await api.post(
-                        "/api/v1/reports", json=report_data(threat=threat),
-                        headers={"X-API-Key": demo.api_keys["helpline-111"]})
-                    assert reported.status_code == 201, reported.text
-                    ids.append(reported.json()["case_id"])
-                appealed = await api.post(
-                    "/api/v1/appeals", json=appeal_data(substance=f"See {LONG_WORD}"),
-                    headers={"X-API-Key": demo.api_keys[E_OTINISH]})
-                assert appealed.status_code == 201, appealed.text
-            appeal = appealed.json()["appeal_id"]
-            await CaseDriver(env.client, appeal).wait_for("appeal_triage")
-            driver = CaseDriver(env.client, ids[1])
-            await driver.complete(StepKind.PREVENTIVE_TALK, notes=f"Minutes: {LONG_WORD}")
-            await driver.complete(StepKind.POLICE_DECISION, police_reference=LONG_WORD[-60:])
-            await driver.complete(StepKind.SAFETY_ASSESSMENT, child_in_danger=False, measures=[])
-            await driver.complete(StepKind.PUBLIC_STATEMENT)
-            await driver.complete(StepKind.PSYCHOLOGICAL_SUPPORT)
-            await skip(env, timedelta(days=31))  # the plan's review is due; others are late
-            await driver.wait_for("plan_review-1")
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            yield Site(base, browser, demo.passwords, new_case=ids[0], month_on=ids[1],
-                       appeal=appeal)
-            await browser.close()
+    async with time_skipping(keyring) as env, browsing(env, engine, keyring, mail) as (base,
+                                                                                    browser):
+        ids = [await reported(base, demo, threat=threat) for threat in (False, True)]
+        async with httpx.AsyncClient(base_url=base) as api:
+            appealed = await api.post(
+                "/api/v1/appeals", json=appeal_data(substance=f"See {LONG_WORD}"),
+                headers={"X-API-Key": demo.api_keys[E_OTINISH]})
+        assert appealed.status_code == 201, appealed.text
+        appeal = appealed.json()["appeal_id"]
+        await CaseDriver(env.client, appeal).wait_for("appeal_triage")
+        driver = CaseDriver(env.client, ids[1])
+        await driver.complete(StepKind.PREVENTIVE_TALK, notes=f"Minutes: {LONG_WORD}")
+        await driver.complete(StepKind.POLICE_DECISION, police_reference=LONG_WORD[-60:])
+        await driver.complete(StepKind.SAFETY_ASSESSMENT, child_in_danger=False, measures=[])
+        await driver.complete(StepKind.PUBLIC_STATEMENT)
+        await driver.complete(StepKind.PSYCHOLOGICAL_SUPPORT)
+        await skip(env, timedelta(days=31))  # the plan's review is due; others are late
+        await driver.wait_for("plan_review-1")
+        yield Site(base, browser, demo.passwords, new_case=ids[0], month_on=ids[1],
+                   appeal=appeal)
 
 
 @pytest.mark.parametrize(("user", "language"), [

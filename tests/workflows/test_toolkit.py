@@ -27,7 +27,7 @@ from activities.webhooks import WebhookActivities
 from cases.intake import parse_report
 from schemas.case import CaseView, Stage, StepStatus
 from schemas.errors import RejectedAction
-from schemas.procedure import APPEAL_TASKS, UPDATES, CaseInput, spec_of
+from schemas.procedure import APPEAL_TASKS, REPORT_TASKS, UPDATES, CaseInput, spec_of
 from schemas.steps import StepKind
 from store.cases import get_case
 from store.db import session_scope
@@ -37,6 +37,7 @@ from tests.support.scenarios import CaseDriver
 from tests.workflows.district_visit import DistrictVisit
 from workers.sandbox import workflow_runner
 from workflows.appeal import AppealWorkflow
+from workflows.reporting import AnnualPlan, HalfYearBriefing, HalfYearReport
 from workflows.violation_response import ViolationResponseWorkflow
 
 
@@ -107,10 +108,19 @@ async def test_a_procedure_written_with_the_toolkit_runs_to_closure(
 
 def test_each_workflow_answers_every_update_of_its_procedure() -> None:
     appeal_updates = {spec_of(k).update for k in APPEAL_TASKS}
+    report_updates = {spec_of(k).update for k in REPORT_TASKS}
     defn = _Definition.must_from_class(ViolationResponseWorkflow)
     # Every case workflow also answers the one update that adopts a district code.
     generic = {"adopt_district_code"}
-    assert set(defn.updates) == set(UPDATES) - appeal_updates | {"decide_approval"} | generic
+    assert set(defn.updates) == (set(UPDATES) - appeal_updates - report_updates
+                                 | {"decide_approval"} | generic)
     assert set(defn.queries) == {"case"}
     appeal = _Definition.must_from_class(AppealWorkflow)
     assert set(appeal.updates) == appeal_updates | {"extend_appeal", "withdraw_appeal"} | generic
+    reports = {w: set(_Definition.must_from_class(w).updates) - generic
+               for w in (HalfYearReport, AnnualPlan, HalfYearBriefing)}
+    assert reports == {
+        HalfYearReport: {"draft_report_narrative", "decide_approval"},
+        AnnualPlan: {"draft_annual_plan", "agree_annual_plan", "decide_approval"},
+        HalfYearBriefing: {"draft_briefing", "decide_approval"},
+    }
