@@ -36,7 +36,7 @@ from schemas.reporting import (
 from store.db import session_scope
 from store.figures import district_control, half_year_figures
 from store.models import Publication
-from store.reports import get_report, project_report, save_report
+from store.reports import get_report, hold_report, project_report, save_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAIL_LEADS = {
@@ -85,6 +85,12 @@ class ReportingActivities:
     def save_report(self, view: ReportView) -> None:
         with session_scope(self._engine) as session:
             save_report(session, view, now=datetime.now(UTC))
+
+    @activity.defn(name="hold_report")
+    def hold_report(self, view: ReportView) -> str:
+        """The workflow id that holds the report (``view``'s, unless another's came first)."""
+        with session_scope(self._engine) as session:
+            return hold_report(session, view, now=datetime.now(UTC))
 
     @activity.defn(name="project_report")
     def project_report(self, changes: ReportChanges) -> None:

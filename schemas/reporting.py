@@ -378,6 +378,8 @@ class ReportView(BaseModel):
     reminded_at: list[AwareDatetime] = Field(default_factory=list)
     escalated_at: AwareDatetime | None = None
     delivered_at: AwareDatetime | None = None
+    # A run the schedule started for a report another workflow already holds: that one's id.
+    duplicate_of: str | None = None
 
 
 class ReportChanges(CaseChanges):

@@ -4,6 +4,7 @@ district control's rows for the board's trend."""
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -26,14 +27,32 @@ def report_steps(session: Session, report_id: str) -> list[ReportStep]:
                              .order_by(col(ReportStep.position))))
 
 
-def save_report(session: Session, view: ReportView, *, now: datetime) -> None:
-    """Insert or replace the report's row (and, for a monthly control, its district rows)."""
-    values = {
+def hold_report(session: Session, view: ReportView, *, now: datetime) -> str:
+    """The workflow that holds the report: ``view``'s, saved now, unless another workflow
+    saved the report first (a schedule triggered or backfilled twice for one period); a
+    report saved by no workflow (its ``workflow_id`` empty) is taken over."""
+    session.execute(insert_for(session, ActivityReport).values(
+        **_columns(view, now)).on_conflict_do_nothing(index_elements=["report_id"]))
+    held = get_report(session, view.report_id)
+    assert held is not None
+    if held.workflow_id:
+        return held.workflow_id
+    save_report(session, view, now=now)
+    return view.workflow_id
+
+
+def _columns(view: ReportView, now: datetime) -> dict[str, Any]:
+    return {
         "report_id": view.report_id, "kind": view.kind.value, "clause": view.clause,
         "region": view.region.value, "period_label": view.period.label,
         "period_start": view.period.start.isoformat(), "status": view.status.value,
         "opened_at": view.opened_at, "saved_at": now, "view_json": view.model_dump_json(),
     }
+
+
+def save_report(session: Session, view: ReportView, *, now: datetime) -> None:
+    """Insert or replace the report's row (and, for a monthly control, its district rows)."""
+    values = _columns(view, now)
     insert = insert_for(session, ActivityReport).values(**values)
     session.execute(insert.on_conflict_do_update(
         index_elements=["report_id"],

@@ -155,7 +155,13 @@ class DraftedAndDecided(Periodic, CaseWorkflow):
 
     async def ran(self, inp: ReportingInput) -> ReportView:
         """The report once its ``_procedure`` has run (each type's ``run``), continued as new
-        if its history grows long."""
+        if its history grows long; at once, naming the other, if another workflow holds the
+        report already (its schedule triggered or backfilled twice for one period)."""
+        holder = await workflow.execute_activity_method(ReportingActivities.hold_report,
+                                                        self.view, **ACTIVITY)
+        if holder != self.view.workflow_id:
+            self.view.duplicate_of = holder
+            return self.view
         if not await self.state.run(self._procedure, settled=self.notices.settled,
                                     history_limit=inp.history_limit):
             workflow.continue_as_new(inp.model_copy(update={

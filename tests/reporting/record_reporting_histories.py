@@ -4,7 +4,6 @@ rewritten (a changed workflow gets ``-v2-`` files beside the old ones)."""
 
 import asyncio
 import tempfile
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -147,7 +146,7 @@ async def main() -> None:
                     handle = await rec.env.client.start_workflow(
                         wf.run,  # type: ignore[attr-defined]
                         ReportingInput(region=Region.AKTOBE, period=period),
-                        id=f"{name}-{uuid.uuid4()}", task_queue=worker.task_queue)
+                        id=name, task_queue=worker.task_queue)  # replayed under its name
                     await drive(handle, rec.env)
                     await handle.result()
                     path.write_text((await handle.fetch_history()).to_json())

@@ -57,6 +57,9 @@ from workflows.reporting import (
 
 KAZAKH_LETTERS = "әғқңөұүһі"
 H1 = Period(start=date(2026, 1, 1), end=date(2026, 7, 1), label="2026-H1")
+# Each test its own report: the store is the session's, and one workflow holds a report.
+H2_2025 = Period(start=date(2025, 7, 1), end=date(2026, 1, 1), label="2025-H2")
+H1_2025 = Period(start=date(2025, 1, 1), end=date(2025, 7, 1), label="2025-H1")
 NARRATIVE = NarrativeOutcome(sections={
     NarrativeSection.SUMMARY: "Жарты жылда шаһар мен аудандарда жұмыс жүргізілді.",
     NarrativeSection.PROPOSALS: "Ұсыныстар: өңірлік әлеуметтік үйлестіруді күшейту.",
@@ -153,7 +156,7 @@ async def test_a_draft_left_alone_is_reminded_then_escalated_to_the_supervisor_a
     time_env: WorkflowEnvironment, time_worker: Worker, mail_dir: Path, engine: Engine
 ) -> None:
     """Each notice is an outbox row of the report, sent once; the report shows when."""
-    handle = await _start(time_env, time_worker, HalfYearReport, H1)
+    handle = await _start(time_env, time_worker, HalfYearReport, H2_2025)
     await opened(handle, "report_narrative")
     await skip(time_env, 60 * 60 * 24 * 31)
     view: ReportView = await handle.query(HalfYearReport.report)
@@ -168,6 +171,21 @@ async def test_a_draft_left_alone_is_reminded_then_escalated_to_the_supervisor_a
     assert outbox.count(("reminder", "ombudsman_office", "sent")) > 1  # repeated while late
     assert all(view.report_id in str(m["Subject"]) for m in _mails(mail_dir))
     await handle.terminate("test over")
+
+
+async def test_a_second_run_for_a_report_another_holds_ends_at_once_naming_it(
+    time_env: WorkflowEnvironment, time_worker: Worker, engine: Engine
+) -> None:
+    """A schedule triggered and backfilled for one period: the first run keeps the report."""
+    first = await _start(time_env, time_worker, HalfYearBriefing, H1_2025)
+    await opened(first, "briefing")
+    second: ReportView = await (await _start(time_env, time_worker, HalfYearBriefing,
+                                             H1_2025)).result()
+    assert second.duplicate_of == first.id
+    with session_scope(engine) as session:
+        assert [s.key for s in report_steps(session, second.report_id)] == ["briefing"]
+    assert (await first.query(HalfYearBriefing.report)).status == ReportStatus.DRAFTING
+    await first.terminate("test over")
 
 
 async def test_monthly_control_waits_for_the_first_working_day(
