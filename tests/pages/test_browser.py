@@ -18,20 +18,20 @@ from temporalio.testing import WorkflowEnvironment
 from activities.transports import FileTransport
 from commands.demo import DemoCredentials
 from ombudsflow.codec import KeyRing
-from ombudsflow.local_time import LOCAL_TIME
 from schemas.case import Stage
 from schemas.steps import StepKind
 from tests.support.browser import browsing, needs_chromium, reported, sign_in
 from tests.support.clock import skip
 from tests.support.scenarios import CaseDriver, valid_outcome
+from web.dates import shown_moment
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 pytestmark = needs_chromium
 
 
 def now_local() -> str:
-    """Now, as a datetime-local input takes it (Kazakhstan's clock)."""
-    return datetime.now(UTC).astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
+    """Now, as a person types it: dd.mm.yyyy hh:mm on Kazakhstan's clock."""
+    return shown_moment(datetime.now(UTC))
 
 
 async def open_from_inbox(page: Page, base: str, case_id: str, key: str) -> None:

@@ -71,6 +71,35 @@ async def test_a_task_forms_date_is_typed_and_shown_back_as_dd_mm_yyyy(site: Web
     assert step.kind == StepKind.PSYCHOLOGICAL_SUPPORT
 
 
+async def test_a_task_forms_date_and_time_is_typed_as_dd_mm_yyyy_hh_mm_on_almatys_clock(
+        site: WebStack) -> None:
+    """The time a preventive talk was held: typed as people write it, read on Kazakhstan's
+    clock, refused in the reader's language when it is no moment, shown back as typed."""
+    driver = await open_case(site)
+    await sign_in(site, "cw.aktobe")
+    url = f"/tasks/{driver.case_id}/preventive_talk"
+    form = (await site.http.get(url)).text
+    assert re.search(r'<input type="text" pattern="[^"]+" maxlength="16" '
+                     r'placeholder="кк.аа.жжжж сс:мм" id="f-talks-0-held_at"', form)
+    # A minute ahead: typed to the minute, it is still after the report came in a moment ago.
+    held = datetime.now(LOCAL_TIME) + timedelta(minutes=1)
+    outcome = {"talks.0.party": "parent", "talks.0.responsibility_explained": "true",
+               "notes": "Talked with the mother about the school."}
+
+    bad = await submit(site, url, {**outcome, "talks.0.held_at": f"{held:%d.%m.%Y} 25:00"})
+    assert bad.status_code == 422
+    assert error_of(bad.text, "talks.0.held_at") == (
+        "Күні мен уақытын кк.аа.жжжж сс:мм түрінде жазыңыз, мысалы 05.12.2026 14:30.")
+    assert input_value(bad.text, "talks.0.held_at") == f"{held:%d.%m.%Y} 25:00"
+
+    completed = await submit(site, url, {**outcome, "talks.0.held_at": f"{held:%d.%m.%Y %H:%M}"})
+    assert completed.status_code == 303, text_of(completed.text)
+    talk = (await driver.view()).step("preventive_talk").outcome
+    assert talk is not None
+    assert datetime.fromisoformat(talk["talks"][0]["held_at"]) == held.replace(second=0,
+                                                                              microsecond=0)
+
+
 async def test_the_holder_puts_a_task_off_until_a_day_typed_on_the_inbox(
         site: WebStack) -> None:
     driver = await open_case(site)

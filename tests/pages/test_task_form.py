@@ -11,11 +11,12 @@ from tests.api.calls import confirm, done, open_case
 from tests.pages.browsing import error_of, page_showing, sign_in, submit, text_of
 from tests.support.scenarios import valid_outcome
 from tests.support.web_stack import WebStack
+from web.dates import shown_moment
 
 
 def local(moment: datetime) -> str:
-    """As a datetime-local input holds it: Kazakhstan's clock, no offset."""
-    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
+    """As a person types it: dd.mm.yyyy hh:mm on Kazakhstan's clock."""
+    return shown_moment(moment)
 
 
 async def test_an_invalid_talk_shows_each_reason_next_to_its_field_and_keeps_the_values(

@@ -19,7 +19,7 @@ from schemas.case import Actor
 from schemas.regions import Region
 from schemas.report import Category, Relation, Sex
 from schemas.steps import Role
-from web.dates import iso_or_typed
+from web.dates import iso_moment_or_typed, iso_or_typed, shown_moment
 from web.deps import ServicesDep, ensure_covers, require_role
 from web.pages.forms import complaints
 from web.pages.render import redirect, render, translator
@@ -61,11 +61,7 @@ def appeal_of(values: dict[str, str]) -> dict[str, Any]:
         applicant |= {k: values[k] for k in TEXT_FIELDS if values.get(k)}
         if values.get("relation"):
             applicant["relation"] = values["relation"]
-    received = values.get("received_at") or ""
-    try:
-        when = datetime.fromisoformat(received).replace(tzinfo=LOCAL_TIME).isoformat()
-    except ValueError:
-        when = received
+    when = iso_moment_or_typed(values.get("received_at") or "")
     appeal: dict[str, Any] = {
         "kind": values.get("kind"), "channel": values.get("channel"),
         "external_ref": values.get("reference"), "received_at": when,
@@ -99,7 +95,7 @@ def input_of(path: list[str]) -> str:
 @router.get("/appeals/new")
 async def show_appeal_form(request: Request, svc: ServicesDep, user: Person) -> Response:
     now = datetime.now(UTC).astimezone(LOCAL_TIME)
-    values = {"reference": f"office/{uuid.uuid4()}", "received_at": f"{now:%Y-%m-%dT%H:%M}",
+    values = {"reference": f"office/{uuid.uuid4()}", "received_at": shown_moment(now),
               "region": (user.region or Region.ASTANA).value, "language": Language.RU.value}
     return render(request, "appeal_new.html", user=user, values=values, errors={},
                   districts=svc.districts, **choices(user))

@@ -17,8 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ombudsflow.local_time import LOCAL_TIME
-from web.dates import iso_or_typed, shown_day
+from web.dates import iso_moment_or_typed, iso_or_typed, shown_day, shown_moment
 from web.i18n import Translator
 
 LIST_ROWS = 3
@@ -35,7 +34,7 @@ class Widget(StrEnum):
     TEXT = "text"
     TEXTAREA = "textarea"
     DATE = "date"  # typed as dd.mm.yyyy (web.dates)
-    DATETIME = "datetime-local"
+    DATETIME = "moment"  # typed as dd.mm.yyyy hh:mm on Kazakhstan's clock (web.dates)
     NUMBER = "number"
     SELECT = "select"  # options are (value, locale key)
     YES_NO = "yes_no"
@@ -300,12 +299,7 @@ def _read(i: Input, values: FormValues) -> Any:
     if i.widget == Widget.DATE:
         return iso_or_typed(raw)  # pydantic names anything else's problem (error.date)
     if i.widget == Widget.DATETIME:
-        try:
-            moment = datetime.fromisoformat(raw)
-        except ValueError:
-            return raw  # pydantic names the problem
-        # datetime-local has no offset: it is the reader's clock, Kazakhstan's.
-        return (moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TIME)).isoformat()
+        return iso_moment_or_typed(raw)  # pydantic names anything else's problem
     return raw
 
 
@@ -315,7 +309,7 @@ def _shown(i: Input, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if i.widget == Widget.DATETIME:
-        return datetime.fromisoformat(value).astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
+        return shown_moment(datetime.fromisoformat(value))
     if i.widget == Widget.DATE:
         return shown_day(date.fromisoformat(value))
     return str(value)

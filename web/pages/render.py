@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from schemas.case import Actor
 from schemas.steps import StepKind
-from web.dates import DAY_PATTERN, shown_day
+from web.dates import DAY_PATTERN, MOMENT_PATTERN, shown_day
 from web.deps import services
 from web.i18n import LANGUAGES, Translator, language_of
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
@@ -31,7 +31,8 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD, day_pattern=DAY_PATTERN)
+templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD, day_pattern=DAY_PATTERN,
+                         moment_pattern=MOMENT_PATTERN)
 templates.filters["typed_day"] = shown_day  # a day as date inputs hold it: 05.12.2026
 
 
