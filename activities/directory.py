@@ -18,6 +18,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ombudsflow.constants import LANGUAGES
 from schemas.activities import EMAIL_PATTERN, Channel, Recipient
 from schemas.regions import Region
 
@@ -40,6 +41,8 @@ class Authority(BaseModel):
     phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{7,14}$")
     webhook: str | None = Field(default=None, min_length=1, max_length=64)
     channels: tuple[Channel, ...] = Field(default=(Channel.EMAIL,), min_length=1)
+    # The languages its mail is written in: a body's, all three; a person's, their own.
+    languages: tuple[str, ...] = LANGUAGES
 
     @model_validator(mode="after")
     def _each_channel_has_its_address(self) -> Self:

@@ -20,8 +20,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities.directory import Directory
 from activities.outbox import Row, send_once
-from activities.texts import LANGUAGES, ORDER, Words
+from activities.texts import ORDER, Words
 from activities.transports import Transport
+from ombudsflow.constants import LANGUAGES
 from schemas.activities import Recipient
 from schemas.follow_ups import FollowUpMailing, FollowUpsMailed
 from schemas.procedure import title_of
@@ -87,11 +88,12 @@ class FollowUpActivities:
 
     def _compose(self, task: FollowUp, key: str, *, to: str, message_id: str, now: datetime
                  ) -> EmailMessage:
-        """The reminder in Kazakh, Russian and English (a person's language is not on file),
-        each paragraph citing the task's clause."""
+        """The reminder in the holder's language (in Kazakh, Russian and English while it is
+        not on file), each paragraph citing the task's clause."""
         link = f"{self._base_url}/tasks/{task.number}/{task.key}"
+        languages = (task.language,) if task.language else LANGUAGES
         paragraphs = []
-        for language in LANGUAGES:
+        for language in languages:
             title, number, basis, linked = LABELS[language]
             paragraphs.append("\n".join((
                 LEAD.in_language(language),
@@ -100,7 +102,8 @@ class FollowUpActivities:
                 f"{basis}: {ORDER.in_language(language)}, {task.clause}.",
                 f"{linked}: {link}")))
         message = EmailMessage()
-        message["Subject"] = f"{task.clause} {' / '.join(TITLE)} — {task.number}"
+        title = " / ".join(TITLE.in_language(language) for language in languages)
+        message["Subject"] = f"{task.clause} {title} — {task.number}"
         message["From"], message["To"] = self._mail_from, to
         message["Date"], message["Message-ID"] = format_datetime(now), message_id
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834

@@ -125,15 +125,17 @@ class NoticeActivities:
 
     async def _authority(self, req: NoticeRequest) -> Authority:
         """Who ``req`` goes to: the directory's entry, or the task's holder as the store has
-        them now (at the office's address when they have no e-mail on file)."""
+        them now (at the office's address when they have no e-mail on file), in their language
+        when it is on file."""
         if req.recipient is not Recipient.HOLDER:
             return self._directory.authority(req.recipient, req.region)
         office = self._directory.authority(Recipient.OMBUDSMAN_OFFICE, req.region)
         contact = await in_session(self._engine, user_contact, req.holder) if req.holder else None
         if contact is None:
             return office
-        name, email = contact
-        return Authority(kk=name, ru=name, en=name, email=email or office.email)
+        name, email, language = contact
+        return Authority(kk=name, ru=name, en=name, email=email or office.email,
+                         languages=(language,) if language else office.languages)
 
     async def _send_sms(self, req: NoticeRequest, *, to: str, message_id: str) -> list[str]:
         """One SMS per language, each with an id fixed by the notice and the language."""

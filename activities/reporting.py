@@ -18,8 +18,8 @@ from activities.directory import Directory
 from activities.documents import DOCUMENT_LANGUAGES, KIND_TITLES, pdf_of, xlsx_of
 from activities.notices import message_id_for
 from activities.outbox import Row, send_once
-from activities.texts import LANGUAGES
 from activities.transports import Transport
+from ombudsflow.constants import LANGUAGES
 from ombudsflow.local_time import local_time
 from schemas.districts import Districts
 from schemas.reporting import (

@@ -16,8 +16,6 @@ from schemas.procedure import kind_of_key, title_of
 from schemas.report import Category
 from schemas.reporting import is_report_id
 
-LANGUAGES = ("kk", "ru", "en")
-
 
 class Words(NamedTuple):
     kk: str
@@ -148,7 +146,7 @@ def render_notice(req: NoticeRequest, authority: Authority, *, districts: Distri
     """The subject and plain-text body of the notice ``req`` to ``authority``."""
     link = link_to(req.case_id, base_url)
     paragraphs = [_paragraph(req, authority, districts, language, link)
-                  for language in LANGUAGES]
+                  for language in authority.languages]
     if req.kind is NoticeKind.RECOMMENDATIONS and req.body:
         # The approved text is in the language it was written in: it goes once, after all three.
         paragraphs.append(f"{RECOMMENDATIONS_HEADING}\n\n{req.body}")

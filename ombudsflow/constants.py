@@ -1,7 +1,11 @@
-"""Names defined once: the workflow type and its query, search-attribute keys."""
+"""Names defined once: the workflow type and its query, search-attribute keys, the languages
+people read."""
 
 from temporalio.common import SearchAttributeKey
 
+# What people read is in Kazakh, Russian or English (pages, mail to a person, a body's mail in
+# all three).
+LANGUAGES = ("kk", "ru", "en")
 WORKFLOW_TYPE = "ViolationResponseWorkflow"
 # ¶6.2 appeals and complaints: one workflow per appeal, its id the appeal's number.
 APPEAL_WORKFLOW_TYPE = "AppealWorkflow"

@@ -60,6 +60,7 @@ class FollowUp(NamedTuple):
     region: str
     holder: str
     email: str | None  # the holder's, None when not on file
+    language: str | None  # the holder's, None when not on file
 
 
 def follow_ups_on(session: Session, day: date) -> list[FollowUp]:
@@ -71,7 +72,7 @@ def follow_ups_on(session: Session, day: date) -> list[FollowUp]:
         table = table_of(model)
         task = table.c
         query = (select(task.id, task[number], task.key, task.kind, task.clause, task.region,
-                        task.claimed_by, users.email)
+                        task.claimed_by, users.email, users.language)
                  .join_from(table, table_of(User), users.id == task.claimed_by, isouter=True)
                  .where(task.follow_up_on == day, task.status == OPEN,
                         task.claimed_by.is_not(None))

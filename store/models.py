@@ -303,6 +303,8 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
     email: str | None = Field(default=None, max_length=254)  # reminders of the tasks they hold
+    # The language they last read the pages in (kk, ru, en): mail to them is in it.
+    language: str | None = Field(default=None, max_length=2)
 
 
 class ApiKey(SQLModel, table=True):

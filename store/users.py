@@ -2,8 +2,10 @@
 
 from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from schemas.regions import Region
 from schemas.steps import Role
@@ -31,10 +33,23 @@ def get_user(session: Session, user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def user_contact(session: Session, user_id: str) -> tuple[str, str | None] | None:
-    """An active user's display name and e-mail (None: not on file); None when no such user."""
+class Contact(NamedTuple):
+    """How to write to a person: their name, e-mail and language (None: not on file)."""
+
+    name: str
+    email: str | None
+    language: str | None
+
+
+def user_contact(session: Session, user_id: str) -> Contact | None:
+    """An active user's contact; None when no such user."""
     user = get_user(session, user_id)
-    return (user.display_name, user.email) if user is not None else None
+    return Contact(user.display_name, user.email, user.language) if user is not None else None
+
+
+def remember_language(session: Session, user_id: str, language: str) -> None:
+    """``language`` is the one the person reads the pages in now."""
+    session.execute(update(User).where(col(User.id) == user_id).values(language=language))
 
 
 def list_users(session: Session) -> list[User]:

@@ -107,6 +107,7 @@ async def current_user(
     actor = Actor(id=user.id, role=Role(user.role),
                   region=Region(user.region) if user.region else None)
     request.state.actor = actor  # for the audit trail (web/audit.py)
+    request.state.language_on_file = user.language  # kept up to date by the pages
     return actor
 
 

@@ -41,12 +41,13 @@ from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedEr
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from ombudsflow.constants import LANGUAGES
 from schemas.errors import RejectedAction
 from schemas.refusals import Refusal as CodedRefusal
 from store.cases import TaskClaimed, TaskNotFound
 from store.follow_ups import NotHeld, TaskClosed
 from web.deps import services
-from web.i18n import LANGUAGES, Translator
+from web.i18n import Translator
 from web.metrics import update_unconfirmed
 from web.refuses import declared
 from web.routing import UNROUTED, allowed_methods, routed, shadowed, takes_ids

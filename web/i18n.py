@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ombudsflow import local_time as clock
+from ombudsflow.constants import LANGUAGES
 from schemas.case import Stage, StepStatus
 from schemas.districts import Districts
 from schemas.procedure import kind_of_key, title_of
@@ -23,7 +24,6 @@ from schemas.regions import Region
 from schemas.steps import Role, StepKind
 from web.dates import shown_day
 
-LANGUAGES = ("kk", "ru", "en")
 DEFAULT_LANGUAGE = "kk"
 LOCALES = Path(__file__).parent / "locales"
 # The notes the workflow writes on a step (a closed set of sentences, as running cases hold

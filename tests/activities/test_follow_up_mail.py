@@ -1,6 +1,7 @@
 """The morning's follow-up reminders through a real SMTP server: one mail to each holder whose
-follow-up day it is, at their address (the office's without one), citing the task's clause
-with the case's number and the task's title only; a retried activity sends nothing twice, and
+follow-up day it is, at their address (the office's without one), in their language (all
+three while it is not on file), citing the task's clause with the case's number and the
+task's title only; a retried activity sends nothing twice, and
 a relay down fails the activity with nothing lost."""
 
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from store.cases import project_case
 from store.db import create_schema, make_engine, session_scope
 from store.models import Step
 from store.outbox import case_notices
-from store.users import create_user
+from store.users import create_user, remember_language
 from tests.support.factories import CANARY_NAME, make_report, make_step, make_view
 from tests.support.smtp import SmtpServer
 
@@ -100,6 +101,24 @@ async def test_each_holder_is_reminded_once_on_the_day_citing_the_clause(
         [row] = case_notices(session, "AKT-2026-000701")
     assert (row.status, row.kind, row.recipient, row.attempts) == ("sent", "follow_up",
                                                                    "holder", 2)
+
+
+async def test_a_holder_whose_language_is_on_file_is_reminded_in_it_alone(
+        engine: Engine, mailer: FollowUpActivities, smtp: SmtpServer) -> None:
+    seed(engine)
+    with session_scope(engine) as session:
+        remember_language(session, HOLDER, "ru")
+
+    await ActivityEnvironment().run(mailer.mail_follow_ups, FollowUpMailing(on=TODAY))
+
+    by_case = {m["Subject"].rsplit(" ", 1)[1]: m for m in smtp.inbox.messages}
+    talk = by_case["AKT-2026-000701"]
+    body = talk.get_content()
+    assert talk["Subject"] == "¶10.2 День возврата к задаче — AKT-2026-000701"
+    assert "Профилактическая беседа" in body and body.count("¶10.2") == 1
+    assert "Профилактикалық әңгіме" not in body and "Preventive talk" not in body
+    # Without a language on file: all three.
+    assert by_case["AKT-2026-000702"].get_content().count("¶11.2") == 3
 
 
 async def test_with_the_relay_down_the_activity_fails_and_its_retry_sends_each_once(

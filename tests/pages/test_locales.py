@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from activities.districts import load_districts
+from ombudsflow.constants import LANGUAGES
 from schemas.activities import NoticeKind, Recipient
 from schemas.appeal import AppealChannel, AppealKind, ApplicantRelation, Verdict
 from schemas.case import PoliceFinding, Stage, StepStatus
@@ -22,7 +23,7 @@ from schemas.report import Category, Sex
 from schemas.steps import Role, StepKind
 from store.appeals import APPEAL_STAGES
 from web.history import HistoryEventKind
-from web.i18n import LANGUAGES, Translator, catalogue
+from web.i18n import Translator, catalogue
 from web.pages.forms import Repeated, build_form
 from web.pages.tasks import outcome_model
 

@@ -1,9 +1,12 @@
 """Signing in and out through the form: the session cookie, refusals, CSRF and headers."""
 
 from ombudsflow.config import Settings
+from store.db import session_scope
+from store.users import get_user, remember_language
 from tests.pages.browsing import csrf_of, sign_in, text_of
 from tests.support.web_stack import WebStack
 from web.deps import SESSION_COOKIE
+from web.pages.render import LANGUAGE_COOKIE
 from web.pages.security import is_secure
 
 
@@ -84,3 +87,27 @@ async def test_pages_carry_security_headers(site: WebStack) -> None:
 def test_cookies_are_secure_when_the_app_is_served_over_https() -> None:
     assert is_secure(Settings(public_base_url="https://ombudsman.example"))
     assert not is_secure(Settings(public_base_url="http://127.0.0.1:8000"))
+
+
+async def test_the_language_a_person_chooses_is_kept_on_file_for_the_mail_they_get(
+    site: WebStack,
+) -> None:
+    """Chosen on a page, it is the signed-in person's language (reminders are written in it);
+    remembered by the browser, it is kept again at the next sign-in."""
+    await sign_in(site, "cw.aktobe")
+    assert (await site.http.get("/?lang=ru")).status_code == 200
+    assert _language_on_file(site, "cw.aktobe") == "ru"
+    await site.http.get("/?lang=en")
+    assert _language_on_file(site, "cw.aktobe") == "en"
+    with session_scope(site.engine) as session:
+        remember_language(session, "cw.aktobe", "kk")  # chosen in another browser
+    site.http.cookies.set(LANGUAGE_COOKIE, "ru")
+    await site.http.get("/")
+    assert _language_on_file(site, "cw.aktobe") == "ru"
+
+
+def _language_on_file(site: WebStack, user_id: str) -> str | None:
+    with session_scope(site.engine) as session:
+        user = get_user(session, user_id)
+        assert user is not None
+        return user.language

@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.districts import load_districts
+from ombudsflow.constants import LANGUAGES
 from schemas.case import Actor
 from schemas.errors import RejectedAction
 from schemas.regions import Region
@@ -21,7 +22,7 @@ from tests.support.clock import skip
 from tests.support.factories import CANARY_IIN, POLICE_SYSTEM, supervisor_of, worker_of
 from tests.support.scenarios import CaseDriver, open_case, valid_outcome
 from web.errors import refusal_text
-from web.i18n import LANGUAGES, Translator
+from web.i18n import Translator
 
 ACCEPTED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
 

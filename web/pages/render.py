@@ -8,11 +8,12 @@ from fastapi import Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ombudsflow.constants import LANGUAGES
 from schemas.case import Actor
 from schemas.steps import StepKind
 from web.dates import DAY_PATTERN, MOMENT_PATTERN, shown_day
 from web.deps import services
-from web.i18n import LANGUAGES, Translator, language_of
+from web.i18n import Translator, language_of
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
 
 LANGUAGE_COOKIE = "ombudsflow_lang"

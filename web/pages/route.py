@@ -1,5 +1,6 @@
 """The route class of every page: security headers on every answer, the language switch
-remembered, and refusals shown as pages in the reader's language (or, to someone not signed
+remembered (in a cookie, and as the signed-in person's language on file, which mail to them is
+written in), and refusals shown as pages in the reader's language (or, to someone not signed
 in, as the way to sign in)."""
 
 from collections.abc import Callable, Coroutine
@@ -12,7 +13,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from web.i18n import LANGUAGES
+from ombudsflow.constants import LANGUAGES
+from store.users import remember_language
+from web.deps import in_store, services
 from web.pages.render import LANGUAGE_COOKIE, render, translator
 from web.pages.security import SECURITY_HEADERS
 
@@ -33,9 +36,20 @@ class PageRoute(APIRoute):
             if chosen in LANGUAGES:
                 response.set_cookie(LANGUAGE_COOKIE, chosen, httponly=True, samesite="lax",
                                     max_age=int(LANGUAGE_KEPT_FOR.total_seconds()))
+            await _on_file(request, chosen or request.cookies.get(LANGUAGE_COOKIE))
             return response
 
         return handle_page
+
+
+async def _on_file(request: Request, chosen: str | None) -> None:
+    """The signed-in person's language on file becomes the one they chose to read in."""
+    actor = getattr(request.state, "actor", None)
+    if (actor is None or chosen not in LANGUAGES
+            or getattr(request.state, "language_on_file", None) == chosen):
+        return
+    await in_store(services(request).engine,
+                   lambda session: remember_language(session, actor.id, chosen))
 
 
 def refusal(request: Request, error: HTTPException) -> Response:

@@ -16,7 +16,7 @@ from schemas.steps import Role
 from store.db import session_scope
 from store.models import Case
 from store.outbox import as_utc, case_notices
-from store.users import create_user
+from store.users import create_user, remember_language
 from tests.activities.notices.conftest import BASE_URL, CASE_ID, MAIL_FROM, RequestFactory
 from tests.support.smtp import SmtpServer
 
@@ -174,3 +174,21 @@ async def test_a_reminder_to_the_holder_goes_to_their_address_or_the_office_with
                                                       office.email]
     assert "Dana Mailed" in smtp.inbox.messages[0].get_content()
     assert "Erlan Unmailed" in smtp.inbox.messages[1].get_content()
+
+
+async def test_a_reminder_to_a_holder_whose_language_is_on_file_is_in_it_alone(
+    notices: NoticeActivities, smtp: SmtpServer, engine: Engine, make_request: RequestFactory,
+) -> None:
+    with session_scope(engine) as session:
+        create_user(session, user_id="cw.reads.ru", display_name="Dana Ru",
+                    role=Role.CASE_WORKER, region=Region.AKTOBE, password_hash="-",
+                    email="dana.ru@ombudsman.example")
+        remember_language(session, "cw.reads.ru", "ru")
+
+    await ActivityEnvironment().run(notices.send_notice, make_request(
+        kind=NoticeKind.REMINDER, recipient=Recipient.HOLDER, holder="cw.reads.ru",
+        idempotency_key=f"{CASE_ID}:preventive_talk.1:reminder:cw.reads.ru"))
+
+    body = smtp.inbox.messages[0].get_content()
+    assert "Кому: Dana Ru" in body and "Номер дела" in body
+    assert "Кімге" not in body and "Case number" not in body
