@@ -14,6 +14,7 @@ from web.dates import DAY_PATTERN, shown_day
 from web.deps import services
 from web.i18n import LANGUAGES, Translator, language_of
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
+from web.paths import work_page
 
 LANGUAGE_COOKIE = "ombudsflow_lang"
 FLASH_COOKIE = "ombudsflow_flash"
@@ -31,7 +32,8 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD, day_pattern=DAY_PATTERN)
+templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD, day_pattern=DAY_PATTERN,
+                         work_page=work_page)
 templates.filters["typed_day"] = shown_day  # a day as date inputs hold it: 05.12.2026
 
 
