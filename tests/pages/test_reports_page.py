@@ -124,7 +124,18 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
             id=f"test-page-{uuid.uuid4()}", task_queue=site.worker.task_queue)
     plan, briefing = "/reports/annual-plan-aktobe-2018", "/reports/briefing-aktobe-2017-H1"
     await sign_in(site, "cw.aktobe")
-    page = await _until(site, plan, "Готовится")
+    page = await _until(site, plan, "План работы на следующий год")
+    # In the inbox beside the cases' tasks; its task page is the report's, where it is taken.
+    inbox = (await site.http.get("/?lang=ru")).text
+    assert 'href="/tasks/annual-plan-aktobe-2018/plan_draft"' in inbox
+    assert f'href="{plan}"' in inbox
+    task_page = await site.http.get("/tasks/annual-plan-aktobe-2018/plan_draft")
+    assert task_page.status_code == 303 and task_page.headers["location"] == plan
+    taken = await site.http.post("/tasks/annual-plan-aktobe-2018/plan_draft/claim",
+                                 data={"csrf_token": csrf_of(page)})
+    assert taken.status_code == 303
+    page = await _until(site, plan, "Вернуть")
+    assert "cw.aktobe" in text_of(page)
     submitted = await site.http.post(plan, data={
         "csrf_token": csrf_of(page), **_plan_row(0, "Мектептердегі профилактикалық кездесулер")})
     assert submitted.status_code == 303
