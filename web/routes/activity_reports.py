@@ -123,7 +123,8 @@ async def download_activity_report(request: Request, report_id: ReportId, docume
 @router.post("/{report_id:report_id}/narrative")
 async def submit_report_narrative(request: Request, report_id: ReportId, body: NarrativeBody,
                                   user: Reader, svc: ServicesDep) -> ReportView:
-    """¶8: the case worker's sections beside the figures; the report goes for approval."""
+    """¶8: the case worker's sections beside the figures, completing the report's open
+    narrative task; the report goes for approval. 409 when no such task is open."""
     view = await _in_scope(request, svc, user, report_id)
     return await submit_narrative(svc, user, view, body.sections)
 
@@ -131,7 +132,8 @@ async def submit_report_narrative(request: Request, report_id: ReportId, body: N
 @router.post("/{report_id:report_id}/plan")
 async def submit_annual_plan(request: Request, report_id: ReportId, body: PlanBody,
                              user: Reader, svc: ServicesDep) -> ReportView:
-    """¶6.1: the plan's items; it goes to the national Commissioner for agreement."""
+    """¶6.1: the plan's items, completing its open draft task; it goes to the national
+    Commissioner for agreement. 409 when no such task is open."""
     view = await _in_scope(request, svc, user, report_id)
     return await submit_plan(svc, user, view, body.items)
 
@@ -139,7 +141,8 @@ async def submit_annual_plan(request: Request, report_id: ReportId, body: PlanBo
 @router.post("/{report_id:report_id}/briefing")
 async def submit_report_briefing(request: Request, report_id: ReportId, body: Briefing,
                           user: Reader, svc: ServicesDep) -> ReportView:
-    """¶6.10: the briefing held and its public summary (checked for personal data)."""
+    """¶6.10: the briefing held and its public summary (checked for personal data),
+    completing the report's open briefing task. 409 when no such task is open."""
     view = await _in_scope(request, svc, user, report_id)
     return await submit_briefing(svc, user, view, body)
 
