@@ -10,6 +10,7 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -248,8 +249,9 @@ class InboxFilters(BaseModel):
                                description="e.g. ¶10.2")
     district: str | None = Field(default=None, max_length=20, pattern=FILTER_TEXT,
                                  description="a KATO code")
-    case_id: str | None = Field(default=None, max_length=32, pattern=FILTER_TEXT,
-                                description="a case or an appeal number")
+    case_id: str | None = Field(default=None, max_length=80, pattern=FILTER_TEXT,
+                                description="a case or an appeal number, or a periodic "
+                                            "report's id")
     due_before: QueryDatetime | None = None
     overdue: Overdue = False
     urgent: Urgent = False
@@ -487,16 +489,16 @@ def work_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind |
     report's id). A regional reader is not offered what only the national office does."""
     if user.role not in READERS:
         return []
-    filters: dict[str, Any] = {
-        "regions": regions_of(user), "assignee": user.role, "kind": kind, "number": number,
-        "overdue_only": overdue_only, "due_before": due_before, "claimable_by": user.id,
-        "held_by": user.id if held == Held.MINE else None,
-        "unclaimed_only": held == Held.UNCLAIMED, "followed_up_by": followed_up_by,
-        "now": now, "limit": limit}
+    listed = partial(
+        list_work_tasks, session, regions=regions_of(user), assignee=user.role, kind=kind,
+        number=number, overdue_only=overdue_only, due_before=due_before,
+        claimable_by=user.id, held_by=user.id if held == Held.MINE else None,
+        unclaimed_only=held == Held.UNCLAIMED, followed_up_by=followed_up_by, now=now,
+        limit=limit)
     # ¶6.2 appeals carry no clause of ¶10–¶11; a clause chosen leaves them out.
-    appeals = [] if clause else list_work_tasks(session, AppealStep, **filters)
-    reports = list_work_tasks(session, ReportStep, clause=clause, **filters,
-                              kinds_left_out=NATIONAL_ONLY if user.region else ())
+    appeals = [] if clause else listed(AppealStep)
+    reports = listed(ReportStep, clause=clause,
+                     kinds_left_out=NATIONAL_ONLY if user.region else ())
     rows: list[AppealStep | ReportStep] = [*appeals, *reports]
     delegated = delegations(session, rows)
     return [work_task_view(row, now, delegation=delegated.get(row.id)) for row in rows]

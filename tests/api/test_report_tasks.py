@@ -46,6 +46,7 @@ async def test_a_plan_s_tasks_go_through_the_inbox_and_the_generic_task_endpoint
     assert await _inbox(api, SV) == {}  # a case worker's task
     assert list(await _inbox(api, CW, clause="¶6.1")) == ["plan_draft"]
     assert await _inbox(api, CW, clause="¶8") == {}
+    assert await inbox_keys(api, CW, PLAN) == ["plan_draft"]  # by the report's id
 
     claimed = await post(api, CW, f"{DRAFT}/claim")
     assert claimed.status_code == 200 and claimed.json()["claimed_by"] == CW
