@@ -11,7 +11,7 @@ from fastapi import HTTPException, status
 from pydantic import BaseModel, Field
 
 from schemas.case import Actor, StepStatus
-from schemas.procedure import may_complete
+from schemas.procedure import APPROVALS, REPORT_TASKS, may_complete
 from schemas.reporting import Briefing, NarrativeSection, PlanItem, ReportView
 from schemas.steps import StepKind
 from store.models import ReportStep
@@ -24,8 +24,7 @@ from web.refuses import refuses
 from web.views import ReportMailView
 
 # The decisions on a draft: ¶8's and ¶6.10's approval, ¶6.1's agreement then approval.
-DECISIONS = frozenset({StepKind.REPORT_APPROVAL, StepKind.PLAN_AGREEMENT,
-                       StepKind.PLAN_APPROVAL, StepKind.BRIEFING_APPROVAL})
+DECISIONS = REPORT_TASKS & APPROVALS
 
 
 class PlanBody(BaseModel):
