@@ -36,9 +36,11 @@ from schemas.case import Actor, CaseView, Step
 from schemas.districts import is_code
 from schemas.outcomes import InspectionOutcome, InspectionRecord
 from schemas.procedure import RECORD_INSPECTION, CaseInput, spec_of
+from schemas.reporting import is_report_id
 from schemas.steps import StepKind
 from store.cases import case_view
 from store.db import session_scope
+from store.reports import get_report
 
 # A case's workflow answers a query in milliseconds; longer means no worker is polling.
 QUERY_TIMEOUT = timedelta(seconds=5)
@@ -87,8 +89,22 @@ class CaseClient:
         self._engine = engine
         self._update_timeout = update_timeout
 
-    def handle(self, case_id: str) -> WorkflowHandle[Any, CaseView]:
-        return self._client.get_workflow_handle(case_id, result_type=CaseView)
+    async def handle(self, number: str) -> WorkflowHandle[Any, CaseView]:
+        """The workflow of a case or an appeal (its number is the workflow's id) or of a
+        periodic report (its schedule names the workflow: the store keeps its id)."""
+        return self._client.get_workflow_handle(await self._workflow_id(number),
+                                                result_type=CaseView)
+
+    async def _workflow_id(self, number: str) -> str:
+        if not is_report_id(number):
+            return number
+
+        def read() -> str:
+            with session_scope(self._engine) as session:
+                report = get_report(session, number)
+            return report.workflow_id if report is not None and report.workflow_id else number
+
+        return await asyncio.to_thread(read)
 
     async def live(self, case_id: str) -> CaseView:
         """The case as its workflow holds it now (``RPCError``, ``WorkflowQueryFailedError``
@@ -96,7 +112,7 @@ class CaseClient:
         # The RPC deadline bounds each attempt; the SDK retries an unreachable server, so the
         # whole call is bounded too (a Temporal restart falls back to the store in 5 s).
         async with asyncio.timeout(QUERY_TIMEOUT.total_seconds()):
-            view: CaseView = await self.handle(case_id).query(
+            view: CaseView = await (await self.handle(case_id)).query(
                 constants.CASE_QUERY, result_type=CaseView, rpc_timeout=QUERY_TIMEOUT)
         return view
 
@@ -146,7 +162,7 @@ class CaseClient:
         waited = self._update_timeout
         try:
             async with asyncio.timeout(waited):
-                done = await update_live_run(self.handle(case_id), update, arg,
+                done = await update_live_run(await self.handle(case_id), update, arg,
                                              update_id=update_id,
                                              rpc_timeout=timedelta(seconds=waited))
         except (RPCTimeoutOrCancelledError, TimeoutError) as e:

@@ -6,7 +6,7 @@ external_ref) always gets the same number, and a projection never goes back a ve
 """
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import case as sql_case
@@ -19,8 +19,8 @@ from schemas.appeal import Appeal as AppealSchema
 from schemas.case import Step as ProcedureStep
 from schemas.case import StepStatus
 from schemas.regions import Region
-from schemas.steps import Role, StepKind
-from store.cases import _insert_if_absent, due_for_follow_up, holders, upsert_steps
+from schemas.steps import StepKind
+from store.cases import _insert_if_absent, upsert_steps
 from store.db import table_of
 from store.models import Appeal, AppealStep
 
@@ -147,36 +147,6 @@ def _derived(steps: dict[str, AppealStep]) -> dict[str, Any]:
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def list_appeal_tasks(session: Session, *, regions: list[Region] | None, assignee: Role,
-                      kind: StepKind | None = None, appeal_id: str | None = None,
-                      overdue_only: bool = False, due_before: datetime | None = None,
-                      claimable_by: str | None = None, held_by: str | None = None,
-                      unclaimed_only: bool = False, followed_up_by: date | None = None,
-                      now: datetime, limit: int = 50) -> list[AppealStep]:
-    """Open appeal tasks for ``assignee`` in ``regions`` (None: every region), held as
-    ``holders`` says (and not put off past ``followed_up_by``), the soonest due (the Code's
-    terms) first: the inbox lists them beside the cases' tasks."""
-    query = select(AppealStep).where(
-        col(AppealStep.status) == StepStatus.OPEN.value,
-        col(AppealStep.assignee) == assignee.value,
-        *holders(AppealStep, claimable_by=claimable_by, held_by=held_by,
-                 unclaimed_only=unclaimed_only, delegated=True))
-    if regions is not None:
-        query = query.where(col(AppealStep.region).in_([r.value for r in regions]))
-    if followed_up_by is not None:
-        query = query.where(due_for_follow_up(AppealStep, followed_up_by))
-    if kind is not None:
-        query = query.where(col(AppealStep.kind) == kind.value)
-    if appeal_id is not None:
-        query = query.where(col(AppealStep.appeal_id) == appeal_id)
-    if overdue_only:
-        query = query.where(col(AppealStep.due_at) <= now)
-    if due_before is not None:
-        query = query.where(col(AppealStep.due_at) < due_before)
-    query = query.order_by(col(AppealStep.due_at).asc().nulls_last(), col(AppealStep.id))
-    return list(session.exec(query.limit(limit)))
 
 
 class AppealCounts(NamedTuple):

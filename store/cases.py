@@ -10,7 +10,7 @@ on release, so a rolled-back "nested" insert would already be visible).
 import json
 from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from pydantic_core import to_json
 from sqlalchemy import case as sql_case
@@ -304,6 +304,46 @@ def list_tasks(
     query = query.order_by(col(Case.threat_to_life_or_health).desc(), overdue.desc(),
                            col(Step.due_at).asc().nulls_last(), col(Step.id))
     return list(session.exec(query.limit(limit).offset(offset)))
+
+
+# A task row beside the cases': a ¶6.2 appeal's or a periodic report's.
+WorkTask = TypeVar("WorkTask", AppealStep, ReportStep)
+
+
+def list_work_tasks(session: Session, table: type[WorkTask], *, regions: Collection[Region] | None,
+                    assignee: Role, kind: StepKind | None = None,
+                    kinds_left_out: Collection[StepKind] = (), clause: str | None = None,
+                    number: str | None = None, overdue_only: bool = False,
+                    due_before: datetime | None = None, claimable_by: str | None = None,
+                    held_by: str | None = None, unclaimed_only: bool = False,
+                    followed_up_by: date | None = None, now: datetime, limit: int = 50
+                    ) -> list[WorkTask]:
+    """Open tasks of appeals or reports (``table``) for ``assignee`` in ``regions`` (None:
+    every region), held as ``holders`` says (and not put off past ``followed_up_by``), the
+    soonest due first: the inbox lists them beside the cases' tasks, which ``list_tasks``
+    orders by the case's urgency too."""
+    query = select(table).where(
+        col(table.status) == OPEN, col(table.assignee) == assignee.value,
+        *holders(table, claimable_by=claimable_by, held_by=held_by,
+                 unclaimed_only=unclaimed_only, delegated=True))
+    if regions is not None:
+        query = query.where(col(table.region).in_([r.value for r in regions]))
+    if followed_up_by is not None:
+        query = query.where(due_for_follow_up(table, followed_up_by))
+    if kind is not None:
+        query = query.where(col(table.kind) == kind.value)
+    if kinds_left_out:
+        query = query.where(col(table.kind).not_in([k.value for k in kinds_left_out]))
+    if clause is not None:
+        query = query.where(col(table.clause) == clause)
+    if number is not None:
+        query = query.where(col(getattr(table, NUMBER_COLUMN[table])) == number)
+    if overdue_only:
+        query = query.where(col(table.due_at) <= now)
+    if due_before is not None:
+        query = query.where(col(table.due_at) < due_before)
+    query = query.order_by(col(table.due_at).asc().nulls_last(), col(table.id))
+    return list(session.exec(query.limit(limit)))
 
 
 def urgent_cases(session: Session, case_ids: Collection[str]) -> set[str]:

@@ -404,7 +404,7 @@ class TaskHandoff(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     task_id: str = Field(max_length=140)
-    work_id: str = Field(max_length=32)  # the case's or the appeal's number
+    work_id: str = Field(max_length=80)  # the case's or the appeal's number, or the report's id
     step_key: str = Field(max_length=100)
     clause: str = Field(max_length=32)
     attempt: int

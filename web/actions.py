@@ -22,17 +22,22 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cases.client import CaseUnavailable
 from ombudsflow.credentials import hash_password, verify_password
-from schemas.appeal import is_appeal_number
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.outcomes import InspectionOutcome
 from schemas.procedure import APPROVALS, TASKS, may_complete
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
-from store.cases import TaskNotFound, TaskTable, claim_task, get_task, release_task
+from store.cases import (
+    Task,
+    TaskNotFound,
+    TaskTable,
+    claim_task,
+    get_task,
+    release_task,
+    task_table,
+)
 from store.follow_ups import set_follow_up
-from store.models import AppealStep
 from store.models import Case as CaseRow
-from store.models import Step as StepRow
 from store.users import get_user
 from web.deps import Services, ensure_covers, in_store
 from web.errors import temporal_unavailable
@@ -61,13 +66,9 @@ def _may_act_on(user: Actor, kind: StepKind, clause: str) -> None:
                             f"a {user.role.value} may not act on a {kind.value} task ({clause})")
 
 
-def task_table(case_id: str) -> TaskTable:
-    """Whose tasks ``case_id`` numbers: a ¶6.2 appeal's or a case's."""
-    return AppealStep if is_appeal_number(case_id) else StepRow
-
-
 async def claim(svc: Services, user: Actor, case_id: str, key: str) -> TaskView:
-    """Mark an open task (a case's or an appeal's) as mine; 409 if someone else holds it."""
+    """Mark an open task (a case's, an appeal's or a report's) as mine; 409 if someone
+    else holds it."""
     return await _set_claim(svc, user, case_id, key, claim_task)
 
 
@@ -82,7 +83,7 @@ async def follow_up(svc: Services, user: Actor, case_id: str, key: str, on: date
     I do not hold it or it is closed, then 422 for a day out of bounds."""
 
     def change(session: Session, *, task_id: str, user_id: str, table: TaskTable
-               ) -> StepRow | AppealStep:
+               ) -> Task:
         task = set_follow_up(session, task_id=task_id, user_id=user_id, on=on, table=table)
         if on is not None:
             ensure_within_bounds(on)  # refused, the transaction (and the date) rolls back
@@ -92,7 +93,7 @@ async def follow_up(svc: Services, user: Actor, case_id: str, key: str, on: date
 
 
 async def _set_claim(svc: Services, user: Actor, case_id: str, key: str,
-                     change: Callable[..., StepRow | AppealStep]) -> TaskView:
+                     change: Callable[..., Task]) -> TaskView:
     task_id = f"{case_id}/{key}"
 
     table = task_table(case_id)
@@ -125,7 +126,7 @@ async def complete_task(svc: Services, actor: Actor, case_id: str, key: str,
 
 async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
                     outcome: dict[str, Any], kinds: Collection[StepKind],
-                    row: StepRow | AppealStep | None,
+                    row: Task | None,
                     waiting: Callable[[CaseView], None] | None = None) -> StepView:
     """Check the task, then send its update.
 
@@ -159,7 +160,7 @@ async def _complete(svc: Services, actor: Actor, case_id: str, key: str,
 @refuses(404, 409)
 async def _checked_and_sent(svc: Services, actor: Actor, outcome: dict[str, Any],
                             kinds: Collection[StepKind], *, case_id: str, key: str,
-                            region: Region, task: Step | StepRow | AppealStep | None,
+                            region: Region, task: Step | Task | None,
                             claimed_by: str | None) -> StepView:
     """Region, task, role, status and claim checked in that order (as the store's row or the
     live case shows ``task``, and ``claimed_by`` as the store does), then its update sent."""

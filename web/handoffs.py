@@ -22,21 +22,21 @@ from sqlmodel import Session
 
 from cases.client import completion_of
 from schemas.case import Actor
-from schemas.procedure import APPEAL_TASKS, TASKS, may_complete
+from schemas.procedure import APPEAL_TASKS, REPORT_TASKS, TASKS, may_complete
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
 from store import handoffs
-from store.cases import OPEN, TaskNotFound, TaskTable, get_task
-from store.handoffs import Task, delegation_of
+from store.cases import OPEN, Task, TaskNotFound, TaskTable, get_task, task_table
+from store.handoffs import delegation_of
 from store.users import case_workers, get_user
-from web.actions import complete_task, task_table
+from web.actions import complete_task
 from web.deps import Services, ensure_covers, in_store
 from web.i18n import Translator, catalogue
 from web.refuses import refuses
 from web.views import DelegationView, StepView, TaskView, delegation_view, task_view_of
 
 # The kinds a delegate's completion is kept for, and their holder's acceptance completes.
-WORKED = TASKS | APPEAL_TASKS
+WORKED = TASKS | APPEAL_TASKS | REPORT_TASKS
 
 
 # The answer to a delegate's completion, documented beside the step a completion answers.

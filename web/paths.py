@@ -10,8 +10,8 @@ from typing import ClassVar
 
 from starlette.convertors import Convertor, register_url_convertor
 
-from schemas.appeal import APPEAL_NUMBER
-from schemas.reporting import REPORT_ID
+from schemas.appeal import APPEAL_NUMBER, is_appeal_number
+from schemas.reporting import REPORT_ID, is_report_id
 from schemas.webhooks import SUBSCRIPTION_ID
 
 
@@ -43,10 +43,21 @@ def id_format(name: str, regex: str, description: str) -> type[IdFormat]:
 CaseNumber = id_format("case_number", r"[A-Z]{3}-\d{4}-\d{6,}", "a case number")
 AppealNumber = id_format("appeal_number", APPEAL_NUMBER.removeprefix("^").removesuffix("$"),
                          "an appeal number")
-# Where a page serves both (a task's form).
-WorkNumber = id_format("work_number", r"[A-Z]{3}-(?:A-)?\d{4}-\d{6,}",
-                       "a case or an appeal number")
 TaskKeyFormat = id_format("task_key", r"[a-z0-9_.\-]+", "a step key")
 ReportName = id_format("report_id", REPORT_ID.removeprefix("^").removesuffix("$"),
                        "an activity report's id")
+# What the API's task calls name: a case, or a periodic report (appeals have their own).
+TaskOwner = id_format("task_owner", f"(?:{CaseNumber.regex}|{ReportName.regex})",
+                      "a case number or an activity report's id")
+# Where a page serves all three (a task's form).
+WorkNumber = id_format("work_number",
+                       rf"(?:[A-Z]{{3}}-(?:A-)?\d{{4}}-\d{{6,}}|{ReportName.regex})",
+                       "a case or an appeal number, or an activity report's id")
 SubscriptionName = id_format("subscription", SUBSCRIPTION_ID, "a subscription id")
+
+
+def work_page(number: str) -> str:
+    """The page of what a task belongs to: its case, its ¶6.2 appeal or its report."""
+    section = ("appeals" if is_appeal_number(number) else "reports" if is_report_id(number)
+               else "cases")
+    return f"/{section}/{number}"

@@ -1,33 +1,48 @@
 """What people do to a periodic report, for the API and the pages alike: find it in their
-scope, and send a draft or a decision to its workflow, whose validators have the last word."""
+scope, and complete its open task of the kind they act on (a draft, or a decision on it) as
+any task is completed (``web.handoffs.complete_or_keep``), the workflow's validators having
+the last word. The report is answered as the store holds it after: an update returns only once
+its change is projected."""
+
+from collections.abc import Collection
+from typing import Any
 
 from fastapi import HTTPException, status
 from pydantic import BaseModel, Field
 
-from schemas.case import Actor
-from schemas.reporting import (
-    Briefing,
-    BriefingDraft,
-    Narrative,
-    NarrativeSection,
-    PlanDraft,
-    PlanItem,
-    ReportDecision,
-    ReportKind,
-    ReportStatus,
-    ReportView,
-)
+from schemas.case import Actor, StepStatus
+from schemas.procedure import APPROVALS, REPORT_TASKS, may_complete
+from schemas.reporting import Briefing, NarrativeSection, PlanItem, ReportView
+from schemas.steps import StepKind
+from store.models import ReportStep
 from store.outbox import case_notices
-from store.reports import get_report
+from store.reports import get_report, report_steps
 from web.deps import Services, in_store
+from web.handoffs import complete_or_keep
+from web.i18n import Translator, catalogue
 from web.refuses import refuses
 from web.views import ReportMailView
+
+# The decisions on a draft: ¶8's and ¶6.10's approval, ¶6.1's agreement then approval.
+DECISIONS = REPORT_TASKS & APPROVALS
 
 
 class PlanBody(BaseModel):
     """¶6.1: the plan's items, as the API takes them and the plan form is built from."""
 
     items: list[PlanItem] = Field(min_length=1, max_length=200)
+
+
+class ReportRefused(HTTPException):
+    """A report action refused before anything is sent, as a locale key and its parameters:
+    the API says it in English, a page in the reader's language."""
+
+    def __init__(self, status_code: int, key: str, **params: str) -> None:
+        self.key, self.params = key, params
+        super().__init__(status_code, catalogue("en")[key].format_map(params))
+
+    def text(self, t: Translator) -> str:
+        return t(self.key, **{name: t.param(name, value) for name, value in self.params.items()})
 
 
 @refuses(403, 404)
@@ -48,41 +63,59 @@ async def report_mails(svc: Services, view: ReportView) -> list[ReportMailView]:
     return [ReportMailView.model_validate(r) for r in rows]
 
 
-# A workflow update: its validators refuse (schemas/errors.py), or Temporal does not answer.
-@refuses(403, 404, 409, 422, 503)
-async def send(svc: Services, view: ReportView, update: str, arg: BaseModel) -> ReportView:
-    """Run ``update`` on the report's workflow with ``arg``; the report as it is after."""
-    handle = svc.client.get_workflow_handle(view.workflow_id, result_type=ReportView)
-    result: ReportView = await handle.execute_update(update, arg, result_type=ReportView)
-    return result
+async def report_tasks(svc: Services, view: ReportView) -> list[ReportStep]:
+    """The report's tasks as last projected, in the order they opened."""
+    return await in_store(svc.engine, lambda s: report_steps(s, view.report_id))
+
+
+@refuses(403, 409)
+async def open_task(svc: Services, user: Actor, view: ReportView, kinds: Collection[StepKind]
+                    ) -> ReportStep:
+    """The report's open task of one of ``kinds`` (409 if none is open now: say, a decision
+    while the draft is written), which ``user``'s role does (403)."""
+    task = next((t for t in reversed(await report_tasks(svc, view))
+                 if t.status == StepStatus.OPEN and StepKind(t.kind) in kinds), None)
+    if task is None:
+        raise ReportRefused(status.HTTP_409_CONFLICT, "reports.no_open_task",
+                            report=view.report_id, expected=",".join(sorted(kinds)))
+    if not may_complete(StepKind(task.kind), user.role):
+        raise ReportRefused(status.HTTP_403_FORBIDDEN, "refusal.report_role", actor=user.id,
+                            role=user.role.value, clause=task.clause)
+    return task
+
+
+async def complete_open(svc: Services, user: Actor, view: ReportView,
+                        kinds: Collection[StepKind], outcome: dict[str, Any]) -> ReportView:
+    """Complete the report's open task of ``kinds`` with ``outcome``; the report after."""
+    task = await open_task(svc, user, view, kinds)
+    await complete_or_keep(svc, user, view.report_id, task.key, outcome, kinds=kinds)
+    return await report_in_scope(svc, user, view.report_id)
 
 
 async def submit_narrative(svc: Services, user: Actor, view: ReportView,
                            sections: dict[NarrativeSection, str]) -> ReportView:
     """¶8: the case worker's sections (a ``ValidationError`` names a section too short)."""
-    return await send(svc, view, "submit_narrative", Narrative(actor=user, sections=sections))
+    return await complete_open(svc, user, view, {StepKind.REPORT_NARRATIVE},
+                               {"sections": sections})
 
 
 async def submit_plan(svc: Services, user: Actor, view: ReportView, items: list[PlanItem]
                       ) -> ReportView:
     """¶6.1: the plan's items; it goes to the national Commissioner for agreement."""
-    return await send(svc, view, "submit_plan", PlanDraft(actor=user, items=items))
+    return await complete_open(svc, user, view, {StepKind.PLAN_DRAFT},
+                               {"items": [i.model_dump(mode="json") for i in items]})
 
 
 async def submit_briefing(svc: Services, user: Actor, view: ReportView, briefing: Briefing
                           ) -> ReportView:
     """¶6.10: the briefing held and its public summary (the workflow checks it)."""
-    draft = BriefingDraft(actor=user, **briefing.model_dump())
-    return await send(svc, view, "submit_briefing", draft)
+    return await complete_open(svc, user, view, {StepKind.BRIEFING},
+                               briefing.model_dump(mode="json"))
 
 
 async def decide(svc: Services, user: Actor, view: ReportView, *, approved: bool,
                  reason: str) -> ReportView:
-    """A supervisor's approval or return; for a ¶6.1 plan awaiting agreement, the national
-    Commissioner's office's agreement."""
-    decision = ReportDecision(actor=user, approved=approved, reason=reason)
-    if view.kind == ReportKind.ANNUAL_PLAN:
-        update = "agree_plan" if view.status == ReportStatus.AGREEING else "approve_plan"
-    else:
-        update = "decide_report"
-    return await send(svc, view, update, decision)
+    """A supervisor's approval or return of the draft; for a ¶6.1 plan awaiting agreement,
+    the national Commissioner's office's agreement."""
+    return await complete_open(svc, user, view, DECISIONS,
+                               {"approved": approved, "reason": reason})

@@ -10,6 +10,7 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -27,24 +28,25 @@ from sqlmodel import Session
 
 from ombudsflow.local_time import LOCAL_TIME
 from schemas.activities import NoticeKind
-from schemas.case import Actor, CaseHeader, CaseView, PoliceFinding, Stage, Step
-from schemas.procedure import title_of
+from schemas.case import Actor, CaseHeader, CaseView, PoliceFinding, Stage, Step, StepStatus
+from schemas.procedure import may_complete, title_of
 from schemas.regions import Region
 from schemas.report import AllegedViolator, Category, Child, Reporter
 from schemas.reporting import MailKind
 from schemas.steps import Role, StepKind
-from store.appeals import list_appeal_tasks
 from store.cases import (
+    Task,
     case_view,
     list_cases,
     list_tasks,
+    list_work_tasks,
     steps_by_id,
     stored_report,
     urgent_cases,
 )
 from store.filters import list_filters
-from store.handoffs import delegation_of, delegations
-from store.models import AppealStep, TaskDelegation
+from store.handoffs import delegation_of, delegations, work_id
+from store.models import AppealStep, ReportStep, TaskDelegation
 from store.models import Step as StepRow
 from store.outbox import case_notices
 from web.deps import Services, ensure_covers, in_store, regions_of
@@ -247,8 +249,9 @@ class InboxFilters(BaseModel):
                                description="e.g. ¶10.2")
     district: str | None = Field(default=None, max_length=20, pattern=FILTER_TEXT,
                                  description="a KATO code")
-    case_id: str | None = Field(default=None, max_length=32, pattern=FILTER_TEXT,
-                                description="a case or an appeal number")
+    case_id: str | None = Field(default=None, max_length=80, pattern=FILTER_TEXT,
+                                description="a case or an appeal number, or a periodic "
+                                            "report's id")
     due_before: QueryDatetime | None = None
     overdue: Overdue = False
     urgent: Urgent = False
@@ -421,11 +424,11 @@ def task_views(session: Session, rows: list[StepRow], now: datetime) -> list[Tas
             for row in rows]
 
 
-def task_view_of(session: Session, row: StepRow | AppealStep, now: datetime) -> TaskView:
-    """A case's or an appeal's task as an inbox line."""
-    if isinstance(row, AppealStep):
-        return appeal_task_view(row, now, delegation=delegation_of(session, row))
-    return task_views(session, [row], now)[0]
+def task_view_of(session: Session, row: Task, now: datetime) -> TaskView:
+    """A case's, an appeal's or a report's task as an inbox line."""
+    if isinstance(row, StepRow):
+        return task_views(session, [row], now)[0]
+    return work_task_view(row, now, delegation=delegation_of(session, row))
 
 
 def delegation_view(delegation: TaskDelegation | None) -> DelegationView | None:
@@ -454,44 +457,90 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
             limit=shown,
         )
         tasks = task_views(session, rows, now)
-        if not (query.clause or query.district or query.urgent):
-            # ¶6.2 appeal tasks carry no clause of ¶10–¶11 and no urgency.
-            tasks += appeal_tasks(
-                session, user, now, kind=query.kind, appeal_id=query.case_id,
-                overdue_only=query.overdue, due_before=query.due_before, held=query.held,
-                followed_up_by=today, limit=shown)
+        if not (query.district or query.urgent):
+            # Appeals and reports have no district and no urgency.
+            tasks += work_tasks(
+                session, user, now, kind=query.kind, clause=query.clause,
+                number=query.case_id, overdue_only=query.overdue, due_before=query.due_before,
+                held=query.held, followed_up_by=today, limit=shown)
         return sorted(tasks, key=_by_priority)[query.offset:shown]
 
     return await in_store(svc.engine, read)
 
 
-def appeal_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind | None = None,
-                 appeal_id: str | None = None, overdue_only: bool = False,
-                 due_before: datetime | None = None, held: Held | None = None,
-                 followed_up_by: date | None = None, limit: int = 50) -> list[TaskView]:
-    """¶6.2 appeal tasks for the reader, held by them or by nobody (``held``: only theirs,
-    or only nobody's; none put off past ``followed_up_by``), as inbox lines (their
-    ``case_id`` is the appeal's number)."""
-    if user.role not in (Role.CASE_WORKER, Role.SUPERVISOR):
+# The report tasks only the national office does: ¶6.1's agreement with the Commissioner.
+NATIONAL_ONLY = frozenset({StepKind.PLAN_AGREEMENT})
+
+
+def offered_to(user: Actor, kind: StepKind) -> bool:
+    """Whether ``user`` is offered a task of ``kind``: their role does it, and what only the
+    national office does is not offered to a region's people."""
+    return may_complete(kind, user.role) and not (kind in NATIONAL_ONLY and user.region)
+
+
+def work_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind | None = None,
+               clause: str | None = None, number: str | None = None,
+               overdue_only: bool = False, due_before: datetime | None = None,
+               held: Held | None = None, followed_up_by: date | None = None, limit: int = 50
+               ) -> list[TaskView]:
+    """The open tasks of ¶6.2 appeals and of periodic reports for the reader, held by them or
+    by nobody (``held``: only theirs, or only nobody's; none put off past
+    ``followed_up_by``), as inbox lines (their ``case_id`` is the appeal's number or the
+    report's id). A regional reader is not offered what only the national office does."""
+    if user.role not in READERS:
         return []
-    rows = list_appeal_tasks(session, regions=regions_of(user), assignee=user.role, kind=kind,
-                             appeal_id=appeal_id, overdue_only=overdue_only,
-                             due_before=due_before, claimable_by=user.id,
-                             held_by=user.id if held == Held.MINE else None,
-                             unclaimed_only=held == Held.UNCLAIMED,
-                             followed_up_by=followed_up_by, now=now, limit=limit)
+    listed = partial(
+        list_work_tasks, session, regions=regions_of(user), assignee=user.role, kind=kind,
+        number=number, overdue_only=overdue_only, due_before=due_before,
+        claimable_by=user.id, held_by=user.id if held == Held.MINE else None,
+        unclaimed_only=held == Held.UNCLAIMED, followed_up_by=followed_up_by, now=now,
+        limit=limit)
+    # ¶6.2 appeals carry no clause of ¶10–¶11; a clause chosen leaves them out.
+    appeals = [] if clause else listed(AppealStep)
+    reports = listed(ReportStep, clause=clause,
+                     kinds_left_out=NATIONAL_ONLY if user.region else ())
+    rows: list[AppealStep | ReportStep] = [*appeals, *reports]
     delegated = delegations(session, rows)
-    return [appeal_task_view(row, now, delegation=delegated.get(row.id)) for row in rows]
+    return [work_task_view(row, now, delegation=delegated.get(row.id)) for row in rows]
 
 
-def appeal_task_view(row: AppealStep, now: datetime, *,
-                     delegation: TaskDelegation | None = None) -> TaskView:
-    """An appeal's task as an inbox line (never urgent: the Code's terms set its priority)."""
+def work_task_view(row: AppealStep | ReportStep, now: datetime, *,
+                   delegation: TaskDelegation | None = None) -> TaskView:
+    """An appeal's or a report's task as an inbox line (never urgent: the terms of the Code or
+    of the order set its priority)."""
     return TaskView.model_validate({
-        **row.model_dump(), "case_id": row.appeal_id, "title": title_of(StepKind(row.kind)),
+        **row.model_dump(), "case_id": work_id(row), "title": title_of(StepKind(row.kind)),
         "urgent": False, "priority": priority(urgent=False, due_at=row.due_at, now=now),
         "overdue": row.due_at is not None and now >= row.due_at,
         "delegation": delegation_view(delegation)})
+
+
+class ReportTaskView(BaseModel):
+    """A task of a periodic report, as its page and the API show it."""
+
+    id: str
+    key: str
+    kind: StepKind
+    title: str
+    clause: str
+    status: StepStatus
+    attempt: int
+    assignee: Role | None
+    opened_at: AwareDatetime | None
+    due_at: AwareDatetime | None
+    overdue: bool
+    claimed_by: str | None
+    done_at: AwareDatetime | None
+    actor: str | None
+    note: str | None
+
+
+def report_task_views(rows: list[ReportStep], now: datetime) -> list[ReportTaskView]:
+    """A report's task rows as shown (in the order given: as they opened)."""
+    return [ReportTaskView.model_validate({
+        **row.model_dump(), "title": title_of(StepKind(row.kind)),
+        "overdue": row.status == StepStatus.OPEN and row.due_at is not None
+        and now >= row.due_at}) for row in rows]
 
 
 def _by_priority(task: TaskView) -> tuple[int, bool, datetime, str]:

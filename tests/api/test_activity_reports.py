@@ -4,6 +4,7 @@ the right people, downloaded as XLSX and PDF, and every call naming one audited.
 import asyncio
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlmodel import select
 
@@ -12,7 +13,7 @@ from schemas.reporting import Period, ReportingInput
 from store.db import session_scope
 from store.models import AuditEvent
 from tests.support.web_stack import WebStack
-from workflows.reporting import AnnualPlanWorkflow, HalfYearReportWorkflow
+from workflows.reporting import AnnualPlan, HalfYearReport
 
 PERIOD = Period(start=date(2019, 1, 1), end=date(2019, 7, 1), label="2019-H1")
 REPORT = "half-year-aktobe-2019-H1"
@@ -34,11 +35,30 @@ async def _status_becomes(api: WebStack, status: str) -> None:
     raise AssertionError(f"{REPORT} never became {status}: {answer.status_code} {answer.text}")
 
 
+async def _task_opens(api: WebStack, path: str, kind: str, user: str = "sv.aktobe"
+                      ) -> dict[str, Any]:
+    """The report's task of ``kind`` once it is open, as the report lists it."""
+    for _ in range(100):
+        answer = await api.http.get(path, headers=api.as_user(user))
+        if answer.status_code == 200:
+            tasks: list[dict[str, Any]] = [t for t in answer.json()["tasks"]
+                                           if t["kind"] == kind and t["status"] == "open"]
+            if tasks:
+                return tasks[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{path} never opened a {kind} task: {answer.text}")
+
+
 async def test_a_half_year_report_through_the_api(api: WebStack) -> None:
     await api.worker.client.start_workflow(
-        HalfYearReportWorkflow.run, ReportingInput(region=Region.AKTOBE, period=PERIOD),
+        HalfYearReport.run, ReportingInput(region=Region.AKTOBE, period=PERIOD),
         id=f"test-api-report-{uuid.uuid4()}", task_queue=api.worker.task_queue)
-    await _status_becomes(api, "drafting")
+    task = await _task_opens(api, PATH, "report_narrative")
+    assert task["key"] == "report_narrative" and task["clause"] == "¶8"
+    assert task["due_at"] and task["claimed_by"] is None
+    early = await api.http.post(f"{PATH}/decision", headers=api.as_user("sv.aktobe"),
+                                json={"approved": True})
+    assert early.status_code == 409 and "no open task" in early.json()["detail"]
     assert REPORT in await _listed(api, "cw.aktobe")
     assert REPORT in await _listed(api, "sv.committee")
     assert REPORT not in await _listed(api, "cw.pavlodar")
@@ -82,7 +102,7 @@ async def test_a_plan_with_a_bad_row_is_refused_by_row_and_field(api: WebStack) 
     to the workflow, and the plan stays in drafting."""
     period = Period(start=date(2020, 1, 1), end=date(2021, 1, 1), label="2020")
     await api.worker.client.start_workflow(
-        AnnualPlanWorkflow.run, ReportingInput(region=Region.AKTOBE, period=period),
+        AnnualPlan.run, ReportingInput(region=Region.AKTOBE, period=period),
         id=f"test-api-plan-{uuid.uuid4()}", task_queue=api.worker.task_queue)
     path = "/api/v1/activity-reports/annual-plan-aktobe-2020"
     for _ in range(100):

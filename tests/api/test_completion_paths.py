@@ -17,9 +17,8 @@ from sqlmodel import Session, col, update
 import web.actions as actions
 from schemas.case import CaseView
 from schemas.steps import StepKind
-from store.cases import TaskTable, get_task
+from store.cases import Task, TaskTable, get_task
 from store.db import session_scope
-from store.models import AppealStep
 from store.models import Step as StepRow
 from tests.api.calls import POLICE, complete, in_store, open_case, stored
 from tests.support.factories import worker_of
@@ -118,8 +117,7 @@ async def test_a_task_the_store_does_not_know_yet_is_completed_through_the_live_
     await driver.wait_for("preventive_talk")
     await driver.wait_for("police_decision")
     lagging = {f"{driver.case_id}/preventive_talk", f"{driver.case_id}/police_decision"}
-    def behind(session: Session, task_id: str, table: TaskTable = StepRow
-               ) -> StepRow | AppealStep | None:
+    def behind(session: Session, task_id: str, table: TaskTable = StepRow) -> Task | None:
         # The projection has not reached the store yet: it knows neither task.
         return None if task_id in lagging else get_task(session, task_id, table)
 

@@ -30,7 +30,7 @@ from tests.api.calls import open_case
 from tests.pages.browsing import csrf_of, error_of, sign_in, text_of
 from tests.support.factories import CANARY_NAME
 from tests.support.web_stack import WebStack
-from workflows.reporting import AnnualPlanWorkflow, BriefingWorkflow, HalfYearReportWorkflow
+from workflows.reporting import AnnualPlan, HalfYearBriefing, HalfYearReport
 
 MONTH = Period(start=date(2018, 3, 1), end=date(2018, 4, 1), label="2018-03")
 AKT = "153200000"
@@ -80,11 +80,13 @@ async def test_supervisors_export_the_case_list_without_personal_data(site: WebS
 async def test_a_half_year_report_is_drafted_and_approved_on_its_page(site: WebStack) -> None:
     period = Period(start=date(2017, 7, 1), end=date(2018, 1, 1), label="2017-H2")
     await site.worker.client.start_workflow(
-        HalfYearReportWorkflow.run, ReportingInput(region=Region.AKTOBE, period=period),
+        HalfYearReport.run, ReportingInput(region=Region.AKTOBE, period=period),
         id=f"test-page-report-{uuid.uuid4()}", task_queue=site.worker.task_queue)
     path = "/reports/half-year-aktobe-2017-H2"
     await sign_in(site, "cw.aktobe")
-    page = await _until(site, path, "Готовится")
+    # Its tasks, titled in the reader's language, each with its status and holder.
+    page = await _until(site, path, "Полугодовая информация: текстовые разделы")
+    assert "Готовится" in text_of(page) and "никто не взял" in text_of(page)
     drafted = await site.http.post(path, data={
         "csrf_token": csrf_of(page), "summary": "Жарты жылда шаһар мен аудандарда жұмыс."})
     assert drafted.status_code == 303
@@ -98,6 +100,7 @@ async def test_a_half_year_report_is_drafted_and_approved_on_its_page(site: WebS
                                                 "decision": "approve"})
     assert approved.status_code == 303
     delivered = text_of(await _until(site, path, "Направлен"))
+    assert "Утверждение полугодовой информации" in delivered
     # Its mails as the outbox holds them: the report itself to each of its three recipients.
     assert "Письма по этому отчёту" in delivered
     assert delivered.count("Сам отчёт") == 3
@@ -115,13 +118,24 @@ async def _until(site: WebStack, path: str, status: str) -> str:
 
 async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebStack) -> None:
     plan_period = Period(start=date(2018, 1, 1), end=date(2019, 1, 1), label="2018")
-    for wf, period in ((AnnualPlanWorkflow, plan_period), (BriefingWorkflow, H1_2017)):
+    for wf, period in ((AnnualPlan, plan_period), (HalfYearBriefing, H1_2017)):
         await site.worker.client.start_workflow(
             wf.run, ReportingInput(region=Region.AKTOBE, period=period),
             id=f"test-page-{uuid.uuid4()}", task_queue=site.worker.task_queue)
     plan, briefing = "/reports/annual-plan-aktobe-2018", "/reports/briefing-aktobe-2017-H1"
     await sign_in(site, "cw.aktobe")
-    page = await _until(site, plan, "Готовится")
+    page = await _until(site, plan, "План работы на следующий год")
+    # In the inbox beside the cases' tasks; its task page is the report's, where it is taken.
+    inbox = (await site.http.get("/?lang=ru")).text
+    assert 'href="/tasks/annual-plan-aktobe-2018/plan_draft"' in inbox
+    assert f'href="{plan}"' in inbox
+    task_page = await site.http.get("/tasks/annual-plan-aktobe-2018/plan_draft")
+    assert task_page.status_code == 303 and task_page.headers["location"] == plan
+    taken = await site.http.post("/tasks/annual-plan-aktobe-2018/plan_draft/claim",
+                                 data={"csrf_token": csrf_of(page)})
+    assert taken.status_code == 303
+    page = await _until(site, plan, "Вернуть")
+    assert "cw.aktobe" in text_of(page)
     submitted = await site.http.post(plan, data={
         "csrf_token": csrf_of(page), **_plan_row(0, "Мектептердегі профилактикалық кездесулер")})
     assert submitted.status_code == 303
@@ -160,7 +174,7 @@ async def test_the_plan_form_grows_and_shrinks_without_script_and_refuses_by_row
     next to its input, in the reader's language, and nothing reaches the workflow."""
     period = Period(start=date(2019, 1, 1), end=date(2020, 1, 1), label="2019")
     handle = await site.worker.client.start_workflow(
-        AnnualPlanWorkflow.run, ReportingInput(region=Region.AKTOBE, period=period),
+        AnnualPlan.run, ReportingInput(region=Region.AKTOBE, period=period),
         id=f"test-page-plan-{uuid.uuid4()}", task_queue=site.worker.task_queue)
     path = "/reports/annual-plan-aktobe-2019"
     await sign_in(site, "cw.aktobe")
@@ -199,14 +213,14 @@ async def test_the_plan_form_grows_and_shrinks_without_script_and_refuses_by_row
     assert 'name="items.60.activity" value=""' in grown.text
     empty = await site.http.post(f"{path}?lang=ru", data={"csrf_token": csrf_of(refused.text)})
     assert empty.status_code == 422 and error_of(empty.text, "items")
-    assert (await handle.query(AnnualPlanWorkflow.report)).status == ReportStatus.DRAFTING
+    assert (await handle.query(AnnualPlan.report)).status == ReportStatus.DRAFTING
 
     sent = await site.http.post(path, data={
         "csrf_token": csrf_of(refused.text), "remove": "1", **_plan_row(0, "Екінші іс-шара"),
         **_plan_row(1, "Үшінші іс-шара", quarter="7"), **_plan_row(2, "Төртінші іс-шара"),
         **_plan_row(3, "Бесінші іс-шара")})
     assert sent.status_code == 303
-    view = await handle.query(AnnualPlanWorkflow.report)
+    view = await handle.query(AnnualPlan.report)
     assert [i.activity for i in view.plan] == ["Екінші іс-шара", "Төртінші іс-шара",
                                                "Бесінші іс-шара"]
 

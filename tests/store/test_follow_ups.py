@@ -12,8 +12,15 @@ from schemas.activities import CaseChanges
 from schemas.case import CaseView, StepStatus
 from schemas.regions import Region
 from schemas.steps import Role, StepKind
-from store.appeals import list_appeal_tasks, project_appeal
-from store.cases import TaskNotFound, TaskTable, claim_task, list_tasks, release_task
+from store.appeals import project_appeal
+from store.cases import (
+    TaskNotFound,
+    TaskTable,
+    claim_task,
+    list_tasks,
+    list_work_tasks,
+    release_task,
+)
 from store.db import session_scope
 from store.follow_ups import NotHeld, TaskClosed, follow_ups_on, set_follow_up
 from store.handoffs import reassign
@@ -75,8 +82,8 @@ def test_a_projection_closing_a_task_drops_its_claim_and_follow_up_for_cases_and
             (AKT, "talk", "aigerim", "a@ombudsman.example"),
             (APPEAL, "appeal_triage", "aigerim", "a@ombudsman.example")]
         assert follow_ups_on(session, DAY + timedelta(days=1)) == []
-        assert [t.key for t in list_appeal_tasks(
-            session, regions=[Region.AKTOBE], assignee=Role.CASE_WORKER, now=NOW,
+        assert [t.key for t in list_work_tasks(
+            session, AppealStep, regions=[Region.AKTOBE], assignee=Role.CASE_WORKER, now=NOW,
             followed_up_by=DAY - timedelta(days=1))] == []
 
     project(engine, AKT, [make_step("talk", status=StepStatus.DONE)], version=2)

@@ -28,11 +28,11 @@ from web.views import (
     Held,
     TaskQuery,
     TaskView,
-    appeal_tasks,
     approval_queue,
     inbox,
     query_string,
     saved_filters,
+    work_tasks,
 )
 
 router = APIRouter(route_class=PageRoute)
@@ -54,7 +54,7 @@ async def show_inbox(request: Request, svc: ServicesDep, user: UserDep) -> Respo
     if user.role == Role.SUPERVISOR:
         now = datetime.now(UTC)
         tasks = list(await approval_queue(svc, user, limit=SHOWN)) + await in_store(
-            svc.engine, lambda s: appeal_tasks(s, user, now, limit=SHOWN))
+            svc.engine, lambda s: work_tasks(s, user, now, limit=SHOWN))
     else:
         query = task_query(chosen)
         tasks = await inbox(svc, user, query)

@@ -15,6 +15,7 @@ from web.dates import DAY_PATTERN, MOMENT_PATTERN, shown_day
 from web.deps import services
 from web.i18n import Translator, language_of
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
+from web.paths import work_page
 
 LANGUAGE_COOKIE = "ombudsflow_lang"
 FLASH_COOKIE = "ombudsflow_flash"
@@ -33,7 +34,7 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.globals.update(languages=LANGUAGES, csrf_field=CSRF_FIELD, day_pattern=DAY_PATTERN,
-                         moment_pattern=MOMENT_PATTERN)
+                         moment_pattern=MOMENT_PATTERN, work_page=work_page)
 templates.filters["typed_day"] = shown_day  # a day as date inputs hold it: 05.12.2026
 
 

@@ -16,13 +16,12 @@ from starlette.datastructures import FormData
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.documents import report_rows
-from schemas.case import Actor
+from schemas.case import Actor, StepStatus
 from schemas.regions import Region
 from schemas.reporting import (
     Briefing,
     NarrativeSection,
     ReportKind,
-    ReportStatus,
     ReportView,
 )
 from schemas.steps import Role
@@ -30,6 +29,7 @@ from store.reports import case_rows, list_reports
 from web.dates import NotADay, read_day
 from web.deps import ServicesDep, in_store, regions_of, require_role
 from web.errors import rejection_of
+from web.handoffs import Refused
 from web.pages.forms import (
     Form,
     FormValues,
@@ -45,14 +45,18 @@ from web.pages.route import PageRoute
 from web.pages.security import CSRF_FIELD, CsrfChecked
 from web.paths import ReportName
 from web.report_actions import (
+    DECISIONS,
     PlanBody,
+    ReportRefused,
     decide,
     report_in_scope,
     report_mails,
+    report_tasks,
     submit_briefing,
     submit_narrative,
     submit_plan,
 )
+from web.views import offered_to, report_task_views
 
 router = APIRouter(route_class=PageRoute)
 ReaderDep = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
@@ -133,13 +137,18 @@ async def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportVie
     ``errors`` (the plan as it stands when not given)."""
     t = translator(request)
     language = t.language if t.language in ("kk", "ru") else "ru"
-    drafting = user.role == Role.CASE_WORKER and view.status == ReportStatus.DRAFTING
-    deciding = user.role == Role.SUPERVISOR and view.status in (ReportStatus.APPROVING,
-                                                                ReportStatus.AGREEING)
+    tasks = report_task_views(await report_tasks(svc, view), datetime.now(UTC))
+    # The forms of the tasks open now that the reader's role does.
+    doing = {task.kind for task in tasks
+             if task.status == StepStatus.OPEN and offered_to(user, task.kind)}
+    drafting, deciding = bool(doing - DECISIONS), bool(doing & DECISIONS)
+    claimable = [task.key for task in tasks if task.status == StepStatus.OPEN
+                 and offered_to(user, task.kind) and task.claimed_by in (None, user.id)]
     if drafting and view.kind == ReportKind.ANNUAL_PLAN and plan is None:
         plan = build_form(PlanBody, rows=len(view.plan))
         values = form_values(plan, {"items": [i.model_dump() for i in view.plan]})
-    return render(request, "report.html", user=user, report=view, error=error,
+    return render(request, "report.html", user=user, report=view, error=error, tasks=tasks,
+                  claimable=claimable,
                   rows=report_rows(view, language, svc.districts),
                   drafting=drafting, sections=list(NarrativeSection), plan=plan,
                   values=values or {}, errors=errors or {},
@@ -213,4 +222,7 @@ async def act_on_report(request: Request, svc: ServicesDep, user: ReaderDep, _: 
     except WorkflowUpdateFailedError as e:
         code, body = rejection_of(e, translator(request))
         return await _page(request, svc, user, view, error=body["detail"], status_code=code)
+    except (ReportRefused, Refused) as e:  # Refused: a delegated task's, by its holder
+        return await _page(request, svc, user, view, error=e.text(translator(request)),
+                           status_code=e.status_code)
     return redirect(f"/reports/{report_id}")

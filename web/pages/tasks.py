@@ -17,6 +17,7 @@ from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.errors import RejectedAction
 from schemas.outcomes import PlanReviewOutcome, PsychologicalSupportOutcome
 from schemas.procedure import APPEAL_TASKS, APPROVALS, TASKS, may_complete, spec_of
+from schemas.reporting import is_report_id
 from schemas.steps import StepKind
 from store.appeals import stored_appeal
 from web.appeal_views import readable
@@ -38,6 +39,7 @@ from web.pages.forms import (
 from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
 from web.pages.security import CSRF_FIELD, CsrfChecked
+from web.paths import work_page
 from web.views import TaskView, load_case
 
 router = APIRouter(route_class=PageRoute)
@@ -58,8 +60,7 @@ class Task:
     @property
     def page(self) -> str:
         """The page of what the task belongs to: its case, or its ¶6.2 appeal."""
-        section = "appeals" if self.step.kind in APPEAL_TASKS else "cases"
-        return f"/{section}/{self.case.case_id}"
+        return work_page(self.case.case_id)
 
     def form(self, rows: int) -> Form:
         return build_form(outcome_model(self.step.kind), rows=rows,
@@ -140,7 +141,11 @@ async def show(request: Request, svc: Services, user: Actor, task: Task, form: F
 @router.get("/tasks/{case_id:work_number}/{key:task_key}")
 async def show_task_form(request: Request, svc: ServicesDep, user: UserDep, case_id: str,
                          key: str) -> Response:
-    """The form of an open task; a draft sent back comes filled in with what was sent."""
+    """The form of an open task; a draft sent back comes filled in with what was sent. A
+    periodic report's task is done on the report's page, beside the report it drafts or
+    decides (its forms: ``web/pages/reports.py``)."""
+    if is_report_id(case_id):
+        return redirect(work_page(case_id))
     task = await find_task(svc, user, case_id, key)
     if not task.step.is_open():
         return redirect(task.page, flash="flash.task_closed", kind=task.step.kind)

@@ -27,11 +27,12 @@ from web.report_actions import (
     decide,
     report_in_scope,
     report_mails,
+    report_tasks,
     submit_briefing,
     submit_narrative,
     submit_plan,
 )
-from web.views import ReportMailView
+from web.views import ReportMailView, ReportTaskView, report_task_views
 
 router = APIRouter(prefix="/activity-reports", tags=["activity reports"])
 Reader = Annotated[Actor, Depends(require_role(Role.CASE_WORKER, Role.SUPERVISOR))]
@@ -55,8 +56,12 @@ class ReportSummary(BaseModel):
 
 
 class ReportDetail(ReportView):
-    """A report with its mails: each delivery, reminder and escalation and where it stands."""
+    """A report with its tasks (each draft and decision: open, done or sent back, who holds
+    it and until when; claimed, handed over and completed as any task, under
+    ``/api/v1/tasks/{report_id}/{key}``) and its mails: each delivery, reminder and escalation
+    and where it stands."""
 
+    tasks: list[ReportTaskView]
     mails: list[ReportMailView]
 
 
@@ -95,10 +100,11 @@ async def _in_scope(request: Request, svc: ServicesDep, user: Actor, report_id: 
 @router.get("/{report_id:report_id}")
 async def read_activity_report(request: Request, report_id: ReportId, user: Reader,
                                svc: ServicesDep) -> ReportDetail:
-    """One report: its status, deadline, figures, narrative, plan or district control, and
-    its mails as the outbox holds them."""
+    """One report: its status, deadline, figures, narrative, plan or district control, its
+    tasks, and its mails as the outbox holds them."""
     view = await _in_scope(request, svc, user, report_id)
-    return ReportDetail(**dict(view), mails=await report_mails(svc, view))
+    tasks = report_task_views(await report_tasks(svc, view), datetime.now(UTC))
+    return ReportDetail(**dict(view), tasks=tasks, mails=await report_mails(svc, view))
 
 
 @router.get("/{report_id:report_id}/documents/{document}",
@@ -117,7 +123,8 @@ async def download_activity_report(request: Request, report_id: ReportId, docume
 @router.post("/{report_id:report_id}/narrative")
 async def submit_report_narrative(request: Request, report_id: ReportId, body: NarrativeBody,
                                   user: Reader, svc: ServicesDep) -> ReportView:
-    """¶8: the case worker's sections beside the figures; the report goes for approval."""
+    """¶8: the case worker's sections beside the figures, completing the report's open
+    narrative task; the report goes for approval. 409 when no such task is open."""
     view = await _in_scope(request, svc, user, report_id)
     return await submit_narrative(svc, user, view, body.sections)
 
@@ -125,7 +132,8 @@ async def submit_report_narrative(request: Request, report_id: ReportId, body: N
 @router.post("/{report_id:report_id}/plan")
 async def submit_annual_plan(request: Request, report_id: ReportId, body: PlanBody,
                              user: Reader, svc: ServicesDep) -> ReportView:
-    """¶6.1: the plan's items; it goes to the national Commissioner for agreement."""
+    """¶6.1: the plan's items, completing its open draft task; it goes to the national
+    Commissioner for agreement. 409 when no such task is open."""
     view = await _in_scope(request, svc, user, report_id)
     return await submit_plan(svc, user, view, body.items)
 
@@ -133,7 +141,8 @@ async def submit_annual_plan(request: Request, report_id: ReportId, body: PlanBo
 @router.post("/{report_id:report_id}/briefing")
 async def submit_report_briefing(request: Request, report_id: ReportId, body: Briefing,
                           user: Reader, svc: ServicesDep) -> ReportView:
-    """¶6.10: the briefing held and its public summary (checked for personal data)."""
+    """¶6.10: the briefing held and its public summary (checked for personal data),
+    completing the report's open briefing task. 409 when no such task is open."""
     view = await _in_scope(request, svc, user, report_id)
     return await submit_briefing(svc, user, view, body)
 
@@ -141,7 +150,8 @@ async def submit_report_briefing(request: Request, report_id: ReportId, body: Br
 @router.post("/{report_id:report_id}/decision")
 async def decide_activity_report(request: Request, report_id: ReportId, body: DecisionBody,
                                  user: Reader, svc: ServicesDep) -> ReportView:
-    """A supervisor's approval or return (four eyes); for the ¶6.1 plan awaiting agreement,
-    the national Commissioner's office's agreement."""
+    """A supervisor's approval or return (four eyes) of the report's open decision; for the
+    ¶6.1 plan awaiting agreement, the national Commissioner's office's agreement. 409 when
+    no decision is open (the draft is being written)."""
     view = await _in_scope(request, svc, user, report_id)
     return await decide(svc, user, view, approved=body.approved, reason=body.reason)

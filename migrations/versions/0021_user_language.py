@@ -1,8 +1,8 @@
 """A person's language: the one they last read the pages in, so mail to them (a reminder of a
 task they hold, a follow-up) is in it.
 
-Revision ID: 0020_user_language
-Revises: 0019_report_steps
+Revision ID: 0021_user_language
+Revises: 0020_handoff_report_ids
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020_user_language"
-down_revision: str | None = "0019_report_steps"
+revision: str = "0021_user_language"
+down_revision: str | None = "0020_handoff_report_ids"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
