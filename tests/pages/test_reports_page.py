@@ -125,17 +125,22 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
     plan, briefing = "/reports/annual-plan-aktobe-2018", "/reports/briefing-aktobe-2017-H1"
     await sign_in(site, "cw.aktobe")
     page = await _until(site, plan, "План работы на следующий год")
-    # In the inbox beside the cases' tasks; its task page is the report's, where it is taken.
+    # In the inbox beside the cases' tasks; its task page (its hand-offs) leads to the report's,
+    # where it is taken and completed.
     inbox = (await site.http.get("/?lang=ru")).text
     assert 'href="/tasks/annual-plan-aktobe-2018/plan_draft"' in inbox
     assert f'href="{plan}"' in inbox
     task_page = await site.http.get("/tasks/annual-plan-aktobe-2018/plan_draft")
-    assert task_page.status_code == 303 and task_page.headers["location"] == plan
+    assert task_page.status_code == 200
+    assert "Эта задача выполняется на странице отчёта" in text_of(task_page.text)
+    assert f'href="{plan}"' in task_page.text
     taken = await site.http.post("/tasks/annual-plan-aktobe-2018/plan_draft/claim",
                                  data={"csrf_token": csrf_of(page)})
     assert taken.status_code == 303
     page = await _until(site, plan, "Вернуть")
     assert "cw.aktobe" in text_of(page)
+    held = await site.http.get("/tasks/annual-plan-aktobe-2018/plan_draft")
+    assert "Передать коллеге" in text_of(held.text)  # its holder may delegate it
     submitted = await site.http.post(plan, data={
         "csrf_token": csrf_of(page), **_plan_row(0, "Мектептердегі профилактикалық кездесулер")})
     assert submitted.status_code == 303
@@ -148,7 +153,7 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
     await _until(site, plan, "На утверждении")
 
     await sign_in(site, "cw.aktobe")
-    page = await _until(site, briefing, "Готовится")
+    page = await _until(site, briefing, "Брифинг и его публичные итоги")  # its task is open
     refused = await site.http.post(briefing, data={
         "csrf_token": csrf_of(page), "held_on": "20.07.2017", "place": "Ақтөбе",
         "topics": "буллинг, қауіпсіздік", "summary": "Бала 150312500123 туралы айтылды."})
@@ -178,7 +183,7 @@ async def test_the_plan_form_grows_and_shrinks_without_script_and_refuses_by_row
         id=f"test-page-plan-{uuid.uuid4()}", task_queue=site.worker.task_queue)
     path = "/reports/annual-plan-aktobe-2019"
     await sign_in(site, "cw.aktobe")
-    page = await _until(site, path, "Готовится")
+    page = await _until(site, path, "План работы на следующий год")  # its task is open
     assert 'name="items.2.activity"' in page and 'name="items.3.activity"' not in page
     rows = {**_plan_row(0, "Бірінші іс-шара"), **_plan_row(1, "Екінші іс-шара"),
             **_plan_row(2, "Үшінші іс-шара")}

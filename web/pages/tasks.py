@@ -6,6 +6,7 @@ workflow update, whose validator has the last word. A refusal is shown next to t
 is about, with the values kept.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.errors import RejectedAction
 from schemas.outcomes import PlanReviewOutcome, PsychologicalSupportOutcome
-from schemas.procedure import APPEAL_TASKS, APPROVALS, TASKS, may_complete, spec_of
+from schemas.procedure import APPEAL_TASKS, APPROVALS, REPORT_TASKS, TASKS, may_complete, spec_of
 from schemas.reporting import is_report_id
 from schemas.steps import StepKind
 from store.appeals import stored_appeal
@@ -84,16 +85,17 @@ def outcome_model(kind: StepKind) -> type[BaseModel]:
     return spec_of(kind).outcome
 
 
-async def find_task(svc: Services, user: Actor, case_id: str, key: str) -> Task:
-    """The task ``key`` of a case in the reader's region that the reader's role completes
-    (or, a supervisor, reassigns)."""
+async def find_task(svc: Services, user: Actor, case_id: str, key: str, *,
+                    kinds: Collection[StepKind] = FORMS) -> Task:
+    """The task ``key`` (one of ``kinds``) of a case, appeal or report in the reader's region
+    that the reader's role completes (or, a supervisor, reassigns)."""
     case = await load_case(svc, case_id)
     ensure_covers(user, case.facts.region)
     try:
         step = case.step(key)
     except KeyError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task") from None
-    if step.kind not in FORMS:
+    if step.kind not in kinds:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "error.no_task")
     if not (may_complete(step.kind, user.role) or may_reassign(step.kind, user.role)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "error.not_your_task")
@@ -124,17 +126,20 @@ async def refusals(svc: Services, user: Actor, task: Task, form: Form, values: F
     return {}, isinstance(done, TaskView)
 
 
-async def show(request: Request, svc: Services, user: Actor, task: Task, form: Form,
+async def show(request: Request, svc: Services, user: Actor, task: Task, form: Form | None,
                values: FormValues, errors: dict[str, list[str]],
                status_code: int = status.HTTP_200_OK) -> Response:
-    """The task's page: its form, and what the reader may do to hand it over."""
+    """The task's page: its form (None: a report's task, completed on the report's page),
+    and what the reader may do to hand it over."""
     handoff = await offered(svc, user, task.case.case_id, task.step.key)
     appeal = None
     if task.step.kind in APPEAL_TASKS:  # what is to be triaged, forwarded or answered
         appeal = stored_appeal(await readable(svc, user, task.case.case_id))
     return render(request, "task.html", user=user, status_code=status_code, task=task,
                   form=form, values=values, errors=errors, handoff=handoff, appeal=appeal,
-                  completes=may_complete(task.step.kind, user.role) and handoff.completes,
+                  report=is_report_id(task.case.case_id),
+                  completes=(form is not None and may_complete(task.step.kind, user.role)
+                             and handoff.completes),
                   overdue=task.step.overdue_at(datetime.now(UTC)))
 
 
@@ -142,13 +147,13 @@ async def show(request: Request, svc: Services, user: Actor, task: Task, form: F
 async def show_task_form(request: Request, svc: ServicesDep, user: UserDep, case_id: str,
                          key: str) -> Response:
     """The form of an open task; a draft sent back comes filled in with what was sent. A
-    periodic report's task is done on the report's page, beside the report it drafts or
-    decides (its forms: ``web/pages/reports.py``)."""
-    if is_report_id(case_id):
-        return redirect(work_page(case_id))
-    task = await find_task(svc, user, case_id, key)
+    periodic report's task is completed on the report's page, beside the report it drafts or
+    decides (its forms: ``web/pages/reports.py``): its own page has its hand-offs."""
+    task = await find_task(svc, user, case_id, key, kinds=FORMS | REPORT_TASKS)
     if not task.step.is_open():
         return redirect(task.page, flash="flash.task_closed", kind=task.step.kind)
+    if is_report_id(case_id):
+        return await show(request, svc, user, task, None, {}, {})
     previous = task.step.outcome or {}
     form = task.form(rows_in_outcome(previous))
     return await show(request, svc, user, task, form, form_values(form, previous), {})
