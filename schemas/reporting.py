@@ -380,6 +380,9 @@ class ReportView(BaseModel):
     delivered_at: AwareDatetime | None = None
     # A run the schedule started for a report another workflow already holds: that one's id.
     duplicate_of: str | None = None
+    # Its drafts and decisions are the toolkit's tasks (False: a report whose workflow started
+    # before, ``workflows/reporting_v1.py``, which takes its own updates).
+    on_toolkit: bool = False
 
 
 class ReportChanges(CaseChanges):

@@ -12,8 +12,19 @@ from pydantic import BaseModel, Field
 
 from schemas.case import Actor, StepStatus
 from schemas.procedure import APPROVALS, REPORT_TASKS, may_complete
-from schemas.reporting import Briefing, NarrativeSection, PlanItem, ReportView
-from schemas.steps import StepKind
+from schemas.reporting import (
+    Briefing,
+    BriefingDraft,
+    Narrative,
+    NarrativeSection,
+    PlanDraft,
+    PlanItem,
+    ReportDecision,
+    ReportKind,
+    ReportStatus,
+    ReportView,
+)
+from schemas.steps import Role, StepKind
 from store.models import ReportStep
 from store.outbox import case_notices
 from store.reports import get_report, report_steps
@@ -87,9 +98,55 @@ async def open_task(svc: Services, user: Actor, view: ReportView, kinds: Collect
 async def complete_open(svc: Services, user: Actor, view: ReportView,
                         kinds: Collection[StepKind], outcome: dict[str, Any]) -> ReportView:
     """Complete the report's open task of ``kinds`` with ``outcome``; the report after."""
+    if not view.on_toolkit:  # its update answers the report itself
+        return await _sent_before_the_toolkit(svc, user, view, kinds, outcome)
     task = await open_task(svc, user, view, kinds)
     await complete_or_keep(svc, user, view.report_id, task.key, outcome, kinds=kinds)
     return await report_in_scope(svc, user, view.report_id)
+
+
+# The updates of a report whose workflow started before the toolkit (workflows/reporting_v1.py,
+# kept until none is open): a draft's by its kind, and the decision by where the report is.
+BEFORE_THE_TOOLKIT: dict[StepKind, tuple[str, type[BaseModel]]] = {
+    StepKind.REPORT_NARRATIVE: ("submit_narrative", Narrative),
+    StepKind.PLAN_DRAFT: ("submit_plan", PlanDraft),
+    StepKind.BRIEFING: ("submit_briefing", BriefingDraft),
+}
+
+
+def waiting_before_the_toolkit(user: Actor, view: ReportView) -> tuple[bool, bool]:
+    """Whether such a report waits for ``user``'s draft, and for their decision (¶6.1's
+    agreement: a national-level supervisor's)."""
+    drafting = view.status == ReportStatus.DRAFTING and user.role == Role.CASE_WORKER
+    deciding = user.role == Role.SUPERVISOR and (
+        view.status == ReportStatus.APPROVING
+        or (view.status == ReportStatus.AGREEING and user.region is None))
+    return drafting, deciding
+
+
+def decision_before_the_toolkit(view: ReportView) -> str:
+    if view.kind != ReportKind.ANNUAL_PLAN:
+        return "decide_report"
+    return "agree_plan" if view.status == ReportStatus.AGREEING else "approve_plan"
+
+
+# A workflow update: its validators refuse (schemas/errors.py), or Temporal does not answer.
+@refuses(403, 404, 409, 422, 503)
+async def _sent_before_the_toolkit(svc: Services, user: Actor, view: ReportView,
+                                   kinds: Collection[StepKind], outcome: dict[str, Any]
+                                   ) -> ReportView:
+    """Send the draft or decision to the update such a report's workflow answers (a
+    ``ValidationError`` names what its model refuses); the report as it answers."""
+    arg: BaseModel
+    if kinds == DECISIONS:
+        update, arg = decision_before_the_toolkit(view), ReportDecision(actor=user, **outcome)
+    else:
+        [kind] = kinds
+        update, model = BEFORE_THE_TOOLKIT[kind]
+        arg = model.model_validate({"actor": user, **outcome})
+    handle = svc.client.get_workflow_handle(view.workflow_id, result_type=ReportView)
+    answered: ReportView = await handle.execute_update(update, arg, result_type=ReportView)
+    return answered
 
 
 async def submit_narrative(svc: Services, user: Actor, view: ReportView,

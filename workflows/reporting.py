@@ -142,6 +142,7 @@ class DraftedAndDecided(Periodic, CaseWorkflow):
     def __init__(self, inp: ReportingInput) -> None:
         self.view = inp.carried_report or opened(self.kind, inp)
         view = self.view
+        view.on_toolkit = True
         case = inp.carried_case or CaseView(
             case_id=view.report_id, version=0,
             facts=CaseFacts(region=view.region, district="", category=Category.OTHER,

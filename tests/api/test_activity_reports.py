@@ -14,6 +14,7 @@ from store.db import session_scope
 from store.models import AuditEvent
 from tests.support.web_stack import WebStack
 from workflows.reporting import AnnualPlan, HalfYearReport
+from workflows.reporting_v1 import HalfYearReportWorkflow
 
 PERIOD = Period(start=date(2019, 1, 1), end=date(2019, 7, 1), label="2019-H1")
 REPORT = "half-year-aktobe-2019-H1"
@@ -118,3 +119,35 @@ async def test_a_plan_with_a_bad_row_is_refused_by_row_and_field(api: WebStack) 
                                                               "items.1.clause"}
     report = await api.http.get(path, headers=api.as_user("cw.aktobe"))
     assert report.json()["status"] == "drafting" and report.json()["plan"] == []
+
+
+async def test_a_report_started_before_the_toolkit_is_still_drafted_and_decided(
+        api: WebStack) -> None:
+    """Its workflow (``workflows/reporting_v1.py``) takes its own updates: the same API sends
+    them, the page offers its forms, and it is delivered."""
+    path = "/api/v1/activity-reports/half-year-aktobe-2016-H1"
+    await api.worker.client.start_workflow(
+        HalfYearReportWorkflow.run, ReportingInput(region=Region.AKTOBE, period=Period(
+            start=date(2016, 1, 1), end=date(2016, 7, 1), label="2016-H1")),
+        id=f"test-api-v1-{uuid.uuid4()}", task_queue=api.worker.task_queue)
+    for _ in range(100):
+        report = await api.http.get(path, headers=api.as_user("cw.aktobe"))
+        if report.status_code == 200 and report.json()["due_at"]:
+            break
+        await asyncio.sleep(0.1)
+    assert report.json()["on_toolkit"] is False and report.json()["tasks"] == []
+    drafted = await api.http.post(f"{path}/narrative", headers=api.as_user("cw.aktobe"),
+                                  json={"sections": {"summary": "Жарты жылдың қорытындысы."}})
+    assert drafted.status_code == 200 and drafted.json()["status"] == "approving"
+    by_drafter = await api.http.post(f"{path}/decision", headers=api.as_user("cw.aktobe"),
+                                     json={"approved": True})
+    assert by_drafter.status_code == 403
+    approved = await api.http.post(f"{path}/decision", headers=api.as_user("sv.aktobe"),
+                                   json={"approved": True})
+    assert approved.status_code == 200
+    for _ in range(100):
+        if (await api.http.get(path, headers=api.as_user("sv.aktobe"))).json()["status"] == (
+                "delivered"):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the report started before the toolkit was never delivered")

@@ -31,6 +31,7 @@ from tests.pages.browsing import csrf_of, error_of, sign_in, text_of
 from tests.support.factories import CANARY_NAME
 from tests.support.web_stack import WebStack
 from workflows.reporting import AnnualPlan, HalfYearBriefing, HalfYearReport
+from workflows.reporting_v1 import HalfYearReportWorkflow
 
 MONTH = Period(start=date(2018, 3, 1), end=date(2018, 4, 1), label="2018-03")
 AKT = "153200000"
@@ -282,3 +283,15 @@ async def test_the_figures_page_draws_the_figures_and_the_trend_beside_their_tab
     assert "Көрсеткіштер диаграммаларда" in kazakh and "Алға ауданы" in kazakh
     await sign_in(site, "cw.pavlodar")
     assert (await site.http.get(path)).status_code == 403
+
+
+async def test_a_report_started_before_the_toolkit_offers_its_forms_by_where_it_stands(
+        site: WebStack) -> None:
+    """It has no tasks: the case worker is offered the narrative while it is drafted."""
+    await site.worker.client.start_workflow(
+        HalfYearReportWorkflow.run, ReportingInput(region=Region.AKTOBE, period=Period(
+            start=date(2016, 7, 1), end=date(2017, 1, 1), label="2016-H2")),
+        id=f"test-page-v1-{uuid.uuid4()}", task_queue=site.worker.task_queue)
+    await sign_in(site, "cw.aktobe")
+    page = await _until(site, "/reports/half-year-aktobe-2016-H2", "Готовится")
+    assert 'name="summary"' in page

@@ -55,6 +55,7 @@ from web.report_actions import (
     submit_briefing,
     submit_narrative,
     submit_plan,
+    waiting_before_the_toolkit,
 )
 from web.views import offered_to, report_task_views
 
@@ -142,6 +143,8 @@ async def _page(request: Request, svc: ServicesDep, user: Actor, view: ReportVie
     doing = {task.kind for task in tasks
              if task.status == StepStatus.OPEN and offered_to(user, task.kind)}
     drafting, deciding = bool(doing - DECISIONS), bool(doing & DECISIONS)
+    if not view.on_toolkit:  # no tasks: where the report is says what it waits for
+        drafting, deciding = waiting_before_the_toolkit(user, view)
     claimable = [task.key for task in tasks if task.status == StepStatus.OPEN
                  and offered_to(user, task.kind) and task.claimed_by in (None, user.id)]
     if drafting and view.kind == ReportKind.ANNUAL_PLAN and plan is None:
