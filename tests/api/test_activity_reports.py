@@ -36,6 +36,20 @@ async def _status_becomes(api: WebStack, status: str) -> None:
     raise AssertionError(f"{REPORT} never became {status}: {answer.status_code} {answer.text}")
 
 
+async def _drafted_and_approved(api: WebStack, path: str) -> None:
+    """The case worker's narrative sends the report for approval; the drafter may not decide
+    it (403), a supervisor approves it."""
+    drafted = await api.http.post(f"{path}/narrative", headers=api.as_user("cw.aktobe"),
+                                  json={"sections": {"summary": "Жарты жылдың қорытындысы."}})
+    assert drafted.status_code == 200 and drafted.json()["status"] == "approving"
+    by_drafter = await api.http.post(f"{path}/decision", headers=api.as_user("cw.aktobe"),
+                                     json={"approved": True})
+    assert by_drafter.status_code == 403
+    approved = await api.http.post(f"{path}/decision", headers=api.as_user("sv.aktobe"),
+                                   json={"approved": True})
+    assert approved.status_code == 200
+
+
 async def _task_opens(api: WebStack, path: str, kind: str, user: str = "sv.aktobe"
                       ) -> dict[str, Any]:
     """The report's task of ``kind`` once it is open, as the report lists it."""
@@ -69,15 +83,7 @@ async def test_a_half_year_report_through_the_api(api: WebStack) -> None:
     short = await api.http.post(f"{PATH}/narrative", headers=api.as_user("cw.aktobe"),
                                 json={"sections": {"summary": "short"}})
     assert short.status_code == 422
-    drafted = await api.http.post(f"{PATH}/narrative", headers=api.as_user("cw.aktobe"),
-                                  json={"sections": {"summary": "Жарты жылдың қорытындысы."}})
-    assert drafted.status_code == 200 and drafted.json()["status"] == "approving"
-    by_drafter = await api.http.post(f"{PATH}/decision", headers=api.as_user("cw.aktobe"),
-                                     json={"approved": True})
-    assert by_drafter.status_code == 403
-    approved = await api.http.post(f"{PATH}/decision", headers=api.as_user("sv.aktobe"),
-                                   json={"approved": True})
-    assert approved.status_code == 200
+    await _drafted_and_approved(api, PATH)
     await _status_becomes(api, "delivered")
     mails = (await api.http.get(PATH, headers=api.as_user("sv.aktobe"))).json()["mails"]
     assert sorted((m["kind"], m["recipient"], m["status"], m["attempts"]) for m in mails) == [
@@ -136,15 +142,7 @@ async def test_a_report_started_before_the_toolkit_is_still_drafted_and_decided(
             break
         await asyncio.sleep(0.1)
     assert report.json()["on_toolkit"] is False and report.json()["tasks"] == []
-    drafted = await api.http.post(f"{path}/narrative", headers=api.as_user("cw.aktobe"),
-                                  json={"sections": {"summary": "Жарты жылдың қорытындысы."}})
-    assert drafted.status_code == 200 and drafted.json()["status"] == "approving"
-    by_drafter = await api.http.post(f"{path}/decision", headers=api.as_user("cw.aktobe"),
-                                     json={"approved": True})
-    assert by_drafter.status_code == 403
-    approved = await api.http.post(f"{path}/decision", headers=api.as_user("sv.aktobe"),
-                                   json={"approved": True})
-    assert approved.status_code == 200
+    await _drafted_and_approved(api, path)
     for _ in range(100):
         if (await api.http.get(path, headers=api.as_user("sv.aktobe"))).json()["status"] == (
                 "delivered"):
