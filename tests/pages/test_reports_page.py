@@ -148,6 +148,7 @@ async def test_the_plan_and_the_briefing_are_drafted_on_their_pages(site: WebSta
     await _until(site, plan, "На согласовании у Уполномоченного")
     await sign_in(site, "sv.committee")
     page = await _until(site, plan, "На согласовании")
+    assert "Согласовать" in text_of(page) and "Утвердить" not in text_of(page)
     agreed = await site.http.post(plan, data={"csrf_token": csrf_of(page),
                                               "decision": "approve"})
     assert agreed.status_code == 303
