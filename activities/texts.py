@@ -10,8 +10,8 @@ from typing import NamedTuple
 from activities.directory import Authority
 from ombudsflow.local_time import local_time
 from schemas.activities import NoticeKind, NoticeRequest
-from schemas.appeal import is_appeal_number
 from schemas.districts import Districts
+from schemas.numbers import work_page
 from schemas.procedure import kind_of_key, title_of
 from schemas.report import Category
 from schemas.reporting import is_report_id
@@ -135,10 +135,8 @@ RECOMMENDATIONS_HEADING = "Ұсынымдар мәтіні / Текст реко
 
 
 def link_to(number: str, base_url: str) -> str:
-    """The page of the case, appeal or periodic report ``number``."""
-    section = ("appeals" if is_appeal_number(number) else
-               "reports" if is_report_id(number) else "cases")
-    return f"{base_url.rstrip('/')}/{section}/{number}"
+    """The page of the case, appeal or periodic report ``number``, on the site."""
+    return f"{base_url.rstrip('/')}{work_page(number)}"
 
 
 def render_notice(req: NoticeRequest, authority: Authority, *, districts: Districts,

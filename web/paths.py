@@ -10,8 +10,8 @@ from typing import ClassVar
 
 from starlette.convertors import Convertor, register_url_convertor
 
-from schemas.appeal import APPEAL_NUMBER, is_appeal_number
-from schemas.reporting import REPORT_ID, is_report_id
+from schemas.appeal import APPEAL_NUMBER
+from schemas.reporting import REPORT_ID
 from schemas.webhooks import SUBSCRIPTION_ID
 
 
@@ -55,9 +55,3 @@ WorkNumber = id_format("work_number",
                        "a case or an appeal number, or an activity report's id")
 SubscriptionName = id_format("subscription", SUBSCRIPTION_ID, "a subscription id")
 
-
-def work_page(number: str) -> str:
-    """The page of what a task belongs to: its case, its ¶6.2 appeal or its report."""
-    section = ("appeals" if is_appeal_number(number) else "reports" if is_report_id(number)
-               else "cases")
-    return f"/{section}/{number}"

@@ -10,12 +10,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ombudsflow.constants import LANGUAGES
 from schemas.case import Actor
+from schemas.numbers import work_page
 from schemas.steps import StepKind
 from web.dates import DAY_PATTERN, MOMENT_PATTERN, shown_day
 from web.deps import services
 from web.i18n import Translator, language_of
 from web.pages.security import CSRF_FIELD, csrf_basis, csrf_token
-from web.paths import work_page
 
 LANGUAGE_COOKIE = "ombudsflow_lang"
 FLASH_COOKIE = "ombudsflow_flash"

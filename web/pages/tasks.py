@@ -16,6 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from schemas.case import Actor, CaseView, Step, StepStatus
 from schemas.errors import RejectedAction
+from schemas.numbers import work_page
 from schemas.outcomes import PlanReviewOutcome, PsychologicalSupportOutcome
 from schemas.procedure import APPEAL_TASKS, APPROVALS, REPORT_TASKS, TASKS, may_complete, spec_of
 from schemas.reporting import is_report_id
@@ -40,7 +41,6 @@ from web.pages.forms import (
 from web.pages.render import redirect, render, translator
 from web.pages.route import PageRoute
 from web.pages.security import CSRF_FIELD, CsrfChecked
-from web.paths import work_page
 from web.views import TaskView, load_case
 
 router = APIRouter(route_class=PageRoute)
