@@ -14,7 +14,14 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from schemas.activities import PROJECTION_GAP, CaseChanges, CaseRecord, Publication, TaskRef
+from schemas.activities import (
+    PROJECTION_GAP,
+    CaseChanges,
+    CaseRecord,
+    Projected,
+    Publication,
+    TaskRef,
+)
 from schemas.case import CaseFacts, CaseView
 from schemas.districts import Districts
 from store import cases, webhooks
@@ -58,13 +65,26 @@ class StoreActivities:
         queue its events for their subscribers in the same transaction; a store that lacks
         earlier changes is refused (non-retryable) so the workflow sends all. Returns how
         many deliveries of the events are pending (0: nobody to tell, nothing to deliver)."""
-        coded = changes.model_copy(update={"facts": self._coded(changes.facts)})
         try:
-            with session_scope(self._engine) as session:
-                applied = cases.apply_changes(session, changes=coded)
-                pending = webhooks.queue_events(session, changes.events)
+            return self._apply(changes)
         except cases.ProjectionGap as gap:
             raise ApplicationError(str(gap), type=PROJECTION_GAP, non_retryable=True) from gap
+
+    @activity.defn(name="apply_changes")
+    def apply_changes(self, changes: CaseChanges) -> Projected:
+        """``project_changes`` as a local activity runs it: a gap is answered, not raised."""
+        try:
+            return Projected(pending=self._apply(changes))
+        except cases.ProjectionGap:
+            log.info("case projection gap", case_id=changes.case_id, version=changes.version,
+                     since_version=changes.since_version)
+            return Projected(gap=True)
+
+    def _apply(self, changes: CaseChanges) -> int:
+        coded = changes.model_copy(update={"facts": self._coded(changes.facts)})
+        with session_scope(self._engine) as session:
+            applied = cases.apply_changes(session, changes=coded)
+            pending = webhooks.queue_events(session, changes.events)
         log.info("case projected", case_id=changes.case_id, version=changes.version,
                  steps=len(changes.steps), applied=applied, deliveries=pending)
         return pending

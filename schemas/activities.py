@@ -140,6 +140,17 @@ class CaseChanges(CaseHeader):
 PROJECTION_GAP = "ProjectionGap"
 
 
+class Projected(BaseModel):
+    """The store's answer to changes projected by a local activity. ``gap``: it lacks what
+    they build on and wrote nothing, so the workflow sends the whole case. An answer, not an
+    error: a local activity's failure reaches the workflow through the codec without its type,
+    and a local activity runs again after a worker dies before its marker is recorded, finding
+    the store ahead. ``pending``: how many deliveries of their events are pending."""
+
+    gap: bool = False
+    pending: int = 0
+
+
 class Publication(BaseModel):
     """¶11.1/¶13: an approved public statement, already checked for personal data."""
 

@@ -73,7 +73,7 @@ def build_worker(
                    *REPORTING_WORKFLOWS_V1, FollowUpReminders],
         workflow_runner=workflow_runner(),
         activities=[
-            store.record_case, store.project_case, store.project_changes,
+            store.record_case, store.project_case, store.project_changes, store.apply_changes,
             store.publish_statement, store.task_holder,
             notices.send_notice, calendar.compute_deadlines, district_codes.resolve_district,
             WorkingDayActivities().first_working_morning,

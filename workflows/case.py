@@ -21,7 +21,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from ombudsflow import constants
-    from schemas.activities import PROJECTION_GAP, CaseChanges, Deadlines
+    from schemas.activities import PROJECTION_GAP, CaseChanges, Deadlines, Projected
     from schemas.case import CaseHeader, CaseView, Stage, Step, StepStatus
     from schemas.procedure import spec_of
     from schemas.steps import StepKind
@@ -36,6 +36,9 @@ STORE_OPTIONS: dict[str, Any] = {
 }
 # Patch: the projector sends only the steps that changed, not the whole case each time.
 PROJECT_CHANGES = "project-changed-steps"
+# Patch: the projector runs as a local activity, inside the workflow task that made the
+# change: no server round trip, no workflow task and no events of its own (BENCHMARKS.md).
+LOCAL_PROJECTION = "projection-as-local-activity-2"
 
 STAGE_ORDER = list(Stage)
 
@@ -46,11 +49,14 @@ class CaseState:
 
     def __init__(self, view: CaseView, *, derive: Callable[[CaseView], None] | None = None,
                  projection: Any = StoreActivities.project_changes,
+                 local_projection: Any = None,
                  changes: Callable[..., CaseChanges] = CaseChanges) -> None:
         self.view = view
         # The activity that brings the store up to a ``CaseChanges`` (appeals and reports have
-        # their own), and what makes one (a report's carries the report too).
+        # their own), the same run as a local activity (answering ``Projected``) where there
+        # is one, and what makes the changes (a report's carry the report too).
         self._projection = projection
+        self._local_projection = local_projection
         self._changes_of = changes
         self.steps: dict[str, Step] = {s.key: s for s in view.steps}
         self._derive = derive
@@ -183,6 +189,14 @@ class CaseState:
         """Send ``changes``, or the whole case if the store lacks what they build on; with
         how many event deliveries the store has pending (None, as 0, from projections that
         queue none)."""
+        if self._local_projection is not None and workflow.patched(LOCAL_PROJECTION):
+            answer: Projected = await workflow.execute_local_activity_method(
+                self._local_projection, changes, **STORE_OPTIONS)
+            if answer.gap:
+                changes = self._changes(since=None, events=changes.events)
+                answer = await workflow.execute_local_activity_method(
+                    self._local_projection, changes, **STORE_OPTIONS)
+            return changes, answer.pending
         try:
             pending = await workflow.execute_activity_method(
                 self._projection, changes, **STORE_OPTIONS

@@ -36,14 +36,17 @@ class CaseWorkflow(CompletingWorkflow):
               notice_escalation: timedelta, child: Child | None,
               derive: Callable[[CaseView], None] | None = None,
               projection: Any = StoreActivities.project_changes,
+              local_projection: Any = None,
               changes: Callable[..., CaseChanges] = CaseChanges,
               national: Recipient = Recipient.COMMITTEE) -> None:
         """Hold ``view`` (new, or carried over by continue-as-new) with the machinery around
         it: tasks under ``deadlines``, escalated at their third to ``national``, notices
         escalated after ``notice_escalation``, published text checked against ``child`` (if
         there is one), ``derive`` run before each change is recorded, and the store brought
-        up to date by the ``projection`` activity with what ``changes`` makes."""
-        self.state = CaseState(view, derive=derive, projection=projection, changes=changes)
+        up to date by the ``projection`` activity (or the ``local_projection`` one, run as a
+        local activity) with what ``changes`` makes."""
+        self.state = CaseState(view, derive=derive, projection=projection,
+                               local_projection=local_projection, changes=changes)
         self.notices = Notices(self.state, escalation=notice_escalation)
         self.tasks = Tasks(self.state, self.notices, deadlines=deadlines, national=national)
         self.completions = Completions(self.state, child=child)

@@ -61,7 +61,7 @@ class ViolationResponseWorkflow(CaseWorkflow):
         )
         self.start(view, deadlines=inp.policy.deadlines,
                    notice_escalation=inp.policy.notice_escalation, child=inp.report.child,
-                   derive=self._police_finding)
+                   derive=self._police_finding, local_projection=StoreActivities.apply_changes)
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseView:

@@ -63,7 +63,7 @@ async def test_without_a_subscriber_a_case_does_no_delivery_work(
     case = await short_case_closed(time_env, engine, tmp_path)
 
     activities = await scheduled_activities(case)
-    assert "project_changes" in activities
+    assert "send_notice" in activities
     assert not {"publish_event", "deliver_case_events"} & set(activities)
 
 
