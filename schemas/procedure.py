@@ -34,9 +34,10 @@ from schemas.outcomes import (
     SafetyAssessmentCompletion,
 )
 from schemas.policy import Chain, Deadline, Span, hours, working_days
+from schemas.regions import Region
 from schemas.report import ViolationReport
 from schemas.reporting import BriefingCompletion, NarrativeCompletion, PlanCompletion
-from schemas.steps import Role, StepKind
+from schemas.steps import Office, Role, StepKind
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class StepSpec:
     checks: tuple[Check, ...] = ()
     # Another body's own system may deliver it over the API (the police, the KDN).
     delivered_by_integrations: bool = False
+    # Only this office's people do it (None: anyone of the role covering the region).
+    office: Office | None = None
 
     @property
     def completed_by(self) -> tuple[str, type[Completion] | type[InspectionRecord]]:
@@ -261,11 +264,13 @@ STEPS: dict[StepKind, StepSpec] = {
         Titles("Жоспарды Уәкілмен келісу", "Согласование плана с Уполномоченным",
                "Agreement of the plan with the Commissioner"),
         None, "agree_annual_plan", ApprovalCompletion, (FourEyes(Scope.DRAFT),),
+        office=Office.NATIONAL,
     ),
     StepKind.PLAN_APPROVAL: StepSpec(
         "¶6.1", Role.SUPERVISOR,
         Titles("Жұмыс жоспарын бекіту", "Утверждение плана работы", "Approval of the plan"),
         None, APPROVAL_UPDATE, ApprovalCompletion, (FourEyes(Scope.DRAFT),),
+        office=Office.REGIONAL,
     ),
     StepKind.BRIEFING: StepSpec(
         "¶6.10", Role.CASE_WORKER,
@@ -327,6 +332,13 @@ def may_complete(kind: StepKind, role: Role) -> bool:
     if role == Role.INTEGRATION:
         return spec.delivered_by_integrations
     return spec.assignee == role
+
+
+def of_the_office(kind: StepKind, region: Region | None) -> bool:
+    """Whether a person acting for ``region`` (None: nationally) is of the office that does
+    tasks of ``kind``."""
+    office = STEPS[kind].office
+    return office is None or (region is None) == (office == Office.NATIONAL)
 
 
 def kinds_of(update: str) -> tuple[StepKind, ...]:

@@ -19,6 +19,8 @@ class Reason(StrEnum):
     TASK_CLOSED = "task_closed"  # task, status
     ROLE_MAY_NOT = "role_may_not"  # actor, role, kind, clause
     OTHER_REGION = "other_region"  # actor, region, acts_for ("" nationally)
+    NATIONAL_OFFICE_ONLY = "national_office_only"  # clause, actor, acts_for
+    REGIONAL_OFFICE_ONLY = "regional_office_only"  # clause, actor
     BEFORE_REPORT = "before_report"  # received
     IN_FUTURE = "in_future"
     PERSONAL_DATA = "personal_data"  # clause, found (PersonalDatum values joined by ",")
@@ -38,8 +40,6 @@ class Reason(StrEnum):
     # ¶8, ¶6.1, ¶6.10 periodic reports
     REPORT_NOT_AT_STATUS = "report_not_at_status"  # clause
     REPORT_ROLE = "report_role"  # actor, role, clause
-    PLAN_AGREED_NATIONALLY = "plan_agreed_nationally"  # clause, actor, acts_for
-    PLAN_APPROVED_REGIONALLY = "plan_approved_regionally"
     BRIEFING_IDENTIFIERS = "briefing_identifiers"
 
 

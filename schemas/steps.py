@@ -15,6 +15,14 @@ class Role(StrEnum):
     INTEGRATION = "integration"
 
 
+class Office(StrEnum):
+    """The office whose people alone do a kind of task: the national Commissioner's (users
+    with no region) or a regional ombudsman's."""
+
+    NATIONAL = "national"
+    REGIONAL = "regional"
+
+
 class StepKind(StrEnum):
     # ¶10: from the moment the report is received.
     NOTICE = "notice"  # ¶10.1 commissioner, committee, akimat

@@ -29,7 +29,7 @@ from sqlmodel import Session
 from ombudsflow.local_time import LOCAL_TIME
 from schemas.activities import NoticeKind
 from schemas.case import Actor, CaseHeader, CaseView, PoliceFinding, Stage, Step, StepStatus
-from schemas.procedure import may_complete, title_of
+from schemas.procedure import REPORT_TASKS, may_complete, of_the_office, title_of
 from schemas.regions import Region
 from schemas.report import AllegedViolator, Category, Child, Reporter
 from schemas.reporting import MailKind
@@ -468,14 +468,10 @@ async def inbox(svc: Services, user: Actor, query: TaskQuery) -> list[TaskView]:
     return await in_store(svc.engine, read)
 
 
-# The report tasks only the national office does: ¶6.1's agreement with the Commissioner.
-NATIONAL_ONLY = frozenset({StepKind.PLAN_AGREEMENT})
-
-
 def offered_to(user: Actor, kind: StepKind) -> bool:
-    """Whether ``user`` is offered a task of ``kind``: their role does it, and what only the
-    national office does is not offered to a region's people."""
-    return may_complete(kind, user.role) and not (kind in NATIONAL_ONLY and user.region)
+    """Whether ``user`` is offered a task of ``kind``: their role does it, and their office
+    where only one does (¶6.1: the national office agrees the plan, the region approves it)."""
+    return may_complete(kind, user.role) and of_the_office(kind, user.region)
 
 
 def work_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind | None = None,
@@ -497,8 +493,8 @@ def work_tasks(session: Session, user: Actor, now: datetime, *, kind: StepKind |
         limit=limit)
     # ¶6.2 appeals carry no clause of ¶10–¶11; a clause chosen leaves them out.
     appeals = [] if clause else listed(AppealStep)
-    reports = listed(ReportStep, clause=clause,
-                     kinds_left_out=NATIONAL_ONLY if user.region else ())
+    reports = listed(ReportStep, clause=clause, kinds_left_out=frozenset(
+        k for k in REPORT_TASKS if not of_the_office(k, user.region)))
     rows: list[AppealStep | ReportStep] = [*appeals, *reports]
     delegated = delegations(session, rows)
     return [work_task_view(row, now, delegation=delegated.get(row.id)) for row in rows]

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.errors import RejectedAction
     from schemas.outcomes import Completion
     from schemas.privacy import personal_data_in
-    from schemas.procedure import APPROVALS, kinds_of, may_complete, spec_of
+    from schemas.procedure import APPROVALS, kinds_of, may_complete, of_the_office, spec_of
     from schemas.refusals import Reason, Refusal
     from schemas.report import Child
     from schemas.steps import StepKind
@@ -81,7 +81,8 @@ class Completions:
         return step
 
     def check_actor(self, actor: Actor, kind: StepKind, clause: str) -> None:
-        """The role may do ``kind``, and the person acts for the case's region."""
+        """The role may do ``kind``, the person acts for the case's region, and for the
+        office that does ``kind`` where only one does."""
         if not may_complete(kind, actor.role):
             raise reject(RejectedAction.FORBIDDEN, Reason.ROLE_MAY_NOT, actor=actor.id,
                          role=actor.role.value, kind=kind.value, clause=clause)
@@ -90,6 +91,12 @@ class Completions:
             raise reject(RejectedAction.FORBIDDEN, Reason.OTHER_REGION, actor=actor.id,
                          region=region.value,
                          acts_for=actor.region.value if actor.region else "")
+        if not of_the_office(kind, actor.region):
+            if actor.region is None:
+                raise reject(RejectedAction.FORBIDDEN, Reason.REGIONAL_OFFICE_ONLY,
+                             clause=clause, actor=actor.id)
+            raise reject(RejectedAction.FORBIDDEN, Reason.NATIONAL_OFFICE_ONLY, clause=clause,
+                         actor=actor.id, acts_for=actor.region.value)
 
     def check_declared(self, kind: StepKind, actor: Actor, outcome: BaseModel,
                        step: Step | None = None) -> None:

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.activities import Deadlines, Recipient
     from schemas.case import CaseFacts, CaseView, PoliceFinding, Stage, Step
     from schemas.errors import RejectedAction
-    from schemas.outcomes import ApprovalCompletion, ApprovalOutcome
+    from schemas.outcomes import ApprovalOutcome
     from schemas.privacy import identifiers_in
     from schemas.refusals import Reason
     from schemas.report import Category
@@ -292,18 +292,9 @@ class AnnualPlan(DraftedAndDecided):
     def read(self, draft: Step) -> None:
         self.view.plan = list(draft.outcome_as(PlanOutcome).items)
 
-    def _agreed_nationally(self, c: ApprovalCompletion) -> None:
-        if c.actor.region is not None:
-            raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_AGREED_NATIONALLY,
-                         clause=self.kind.clause, actor=c.actor.id, acts_for=c.actor.region)
-
-    def _approved_regionally(self, c: ApprovalCompletion) -> None:
-        if c.actor.region is None:
-            raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_APPROVED_REGIONALLY)
-
     draft_annual_plan = completes(StepKind.PLAN_DRAFT)
-    agree_annual_plan = completes(StepKind.PLAN_AGREEMENT, check=_agreed_nationally)
-    decide_approval = completes(StepKind.PLAN_APPROVAL, check=_approved_regionally)
+    agree_annual_plan = completes(StepKind.PLAN_AGREEMENT)
+    decide_approval = completes(StepKind.PLAN_APPROVAL)
 
 
 @workflow.defn

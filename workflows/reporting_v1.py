@@ -118,7 +118,7 @@ class PeriodicWork(Periodic):
             raise reject(RejectedAction.FORBIDDEN, Reason.REPORT_ROLE, actor=actor.id,
                          role=actor.role.value, clause=view.clause)
         if national and actor.region is not None:
-            raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_AGREED_NATIONALLY,
+            raise reject(RejectedAction.FORBIDDEN, Reason.NATIONAL_OFFICE_ONLY,
                          clause=view.clause, actor=actor.id, acts_for=actor.region or "")
         if not actor.covers(view.region):
             raise reject(RejectedAction.FORBIDDEN, Reason.OTHER_REGION, actor=actor.id,
@@ -235,7 +235,8 @@ class AnnualPlanWorkflow(PeriodicWork):
     def _approval(self, d: ReportDecision) -> None:
         self.check(d.actor, Role.SUPERVISOR, ReportStatus.APPROVING)
         if d.actor.region is None:
-            raise reject(RejectedAction.FORBIDDEN, Reason.PLAN_APPROVED_REGIONALLY)
+            raise reject(RejectedAction.FORBIDDEN, Reason.REGIONAL_OFFICE_ONLY,
+                         clause=self.view.clause, actor=d.actor.id)
 
 
 @workflow.defn(name="BriefingWorkflow")

@@ -210,7 +210,7 @@ async def test_the_plan_is_agreed_nationally_approved_regionally_and_escalated_p
     agreement = "plan_draft.plan_agreement-1"
     await opened(handle, agreement)
     await _refused(handle, "agree_annual_plan", decision(supervisor_of(), agreement),
-                   "plan_agreed_nationally")
+                   "national_office_only")
     await handle.execute_update("agree_annual_plan", decision(
         NATIONAL, agreement, approved=False, reason="Add ¶6.10 briefings"), result_type=Step)
     assert (await handle.query(AnnualPlan.report)).status == ReportStatus.DRAFTING
@@ -230,7 +230,7 @@ async def test_the_plan_is_agreed_nationally_approved_regionally_and_escalated_p
     assert about_approval == [("reminder", "ombudsman_office"), ("escalation", "supervisor"),
                               ("escalation", "commissioner")]  # no repeated reminders
     await _refused(handle, "decide_approval", decision(NATIONAL, "plan_draft.approval-2"),
-                   "plan_approved_regionally")
+                   "regional_office_only")
     await handle.execute_update("decide_approval",
                                 decision(supervisor_of(), "plan_draft.approval-2"),
                                 result_type=Step)
