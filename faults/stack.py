@@ -38,6 +38,7 @@ from tests.support.smtp import SmtpServer
 
 StoreKind = Literal["sqlite", "postgresql"]
 ARTIFACTS = Path("test-artifacts") / "faults"
+KEYRING_FILE = "keyring.json"  # the run's encryption keys, kept with its folder
 START_TIMEOUT = 30.0  # seconds for the dev server to answer
 STOP_TIMEOUT = 15.0  # seconds a process gets after SIGTERM before it is killed
 WORKER_ARGV = [sys.executable, "-m", "commands.main", "worker"]
@@ -166,6 +167,8 @@ async def open_stack(scenario: str, store: StoreKind, *, workers: int = 2,
     folder.mkdir(parents=True)
     key_id = "faults-" + secrets.token_hex(4)
     keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
+    # Kept with the folder: a history saved there is encrypted, and replays only with its keys.
+    (folder / KEYRING_FILE).write_text(keyring.to_json())
     the_store = Store(store, folder)
     smtp = SmtpServer(free_port())
     overrides = {

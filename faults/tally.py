@@ -3,18 +3,22 @@ the workflow's final state, step by step (no task lost or doubled); every notice
 marked sent received by the SMTP server, by its ``X-Ombudsflow-Idempotency-Key``: once, or
 again with the same ``Message-ID`` ("resent") when a worker died between the SMTP server's
 acceptance and the outbox's commit — the one window no sender can close, which receivers close
-by dropping a ``Message-ID`` they have seen."""
+by dropping a ``Message-ID`` they have seen; and no workflow task failed for a nondeterminism
+or a bug (such a case's history is saved in the run's folder, beside its key ring, for the
+replay tests)."""
 
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
+
 from activities.notices import message_id_for
 from activities.sms import numeric_id
 from activities.texts import SMS_LANGUAGES
 from faults.driving import PatientDriver
-from faults.stack import Stack
+from faults.stack import KEYRING_FILE, Stack
 from schemas.case import CaseView, Stage, StepStatus
 from schemas.steps import StepKind
 from store.cases import case_view
@@ -24,6 +28,9 @@ from store.outbox import SENT, case_notices
 from tests.support.sms import SmsProvider
 
 NOTICE_KINDS = (StepKind.NOTICE, StepKind.REFERRAL)
+# A workflow task the worker failed: its code diverged from the history, or raised.
+FAILED = {WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
+          WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE}
 CLOSE_WAIT = 120.0  # seconds a driven case gets to close; one the driver gave up on never will
 IDEMPOTENCY_HEADER = "X-Ombudsflow-Idempotency-Key"
 
@@ -72,6 +79,7 @@ async def audit(stack: Stack, drivers: Sequence[PatientDriver], outcome: Outcome
         sent += [n.idempotency_key for n in notices if n.status == SENT and n.channel == "email"]
         by_sms += [n.idempotency_key for n in notices if n.status == SENT and n.channel == "sms"]
     _count_deliveries(stack, sent, outcome)
+    await _failed_tasks(stack, [f.case_id for f in finals], outcome)
     if by_sms:
         assert sms is not None, "notices went by SMS: audit them at the provider"
         _count_sms(sms, by_sms, outcome)
@@ -110,6 +118,22 @@ def _unsent(final: CaseView, notices: list[Notice]) -> list[str]:
     if len(sent) < len(delivered):
         return [f"{final.case_id}: {len(delivered)} notices done, {len(sent)} sent in the outbox"]
     return []
+
+
+async def _failed_tasks(stack: Stack, case_ids: Sequence[str], outcome: Outcome) -> None:
+    """Each case's history, read for a workflow task the worker failed (not one that timed
+    out with a killed worker, nor one the server superseded): kept in the folder if found."""
+    for case_id in case_ids:
+        history = await stack.client.get_workflow_handle(case_id).fetch_history()
+        causes = {e.workflow_task_failed_event_attributes.cause for e in history.events
+                  if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED} & FAILED
+        if causes:
+            saved = stack.folder / "histories" / f"{case_id}.json"
+            saved.parent.mkdir(exist_ok=True)
+            saved.write_text(history.to_json())
+            named = ", ".join(sorted(WorkflowTaskFailedCause.Name(c) for c in causes))
+            outcome.problems.append(f"{case_id}: a workflow task failed ({named}); history in "
+                                    f"{saved}, keys in {stack.folder / KEYRING_FILE}")
 
 
 def _count_deliveries(stack: Stack, sent: list[str], outcome: Outcome) -> None:
