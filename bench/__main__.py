@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench import board, intake, replay, scale, throughput
-from bench.figures import Figure, table, write
+from bench.figures import Figure, read_before, table, write
 from bench.profile import profiling
 from bench.stack import running_stack
 from commands.devstack import temporal_binary
@@ -29,6 +29,9 @@ from ombudsflow.config import Settings
 from ombudsflow.logging import configure_logging
 
 BENCHMARKS = ("replay", "throughput", "intake", "board", "scale")
+# The figures BENCHMARKS.md last recorded, to compare with: replace it with a run's --json
+# when a change is kept.
+BEFORE = Path(__file__).parent / "before.json"
 
 
 def arguments() -> argparse.Namespace:
@@ -57,6 +60,9 @@ def arguments() -> argparse.Namespace:
                         help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
     parser.add_argument("--profile", type=Path, help="write py-spy flame graphs here")
     parser.add_argument("--json", type=Path, help="also write the figures here, as JSON")
+    parser.add_argument("--before", type=Path, default=BEFORE,
+                        help="an earlier run's --json, printed beside today's figures "
+                             f"(default {BEFORE}; '' for none)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks it runs")
     args = parser.parse_args()
     args.scenario = replay.SCENARIO
@@ -131,7 +137,7 @@ def main() -> None:
     figures = asyncio.run(run(args))
     write(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{time.perf_counter() - began:.0f} s in all")
-    write(table(figures))
+    write(table(figures, read_before(args.before) if args.before.name else None))
     if args.json:
         args.json.write_text(json.dumps([dataclasses.asdict(f) for f in figures], indent=2))
 

@@ -1,10 +1,12 @@
 """A measured figure, its target, and the table they are printed in."""
 
+import json
 import statistics
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 
 class Goal(StrEnum):
@@ -44,19 +46,28 @@ def percentiles(samples: Sequence[float], name: str, unit: str = "ms",
             for p in (50, 90, 99)]
 
 
-def table(figures: Iterable[Figure]) -> str:
-    """The figures as an aligned text table (also valid Markdown)."""
-    rows = [("figure", "value", "target", "ratio", "")]
+def table(figures: Iterable[Figure], before: Mapping[str, float] | None = None) -> str:
+    """The figures as an aligned text table (also valid Markdown); with ``before`` (values
+    by figure name, from an earlier run), a column of those values beside today's."""
+    rows = [("figure", "value", *(("before",) if before is not None else ()), "target",
+             "ratio", "")]
     for f in figures:
         target = "" if f.target is None else f"{f.goal.value} {_number(f.target)} {f.unit}"
         ratio = "" if f.ratio is None else f"{f.ratio:.2f}"
         met = "" if f.ratio is None else ("ok" if f.ratio >= 1 else "MISSED")
-        rows.append((f.name, f"{_number(f.value)} {f.unit}", target, ratio, met))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        earlier = () if before is None else (
+            f"{_number(before[f.name])} {f.unit}" if f.name in before else "",)
+        rows.append((f.name, f"{_number(f.value)} {f.unit}", *earlier, target, ratio, met))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
              for r in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+def read_before(path: Path) -> dict[str, float]:
+    """The values of an earlier run's ``--json`` file, by figure name."""
+    return {f["name"]: f["value"] for f in json.loads(path.read_text())}
 
 
 def write(text: str) -> None:

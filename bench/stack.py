@@ -19,7 +19,9 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiosmtpd.controller import Controller
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -64,6 +66,7 @@ class Child:
     name: str
     process: asyncio.subprocess.Process
     log: Path
+    metrics_port: int | None = None  # where a worker serves the SDK's Prometheus metrics
 
     @property
     def pid(self) -> int:
@@ -117,6 +120,21 @@ class Workers:
         now, peak = zip(*(p.memory_mib() for p in self.processes), strict=True)
         return max(now), max(peak)
 
+    async def metrics(self) -> dict[str, float]:
+        """The SDK's metrics summed over the processes, by sample name (labels dropped):
+        counters, gauges, and each histogram's ``_sum`` and ``_count``."""
+        totals: dict[str, float] = defaultdict(float)
+        async with httpx.AsyncClient() as http:
+            for child in self.processes:
+                if child.metrics_port is None:
+                    continue
+                text = (await http.get(f"http://127.0.0.1:{child.metrics_port}/metrics")).text
+                for family in text_string_to_metric_families(text):
+                    for sample in family.samples:
+                        if not sample.name.endswith("_bucket"):
+                            totals[sample.name] += sample.value
+        return totals
+
 
 @dataclass
 class Stack:
@@ -155,12 +173,16 @@ class Stack:
         return {**os.environ, **{f"OMBUDSFLOW_{k}": v for k, v in values.items()}}
 
     async def workers(self, name: str, argv: list[str], env: Mapping[str, str],
-                      task_queue: str) -> "Workers":
-        """Start ``worker_processes`` worker processes on ``task_queue``; return once they
-        poll it."""
+                      task_queue: str, *, metrics: bool = False) -> "Workers":
+        """Start ``worker_processes`` worker processes on ``task_queue``, each serving the
+        SDK's metrics on a port of its own if ``metrics``; return once they poll it."""
         processes = []
         for _ in range(self.worker_processes):
+            port = free_port() if metrics else None
+            if port is not None:
+                env = {**env, "OMBUDSFLOW_WORKER_METRICS_ADDRESS": f"127.0.0.1:{port}"}
             child = await _spawn(name, [sys.executable, *argv], self.root, env)
+            child.metrics_port = port
             self.children.append(child)
             processes.append(child)
             if self.profile is not None:
@@ -183,7 +205,8 @@ class Stack:
     async def case_worker(self, task_queue: str, **settings: str) -> "Workers":
         """The production worker (``python -m workers.main``) on ``task_queue``."""
         return await self.workers("case worker", ["-m", "workers.main"],
-                                  self.worker_env(task_queue, **settings), task_queue)
+                                  self.worker_env(task_queue, **settings), task_queue,
+                                  metrics=True)
 
     async def bare_worker(self, task_queue: str) -> "Workers":
         return await self.workers("bare worker", ["-m", "bench.bare_worker", self.address,
