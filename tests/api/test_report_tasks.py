@@ -25,8 +25,10 @@ ROW = {"activity": "Мектептердегі кездесулер", "clause": 
 
 
 async def _inbox(api: WebStack, user: str, **params: str) -> dict[str, dict[str, Any]]:
-    """The reader's inbox lines of the plan, by task key."""
-    read = await api.http.get("/api/v1/tasks", params=params, headers=api.as_user(user))
+    """The reader's inbox lines of the plan, by task key (filtered to it: the suite's other
+    tasks in the region would fill the page)."""
+    read = await api.http.get("/api/v1/tasks", params={"case_id": PLAN, **params},
+                              headers=api.as_user(user))
     assert read.status_code == 200, read.text
     return {t["key"]: t for t in read.json() if t["case_id"] == PLAN}
 
