@@ -34,6 +34,11 @@ STORE_OPTIONS: dict[str, Any] = {
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1),
                                 maximum_interval=timedelta(minutes=1)),
 }
+# A local projection that fails (the store away) waits for its next attempt on a timer, so
+# the workflow task ends and an update it took is answered as accepted meanwhile; retried in
+# the task, it would hold the task open until the store came back.
+LOCAL_STORE_OPTIONS: dict[str, Any] = {
+    **STORE_OPTIONS, "local_retry_threshold": timedelta(milliseconds=500)}
 # Patch: the projector sends only the steps that changed, not the whole case each time.
 PROJECT_CHANGES = "project-changed-steps"
 # Patch: the projector runs as a local activity, inside the workflow task that made the
@@ -191,11 +196,11 @@ class CaseState:
         queue none)."""
         if self._local_projection is not None and workflow.patched(LOCAL_PROJECTION):
             answer: Projected = await workflow.execute_local_activity_method(
-                self._local_projection, changes, **STORE_OPTIONS)
+                self._local_projection, changes, **LOCAL_STORE_OPTIONS)
             if answer.gap:
                 changes = self._changes(since=None, events=changes.events)
                 answer = await workflow.execute_local_activity_method(
-                    self._local_projection, changes, **STORE_OPTIONS)
+                    self._local_projection, changes, **LOCAL_STORE_OPTIONS)
             return changes, answer.pending
         try:
             pending = await workflow.execute_activity_method(
