@@ -69,12 +69,16 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
         if approval:
             to_approval.append(submission.case_id)
 
+    async def intake() -> float:
+        async with asyncio.TaskGroup() as group:
+            for i in range(cases):
+                group.create_task(start(i))
+        return time.perf_counter() - began
+
     began = time.perf_counter()
-    async with asyncio.TaskGroup() as group:
-        for i in range(cases):
-            group.create_task(start(i))
-    started = time.perf_counter() - began
-    await _settled(stack, worker, set(case_ids), began=began, db_before=db_before)
+    taken_in = asyncio.create_task(intake())
+    await _settled(stack, worker, case_ids, cases, began=began, db_before=db_before)
+    started = await taken_in
     settled = time.perf_counter() - began
     notified = _notice_latencies(stack, submitted)
     await _to_closure_approval(stack, to_approval, concurrency)
@@ -94,38 +98,41 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
     ]
 
 
-async def _settled(stack: Stack, worker: Workers, case_ids: set[str], *, began: float,
-                   db_before: float) -> None:
-    """Wait until every case waits on its tasks with its ¶10.1 notices sent, for as long as
-    cases go on settling; say how far it is every ``PROGRESS_EVERY``."""
-    progress, last_change, reported = (-1, -1), time.monotonic(), time.monotonic()
+async def _settled(stack: Stack, worker: Workers, case_ids: list[str], cases: int, *,
+                   began: float, db_before: float) -> None:
+    """Wait until all ``cases`` are taken in (into ``case_ids``) and each waits on its tasks
+    with its ¶10.1 notices sent, for as long as cases go on settling; say how far it is every
+    ``PROGRESS_EVERY``."""
+    progress, last_change, reported = (-1, -1, -1), time.monotonic(), time.monotonic()
     before = await worker.metrics()
     while True:
-        waiting = await asyncio.to_thread(_waiting_on_police, stack, case_ids)
-        mailed = sum(1 for c in case_ids if _notified(stack, c))
-        if waiting == mailed == len(case_ids):
+        taken = set(case_ids)
+        waiting = await asyncio.to_thread(_waiting_on_police, stack, taken)
+        mailed = sum(1 for c in taken if _notified(stack, c))
+        if waiting == mailed == len(taken) == cases:
             return
         now = time.monotonic()
-        if (waiting, mailed) != progress:
-            progress, last_change = (waiting, mailed), now
+        if (len(taken), waiting, mailed) != progress:
+            progress, last_change = (len(taken), waiting, mailed), now
         elif now - last_change > STALL_TIMEOUT:
             raise RuntimeError(f"nothing settled for {STALL_TIMEOUT:.0f} s: {waiting} of "
-                               f"{len(case_ids)} cases waiting, {mailed} notified")
+                               f"{len(taken)} cases waiting, {mailed} notified")
         if now - reported >= PROGRESS_EVERY:
             reported = now
             rss, _ = worker.memory_mib()
             metrics = await worker.metrics()
-            write(f"    scale: {time.perf_counter() - began:6.0f} s  {mailed:,} notified  "
-                  f"{waiting:,} waiting of {len(case_ids):,}  worker {rss:.0f} MiB  server "
-                  f"database +{stack.temporal_db_mib() - db_before:.0f} MiB  "
-                  f"{_cache(metrics, before)}")
+            write(f"    scale: {time.perf_counter() - began:6.0f} s  {len(taken):,} of "
+                  f"{cases:,} taken in, {mailed:,} notified, {waiting:,} waiting  worker "
+                  f"{rss:.0f} MiB  server database +{stack.temporal_db_mib() - db_before:.0f} "
+                  f"MiB  {_cache(metrics, before)}")
             before = metrics
         await asyncio.sleep(1.0)
 
 
 def _cache(now: dict[str, float], before: dict[str, float]) -> str:
-    """The workers' cache and queues since ``before``: cases evicted and replayed, and how
-    long workflow tasks and activities waited for a worker, on average."""
+    """The workers' cache and queues since ``before``: cases evicted, and tasks for a case
+    no longer in the cache (each rebuilt from its history); how long workflow tasks and
+    activities waited for a worker, on average."""
     def grew(name: str) -> float:  # a counter's samples may carry the _total suffix
         return sum(now.get(n, 0.0) - before.get(n, 0.0) for n in (name, f"{name}_total"))
 
@@ -135,7 +142,7 @@ def _cache(now: dict[str, float], before: dict[str, float]) -> str:
 
     return (f"cache {now.get('temporal_sticky_cache_size', 0):.0f}, "
             f"{grew('temporal_sticky_cache_total_forced_eviction'):.0f} evicted, "
-            f"{grew('temporal_workflow_task_replay_latency_count'):.0f} replayed; waits: "
+            f"{grew('temporal_sticky_cache_miss'):.0f} missed; waits: "
             f"workflow task "
             f"{mean_ms('temporal_workflow_task_schedule_to_start_latency'):.0f} ms, activity "
             f"{mean_ms('temporal_activity_schedule_to_start_latency'):.0f} ms")
