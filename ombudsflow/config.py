@@ -89,10 +89,15 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = None
     log_level: str = "INFO"
 
-    # The worker keeps at most this many cases in memory; an evicted one is rebuilt from its
-    # history when it next has work. Bounds the worker's memory whatever the number of open
-    # cases (BENCHMARKS.md: 20,000 open cases).
-    worker_max_cached_workflows: int = Field(default=1000, gt=1)
+    # The worker keeps at most this many cases in memory (~0.7 MiB each over a ~250 MiB base);
+    # an evicted one is rebuilt from its history when it next has work. Bounds the worker's
+    # memory whatever the number of open cases: 1,000 measured 0.95 GiB, at the edge of the
+    # 1 GiB a worker is given (BENCHMARKS.md: the 20,000-report burst).
+    worker_max_cached_workflows: int = Field(default=800, gt=1)
+    # Workflow tasks a worker runs at once. Each shares the process's one core of Python: past
+    # a few, more only stretch each task, and a task that outlives its 10 s timeout is thrown
+    # away and queued again (BENCHMARKS.md: the 20,000-report burst).
+    worker_max_concurrent_workflow_tasks: int = Field(default=8, gt=1)
     # host:port where a worker serves the Temporal SDK's metrics for Prometheus (GET /metrics,
     # no sign-in: bind it to loopback or a private network). Unset: no metrics server. Each
     # worker process needs a port of its own; `ombudsflow run` gives its worker 127.0.0.1:9464.

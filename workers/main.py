@@ -48,7 +48,8 @@ def build_worker(
     base_url: str,
     mail_from: str,
     executor: ThreadPoolExecutor,
-    max_cached_workflows: int = 1000,
+    max_cached_workflows: int = 800,
+    max_concurrent_workflow_tasks: int = 8,
     sms: SmsGateway | None = None,
     sms_status_wait: float = 15.0,
 ) -> Worker:
@@ -92,6 +93,7 @@ def build_worker(
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
         max_cached_workflows=max_cached_workflows,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
     )
 
 
@@ -112,6 +114,7 @@ async def run_worker(settings: Settings) -> None:
             districts=load_districts(settings.districts_file),
             base_url=settings.public_base_url, mail_from=settings.mail_from,
             executor=executor, max_cached_workflows=settings.worker_max_cached_workflows,
+            max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
             sms=sms_gateway_from_settings(settings),
             sms_status_wait=settings.sms_status_wait_seconds,
         )
