@@ -48,8 +48,9 @@ def build_worker(
     base_url: str,
     mail_from: str,
     executor: ThreadPoolExecutor,
-    max_cached_workflows: int = 800,
-    max_concurrent_workflow_tasks: int = 8,
+    max_cached_workflows: int = Settings.model_fields["worker_max_cached_workflows"].default,
+    max_concurrent_workflow_tasks: int = (
+        Settings.model_fields["worker_max_concurrent_workflow_tasks"].default),
     sms: SmsGateway | None = None,
     sms_status_wait: float = 15.0,
 ) -> Worker:

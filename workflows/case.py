@@ -192,16 +192,20 @@ class CaseState:
 
     async def _project(self, changes: CaseChanges) -> tuple[CaseChanges, int]:
         """Send ``changes``, or the whole case if the store lacks what they build on; with
-        how many event deliveries the store has pending (None, as 0, from projections that
-        queue none)."""
+        how many event deliveries the store has pending."""
+        answer = await self._send(changes)
+        if answer.gap:
+            changes = self._changes(since=None, events=changes.events)
+            answer = await self._send(changes)
+        return changes, answer.pending
+
+    async def _send(self, changes: CaseChanges) -> Projected:
+        """One projection: by the local activity where there is one (an answer), else by the
+        activity (a gap refused as an error; None, as 0, from projections that queue none)."""
         if self._local_projection is not None and workflow.patched(LOCAL_PROJECTION):
             answer: Projected = await workflow.execute_local_activity_method(
                 self._local_projection, changes, **LOCAL_STORE_OPTIONS)
-            if answer.gap:
-                changes = self._changes(since=None, events=changes.events)
-                answer = await workflow.execute_local_activity_method(
-                    self._local_projection, changes, **LOCAL_STORE_OPTIONS)
-            return changes, answer.pending
+            return answer
         try:
             pending = await workflow.execute_activity_method(
                 self._projection, changes, **STORE_OPTIONS
@@ -209,11 +213,8 @@ class CaseState:
         except ActivityError as e:
             if not (isinstance(e.cause, ApplicationError) and e.cause.type == PROJECTION_GAP):
                 raise
-            changes = self._changes(since=None, events=changes.events)
-            pending = await workflow.execute_activity_method(
-                self._projection, changes, **STORE_OPTIONS
-            )
-        return changes, pending or 0
+            return Projected(gap=True)
+        return Projected(pending=pending or 0)
 
     def _changes(self, since: int | None, events: list[WebhookEvent]) -> CaseChanges:
         """The case now with its steps changed since the store last got them (all of them
