@@ -77,7 +77,8 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
 
     began = time.perf_counter()
     taken_in = asyncio.create_task(intake())
-    await _settled(stack, worker, case_ids, cases, began=began, db_before=db_before)
+    await _settled(stack, worker, case_ids, cases, taken_in, began=began,
+                   db_before=db_before)
     started = await taken_in
     settled = time.perf_counter() - began
     notified = _notice_latencies(stack, submitted)
@@ -98,14 +99,16 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
     ]
 
 
-async def _settled(stack: Stack, worker: Workers, case_ids: list[str], cases: int, *,
-                   began: float, db_before: float) -> None:
+async def _settled(stack: Stack, worker: Workers, case_ids: list[str], cases: int,
+                   intake: "asyncio.Task[float]", *, began: float, db_before: float) -> None:
     """Wait until all ``cases`` are taken in (into ``case_ids``) and each waits on its tasks
     with its ¶10.1 notices sent, for as long as cases go on settling; say how far it is every
     ``PROGRESS_EVERY``."""
     progress, last_change, reported = (-1, -1, -1), time.monotonic(), time.monotonic()
     before = await worker.metrics()
     while True:
+        if intake.done():
+            intake.result()  # an intake that failed ends the run with its error
         taken = set(case_ids)
         waiting = await asyncio.to_thread(_waiting_on_police, stack, taken)
         mailed = sum(1 for c in taken if _notified(stack, c))
