@@ -127,11 +127,11 @@ class AppealWorkflow(CaseWorkflow):
         step = self.state.open(StepKind.APPEAL_REGISTRATION)
         if step.is_open():
             inp = self._input
-            registered = await workflow.execute_local_activity_method(
+            registered = await self.state.working(workflow.execute_local_activity_method(
                 CalendarActivities.registration_time,
                 RegistrationRequest(received_at=inp.appeal.received_at,
                                     closes_at_hour=inp.policy.registration_closes_at),
-                **CALENDAR_OPTIONS)
+                **CALENDAR_OPTIONS))
             term = await self._deadlines(StepKind.APPEAL_ANSWER, registered)
             step.complete(at=workflow.now(), by=inp.taken_by, outcome={
                 "registered_at": registered.isoformat(), "taken_by": inp.taken_by,
@@ -285,9 +285,10 @@ class AppealWorkflow(CaseWorkflow):
     async def _result(self, verdict: Verdict, *, due: datetime | None) -> None:
         """The outcome: whether the term was met and by how many working days it was missed."""
         now = workflow.now()
-        late = 0 if due is None else await workflow.execute_local_activity_method(
-            CalendarActivities.working_days_late, LatenessRequest(due_at=due, done_at=now),
-            **CALENDAR_OPTIONS)
+        late = 0 if due is None else await self.state.working(
+            workflow.execute_local_activity_method(
+                CalendarActivities.working_days_late, LatenessRequest(due_at=due, done_at=now),
+                **CALENDAR_OPTIONS))
         step = self.state.open(StepKind.APPEAL_RESULT)
         step.complete(at=now, outcome=AppealResult(
             verdict=verdict, closed_at=now, due_at=due, term_met=due is None or now <= due,
@@ -318,7 +319,7 @@ class AppealWorkflow(CaseWorkflow):
         self.notices.in_background(send())
 
     async def _deadlines(self, kind: StepKind, start: datetime) -> Deadlines:
-        return await workflow.execute_local_activity_method(
+        return await self.state.working(workflow.execute_local_activity_method(
             CalendarActivities.compute_deadlines,
             DeadlineRequest(start=start, deadline=self._deadlines_of[kind]),
-            **CALENDAR_OPTIONS)
+            **CALENDAR_OPTIONS))

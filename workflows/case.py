@@ -10,9 +10,9 @@ projection, and its delivery follows (``workflows.events``).
 """
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -44,6 +44,13 @@ PROJECT_CHANGES = "project-changed-steps"
 # Patch: the projector runs as a local activity, inside the workflow task that made the
 # change: no server round trip, no workflow task and no events of its own (BENCHMARKS.md).
 LOCAL_PROJECTION = "projection-as-local-activity-2"
+# Patch: a run continues as new only while no activity its procedure awaits is in flight.
+# Before, a run could end with one just scheduled (the ¶11.1 publication, a task's holder):
+# its result was lost with the run, the next run did the work again, and the time-skipping
+# test server, which counts scheduled activities, never let time move again.
+QUIET_CONTINUE = "continue-as-new-with-no-activity-in-flight"
+
+T = TypeVar("T")
 
 STAGE_ORDER = list(Stage)
 
@@ -72,6 +79,8 @@ class CaseState:
         # Events waiting for the next projection, and the delivery of those it queued.
         self._events: list[WebhookEvent] = []
         self._deliveries = Deliveries(lambda: self.view.case_id)
+        # The activities the procedure awaits now (``working``).
+        self._working = 0
 
     # Steps and stage -------------------------------------------------------------------
 
@@ -152,6 +161,7 @@ class CaseState:
         long, then wait until every handler has finished, ``settled()`` holds (no notice half
         sent) and the store has the last version. True when the procedure ended; False when
         the caller is to continue as new."""
+        quiet = workflow.patched(QUIET_CONTINUE)
         self.changed()
         projector = asyncio.create_task(self._projector())
         running = asyncio.create_task(procedure())
@@ -159,12 +169,22 @@ class CaseState:
         await workflow.wait_condition(
             lambda: workflow.all_handlers_finished() and settled()
             and self._projected == self.view.version and self._deliveries.idle()
+            and (not quiet or self._working == 0)
         )
         if not running.done():
             return False
         projector.cancel()
         running.result()
         return True
+
+    async def working(self, activity: Awaitable[T]) -> T:
+        """``activity``'s result; the procedure awaits each of its activities through this,
+        so that the run does not continue as new while one is in flight."""
+        self._working += 1
+        try:
+            return await activity
+        finally:
+            self._working -= 1
 
     async def projected_to(self, version: int) -> None:
         await workflow.wait_condition(lambda: self._projected >= version)

@@ -247,14 +247,14 @@ class HalfYearReport(DraftedAndDecided):
         approved by four eyes, then delivered with its documents."""
         view = self.view
         if view.figures is None:
-            view.figures = await workflow.execute_activity_method(
-                ReportingActivities.compute_half_year_figures, view, **ACTIVITY)
-            view.plan = await workflow.execute_activity_method(
-                ReportingActivities.approved_plan_items, view, **ACTIVITY)
+            view.figures = await self.state.working(workflow.execute_activity_method(
+                ReportingActivities.compute_half_year_figures, view, **ACTIVITY))
+            view.plan = await self.state.working(workflow.execute_activity_method(
+                ReportingActivities.approved_plan_items, view, **ACTIVITY))
             self.state.changed()
         await self.drafted_and_decided()
         for recipient in HALF_YEAR_RECIPIENTS:
-            await self.mail(MailKind.DELIVERY, recipient)
+            await self.state.working(self.mail(MailKind.DELIVERY, recipient))
         self.finish()
 
     def read(self, draft: Step) -> None:
@@ -312,8 +312,8 @@ class HalfYearBriefing(DraftedAndDecided):
 
     async def _procedure(self) -> None:
         await self.drafted_and_decided()
-        await workflow.execute_activity_method(ReportingActivities.publish_briefing, self.view,
-                                               **ACTIVITY)
+        await self.state.working(workflow.execute_activity_method(
+            ReportingActivities.publish_briefing, self.view, **ACTIVITY))
         self.finish()
 
     def read(self, draft: Step) -> None:

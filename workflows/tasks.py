@@ -151,9 +151,9 @@ class Tasks:
 
     async def _holder(self, step: Step) -> str | None:
         """Who has claimed ``step`` now, as the store says (claims live there)."""
-        holder: str | None = await workflow.execute_activity_method(
+        holder: str | None = await self._case.working(workflow.execute_activity_method(
             StoreActivities.task_holder, TaskRef(case_id=self._case.view.case_id, key=step.key),
-            **STORE_OPTIONS)
+            **STORE_OPTIONS))
         return holder
 
     async def _deadlines(self, kind: StepKind, start: datetime) -> Deadlines:
@@ -162,10 +162,10 @@ class Tasks:
     async def _deadlines_at(self, deadline: Deadline, start: datetime) -> Deadlines:
         request = DeadlineRequest(start=start, deadline=deadline)
         if workflow.patched(LOCAL_DEADLINES):
-            return await workflow.execute_local_activity_method(
-                CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
-        return await workflow.execute_activity_method(
-            CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS)
+            return await self._case.working(workflow.execute_local_activity_method(
+                CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS))
+        return await self._case.working(workflow.execute_activity_method(
+            CalendarActivities.compute_deadlines, request, **CALENDAR_OPTIONS))
 
     def _late(self, step: Step, level: Level, *, chained: bool) -> None:
         """The notice of ``level`` about the late step (see ``RUNGS``), noted on the step."""

@@ -164,14 +164,14 @@ class ViolationResponseWorkflow(CaseWorkflow):
                                                StepKind.PUBLIC_STATEMENT)
         approval = approval_of(self.state, statement)
         assert approval.actor is not None and approval.done_at is not None
-        await workflow.execute_activity_method(
+        await self.state.working(workflow.execute_activity_method(
             StoreActivities.publish_statement,
             Publication(case_id=self.state.view.case_id, step_key=statement.key,
                         clause=statement.clause,
                         text=statement.outcome_as(PublicStatementOutcome).text,
                         approved_by=approval.actor, approved_at=approval.done_at),
             **STORE_OPTIONS,
-        )
+        ))
 
     draft_public_statement = completes(StepKind.PUBLIC_STATEMENT)
 

@@ -131,6 +131,13 @@ SCENARIOS: dict[str, tuple[object, Period, Drive]] = {
         AnnualPlan, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
         _plan_v2),
     "briefing-v2-toolkit-published": (HalfYearBriefing, H1, _briefing_v2),
+    # Continuing as new only with no activity in flight (workflows.case.QUIET_CONTINUE).
+    "half-year-v3-quiet-returned-reminded-escalated-delivered": (HalfYearReport, H1,
+                                                                 _half_year_v2),
+    "annual-plan-v3-quiet-returned-escalated-approved": (
+        AnnualPlan, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
+        _plan_v2),
+    "briefing-v3-quiet-published": (HalfYearBriefing, H1, _briefing_v2),
 }
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -20,6 +20,8 @@ from tests.support.scenarios import CaseDriver
 from workflows.violation_response import ViolationResponseWorkflow
 
 PLAN_ITEMS = 12
+ACTIVITY_ENDED = {f"activity_task_{end}_event_attributes"
+                  for end in ("completed", "failed", "timed_out", "canceled")}
 
 
 async def test_long_case_continues_as_new_and_keeps_its_state(
@@ -67,3 +69,28 @@ async def test_long_case_continues_as_new_and_keeps_its_state(
         stored = get_case(session, case_id)
         assert stored is not None and stored.version == view.version
         assert len(case_steps(session, case_id)) == len(view.steps)
+    assert await _unfinished_activities(time_env.client, case_id, first_run) == {}
+
+
+async def _unfinished_activities(client: Client, case_id: str, run_id: str | None
+                                 ) -> dict[str, list[str]]:
+    """Each run that continued as new, with the activities it scheduled and never saw end:
+    a run that ends with one in flight loses its result and leaves the next run to redo it."""
+    unfinished: dict[str, list[str]] = {}
+    while run_id:
+        scheduled: dict[int, str] = {}
+        this_run, run_id = run_id, None
+        async for event in client.get_workflow_handle(case_id, run_id=this_run
+                                                      ).fetch_history_events():
+            kind = event.WhichOneof("attributes")
+            if kind == "activity_task_scheduled_event_attributes":
+                scheduled[event.event_id] = (
+                    event.activity_task_scheduled_event_attributes.activity_type.name)
+            elif kind in ACTIVITY_ENDED:
+                scheduled.pop(getattr(event, kind).scheduled_event_id, None)
+            elif kind == "workflow_execution_continued_as_new_event_attributes":
+                run_id = event.workflow_execution_continued_as_new_event_attributes \
+                    .new_execution_run_id
+                if scheduled:
+                    unfinished[this_run] = sorted(scheduled.values())
+    return unfinished
