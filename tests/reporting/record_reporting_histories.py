@@ -124,21 +124,18 @@ SCENARIOS: dict[str, tuple[object, Period, Drive]] = {
         AnnualPlanWorkflow, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
         _plan),
     "briefing-v1-published": (BriefingWorkflow, H1, _briefing),
-    # On the procedure toolkit.
-    "half-year-v2-toolkit-returned-reminded-escalated-delivered": (HalfYearReport, H1,
-                                                                   _half_year_v2),
-    "annual-plan-v2-toolkit-returned-escalated-approved": (
-        AnnualPlan, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
-        _plan_v2),
-    "briefing-v2-toolkit-published": (HalfYearBriefing, H1, _briefing_v2),
-    # Continuing as new only with no activity in flight (workflows.case.QUIET_CONTINUE).
-    "half-year-v3-quiet-returned-reminded-escalated-delivered": (HalfYearReport, H1,
-                                                                 _half_year_v2),
-    "annual-plan-v3-quiet-returned-escalated-approved": (
-        AnnualPlan, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
-        _plan_v2),
-    "briefing-v3-quiet-published": (HalfYearBriefing, H1, _briefing_v2),
 }
+# On the procedure toolkit (v2), then continuing as new only with no activity in flight
+# (v3, workflows.case.QUIET_CONTINUE): the same scenarios, recorded again for each version.
+TOOLKIT: dict[str, tuple[object, Period, Drive]] = {
+    "half-year-{v}-returned-reminded-escalated-delivered": (HalfYearReport, H1, _half_year_v2),
+    "annual-plan-{v}-returned-escalated-approved": (
+        AnnualPlan, Period(start=date(2027, 1, 1), end=date(2028, 1, 1), label="2027"),
+        _plan_v2),
+    "briefing-{v}-published": (HalfYearBriefing, H1, _briefing_v2),
+}
+SCENARIOS.update({name.format(v=version): scenario for version in ("v2-toolkit", "v3-quiet")
+                  for name, scenario in TOOLKIT.items()})
 
 
 async def main() -> None:
