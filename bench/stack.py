@@ -218,7 +218,7 @@ class Stack:
         return sum(f.stat().st_size for f in files if f.exists()) / 2**20
 
 
-def _compile_workflows() -> None:
+def compile_workflows() -> None:
     """Write the workflow modules' bytecode, as the image's ``pip install`` does: the sandbox
     imports them afresh for every workflow it starts, and without a ``.pyc`` (a checkout run
     with PYTHONDONTWRITEBYTECODE) compiles the source each time, ~9 ms a case."""
@@ -236,7 +236,7 @@ async def running_stack(root: Path | None = None, profile: Path | None = None,
     with contextlib.ExitStack() as cleanup:
         if root is None:
             root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-        _compile_workflows()
+        compile_workflows()
         key_id = "bench-" + secrets.token_hex(4)
         keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})
         database_url = _store_url(store, root, cleanup)

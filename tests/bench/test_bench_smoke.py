@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).parents[2]
 # A part of some figure's name for each benchmark.
 EXPECTED = (
-    "replay", "history events", "bare workflow throughput", "case / bare throughput",
+    "replay", "history events", "activity results to replay", "bare workflow throughput",
+    "case / bare throughput",
     "report → ¶10.1 notices", "API POST /reports", "board, national", "inbox",
     "all settled", "worker memory", "server database",
 )
