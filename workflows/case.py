@@ -159,8 +159,9 @@ class CaseState:
                   settled: Callable[[], bool], history_limit: int) -> bool:
         """Run ``procedure`` with the projector beside it until it ends or the history grows
         long, then wait until every handler has finished, ``settled()`` holds (no notice half
-        sent) and the store has the last version. True when the procedure ended; False when
-        the caller is to continue as new."""
+        sent), the store has the last version and no activity awaited through ``working`` is
+        in flight. True when the procedure ended; False when the caller is to continue as
+        new."""
         quiet = workflow.patched(QUIET_CONTINUE)
         self.changed()
         projector = asyncio.create_task(self._projector())
