@@ -215,6 +215,9 @@ async def _to_closure_approval(stack: Stack, case_ids: list[str], concurrency: i
     async def one(case_id: str) -> None:
         async with gate:
             driver = CaseDriver(stack.client, case_id)
+            # After a burst the notices' backlog still holds the workers: an update may wait
+            # minutes for its workflow task, as long as anything is moving.
+            driver.close_timeout = STALL_TIMEOUT
             for kind, outcome in path:
                 await tasks.opened(case_id, kind.value)
                 await driver.send(kind, kind.value, default_actor(kind), outcome)
