@@ -8,12 +8,12 @@ workflow code: a year of monthly plan reviews and quarterly inspections.
 import statistics
 import time
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from bench.figures import Figure
 from bench.stack import compile_workflows
+from bench.throughput import event_counts
 from ombudsflow.client import data_converter
 from ombudsflow.codec import KeyRing
 from tests.support.record_histories import recorder
@@ -22,7 +22,6 @@ from workflows.violation_response import ViolationResponseWorkflow
 
 SCENARIO = "twelve_months"
 TARGET_MS = 100.0
-LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 async def measure(keyring: KeyRing, *, scenario: str, repeats: int) -> list[Figure]:
@@ -49,11 +48,8 @@ async def measure(keyring: KeyRing, *, scenario: str, repeats: int) -> list[Figu
 def _results(history: WorkflowHistory) -> int:
     """The activity results the workflow awaited, local ones included: on replay each is an
     activation of its own, and the activations, not the events, set the replay's time."""
-    return sum(
-        1 for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        or (e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-            and e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER))
+    counts = event_counts(history)
+    return counts.get("activities", 0) + counts.get("local activities", 0)
 
 
 async def _replay(replayer: Replayer, history: WorkflowHistory) -> float:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from bench.api import CASE_WORKER, HELPLINE, POLICE, SUPERVISOR, Api, running_api
 from bench.bare import UPDATES, BareWorkflow
@@ -129,11 +129,15 @@ def bare_runner(client: Client, task_queue: str) -> RunCase:
 async def history_counts(handle: WorkflowHandle[Any, Any]) -> tuple[dict[str, int], int]:
     """What ``COUNTED`` counts in a closed workflow's history, and its size in bytes."""
     history = await handle.fetch_history()
-    counts = collections.Counter(
+    return event_counts(history), sum(e.ByteSize() for e in history.events)
+
+
+def event_counts(history: WorkflowHistory) -> dict[str, int]:
+    """What ``COUNTED`` counts in ``history``."""
+    return dict(collections.Counter(
         COUNTED[e.event_type] for e in history.events if e.event_type in COUNTED and (
             e.event_type != EventType.EVENT_TYPE_MARKER_RECORDED
-            or e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER))
-    return dict(counts), sum(e.ByteSize() for e in history.events)
+            or e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER)))
 
 
 async def measure(stack: Stack, *, cases: int, concurrency: int, rounds: int) -> list[Figure]:
