@@ -9,7 +9,7 @@ import copy
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -17,7 +17,7 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -31,18 +31,55 @@ from ombudsflow.codec import EncryptionCodec, KeyRing
 from ombudsflow.config import Settings
 from ombudsflow.constants import SEARCH_ATTRIBUTES
 
+# Converters kept per payload context (a case, an activity of a case), then all dropped.
+CONTEXTS_KEPT = 4096
+
+
+class _PayloadConverter(PydanticPayloadConverter):
+    """The SDK's pydantic converter, built once per process.
+
+    The SDK builds a payload converter for every data converter it makes, two for each
+    workflow activation (one to decode it, one to encode its completion), and uses only their
+    codecs; building pydantic's was a fifteenth of a replay's time. It holds nothing of a
+    payload's context, and its type-adapter cache is better shared."""
+
+    _built: ClassVar["_PayloadConverter | None"] = None
+
+    def __new__(cls) -> Self:
+        built = cls._built
+        if built is None:
+            built = super().__new__(cls)
+            PydanticPayloadConverter.__init__(built)
+            cls._built = built
+        return built  # type: ignore[return-value]
+
+    def __init__(self) -> None:
+        """Built once, in ``__new__``."""
+
 
 @dataclasses.dataclass(frozen=True)
 class _DataConverter(DataConverter):
     """The SDK's converter, with a cheaper ``with_context``.
 
     A worker asks for the converter of each payload's context (the case, the activity), and
-    the codec stamps the case number, so every activity payload gets a copy. The SDK's copy
-    goes through ``dataclasses.replace``, whose ``__post_init__`` builds a new pydantic
-    converter (and its type-adapter cache) only to drop it; this one shares what did not
-    change. The same components come out."""
+    the codec stamps the case number, so every activity payload gets a copy. The SDK copies
+    through ``dataclasses.replace`` each time it is asked; this one shares the components
+    that did not change and keeps the converter of each context it was asked for, as the
+    same few contexts come back for every payload of a case. The same components come out.
+    """
+
+    _contexts: dict[SerializationContext, Self] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def with_context(self, context: SerializationContext) -> Self:
+        known = self._contexts.get(context)
+        if known is None:
+            if len(self._contexts) >= CONTEXTS_KEPT:
+                self._contexts.clear()
+            known = self._contexts[context] = self._with_context(context)
+        return known
+
+    def _with_context(self, context: SerializationContext) -> Self:
         fields = ("payload_converter", "payload_codec", "failure_converter", "external_storage")
         changed = {}
         for name in fields:
@@ -54,6 +91,7 @@ class _DataConverter(DataConverter):
         if not changed:
             return self
         clone = copy.copy(self)
+        object.__setattr__(clone, "_contexts", {})
         for name, part in changed.items():
             object.__setattr__(clone, name, part)
         return clone
@@ -62,7 +100,7 @@ class _DataConverter(DataConverter):
 def data_converter(keyring: KeyRing | None) -> DataConverter:
     """The converter for every client, worker and replayer; no codec when ``keyring`` is None."""
     return _DataConverter(
-        payload_converter_class=pydantic_data_converter.payload_converter_class,
+        payload_converter_class=_PayloadConverter,
         payload_codec=EncryptionCodec(keyring) if keyring is not None else None,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
+from temporalio.converter import ActivitySerializationContext, WorkflowSerializationContext
 
 from ombudsflow.client import data_converter
 from ombudsflow.codec import (
@@ -14,6 +15,7 @@ from ombudsflow.codec import (
     EncryptionCodec,
     KeyRing,
     PayloadDecryptionError,
+    case_of,
     create_keyring_file,
     rotate_keyring_file,
 )
@@ -43,6 +45,32 @@ async def test_a_pydantic_model_round_trips_through_the_converter(keys_file: Pat
     assert payload.metadata["encoding"] == ENCODING
     assert CANARY.encode() not in payload.SerializeToString()
     assert await converter.decode([payload], [Note]) == [note]
+
+
+async def test_each_case_payloads_carry_its_own_number(keys_file: Path) -> None:
+    """A worker asks for a converter per payload, the same contexts over and over, and gets
+    the ones it asked for before: each must still seal for its own case."""
+    converter = data_converter(KeyRing.load(keys_file))
+    cases = ("AKT-2026-000001", "AKT-2026-000002")
+
+    def contexts(case_id: str) -> list[WorkflowSerializationContext
+                                      | ActivitySerializationContext]:
+        return [WorkflowSerializationContext(namespace="default", workflow_id=case_id),
+                ActivitySerializationContext(
+                    namespace="default", workflow_id=case_id, workflow_type="Case",
+                    activity_type="send_notice", activity_id="7", activity_task_queue="q",
+                    is_local=False)]
+
+    for _ in range(2):
+        for case_id in cases:
+            for context in contexts(case_id):
+                stamped = converter.with_context(context)
+                [payload] = await stamped.encode([Note(case_id=case_id, text=CANARY)])
+                assert case_of(payload) == case_id
+                assert await stamped.decode([payload], [Note]) == [
+                    Note(case_id=case_id, text=CANARY)]
+    [unstamped] = await converter.encode([Note(case_id="-", text=CANARY)])
+    assert case_of(unstamped) is None
 
 
 async def test_data_sealed_before_a_rotation_still_opens(keys_file: Path) -> None:
