@@ -5,7 +5,7 @@ import logging
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -63,12 +63,15 @@ async def time_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
 
 
 @asynccontextmanager
-async def dev_server(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
-    """The Temporal dev server (real visibility: search attributes as production keeps them)."""
+async def dev_server(keyring: KeyRing, *, extra_args: Sequence[str] = ()
+                     ) -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server (real visibility: search attributes as production keeps them),
+    started with ``extra_args`` (dynamic configuration, say)."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary("temporal"),
         data_converter=data_converter(keyring),
         dev_server_log_level="error",
+        dev_server_extra_args=list(extra_args),
     )
     try:
         await ensure_search_attributes(env.client, env.client.namespace)
