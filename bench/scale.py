@@ -39,7 +39,7 @@ from workflows.violation_response import ALARM_RECIPIENTS
 
 MEMORY_TARGET_MIB = 1024.0
 APPROVAL_EVERY = 50
-URGENT_EVERY = 10  # a multiple of it: the cases taken to approval are urgent ones
+URGENT_EVERY = 10  # APPROVAL_EVERY is a multiple of it: the cases taken to approval are urgent
 STALL_TIMEOUT = 600.0
 PROGRESS_EVERY = 60.0
 POLL_INTERVAL = 0.2
