@@ -1,9 +1,11 @@
 """What people do to a periodic report, for the API and the pages alike: find it in their
 scope, and complete its open task of the kind they act on (a draft, or a decision on it) as
 any task is completed (``web.handoffs.complete_or_keep``), the workflow's validators having
-the last word. The report is answered as the store holds it after: an update returns only once
-its change is projected."""
+the last word. The report is answered as the store holds it after, waiting on its next task:
+an update returns once its change is projected, and the next task opens a moment later."""
 
+import asyncio
+import time
 from collections.abc import Collection
 from typing import Any
 
@@ -36,6 +38,9 @@ from web.views import ReportMailView
 
 # The decisions on a draft: ¶8's and ¶6.10's approval, ¶6.1's agreement then approval.
 DECISIONS = REPORT_TASKS & APPROVALS
+# Where a report waits on someone's task; between two tasks it has no due date yet.
+WAITING_ON_A_TASK = {ReportStatus.DRAFTING, ReportStatus.AGREEING, ReportStatus.APPROVING}
+NEXT_TASK_POLL_SECONDS = 0.05
 
 
 class PlanBody(BaseModel):
@@ -102,7 +107,24 @@ async def complete_open(svc: Services, user: Actor, view: ReportView,
         return await _sent_before_the_toolkit(svc, user, view, kinds, outcome)
     task = await open_task(svc, user, view, kinds)
     await complete_or_keep(svc, user, view.report_id, task.key, outcome, kinds=kinds)
-    return await report_in_scope(svc, user, view.report_id)
+    return await _next_task_open(svc, user, view.report_id)
+
+
+def _between_tasks(view: ReportView) -> bool:
+    """A task was just completed and the next is not open yet: the workflow counts its
+    deadlines (working days, an activity) after the completion is projected."""
+    return view.status in WAITING_ON_A_TASK and view.due_at is None
+
+
+async def _next_task_open(svc: Services, user: Actor, report_id: str) -> ReportView:
+    """The report once the store shows its next task open (a decision sent at once then finds
+    it), or as it stands after the update deadline: the completion is made either way."""
+    give_up = time.monotonic() + svc.settings.update_timeout_seconds
+    view = await report_in_scope(svc, user, report_id)
+    while _between_tasks(view) and time.monotonic() < give_up:
+        await asyncio.sleep(NEXT_TASK_POLL_SECONDS)
+        view = await report_in_scope(svc, user, report_id)
+    return view
 
 
 # The updates of a report whose workflow started before the toolkit (workflows/reporting_v1.py,

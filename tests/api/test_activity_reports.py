@@ -37,11 +37,13 @@ async def _status_becomes(api: WebStack, status: str) -> None:
 
 
 async def _drafted_and_approved(api: WebStack, path: str) -> None:
-    """The case worker's narrative sends the report for approval; the drafter may not decide
-    it (403), a supervisor approves it."""
+    """The case worker's narrative sends the report for approval, answered once the approval
+    is open (its due date shown), so decisions sent at once find it: the drafter may not
+    decide it (403), a supervisor approves it."""
     drafted = await api.http.post(f"{path}/narrative", headers=api.as_user("cw.aktobe"),
                                   json={"sections": {"summary": "Жарты жылдың қорытындысы."}})
     assert drafted.status_code == 200 and drafted.json()["status"] == "approving"
+    assert drafted.json()["due_at"] is not None, drafted.json()
     by_drafter = await api.http.post(f"{path}/decision", headers=api.as_user("cw.aktobe"),
                                      json={"approved": True})
     assert by_drafter.status_code == 403
