@@ -6,6 +6,10 @@ Reserve the outbox row, send, mark it sent; every attempt is recorded with its c
 result. A retry after a crash between sending and marking sends again with the same
 ``Message-ID`` (SMS: the same provider message id), which receivers can de-duplicate; a retry
 after marking sends nothing. An SMS the provider reports undeliverable counts as a failure.
+
+A late notice's escalation to a supervisor mailed another within ``DIGEST_EVERY`` is held
+for their next digest (``activities.digests``) instead: a burst of late notices makes a few
+mails a supervisor can read, not one per notice. A threatened child's case is never held.
 """
 
 import asyncio
@@ -24,14 +28,38 @@ from activities.sms import SmsError, SmsGateway, SmsState
 from activities.texts import SMS_LANGUAGES, link_to, render_notice, render_sms
 from activities.transports import Transport
 from activities.webhooks import WebhookRefused, post_signed
-from schemas.activities import NO_SUCH_CHANNEL, Channel, NoticeRequest, NoticeResult, Recipient
+from schemas.activities import (
+    NO_SUCH_CHANNEL,
+    Channel,
+    NoticeKind,
+    NoticeRequest,
+    NoticeResult,
+    Recipient,
+)
+from schemas.digests import DIGEST_EVERY
 from schemas.districts import Districts
 from store.db import in_session
-from store.outbox import SENT, as_utc, mark_failed, mark_sent, reserve_notice
+from store.outbox import (
+    HELD,
+    SENT,
+    as_utc,
+    hold,
+    mark_failed,
+    mark_sent,
+    recently_escalated,
+    reserve_notice,
+)
 from store.users import user_contact
 from store.webhooks import get_subscription
 
 MESSAGE_ID_DOMAIN = "ombudsflow.example"
+
+
+def _may_wait_for_digest(req: NoticeRequest, channel: Channel) -> bool:
+    """A late notice's escalation by e-mail in a case without a threat to the child's life
+    or health: in a burst of late notices, it may wait for the supervisor's digest."""
+    return (req.kind is NoticeKind.ESCALATION and req.recipient is Recipient.SUPERVISOR
+            and req.subject_step is None and not req.urgent and channel is Channel.EMAIL)
 
 
 def message_id_for(idempotency_key: str) -> str:
@@ -64,7 +92,8 @@ class NoticeActivities:
 
     @activity.defn(name="send_notice")
     async def send_notice(self, req: NoticeRequest) -> NoticeResult:
-        """Send ``req`` unless the outbox says it went already; raise (and retry) on failure."""
+        """Send ``req`` unless the outbox says it went already, or hold it for a digest; raise
+        (and retry) on failure."""
         # A fresh logger per call: a module-level one caches the processors of its first use.
         log = structlog.get_logger(__name__).bind(
             case_id=req.case_id, clause=req.clause, recipient=req.recipient.value,
@@ -90,6 +119,14 @@ class NoticeActivities:
                 already_sent=True,
                 channel=Channel(notice.channel),
             )
+        if notice.status == HELD or (
+                _may_wait_for_digest(req, channel)
+                and await in_session(self._engine, recently_escalated, address=notice.address,
+                                     since=now - DIGEST_EVERY)):
+            await in_session(self._engine, hold, idempotency_key=req.idempotency_key)
+            log.info("notice_held_for_digest")
+            return NoticeResult(address=notice.address, message_id=message_id, sent_at=now,
+                                already_sent=False, channel=channel, held=True)
         delivery: SmsState | None = None
         provider_ids: list[str] = []
         try:

@@ -6,9 +6,11 @@ Cases come through intake (``submit_report``) across every region, all at once, 
 school-day campaign on the helpline brings them; a case has settled once the store shows its
 police-answer task open with its due date and the mail server has its three ¶10.1 notices.
 How long the burst's ¶10.1 notices took, for the first report, the median one and the last,
-shows whether the first waits behind the thousandth. Every ``URGENT_EVERY``-th report names a
-threat to the child's life or health, so its case goes ahead of the others (``URGENT`` in
-``cases/client.py``); the same three figures for those show by how much. Every
+shows whether the first waits behind the thousandth; the late notices' escalations, and the
+mails supervisors got for them, whether a long burst floods them (``activities.digests``).
+Every ``URGENT_EVERY``-th report names a threat to the child's life or health, so its case
+goes ahead of the others (``URGENT`` in ``cases/client.py``); the same three figures for
+those show by how much. Every
 ``APPROVAL_EVERY``-th case is then taken along the short path up to the closure approval,
 where it waits.
 
@@ -27,12 +29,14 @@ from sqlmodel import col, select
 from bench.figures import Figure, write
 from bench.stack import Stack, Workers
 from cases.intake import parse_report, submit_report
+from schemas.activities import NoticeKind, Recipient
 from schemas.case import StepStatus
 from schemas.procedure import clause_of
 from schemas.regions import Region
 from schemas.steps import StepKind
 from store.db import session_scope
-from store.models import Step
+from store.models import Notice, Step
+from store.outbox import HELD, SENT
 from tests.support.factories import report_data
 from tests.support.scenarios import CaseDriver, default_actor, valid_outcome
 from workflows.violation_response import ALARM_RECIPIENTS
@@ -91,6 +95,7 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
     started = await taken_in
     settled = time.perf_counter() - began
     notified = _notice_latencies(stack, submitted, urgent)
+    escalated, mails = await asyncio.to_thread(_late_notice_mails, stack)
     await _to_closure_approval(stack, to_approval, concurrency)
     rss, peak = worker.memory_mib()
     db = stack.temporal_db_mib() - db_before
@@ -100,6 +105,8 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
         Figure("cases settled per second", cases / settled, "cases/s"),
         *(Figure(f"burst: ¶10.1 notices of the {which}", seconds, "s")
           for which, seconds in notified.items()),
+        Figure("burst: late notices escalated to supervisors", escalated, ""),
+        Figure("burst: supervisors' mails about them (digests included)", mails, ""),
         Figure(f"worker memory, cache of {max_cached_workflows:,}", rss, "MiB",
                MEMORY_TARGET_MIB),
         Figure("worker memory, peak", peak, "MiB", MEMORY_TARGET_MIB),
@@ -178,6 +185,18 @@ def _notice_latencies(stack: Stack, submitted: dict[str, float], urgent: set[str
                           f"median {which}": latency[len(latency) // 2],
                           f"last {which}": latency[-1]}
     return latencies
+
+
+def _late_notice_mails(stack: Stack) -> tuple[int, int]:
+    """The late notices' escalations, and the mails supervisors got or will get for them: one
+    each sent alone, one per digest, one per supervisor with escalations still held."""
+    with session_scope(stack.engine) as session:
+        rows = session.exec(select(Notice.status, Notice.message_id, Notice.address).where(
+            col(Notice.kind) == NoticeKind.ESCALATION.value,
+            col(Notice.recipient) == Recipient.SUPERVISOR.value)).all()
+    mails = ({m for status, m, _ in rows if status == SENT}
+             | {a for status, _, a in rows if status == HELD})
+    return len(rows), len(mails)
 
 
 def _waiting_on_police(stack: Stack, case_ids: set[str]) -> int:

@@ -114,6 +114,8 @@ class NoticeResult(BaseModel):
     sent_at: AwareDatetime
     already_sent: bool
     channel: Channel = Channel.EMAIL  # results recorded before channels were all e-mail
+    # An escalation kept for the supervisor's next digest (``activities.digests``), not sent.
+    held: bool = False
 
 
 class CaseRecord(BaseModel):

@@ -200,6 +200,12 @@ class Notice(SQLModel, table=True):
     periodic report (``case_id`` is then the report's id). A retried activity finds the row
     already ``sent`` and sends nothing."""
 
+    __table_args__ = (
+        # A late notice's escalation: was one mailed to this supervisor lately, which are
+        # held for the next digest (``activities.digests``).
+        Index("ix_notice_status_kind_address", "status", "kind", "address", "sent_at"),
+    )
+
     idempotency_key: str = Field(primary_key=True, max_length=200)
     case_id: str = Field(max_length=80, index=True)
     step_key: str = Field(max_length=100)
@@ -207,7 +213,7 @@ class Notice(SQLModel, table=True):
     kind: str = Field(max_length=32)
     recipient: str = Field(max_length=32)
     address: str = Field(max_length=254)
-    status: str = Field(default="pending", max_length=16)  # pending | sent
+    status: str = Field(default="pending", max_length=16)  # pending | held | sent
     attempts: int = 0
     message_id: str | None = Field(default=None, max_length=200)
     last_error: str | None = None
@@ -259,7 +265,7 @@ class WebhookDelivery(SQLModel, table=True):
     subscription_id: str = Field(primary_key=True, max_length=64)
     case_id: str = Field(max_length=32, index=True)
     type: str = Field(max_length=32)
-    status: str = Field(default="pending", max_length=16)  # pending | sent
+    status: str = Field(default="pending", max_length=16)  # pending | held | sent
     attempts: int = 0
     last_error: str | None = None
     delivered_at: datetime | None = _ts()

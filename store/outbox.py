@@ -6,7 +6,7 @@ read-then-write, settle two workers racing on the same notice.
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, literal, update
@@ -17,6 +17,7 @@ from store.db import insert_for, table_of
 from store.models import Case, Notice, NoticeAttempt, UtcDateTime
 
 PENDING = "pending"
+HELD = "held"  # a late notice's escalation kept for the supervisor's next digest
 SENT = "sent"
 FAILED = "failed"  # an attempt's result
 # Enough to diagnose a relay's refusal; the caller passes an error summary, never a message.
@@ -123,6 +124,50 @@ def seconds_between(session: Session, later: Any, earlier: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", later - earlier)
     return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
+
+
+def recently_escalated(session: Session, *, address: str, since: datetime) -> bool:
+    """Whether an escalation was mailed to ``address`` at or after ``since`` (alone or in a
+    digest)."""
+    stmt = select(NOTICES.c.idempotency_key).where(
+        NOTICES.c.status == SENT, NOTICES.c.kind == NoticeKind.ESCALATION.value,
+        NOTICES.c.address == address, NOTICES.c.sent_at >= as_utc(since)).limit(1)
+    return session.connection().execute(stmt).first() is not None
+
+
+def hold(session: Session, *, idempotency_key: str) -> None:
+    """Keep a reserved escalation for the next digest instead of sending it."""
+    session.execute(update(Notice).where(col(Notice.idempotency_key) == idempotency_key,
+                                         col(Notice.status) == PENDING).values(status=HELD))
+
+
+class Held(NamedTuple):
+    """An escalation held for a digest, with the region of the case it is about."""
+
+    notice: Notice
+    region: str
+
+
+def held(session: Session) -> list[Held]:
+    """Every escalation held for a digest, by address, oldest first."""
+    stmt = (select(Notice, Case.region).join(Case, col(Case.case_id) == col(Notice.case_id))
+            .where(col(Notice.status) == HELD)
+            .order_by(col(Notice.address), col(Notice.created_at), col(Notice.idempotency_key)))
+    return [Held(notice, region) for notice, region in session.exec(stmt)]
+
+
+def mark_digested(session: Session, *, idempotency_keys: list[str], message_id: str,
+                  now: datetime) -> None:
+    """Record held escalations as sent in the digest ``message_id`` (each with its attempt);
+    ones a previous attempt marked are left as they are."""
+    marked = session.connection().execute(
+        update(NOTICES)
+        .where(NOTICES.c.idempotency_key.in_(idempotency_keys), NOTICES.c.status == HELD)
+        .values(status=SENT, message_id=message_id, sent_at=as_utc(now), last_error=None)
+        .returning(NOTICES.c.idempotency_key)
+    ).scalars().all()
+    for key in marked:
+        _record_attempt(session, key, at=as_utc(now), result=SENT, delivery=None)
 
 
 def mark_failed(session: Session, *, idempotency_key: str, error: str, now: datetime,

@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 
 from activities.appeals import AppealActivities
 from activities.calendar import CalendarActivities, WorkingDayActivities
+from activities.digests import DigestActivities
 from activities.directory import Directory
 from activities.districts import DistrictActivities, load_districts
 from activities.follow_ups import FollowUpActivities
@@ -28,6 +29,7 @@ from store.db import create_schema, make_engine
 from workers.sandbox import workflow_runner
 from workers.schedules import sync
 from workflows.appeal import AppealWorkflow
+from workflows.digests import EscalationDigest
 from workflows.follow_ups import FollowUpReminders
 from workflows.reporting import REPORTING_WORKFLOWS
 from workflows.reporting_v1 import REPORTING_WORKFLOWS_V1
@@ -54,8 +56,8 @@ def build_worker(
     sms: SmsGateway | None = None,
     sms_status_wait: float = 15.0,
 ) -> Worker:
-    """A worker for the case and appeal workflows, the periodic work, the follow-up reminders
-    and every activity they call."""
+    """A worker for the case and appeal workflows, the periodic work, the follow-up reminders,
+    the escalation digests and every activity they call."""
     store = StoreActivities(engine, districts=districts)
     notices = NoticeActivities(engine, transport, directory, districts=districts,
                                base_url=base_url, mail_from=mail_from, sms=sms,
@@ -68,11 +70,13 @@ def build_worker(
     appeals = AppealActivities(engine, transport, mail_from=mail_from, sms=sms)
     follow_ups = FollowUpActivities(engine, transport, directory, base_url=base_url,
                                     mail_from=mail_from)
+    digests = DigestActivities(engine, transport, directory, base_url=base_url,
+                               mail_from=mail_from)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[ViolationResponseWorkflow, AppealWorkflow, *REPORTING_WORKFLOWS,
-                   *REPORTING_WORKFLOWS_V1, FollowUpReminders],
+                   *REPORTING_WORKFLOWS_V1, FollowUpReminders, EscalationDigest],
         workflow_runner=workflow_runner(),
         activities=[
             store.record_case, store.project_case, store.project_changes, store.apply_changes,
@@ -90,6 +94,7 @@ def build_worker(
             webhooks.publish_event,
             webhooks.deliver_case_events,
             follow_ups.mail_follow_ups,
+            digests.send_escalation_digests,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,

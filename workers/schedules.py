@@ -1,8 +1,9 @@
-"""The Temporal Schedules of the periodic work, one per kind and region, and of the morning's
-follow-up reminders, in Asia/Almaty time, created or brought up to date by ``sync()`` (the
-worker at start, ``ombudsflow schedules sync``). A schedule only wakes its workflow; the
-workflow works out its period (or day) from the time the schedule meant
-(``TemporalScheduledStartTime``), and monthly control its working day.
+"""The Temporal Schedules of the periodic work, one per kind and region, of the morning's
+follow-up reminders, in Asia/Almaty time, and of the supervisors' digest of late notices,
+created or brought up to date by ``sync()`` (the worker at start, ``ombudsflow schedules
+sync``). A schedule only wakes its workflow; the workflow works out its period (or day) from
+the time the schedule meant (``TemporalScheduledStartTime``), and monthly control its working
+day.
 
 Policies (see the README): runs of different periods are independent, so overlapping runs are
 all allowed (a ¶8 report still awaiting approval never holds up the next half-year's); a run
@@ -22,6 +23,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -30,9 +32,11 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from schemas.digests import DIGEST_EVERY, DigestRun
 from schemas.follow_ups import FollowUpRun
 from schemas.regions import Region
 from schemas.reporting import ReportingInput, ReportKind
+from workflows.digests import EscalationDigest
 from workflows.follow_ups import FollowUpReminders
 from workflows.reporting import WORKFLOW_OF
 
@@ -77,6 +81,11 @@ FOLLOW_UP_TIME = ScheduleCalendarSpec(hour=[ScheduleRange(8)], minute=[ScheduleR
 # A morning missed while the server was down is still mailed that day, never days later.
 FOLLOW_UP_CATCHUP = timedelta(hours=12)
 
+# The late notices' escalations held for a digest (activities.digests): every DIGEST_EVERY;
+# a run while the last still mails is skipped, a missed one is not caught up (the next one
+# carries what it would have).
+DIGESTS = "escalation-digest"
+
 
 class Synced(StrEnum):
     CREATED = "created"
@@ -109,14 +118,25 @@ def follow_up_schedule(*, task_queue: str) -> Schedule:
                               catchup_window=FOLLOW_UP_CATCHUP))
 
 
+def digest_schedule(*, task_queue: str) -> Schedule:
+    """One schedule for every supervisor: the activity reads what the outbox holds."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(EscalationDigest.run, DigestRun(), id=DIGESTS,
+                                           task_queue=task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=DIGEST_EVERY)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
+                              catchup_window=timedelta(minutes=1)))
+
+
 async def sync(client: Client, *, task_queue: str, regions: Iterable[Region] = tuple(Region),
                kinds: Iterable[ReportKind] = tuple(ReportKind)) -> dict[str, Synced]:
-    """Create each schedule (the periodic work's of ``kinds`` and ``regions``, and the
-    follow-up reminders'), or bring an existing one to what this code says (its state,
+    """Create each schedule (the periodic work's of ``kinds`` and ``regions``, the follow-up
+    reminders' and the digests'), or bring an existing one to what this code says (its state,
     paused or not, is kept). Returns what was done to each, by schedule id."""
     wanted = {schedule_id(kind, region): schedule_of(kind, region, task_queue=task_queue)
               for kind in kinds for region in regions}
     wanted[FOLLOW_UPS] = follow_up_schedule(task_queue=task_queue)
+    wanted[DIGESTS] = digest_schedule(task_queue=task_queue)
     done: dict[str, Synced] = {}
     for sid, schedule in wanted.items():
         try:

@@ -1,11 +1,15 @@
 """The Temporal Schedules on the dev server (the time-skipping server has none): created,
 re-synced without duplicates, next runs at the Almaty times the Order asks, and a trigger and
-a backfill start the workflow for the right period."""
+a backfill start the workflow for the right period; the follow-ups' and the digests' trigger
+mails what is due."""
 
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -18,17 +22,19 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.transports import FileTransport
 from ombudsflow.local_time import LOCAL_TIME
+from schemas.digests import DIGEST_EVERY, DigestsSent
 from schemas.follow_ups import FollowUpsMailed
 from schemas.regions import Region
 from schemas.reporting import ReportKind, ReportView
 from schemas.steps import Role
 from store.cases import project_case
 from store.db import session_scope
-from store.models import Step
+from store.models import Notice, Step
+from store.outbox import HELD
 from store.users import create_user
 from tests.conftest import new_worker
 from tests.support.factories import make_step, make_view
-from workers.schedules import FOLLOW_UPS, Synced, schedule_id, sync
+from workers.schedules import DIGESTS, FOLLOW_UPS, Synced, schedule_id, sync
 
 REGION = Region.ULYTAU
 
@@ -38,7 +44,7 @@ async def synced(dev_env: WorkflowEnvironment, engine: Engine, tmp_path: Path
                  ) -> AsyncIterator[tuple[Client, str]]:
     async with new_worker(dev_env.client, engine, FileTransport(tmp_path)) as worker:
         yield dev_env.client, worker.task_queue
-        for sid in [*(schedule_id(kind, REGION) for kind in ReportKind), FOLLOW_UPS]:
+        for sid in [*(schedule_id(kind, REGION) for kind in ReportKind), FOLLOW_UPS, DIGESTS]:
             await dev_env.client.get_schedule_handle(sid).delete()
 
 
@@ -51,11 +57,12 @@ async def test_schedules_are_created_once_and_updated_after(
         synced: tuple[Client, str]) -> None:
     client, queue = synced
     first = await sync(client, task_queue=queue, regions=[REGION])
-    assert set(first.values()) == {Synced.CREATED} and len(first) == len(ReportKind) + 1
+    assert set(first.values()) == {Synced.CREATED} and len(first) == len(ReportKind) + 2
     again = await sync(client, task_queue=queue, regions=[REGION])
     assert set(again.values()) == {Synced.UPDATED}
     ids = [s.id async for s in await client.list_schedules()]
-    assert sorted(i for i in ids if i.endswith(REGION.value) or i == FOLLOW_UPS) == sorted(first)
+    assert sorted(i for i in ids if i.endswith(REGION.value) or i in (FOLLOW_UPS, DIGESTS)
+                  ) == sorted(first)
 
 
 async def test_next_runs_are_on_the_almaty_clock(synced: tuple[Client, str]) -> None:
@@ -151,3 +158,33 @@ async def test_follow_ups_are_mailed_every_morning_at_half_past_eight_almaty(
     assert mailed.on == datetime.now(LOCAL_TIME).date() and mailed.sent >= 1
     ours = [m for m in tmp_path.glob("*.eml") if case_id in m.read_text("utf-8")]
     assert len(ours) == 1
+
+
+async def test_held_escalations_go_out_as_a_digest_every_quarter_hour(
+        synced: tuple[Client, str], engine: Engine, tmp_path: Path) -> None:
+    """The schedule wakes every 15 minutes; triggered, its workflow mails the supervisor the
+    late notice held for them, and the outbox marks it sent in that digest."""
+    client, queue = synced
+    await sync(client, task_queue=queue, regions=[REGION])
+    handle = client.get_schedule_handle(DIGESTS)
+    times = (await handle.describe()).info.next_action_times
+    assert [b - a for a, b in pairwise(times)] == [DIGEST_EVERY] * (len(times) - 1)
+
+    case_id = f"ULY-2026-{uuid.uuid4().int % 10**6:06d}"
+    key = f"{case_id}:notice.akimat:escalation:supervisor"
+    with session_scope(engine) as session:
+        project_case(session, view=make_view(case_id, region=REGION))
+        session.add(Notice(idempotency_key=key, case_id=case_id, step_key="notice.akimat",
+                           clause="¶10.1", kind="escalation", recipient="supervisor",
+                           address="ombudsman@ulytau.ombudsman.example", status=HELD,
+                           attempts=1, created_at=datetime.now(UTC)))
+    await handle.trigger()
+    [run] = await _started_by(client, DIGESTS, 1)
+    sent = await client.get_workflow_handle(run.id, result_type=DigestsSent).result()
+    assert sent.digests >= 1 and sent.escalations >= 1
+    mails = [message_from_bytes(m.read_bytes(), policy=default) for m in tmp_path.glob("*.eml")]
+    ours = [m for m in mails if isinstance(m, EmailMessage) and case_id in m.get_content()]
+    assert len(ours) == 1 and ours[0]["To"] == "ombudsman@ulytau.ombudsman.example"
+    with session_scope(engine) as session:
+        notice = session.get(Notice, key)
+        assert notice is not None and notice.status == "sent"
