@@ -33,6 +33,7 @@ OUTSIDE_THE_COUNT = {
         NEVER + " (the monthly control's; the toolkit's reports mail through working)",
     ("reporting.py", "MonthlyControlWorkflow.run"): NEVER,
     ("follow_ups.py", "FollowUpReminders.run"): NEVER,
+    ("digests.py", "EscalationDigest.run"): NEVER,
     ("reporting_v1.py", "PeriodicWork.deadlines"): NEVER,
     ("reporting_v1.py", "HalfYearReportWorkflow.run"): NEVER,
     ("reporting_v1.py", "BriefingWorkflow.run"): NEVER,
