@@ -8,7 +8,6 @@ reader can de-duplicate. A digest names each case's number, the notice's clause,
 was late and since when, with a link: nothing about the child.
 """
 
-import hashlib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -73,8 +72,7 @@ class DigestActivities:
     async def _send(self, address: str, carried: list[Held]) -> None:
         """One digest to ``address``, then its escalations marked sent in it."""
         keys = [h.notice.idempotency_key for h in carried]
-        message_id = message_id_for("digest:" + hashlib.sha256(
-            "|".join(sorted(keys)).encode()).hexdigest())
+        message_id = message_id_for("digest:" + "|".join(sorted(keys)))
         now = datetime.now(UTC)
         supervisor = self._directory.authority(Recipient.SUPERVISOR, Region(carried[0].region))
         await self._transport.send(self._compose(supervisor, carried, to=address,

@@ -6,13 +6,12 @@ Cases come through intake (``submit_report``) across every region, all at once, 
 school-day campaign on the helpline brings them; a case has settled once the store shows its
 police-answer task open with its due date and the mail server has its three ¶10.1 notices.
 How long the burst's ¶10.1 notices took, for the first report, the median one and the last,
-shows whether the first waits behind the thousandth; the late notices' escalations, and the
-mails supervisors got for them, whether a long burst floods them (``activities.digests``).
-Every ``URGENT_EVERY``-th report names a threat to the child's life or health, so its case
-goes ahead of the others (``URGENT`` in ``cases/client.py``); the same three figures for
-those show by how much. Every
-``APPROVAL_EVERY``-th case is then taken along the short path up to the closure approval,
-where it waits.
+shows whether the first waits behind the thousandth; the escalations to supervisors, and the
+mails they got for them, whether a long burst floods them (``activities.digests``). Every
+``URGENT_EVERY``-th report names a threat to the child's life or health, so its case goes
+ahead of the others (``URGENT`` in ``cases/client.py``); the same three figures for those
+show by how much. Every ``APPROVAL_EVERY``-th case is then taken along the short path up to
+the closure approval, where it waits.
 
 Settling is allowed as long as it goes on: the run fails only when nothing settles for
 ``STALL_TIMEOUT``. A progress line every ``PROGRESS_EVERY`` says how far it is.
@@ -95,7 +94,7 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
     started = await taken_in
     settled = time.perf_counter() - began
     notified = _notice_latencies(stack, submitted, urgent)
-    escalated, mails = await asyncio.to_thread(_late_notice_mails, stack)
+    escalated, mails = await asyncio.to_thread(_escalation_mails, stack)
     await _to_closure_approval(stack, to_approval, concurrency)
     rss, peak = worker.memory_mib()
     db = stack.temporal_db_mib() - db_before
@@ -105,7 +104,7 @@ async def measure(stack: Stack, *, cases: int, concurrency: int,
         Figure("cases settled per second", cases / settled, "cases/s"),
         *(Figure(f"burst: ¶10.1 notices of the {which}", seconds, "s")
           for which, seconds in notified.items()),
-        Figure("burst: late notices escalated to supervisors", escalated, ""),
+        Figure("burst: escalations to supervisors", escalated, ""),
         Figure("burst: supervisors' mails about them (digests included)", mails, ""),
         Figure(f"worker memory, cache of {max_cached_workflows:,}", rss, "MiB",
                MEMORY_TARGET_MIB),
@@ -187,9 +186,10 @@ def _notice_latencies(stack: Stack, submitted: dict[str, float], urgent: set[str
     return latencies
 
 
-def _late_notice_mails(stack: Stack) -> tuple[int, int]:
-    """The late notices' escalations, and the mails supervisors got or will get for them: one
-    each sent alone, one per digest, one per supervisor with escalations still held."""
+def _escalation_mails(stack: Stack) -> tuple[int, int]:
+    """The escalations to supervisors (of late notices and late tasks), and the mails they got
+    or will get for them: one each sent alone, one per digest, one per supervisor with
+    escalations still held."""
     with session_scope(stack.engine) as session:
         rows = session.exec(select(Notice.status, Notice.message_id, Notice.address).where(
             col(Notice.kind) == NoticeKind.ESCALATION.value,

@@ -265,7 +265,7 @@ class WebhookDelivery(SQLModel, table=True):
     subscription_id: str = Field(primary_key=True, max_length=64)
     case_id: str = Field(max_length=32, index=True)
     type: str = Field(max_length=32)
-    status: str = Field(default="pending", max_length=16)  # pending | held | sent
+    status: str = Field(default="pending", max_length=16)  # pending | sent
     attempts: int = 0
     last_error: str | None = None
     delivered_at: datetime | None = _ts()

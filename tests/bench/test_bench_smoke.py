@@ -14,7 +14,8 @@ EXPECTED = (
     "replay", "history events", "activity results to replay", "bare workflow throughput",
     "case / bare throughput",
     "report → ¶10.1 notices", "API POST /reports", "board, national", "inbox",
-    "all settled", "urgent report", "late notices escalated", "worker memory", "server database",
+    "all settled", "urgent report", "escalations to supervisors", "worker memory",
+    "server database",
 )
 
 
