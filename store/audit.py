@@ -11,15 +11,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, field_validator
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from schemas.case import Actor
+from store.db import table_of
 from store.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64  # the head's hash before the first row (migration 0002 writes it)
 ACTION_CHARS = 100  # the length of ``AuditEvent.action``
 VERIFY_BATCH = 1000
+_HEAD, _EVENTS = table_of(AuditHead), table_of(AuditEvent)
 
 
 class Access(BaseModel):
@@ -46,23 +48,28 @@ def _digest(prev_hash: str, seq: int, at: datetime, access: Access) -> str:
     return hashlib.sha256((prev_hash + json.dumps(fields)).encode()).hexdigest()
 
 
-def record_access(session: Session, access: Access, *, now: datetime | None = None) -> AuditEvent:
-    """Append one row to the chain (in the caller's transaction)."""
-    session.execute(update(AuditHead).where(col(AuditHead.id) == 1)
-                    .values(seq=AuditHead.seq + 1))
-    head = session.get(AuditHead, 1, populate_existing=True)
+def record_access(session: Session, access: Access, *, now: datetime | None = None) -> int:
+    """Append one row to the chain (in the caller's transaction); its sequence number.
+
+    Core statements on the session's connection: the head's UPDATE … RETURNING takes the row
+    lock and reads the tip at once (SQLite ≥ 3.35 and PostgreSQL alike). The ORM's load and
+    flush of the same three statements cost three times the CPU, on every audited request."""
+    connection = session.connection()
+    head = connection.execute(
+        update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1)
+        .returning(_HEAD.c.seq, _HEAD.c.hash)).one_or_none()
     if head is None:
         raise RuntimeError("the audit head row is missing: run the store's migrations")
+    seq, prev_hash = int(head.seq), str(head.hash)
     at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    digest = _digest(head.hash, head.seq, at, access)
-    row = AuditEvent(seq=head.seq, at=at, actor_id=access.actor.id, role=access.actor.role.value,
-                     region=access.actor.region.value if access.actor.region else None,
-                     case_id=access.case_id, action=access.action, source=access.source,
-                     result=access.result, prev_hash=head.hash, hash=digest)
-    head.hash = digest
-    session.add_all([row, head])
-    session.flush()
-    return row
+    digest = _digest(prev_hash, seq, at, access)
+    connection.execute(insert(_EVENTS).values(
+        seq=seq, at=at, actor_id=access.actor.id, role=access.actor.role.value,
+        region=access.actor.region.value if access.actor.region else None,
+        case_id=access.case_id, action=access.action, source=access.source,
+        result=access.result, prev_hash=prev_hash, hash=digest))
+    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(hash=digest))
+    return seq
 
 
 def case_trail(session: Session, case_id: str, *, limit: int = 200) -> list[AuditEvent]:

@@ -10,6 +10,7 @@ on release, so a rolled-back "nested" insert would already be visible).
 import json
 from collections.abc import Collection
 from datetime import date, datetime
+from functools import cache
 from typing import Any, TypeVar, overload
 
 from pydantic_core import to_json
@@ -25,7 +26,7 @@ from schemas.regions import Region
 from schemas.report import Category, ViolationReport
 from schemas.reporting import is_report_id
 from schemas.steps import Role, StepKind
-from store.db import insert_for, table_of
+from store.db import insert_for, insert_in, table_of
 from store.models import AppealStep, Case, Intake, ReportStep, Step, TaskDelegation
 from store.models import Publication as PublicationRow
 
@@ -509,13 +510,21 @@ def upsert_steps(session: Session, changes: CaseChanges, table: TaskTable = Step
         return
     rows = [_step_values(changes, position, step, table)
             for position, step in changes.steps.items()]
-    insert = insert_for(session, table)
-    statement = insert.on_conflict_do_update(index_elements=["id"], set_={
-        **{c: insert.excluded[c] for c in rows[0] if c != "id"},
-        **kept_while_open(insert, table),
-    })
+    statement = _steps_upsert(session.get_bind().dialect.name, table, tuple(rows[0]))
     # On the connection, not the session: one executemany, without the ORM's bulk machinery.
     session.connection().execute(statement, rows)
+
+
+@cache
+def _steps_upsert(dialect: str, table: TaskTable, columns: tuple[str, ...]) -> Any:
+    """The upsert of ``columns`` into ``table``, built once: a statement is immutable, and
+    building this one (its ``excluded`` columns) cost about what running it did, at every
+    projection."""
+    insert = insert_in(dialect, table)
+    return insert.on_conflict_do_update(index_elements=["id"], set_={
+        **{c: insert.excluded[c] for c in columns if c != "id"},
+        **kept_while_open(insert, table),
+    })
 
 
 # The column that numbers a task's case, appeal or report, by table.

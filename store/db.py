@@ -124,7 +124,12 @@ def _alembic_config() -> Config:
 def insert_for(session: Session, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that takes ON CONFLICT clauses, in the session's dialect (the store runs on
     SQLite and PostgreSQL alike)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return insert_in(session.get_bind().dialect.name, model)
+
+
+def insert_in(dialect: str, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
+    """``insert_for`` by the dialect's name, for statements built once and kept."""
+    if dialect == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
 

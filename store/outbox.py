@@ -6,6 +6,7 @@ read-then-write, settle two workers racing on the same notice.
 """
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import case as sql_case
@@ -13,7 +14,7 @@ from sqlalchemy import func, literal, update
 from sqlmodel import Session, col, select
 
 from schemas.activities import Channel, NoticeKind, NoticeRequest
-from store.db import insert_for, table_of
+from store.db import insert_in, table_of
 from store.models import Case, Notice, NoticeAttempt, UtcDateTime
 
 PENDING = "pending"
@@ -52,20 +53,23 @@ def reserve(
     While the notice is pending the address and channel follow the directory, so a corrected
     entry applies to the next retry; once sent, the row keeps where and how it went.
     """
-    insert = insert_for(session, Notice)
-    stmt = insert.values(
-        idempotency_key=idempotency_key,
-        case_id=owner_id,
-        step_key=step_key,
-        clause=clause,
-        kind=kind,
-        recipient=recipient,
-        address=address,
-        channel=channel.value,
-        status=PENDING,
-        attempts=1,
-        created_at=as_utc(now),
-    ).on_conflict_do_update(
+    values = {"idempotency_key": idempotency_key, "case_id": owner_id, "step_key": step_key,
+              "clause": clause, "kind": kind, "recipient": recipient, "address": address,
+              "channel": channel.value, "status": PENDING, "attempts": 1,
+              "created_at": as_utc(now)}
+    # On the connection, not the session: the ORM's RETURNING into a tracked object cost as
+    # much as the statement itself.
+    row = session.connection().execute(
+        _reserve_statement(session.get_bind().dialect.name), values).one()
+    return Notice.model_validate(row._asdict())
+
+
+@cache
+def _reserve_statement(dialect: str) -> Any:
+    """``reserve``'s upsert, built once (its values are the execution's parameters): building
+    it, the ``excluded`` columns above all, cost about what running it did."""
+    insert = insert_in(dialect, Notice)
+    return insert.on_conflict_do_update(
         index_elements=["idempotency_key"],
         set_={
             "attempts": col(Notice.attempts) + 1,
@@ -73,11 +77,7 @@ def reserve(
                               else_=NOTICES.c[name])
                for name in ("address", "channel")},
         },
-    )
-    # On the connection, not the session: the ORM's RETURNING into a tracked object cost as
-    # much as the statement itself.
-    row = session.connection().execute(stmt.returning(*NOTICES.c)).one()
-    return Notice.model_validate(row._asdict())
+    ).returning(*NOTICES.c)
 
 
 def mark_sent(session: Session, *, idempotency_key: str, message_id: str, now: datetime,
