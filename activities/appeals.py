@@ -11,8 +11,6 @@ office to post. Logs carry the appeal's number and the letter's kind, never the 
 
 import asyncio
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
 
 import structlog
 from sqlalchemy import Engine
@@ -23,6 +21,7 @@ from activities.appeal_texts import (
     render_applicant_sms,
     render_cover_letter,
 )
+from activities.mail import machine_mail
 from activities.notices import message_id_for
 from activities.outbox import Row, send_once
 from activities.sms import SmsGateway, msisdn
@@ -91,14 +90,9 @@ class AppealActivities:
         now = datetime.now(UTC)
 
         async def send(address: str, message_id: str) -> None:
-            message = EmailMessage()
-            message["Subject"], message["From"], message["To"] = subject, self._mail_from, address
-            message["Date"], message["Message-ID"] = format_datetime(now), message_id
-            message["Auto-Submitted"] = "auto-generated"
-            message["X-Ombudsflow-Appeal"] = appeal_id
-            message["X-Ombudsflow-Clause"] = clause
-            message.set_content(body)
-            await self._transport.send(message)
+            await self._transport.send(machine_mail(
+                subject=subject, sender=self._mail_from, to=address, message_id=message_id,
+                now=now, clause=clause, body=body, headers={"X-Ombudsflow-Appeal": appeal_id}))
 
         row = Row(idempotency_key=key, owner_id=appeal_id, step_key=step_key, clause=clause,
                   kind=kind, recipient=recipient, address=to)

@@ -10,7 +10,6 @@ was late and since when, with a link: nothing about the child.
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from itertools import groupby
 
 import structlog
@@ -19,6 +18,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.directory import Authority, Directory
+from activities.mail import machine_mail
 from activities.notices import message_id_for
 from activities.texts import LABELS, ORDER, Words, link_to, step_title
 from activities.transports import Transport
@@ -93,15 +93,10 @@ class DigestActivities:
                      f"{labels.basis}: {ORDER.in_language(language)}, {clauses}."]
             lines += [self._line(h, language) for h in carried]
             paragraphs.append("\n".join(lines))
-        message = EmailMessage()
         title = " / ".join(TITLE.in_language(language) for language in supervisor.languages)
-        message["Subject"] = f"{clauses} {title}: {len(carried)}"
-        message["From"], message["To"] = self._mail_from, to
-        message["Date"], message["Message-ID"] = format_datetime(now), message_id
-        message["Auto-Submitted"] = "auto-generated"  # RFC 3834
-        message["X-Ombudsflow-Clause"] = clauses
-        message.set_content("\n\n".join(paragraphs) + "\n")
-        return message
+        return machine_mail(subject=f"{clauses} {title}: {len(carried)}",
+                            sender=self._mail_from, to=to, message_id=message_id, now=now,
+                            clause=clauses, body="\n\n".join(paragraphs) + "\n")
 
     def _line(self, h: Held, language: str) -> str:
         """One late notice: the case, the clause, the step, to whom, since when, the link."""

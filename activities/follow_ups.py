@@ -11,7 +11,6 @@ the task's title and a link to it: nothing about the child or the applicant.
 from collections import Counter
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 import structlog
 from sqlalchemy import Engine
@@ -19,6 +18,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.directory import Directory
+from activities.mail import machine_mail
 from activities.outbox import Row, send_once
 from activities.texts import ORDER, Words
 from activities.transports import Transport
@@ -101,13 +101,8 @@ class FollowUpActivities:
                 f"{number}: {task.number}",
                 f"{basis}: {ORDER.in_language(language)}, {task.clause}.",
                 f"{linked}: {link}")))
-        message = EmailMessage()
         title = " / ".join(TITLE.in_language(language) for language in languages)
-        message["Subject"] = f"{task.clause} {title} — {task.number}"
-        message["From"], message["To"] = self._mail_from, to
-        message["Date"], message["Message-ID"] = format_datetime(now), message_id
-        message["Auto-Submitted"] = "auto-generated"  # RFC 3834
-        message["X-Ombudsflow-Idempotency-Key"] = key
-        message["X-Ombudsflow-Clause"] = task.clause
-        message.set_content("\n\n".join(paragraphs) + "\n")
-        return message
+        return machine_mail(subject=f"{task.clause} {title} — {task.number}",
+                            sender=self._mail_from, to=to, message_id=message_id, now=now,
+                            clause=task.clause, body="\n\n".join(paragraphs) + "\n",
+                            headers={"X-Ombudsflow-Idempotency-Key": key})

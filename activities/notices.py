@@ -16,7 +16,6 @@ import asyncio
 import hashlib
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 import structlog
 from sqlalchemy import Engine
@@ -24,6 +23,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.directory import Authority, Directory
+from activities.mail import machine_mail
 from activities.sms import SmsError, SmsGateway, SmsState
 from activities.texts import SMS_LANGUAGES, link_to, render_notice, render_sms
 from activities.transports import Transport
@@ -221,16 +221,7 @@ class NoticeActivities:
     ) -> EmailMessage:
         subject, body = render_notice(req, authority, districts=self._districts,
                                       base_url=self._base_url)
-        message = EmailMessage()
-        message["Subject"] = subject
-        message["From"] = self._mail_from
-        message["To"] = to
-        message["Date"] = format_datetime(now)
-        message["Message-ID"] = message_id
-        # RFC 3834: tells auto-responders not to answer a machine.
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Ombudsflow-Idempotency-Key"] = req.idempotency_key
-        message["X-Ombudsflow-Case"] = req.case_id
-        message["X-Ombudsflow-Clause"] = req.clause
-        message.set_content(body)
-        return message
+        return machine_mail(subject=subject, sender=self._mail_from, to=to,
+                            message_id=message_id, now=now, clause=req.clause, body=body,
+                            headers={"X-Ombudsflow-Idempotency-Key": req.idempotency_key,
+                                     "X-Ombudsflow-Case": req.case_id})

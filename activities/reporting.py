@@ -8,7 +8,6 @@ marking sends it again with the same ``Message-ID``, which receivers can de-dupl
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 import structlog
 from sqlalchemy import Engine
@@ -16,6 +15,7 @@ from temporalio import activity
 
 from activities.directory import Directory
 from activities.documents import DOCUMENT_LANGUAGES, KIND_TITLES, pdf_of, xlsx_of
+from activities.mail import machine_mail
 from activities.notices import message_id_for
 from activities.outbox import Row, send_once
 from activities.transports import Transport
@@ -144,14 +144,6 @@ def _compose(mail: ReportMail, *, to: str, sender: str, message_id: str, now: da
              districts: Districts) -> EmailMessage:
     view = mail.report
     titles = KIND_TITLES[view.kind.value]
-    message = EmailMessage()
-    message["Subject"] = f"{view.clause} {titles[0]} / {titles[1]} — {view.report_id}"
-    message["From"], message["To"] = sender, to
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Ombudsflow-Idempotency-Key"] = mail.idempotency_key
-    message["X-Ombudsflow-Clause"] = view.clause
     lines = []
     for i, language in enumerate(LANGUAGES):
         lines += [f"{titles[i]}: {view.region.name_in(language)}, {view.period.label}",
@@ -159,7 +151,10 @@ def _compose(mail: ReportMail, *, to: str, sender: str, message_id: str, now: da
         if view.due_at and mail.kind != MailKind.DELIVERY:
             lines.append(local_time(view.due_at))
         lines.append("")
-    message.set_content("\n".join(lines))
+    message = machine_mail(
+        subject=f"{view.clause} {titles[0]} / {titles[1]} — {view.report_id}", sender=sender,
+        to=to, message_id=message_id, now=now, clause=view.clause, body="\n".join(lines),
+        headers={"X-Ombudsflow-Idempotency-Key": mail.idempotency_key})
     if mail.kind == MailKind.DELIVERY:
         for language in DOCUMENT_LANGUAGES:
             name = f"{view.report_id}-{language}"
