@@ -52,6 +52,7 @@ histories: venv
 	$(BIN)/python -m tests.support.record_histories
 	$(BIN)/python -m tests.reporting.record_reporting_histories
 	$(BIN)/python -m tests.workflows.record_follow_up_history
+	$(BIN)/python -m tests.workflows.record_digest_history
 
 # Build and tool caches and the virtualenv. var/ (your cases and the key ring) is kept:
 # delete it by hand to start from nothing.

@@ -126,7 +126,8 @@ SCENARIOS: dict[str, tuple[object, Period, Drive]] = {
     "briefing-v1-published": (BriefingWorkflow, H1, _briefing),
 }
 # On the procedure toolkit (v2), then continuing as new only with no activity in flight
-# (v3, workflows.case.QUIET_CONTINUE): the same scenarios, recorded again for each version.
+# (v3, workflows.case.QUIET_CONTINUE), then with the repeated reminders begun at the due date
+# (v4, workflows.tasks.REPEAT_AFTER_DUE): the same scenarios, recorded again for each version.
 TOOLKIT: dict[str, tuple[object, Period, Drive]] = {
     "half-year-{v}-returned-reminded-escalated-delivered": (HalfYearReport, H1, _half_year_v2),
     "annual-plan-{v}-returned-escalated-approved": (
@@ -134,7 +135,8 @@ TOOLKIT: dict[str, tuple[object, Period, Drive]] = {
         _plan_v2),
     "briefing-{v}-published": (HalfYearBriefing, H1, _briefing_v2),
 }
-SCENARIOS.update({name.format(v=version): scenario for version in ("v2-toolkit", "v3-quiet")
+SCENARIOS.update({name.format(v=version): scenario
+                  for version in ("v2-toolkit", "v3-quiet", "v4-after_due")
                   for name, scenario in TOOLKIT.items()})
 
 
