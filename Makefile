@@ -51,8 +51,7 @@ bench: venv
 histories: venv
 	$(BIN)/python -m tests.support.record_histories
 	$(BIN)/python -m tests.reporting.record_reporting_histories
-	$(BIN)/python -m tests.workflows.record_follow_up_history
-	$(BIN)/python -m tests.workflows.record_digest_history
+	$(BIN)/python -m tests.workflows.record_scheduled_histories
 
 # Build and tool caches and the virtualenv. var/ (your cases and the key ring) is kept:
 # delete it by hand to start from nothing.

@@ -3,11 +3,8 @@
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
 
-from ombudsflow.client import data_converter
-from workers.sandbox import workflow_runner
+from tests.support.replays import replay_failure
 from workflows.reporting import REPORTING_WORKFLOWS
 from workflows.reporting_v1 import REPORTING_WORKFLOWS_V1
 
@@ -21,8 +18,5 @@ def test_each_reporting_workflow_type_has_a_history() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_recorded_reporting_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=[*REPORTING_WORKFLOWS, *REPORTING_WORKFLOWS_V1],
-                        data_converter=data_converter(None), workflow_runner=workflow_runner())
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, result.replay_failure
+    failure = await replay_failure(path, [*REPORTING_WORKFLOWS, *REPORTING_WORKFLOWS_V1])
+    assert failure is None, failure

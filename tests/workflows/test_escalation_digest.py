@@ -1,7 +1,7 @@
 """The supervisors' digest workflow on the time-skipping server: a run mails each supervisor
 the late notices held for them as one message and marks them sent, and the next run finds
 nothing left; its recorded history replays (``make histories`` records it:
-``record_digest_history``)."""
+``record_scheduled_histories``)."""
 
 import uuid
 from datetime import UTC, datetime
@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Worker
 
-from ombudsflow.client import data_converter
 from schemas.digests import DigestRun
 from schemas.regions import Region
 from store.cases import project_case
@@ -24,7 +22,7 @@ from store.db import session_scope
 from store.models import Notice
 from store.outbox import HELD
 from tests.support.factories import make_view
-from workers.sandbox import workflow_runner
+from tests.support.replays import replay_failure
 from workflows.digests import EscalationDigest
 
 HISTORIES = Path(__file__).parent.parent / "histories" / "digests"
@@ -69,11 +67,8 @@ async def test_held_escalations_go_as_one_digest_once(
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_recorded_digest_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=[EscalationDigest], data_converter=data_converter(None),
-                        workflow_runner=workflow_runner())
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, result.replay_failure
+    failure = await replay_failure(path, [EscalationDigest])
+    assert failure is None, failure
 
 
 def test_a_digest_history_is_recorded() -> None:

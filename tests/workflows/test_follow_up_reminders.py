@@ -1,7 +1,7 @@
 """The follow-up reminders' workflow on the time-skipping server: a run for a named day (an
 operator's, for a missed morning) mails the holders of that day's follow-ups and no other
 day's, and a second run for the same day sends nothing again; its recorded history replays
-(``make histories`` records it: ``record_follow_up_history``)."""
+(``make histories`` records it: ``record_scheduled_histories``)."""
 
 import uuid
 from datetime import date, timedelta
@@ -12,18 +12,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import col
-from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Worker
 
-from ombudsflow.client import data_converter
 from schemas.follow_ups import FollowUpRun
 from schemas.steps import StepKind
 from store.cases import project_case
 from store.db import session_scope
 from store.models import Step
 from tests.support.factories import make_step, make_view
-from workers.sandbox import workflow_runner
+from tests.support.replays import replay_failure
 from workflows.follow_ups import FollowUpReminders
 
 DAY = date(2027, 3, 15)
@@ -59,8 +57,5 @@ async def test_a_named_days_follow_ups_are_mailed_once(
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")),
                          ids=lambda p: p.stem)
 async def test_recorded_follow_up_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=[FollowUpReminders], data_converter=data_converter(None),
-                        workflow_runner=workflow_runner())
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, result.replay_failure
+    failure = await replay_failure(path, [FollowUpReminders])
+    assert failure is None, failure

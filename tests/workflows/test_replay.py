@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from ombudsflow.client import data_converter
+from tests.support.replays import replay_failure
 from workers.sandbox import workflow_runner
 from workflows.appeal import AppealWorkflow
 from workflows.violation_response import ViolationResponseWorkflow
@@ -76,11 +77,8 @@ def test_appeal_histories_are_recorded() -> None:
 
 @pytest.mark.parametrize("path", EVERY_HISTORY, ids=[p.stem for p in EVERY_HISTORY])
 async def test_recorded_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(None),
-                        workflow_runner=workflow_runner())
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, result.replay_failure
+    failure = await replay_failure(path, WORKFLOWS)
+    assert failure is None, failure
 
 
 async def test_a_changed_workflow_fails_replay(tmp_path: Path) -> None:
