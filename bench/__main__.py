@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from importlib import metadata
 from pathlib import Path
 
-from bench import board, intake, replay, scale, throughput
+from bench import board, calls, intake, replay, scale, throughput
 from bench.figures import Figure, read_before, table, write
 from bench.profile import profiling
 from bench.stack import running_stack
@@ -28,7 +28,7 @@ from ombudsflow.codec import KeyRing
 from ombudsflow.config import Settings
 from ombudsflow.logging import configure_logging
 
-BENCHMARKS = ("replay", "throughput", "intake", "board", "scale")
+BENCHMARKS = ("calls", "replay", "throughput", "intake", "board", "scale")
 # The figures BENCHMARKS.md last recorded, to compare with: replace it with a run's --json
 # when a change is kept.
 BEFORE = Path(__file__).parent / "before.json"
@@ -47,6 +47,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60, help="seconds per intake rate")
     parser.add_argument("--requests", type=int, default=40, help="reads per board figure")
     parser.add_argument("--replays", type=int, default=10, help="timed replays")
+    parser.add_argument("--calls", type=int, default=300, help="calls per run of a call's figure")
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite",
                         help="the case store: a SQLite file, or a fresh database on the "
                              "PostgreSQL server at 127.0.0.1:5432 (production's)")
@@ -69,6 +70,7 @@ def arguments() -> argparse.Namespace:
     if args.smoke:
         args.scale, args.board_cases, args.cases, args.concurrency = 6, 300, 2, 2
         args.rounds, args.rates, args.duration, args.requests, args.replays = 1, "2", 2, 2, 1
+        args.calls = 5
         args.scenario = "not_confirmed"
     return args
 
@@ -76,6 +78,9 @@ def arguments() -> argparse.Namespace:
 async def run(args: argparse.Namespace) -> list[Figure]:
     only = set(args.only.split(","))
     figures: list[Figure] = []
+    if "calls" in only:
+        figures += await _timed("calls", lambda: asyncio.to_thread(calls.measure,
+                                                                    calls=args.calls))
     if "replay" in only:
         key_id = "bench-" + secrets.token_hex(4)
         keyring = KeyRing(active=key_id, keys={key_id: secrets.token_bytes(32)})

@@ -11,7 +11,9 @@ import pytest
 ROOT = Path(__file__).parents[2]
 # A part of some figure's name for each benchmark.
 EXPECTED = (
-    "replay", "history events", "activity results to replay", "bare workflow throughput",
+    "call: a projection", "call: an outbox reservation", "call: an audit row",
+    "call: a notice's mail", "replay", "history events", "activity results to replay",
+    "bare workflow throughput",
     "case / bare throughput",
     "report → ¶10.1 notices", "API POST /reports", "board, national", "inbox",
     "all settled", "urgent report", "escalations to supervisors", "worker memory",
